@@ -1,0 +1,27 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "httpsh",
+    products: [
+        .library(name: "HTTPServer", targets: ["HTTPServer"]),
+        .executable(name: "httpsh", targets: ["httpsh"]),
+    ],
+    targets: [
+        // epoll, eventfd and accept4: what Glibc's Swift module lacks.
+        .target(name: "CLinux"),
+        // libedit through its histedit API, with fixed-arity wrappers for its variadic calls.
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        .target(name: "HTTPServer", dependencies: ["CLinux"]),
+        .target(name: "AdminShell", dependencies: ["HTTPServer", "CEditLine"]),
+        .executableTarget(name: "httpsh", dependencies: ["HTTPServer", "AdminShell"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CLinux"]),
+        .testTarget(name: "AdminShellTests", dependencies: ["AdminShell", "HTTPServer"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

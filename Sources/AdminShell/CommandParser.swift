@@ -1,0 +1,150 @@
+import HTTPServer
+
+/// Parses one line of the shell language into a `ShellCommand`, or a one-line error saying what was wrong and
+/// what is accepted.
+public enum CommandParser {
+    /// A line that is not a valid command.
+    public struct ParseError: Error, Equatable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Other names operators reach for.
+    static let aliases = ["quit": "exit", "?": "help", "stop": "shutdown", "info": "status"]
+
+    /// Parses `line`; nil for a blank line or a `#` comment.
+    public static func parse(_ line: String) -> Result<ShellCommand, ParseError>? {
+        let trimmed = line.drop { $0 == " " || $0 == "\t" }
+        if trimmed.isEmpty || trimmed.hasPrefix("#") { return nil }
+        var words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let name = words.removeFirst().lowercased()
+        let json = words.contains("--json")
+        words.removeAll { $0 == "--json" }
+        do {
+            return .success(try command(aliases[name] ?? name, words, json: json))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func command(_ name: String, _ args: [String], json: Bool) throws(ParseError) -> ShellCommand {
+        func usage(_ detail: String) -> ParseError {
+            ParseError(description: "\(name): \(detail); usage: \(CommandInfo.named(name)?.syntax ?? name)")
+        }
+        func noArguments() throws(ParseError) {
+            if !args.isEmpty { throw usage("unexpected '\(args[0])'") }
+        }
+        switch name {
+        case "help":
+            if args.count > 1 { throw usage("give one command name") }
+            if let topic = args.first, CommandInfo.named(topic.lowercased()) == nil {
+                throw ParseError(description: "help: no command '\(topic)'; type 'help' for the list")
+            }
+            return .help(args.first?.lowercased())
+        case "exit":
+            try noArguments()
+            return .exit
+        case "status":
+            try noArguments()
+            return .server(.status, json: json)
+        case "workers":
+            guard args.count == 1 else { throw usage("give the number of workers") }
+            guard let count = Int(args[0]), (1...256).contains(count) else {
+                throw usage("'\(args[0])' is not a number from 1 to 256")
+            }
+            return .server(.setWorkers(count), json: json)
+        case "ratelimit":
+            return .server(.setRateLimit(try rateLimit(args, usage)), json: json)
+        case "dirlisting":
+            guard args.count == 1, let on = onOff(args[0]) else { throw usage("say on or off") }
+            return .server(.setDirectoryListing(on), json: json)
+        case "loglevel":
+            guard args.count == 1 else { throw usage("give a level") }
+            guard let level = LogLevel(name: args[0]) else {
+                throw usage("'\(args[0])' is not a level (debug, info, warning, error, none)")
+            }
+            return .server(.setLogLevel(level), json: json)
+        case "counters":
+            return .server(try counters(args, usage), json: json)
+        case "uploads":
+            if args.isEmpty { return .server(.uploads, json: json) }
+            guard args[0] == "show" else { throw usage("unexpected '\(args[0])'") }
+            guard args.count == 2 else { throw usage("give one upload name") }
+            return .server(.showUpload(name: args[1]), json: json)
+        case "block":
+            guard let first = args.first else { throw usage("give an IP address or CIDR range") }
+            guard let range = CIDR(first) else {
+                throw usage("'\(first)' is not an IP address or CIDR range such as 203.0.113.7 or 2001:db8::/32")
+            }
+            let reason = args.dropFirst().joined(separator: " ")
+            return .server(.block(range, reason: reason.isEmpty ? "blocked by operator" : reason), json: json)
+        case "unblock":
+            guard args.count == 1 else { throw usage("give one IP address or CIDR range") }
+            guard let range = CIDR(args[0]) else { throw usage("'\(args[0])' is not an IP address or CIDR range") }
+            return .server(.unblock(range), json: json)
+        case "blocked":
+            try noArguments()
+            return .server(.blocked, json: json)
+        case "log":
+            guard args == ["reopen"] else { throw usage("the only log command is 'log reopen'") }
+            return .server(.reopenLogs, json: json)
+        case "shutdown":
+            if args.isEmpty { return .server(.shutdown(graceSeconds: nil), json: json) }
+            if args == ["now"] { return .server(.shutdown(graceSeconds: 0), json: json) }
+            guard args.count == 2, args[0] == "--grace", let seconds = Double(args[1]), (0...3600).contains(seconds) else {
+                throw usage("expected 'now' or '--grace SECONDS' (0 to 3600)")
+            }
+            return .server(.shutdown(graceSeconds: seconds), json: json)
+        default:
+            throw ParseError(description: "unknown command '\(name)'; type 'help' for the list")
+        }
+    }
+
+    private static func rateLimit(_ args: [String], _ usage: (String) -> ParseError) throws(ParseError) -> RateLimit? {
+        guard let first = args.first else { throw usage("give a limit such as 10/1, or off") }
+        if first == "off" {
+            guard args.count == 1 else { throw usage("nothing may follow 'off'") }
+            return nil
+        }
+        var burst: Int?
+        if args.count == 3, args[1] == "burst" {
+            guard let value = Int(args[2]), value >= 1 else { throw usage("burst must be a whole number of at least 1") }
+            burst = value
+        } else if args.count != 1 {
+            throw usage("expected N/SECONDS [burst B]")
+        }
+        guard let limit = RateLimit(parsing: first, burst: burst) else {
+            throw usage("'\(first)' is not N/SECONDS with N ≥ 1 and SECONDS > 0 (e.g. 10/1, 100/60)")
+        }
+        return limit
+    }
+
+    private static func counters(_ args: [String], _ usage: (String) -> ParseError) throws(ParseError) -> Command {
+        if args == ["reset"] { return .resetCounters }
+        var top: Int?
+        var prefix: String?
+        var rest = args[...]
+        while let word = rest.first {
+            rest = rest.dropFirst()
+            if word == "top" {
+                guard let next = rest.first, let count = Int(next), count >= 1 else {
+                    throw usage("top needs a number of at least 1")
+                }
+                top = count
+                rest = rest.dropFirst()
+            } else if word.hasPrefix("/"), prefix == nil {
+                prefix = word
+            } else {
+                throw usage("unexpected '\(word)' (a path prefix starts with /)")
+            }
+        }
+        return .counters(top: top, prefix: prefix)
+    }
+
+    private static func onOff(_ word: String) -> Bool? {
+        switch word.lowercased() {
+        case "on", "enabled", "true", "yes", "1": true
+        case "off", "disabled", "false", "no", "0": false
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import Glibc
+
+/// Unbuffered writes to a descriptor (stdout may be a pipe; each reply must reach the reader at once).
+enum Terminal {
+    static func write(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count, let base = bytes.baseAddress {
+                let n = Glibc.write(fd, base + offset, bytes.count - offset)
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+}

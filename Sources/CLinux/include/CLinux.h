@@ -1,0 +1,20 @@
+#ifndef CLINUX_H
+#define CLINUX_H
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+/// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC, which Glibc's Swift module does not import.
+int clinux_accept_nonblocking(int listener, struct sockaddr *address, socklen_t *length);
+
+/// pthread_setname_np(3) for the calling thread (names show in top -H and gdb).
+void clinux_set_thread_name(const char *name);
+
+/// The calling thread's id as the kernel knows it (for logs).
+int clinux_gettid(void);
+
+#endif

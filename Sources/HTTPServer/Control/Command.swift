@@ -1,0 +1,19 @@
+/// Everything an operator (or a signal, a test, an embedding program) can ask of a running server.
+/// Commands are values; `ServerControl` applies them one at a time, in order.
+public enum Command: Sendable, Equatable {
+    case status
+    case setWorkers(Int)
+    case setRateLimit(RateLimit?)
+    case setDirectoryListing(Bool)
+    case setLogLevel(LogLevel)
+    case counters(top: Int?, prefix: String?)
+    case resetCounters
+    case uploads
+    case showUpload(name: String)
+    case block(CIDR, reason: String)
+    case unblock(CIDR)
+    case blocked
+    case reopenLogs
+    /// Graceful: finish in-flight requests within `graceSeconds` (nil: the configured grace); 0 drops everything.
+    case shutdown(graceSeconds: Double?)
+}

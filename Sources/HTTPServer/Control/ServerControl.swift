@@ -1,0 +1,159 @@
+import Glibc
+
+/// Applies commands to the running server. It holds the server and the live objects it may change, and nothing
+/// else changes them: every change arrives here through the `CommandBus`.
+public struct ServerControl: Sendable {
+    let server: Server
+    let limiter: RateLimiter
+    /// Called by `reopenLogs` (the access-log file, when there is one).
+    let reopenLogs: @Sendable () -> String
+    private var requestsAtLastStatus: (count: Int, time: Double)
+
+    public init(server: Server, limiter: RateLimiter, reopenLogs: @escaping @Sendable () -> String = { "no log file to reopen" }) {
+        self.server = server
+        self.limiter = limiter
+        self.reopenLogs = reopenLogs
+        requestsAtLastStatus = (server.context.stats.requestsServed, RateLimiter.now())
+    }
+
+    private var context: ServerContext { server.context }
+
+    mutating func apply(_ command: Command) -> Reply {
+        switch command {
+        case .status:
+            return status()
+        case .setWorkers(let count):
+            guard (1...256).contains(count) else { return .failed("workers: \(count) is out of range; use 1 to 256") }
+            let before = server.workers.target
+            server.resizeWorkers(to: count)
+            return .done("workers: \(before) -> \(count)")
+        case .setRateLimit(let limit):
+            limiter.set(limit)
+            return .done(limit.map { "rate limit: \($0) per client" } ?? "rate limit: off")
+        case .setDirectoryListing(let on):
+            context.settings.directoryListing = on
+            return .done("directory listing: \(on ? "on" : "off")")
+        case .setLogLevel(let level):
+            context.logger.level = level
+            return .done("log level: \(level)")
+        case .counters(let top, let prefix):
+            var rows = context.counters.snapshot()
+            if let prefix { rows = rows.filter { $0.path.hasPrefix(prefix) } }
+            if let top { rows = Array(rows.prefix(top)) }
+            return .table(["COUNT", "PATH"], rows.map { [String($0.count), $0.path] })
+        case .resetCounters:
+            context.counters.reset()
+            return .done("counters reset")
+        case .uploads:
+            return uploads()
+        case .showUpload(let name):
+            return showUpload(name)
+        case .block(let range, let reason):
+            guard context.blocklist.block(range, reason: reason) else { return .failed("\(range) is already blocked") }
+            let closed = server.disconnect(range)
+            return .done("blocked \(range)" + (closed > 0 ? "; closed \(closed) open connection(s)" : ""))
+        case .unblock(let range):
+            guard context.blocklist.unblock(range) else { return .failed("\(range) is not blocked (see 'blocked')") }
+            return .done("unblocked \(range)")
+        case .blocked:
+            return .table(["RANGE", "SINCE", "HITS", "REASON"], context.blocklist.list.map {
+                [$0.range.description, Self.time($0.since), String($0.hits), $0.reason]
+            })
+        case .reopenLogs:
+            return .done(reopenLogs())
+        case .shutdown(let grace):
+            let report = server.shutdown(graceSeconds: grace ?? Double(server.configuration.shutdownGraceSeconds))
+            return .fields([
+                .init("Finished requests", report.finishedRequests),
+                .init("Closed idle connections", report.closedIdle),
+                .init("Forced connections", report.forced),
+                .init("Drain milliseconds", report.milliseconds),
+            ])
+        }
+    }
+
+    private mutating func status() -> Reply {
+        let stats = context.stats
+        let now = RateLimiter.now()
+        let served = stats.requestsServed
+        let elapsed = max(now - requestsAtLastStatus.time, 0.001)
+        let rate = Double(served - requestsAtLastStatus.count) / elapsed
+        requestsAtLastStatus = (served, now)
+        let workers = server.workers
+        return .fields([
+            .init("State", server.isDraining ? "draining" : "serving"),
+            .init("Uptime", Self.duration(Int(Glibc.time(nil)) - stats.startedAt)),
+            .init("URL", server.url),
+            .init("Root", server.configuration.root),
+            .init("Uploads", server.configuration.uploads),
+            .init("Workers", workers.live),
+            .init("Workers busy", workers.busy),
+            .init("Open connections", server.openConnections),
+            .init("In-flight requests", stats.requestsInFlight),
+            .init("Requests served", served),
+            .init("Recent req/s", String(format: rate)),
+            .init("Rate limit", limiter.limit.map(\.description) ?? "off"),
+            .init("Rate limited", limiter.limitedTotal),
+            .init("Directory listing", context.settings.directoryListing ? "on" : "off"),
+            .init("Log level", context.logger.level.description),
+            .init("Blocked ranges", context.blocklist.count),
+        ])
+    }
+
+    private func uploads() -> Reply {
+        let folder = server.configuration.uploads
+        guard let directory = opendir(folder) else { return .failed("uploads: cannot read \(folder)") }
+        defer { closedir(directory) }
+        var files: [(name: String, size: Int, modified: Int)] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard !name.hasPrefix(".") else { continue }
+            var info = stat()
+            guard stat(folder + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            files.append((name, Int(info.st_size), Int(info.st_mtim.tv_sec)))
+        }
+        files.sort { $0.modified != $1.modified ? $0.modified > $1.modified : $0.name < $1.name }
+        return .table(["NAME", "SIZE", "UPLOADED"], files.map { [$0.name, String($0.size), Self.time($0.modified)] })
+    }
+
+    /// Prints a small upload (up to 64 KiB of text).
+    private func showUpload(_ name: String) -> Reply {
+        guard !name.contains("/"), !name.hasPrefix("."), !name.isEmpty else {
+            return .failed("uploads show: '\(name)' is not an upload name (see 'uploads')")
+        }
+        let path = server.configuration.uploads + "/" + name
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failed("uploads show: no upload named '\(name)'") }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024 + 1)
+        let count = read(fd, &buffer, buffer.count)
+        guard count >= 0 else { return .failed("uploads show: cannot read '\(name)'") }
+        guard count <= 64 * 1024 else { return .failed("uploads show: '\(name)' is larger than 64 KiB; fetch it over HTTP") }
+        guard let text = String(validating: buffer[0..<count], as: UTF8.self) else {
+            return .failed("uploads show: '\(name)' is not text; fetch it over HTTP")
+        }
+        return .done(text)
+    }
+
+    static func time(_ seconds: Int) -> String {
+        var value = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&value, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let n = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
+        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func duration(_ seconds: Int) -> String {
+        let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60)
+        return h > 0 ? "\(h)h \(m)m \(s)s" : m > 0 ? "\(m)m \(s)s" : "\(s)s"
+    }
+}
+
+extension String {
+    /// A number with one decimal, without Foundation.
+    init(format value: Double) {
+        let tenths = Int((value * 10).rounded())
+        self = "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}

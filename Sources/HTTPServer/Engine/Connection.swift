@@ -1,0 +1,80 @@
+import Synchronization
+
+/// One client connection and where it is in its exchange.
+///
+/// Ownership rule: the socket is registered `EPOLLONESHOT`, so at most one worker holds a connection at a time,
+/// and only that worker reads or changes its buffers and closes it. Other threads (the housekeeper, a `block`
+/// command, a shutdown) only read `phase`/`since`, set `timedOut`, and `shutdown(2)` the socket under the
+/// registry's lock, which wakes the owner to finish the job.
+final class Connection: @unchecked Sendable {
+    /// Where a connection is, as the housekeeper sees it.
+    enum Phase: UInt8 {
+        /// Waiting for the next request of a keep-alive connection.
+        case idle
+        /// Part of a request head has arrived.
+        case readingHead
+        /// Reading a request body.
+        case readingBody
+        /// A worker holds it.
+        case active
+        /// Waiting for the client to drain a response.
+        case writing
+    }
+
+    let socket: Socket
+    let peer: SocketAddress
+    /// The client address used for limits and logs.
+    let client: IPAddress
+
+    /// Bytes received but not yet consumed (a partial head, pipelined requests).
+    var inbound: [UInt8] = []
+    /// How far into `inbound` the parser already looked for the end of the head.
+    var scanned = 0
+    /// The body being read, when the current request has one.
+    var body: BodyReader?
+    /// A response not yet fully written.
+    var outbound: Outbound?
+    var requestsServed = 0
+    /// When the first byte of a head still incomplete arrived (monotonic ms), for the 408 timeout.
+    var headStarted: Int64?
+    /// When the current request's head was parsed (monotonic µs), for the access log's duration.
+    var requestStarted: Int64 = 0
+
+    private let phaseValue = Atomic<UInt8>(Phase.active.rawValue)
+    /// When the current phase started (or last made progress), in monotonic milliseconds.
+    let since = Atomic<Int64>(0)
+    /// Set by the housekeeper before it shuts the socket down for a slow head, so the owner answers 408.
+    let timedOut = Atomic<Bool>(false)
+
+    init(socket: Socket, peer: SocketAddress) {
+        self.socket = socket
+        self.peer = peer
+        self.client = peer.ip
+        since.store(MonotonicClock.milliseconds(), ordering: .relaxed)
+    }
+
+    var phase: Phase {
+        Phase(rawValue: phaseValue.load(ordering: .acquiring)) ?? .active
+    }
+
+    /// Records a new phase whose clock started at `since` (a slow head keeps its first byte's time).
+    func enter(_ phase: Phase, since start: Int64) {
+        since.store(start, ordering: .relaxed)
+        phaseValue.store(phase.rawValue, ordering: .releasing)
+    }
+
+    /// Marks the connection as held by a worker, keeping the clock of the phase it was in.
+    func activate() {
+        phaseValue.store(Phase.active.rawValue, ordering: .releasing)
+    }
+
+    /// The 64-bit epoll token: this object's address. The registry holds the strong reference.
+    var token: UInt64 {
+        UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()))
+    }
+
+    static func from(token: UInt64) -> Connection? {
+        guard let raw = UnsafeMutableRawPointer(bitPattern: UInt(token)) else { return nil }
+        return Unmanaged<Connection>.fromOpaque(raw).takeUnretainedValue()
+    }
+}

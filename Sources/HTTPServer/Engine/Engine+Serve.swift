@@ -1,0 +1,260 @@
+import Glibc
+
+/// Driving one connection each time epoll hands it to a worker: flush what is pending, read, parse, answer,
+/// and park the socket again (or close it).
+extension Engine {
+    /// What the connection does after handling some input.
+    enum Step {
+        /// Go on: read more (or park waiting for it).
+        case proceed
+        /// A response is waiting for the socket to drain.
+        case wouldBlockWrite
+        /// Close the connection.
+        case close
+    }
+
+    func serve(_ connection: Connection, on worker: Worker) {
+        connection.activate()
+        if connection.timedOut.load(ordering: .relaxed) {
+            answerTimeout(connection, worker)
+            return
+        }
+        if var outbound = connection.outbound {
+            let result = outbound.write(to: connection.socket)
+            switch result {
+            case .wouldBlock:
+                connection.outbound = outbound
+                park(connection, writable: true)
+                return
+            case .closed:
+                connection.outbound = outbound
+                close(connection)
+                return
+            case .done:
+                connection.outbound = nil
+                if outbound.closeAfter {
+                    close(connection)
+                    return
+                }
+            }
+            if !connection.inbound.isEmpty, !continueAfter(processInbound(connection, worker), connection) { return }
+        }
+        readLoop(connection, worker)
+    }
+
+    private func readLoop(_ connection: Connection, _ worker: Worker) {
+        let scratch = worker.scratch
+        while true {
+            guard let base = scratch.baseAddress else { return }
+            switch connection.socket.read(into: base, count: scratch.count) {
+            case .wouldBlock:
+                park(connection, writable: false)
+                return
+            case .closed:
+                close(connection)
+                return
+            case .done(let count):
+                let step: Step
+                if connection.inbound.isEmpty {
+                    let (used, result) = process(connection, UnsafeRawBufferPointer(rebasing: scratch[0..<count]), worker)
+                    if used < count { connection.inbound = Array(scratch[used..<count]) }
+                    step = result
+                } else {
+                    connection.inbound.append(contentsOf: scratch[0..<count])
+                    step = processInbound(connection, worker)
+                }
+                guard continueAfter(step, connection) else { return }
+                // A read that did not fill the buffer most likely drained the socket: park rather than pay for a
+                // recv that would say EAGAIN. Level-triggered re-arming wakes us again if more is already there.
+                if count < scratch.count {
+                    park(connection, writable: false)
+                    return
+                }
+            }
+        }
+    }
+
+    /// Handles a step's outcome; true when the caller should go on reading.
+    private func continueAfter(_ step: Step, _ connection: Connection) -> Bool {
+        switch step {
+        case .proceed:
+            return true
+        case .wouldBlockWrite:
+            park(connection, writable: true)
+            return false
+        case .close:
+            close(connection)
+            return false
+        }
+    }
+
+    private func processInbound(_ connection: Connection, _ worker: Worker) -> Step {
+        let (used, step) = connection.inbound.withUnsafeBytes { process(connection, $0, worker) }
+        connection.inbound.removeFirst(used)
+        return step
+    }
+
+    /// Consumes requests (and body bytes) from `bytes`; returns how many bytes it used and what comes next.
+    private func process(_ connection: Connection, _ bytes: UnsafeRawBufferPointer, _ worker: Worker) -> (Int, Step) {
+        var offset = 0
+        while true {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            if var reader = connection.body {
+                do {
+                    offset += try reader.feed(rest)
+                } catch {
+                    reader.abort()
+                    connection.body = nil
+                    var response = pipeline.response(for: error, reader.request)
+                    response.closeConnection = true
+                    return (offset, send(response, on: connection, head: reader.request.head, id: reader.request.id, worker))
+                }
+                guard reader.isComplete else {
+                    connection.body = reader
+                    return (offset, .proceed)
+                }
+                connection.body = nil
+                let step = send(pipeline.complete(reader), on: connection, head: reader.request.head,
+                                id: reader.request.id, worker)
+                guard case .proceed = step else { return (offset, step) }
+                continue
+            }
+            guard !rest.isEmpty else { return (offset, .proceed) }
+
+            switch parser.parse(rest, resumeAt: connection.scanned) {
+            case .incomplete(let scanned):
+                connection.scanned = scanned
+                if connection.headStarted == nil { connection.headStarted = MonotonicClock.milliseconds() }
+                return (offset, .proceed)
+            case .failure(let status, let reason):
+                connection.scanned = 0
+                connection.requestStarted = MonotonicClock.microseconds()
+                let id = worker.requestIDs.next()
+                var response = pipeline.error(status, reason, nil, id)
+                response.closeConnection = true
+                return (offset + rest.count, send(response, on: connection, head: nil, id: id, worker))
+            case .head(let head, let consumed):
+                offset += consumed
+                connection.scanned = 0
+                connection.headStarted = nil
+                if blocklist.isBlocked(connection.client) { return (offset, .close) }
+                connection.requestStarted = MonotonicClock.microseconds()
+                let id = requestID(for: head, worker)
+                stats.requestStarted()
+                switch pipeline.begin(head, client: connection.client, id: id).1 {
+                case .respond(var response, let bodyUnread):
+                    if bodyUnread { response.closeConnection = true }
+                    let step = send(response, on: connection, head: head, id: id, worker)
+                    guard case .proceed = step else { return (offset, step) }
+                case .readBody(let reader):
+                    connection.body = reader
+                    if head.version == .http11, head.headers.hasToken("100-continue", in: "Expect") {
+                        sendContinue(on: connection)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The client's `X-Request-ID` when it is short and plain, else a new one.
+    private func requestID(for head: RequestHead, _ worker: Worker) -> String {
+        if let given = head.headers["X-Request-ID"], (1...64).contains(given.utf8.count),
+           given.utf8.allSatisfy({ $0.isTokenCharacter }) {
+            return given
+        }
+        return worker.requestIDs.next()
+    }
+
+    /// Tells a client waiting on `Expect: 100-continue` to send its body (RFC 9110 §10.1.1).
+    private func sendContinue(on connection: Connection) {
+        var line = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+        line.withUnsafeMutableBytes { raw in
+            var vector = [iovec(iov_base: raw.baseAddress, iov_len: raw.count)]
+            _ = vector.withUnsafeMutableBufferPointer { connection.socket.write($0) }
+        }
+    }
+
+    /// Serializes and writes a response as far as the socket takes it. The request is counted as served
+    /// before the first byte goes out, so a client never sees a count that misses its own request.
+    func send(_ response: Response, on connection: Connection, head: RequestHead?, id: String,
+              _ worker: Worker) -> Step {
+        var response = response
+        connection.requestsServed += 1
+        let keepAlive = (head?.keepAlive ?? false) && !response.closeConnection
+            && connection.requestsServed < configuration.maxRequestsPerConnection
+            && !draining.load(ordering: .relaxed)
+        let persistence: ResponseSerializer.Persistence = keepAlive
+            ? .keepAlive(timeout: configuration.idleTimeoutSeconds,
+                         remaining: configuration.maxRequestsPerConnection - connection.requestsServed + 1)
+            : .close
+        let bodyLength = response.body.count
+        if head?.method == .head || response.status.forbidsBody {
+            response.discardBody()
+            response.body = .empty
+        }
+        let headBytes = ResponseSerializer.head(for: response, bodyLength: bodyLength, date: worker.dates.current(),
+                                                server: configuration.serverName, persistence: persistence,
+                                                requestID: id)
+        var outbound = Outbound(head: headBytes, body: response.body, closeAfter: !keepAlive)
+        if head != nil { stats.requestFinished() }
+        accessLog.record(AccessLog.Entry(client: connection.client, head: head, status: response.status.code,
+                                         bytes: response.body.count, requestID: id,
+                                         microseconds: MonotonicClock.microseconds() - connection.requestStarted))
+        switch outbound.write(to: connection.socket) {
+        case .done:
+            return keepAlive ? .proceed : .close
+        case .wouldBlock:
+            connection.outbound = outbound
+            return .wouldBlockWrite
+        case .closed:
+            outbound.abandon()
+            return .close
+        }
+    }
+
+    /// The housekeeper found this connection too slow: answer 408 if a request was under way, then close.
+    private func answerTimeout(_ connection: Connection, _ worker: Worker) {
+        if connection.headStarted != nil || connection.body != nil {
+            connection.body?.abort()
+            connection.body = nil
+            connection.requestStarted = MonotonicClock.microseconds()
+            let id = worker.requestIDs.next()
+            var response = pipeline.error(.requestTimeout, "the request took too long to arrive", nil, id)
+            response.closeConnection = true
+            _ = send(response, on: connection, head: nil, id: id, worker)
+        }
+        close(connection)
+    }
+
+    /// Waits in epoll for the next readable (or writable) moment, recording the phase for the housekeeper.
+    func park(_ connection: Connection, writable: Bool) {
+        let now = MonotonicClock.milliseconds()
+        if writable {
+            connection.enter(.writing, since: now)
+        } else if connection.body != nil {
+            connection.enter(.readingBody, since: now)
+        } else if let started = connection.headStarted {
+            connection.enter(.readingHead, since: started)
+        } else {
+            if draining.load(ordering: .relaxed) {
+                close(connection)
+                return
+            }
+            connection.enter(.idle, since: now)
+        }
+        guard events.rearm(connection.socket.fd, token: connection.token, interest: writable ? .writable : .readable)
+        else {
+            close(connection)
+            return
+        }
+    }
+
+    /// Releases everything the connection holds and closes it.
+    func close(_ connection: Connection) {
+        connection.body?.abort()
+        connection.body = nil
+        connection.outbound?.abandon()
+        connection.outbound = nil
+        registry.close(connection)
+    }
+}

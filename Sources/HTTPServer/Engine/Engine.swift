@@ -1,0 +1,192 @@
+import CLinux
+import Glibc
+import Synchronization
+
+/// The running server's machinery: the listener, the shared epoll set, the workers, the open connections and
+/// the request pipeline. `Server` is its public face; `ServerControl` changes it only through its methods.
+final class Engine: Sendable {
+    let configuration: ServerConfiguration
+    let listener: Socket
+    let address: SocketAddress
+    let events: EventSet
+    let wake: WakeEvent
+    let pool: WorkerPool
+    let registry = ConnectionRegistry()
+    let pipeline: Pipeline
+    let parser: RequestParser
+    let context: ServerContext
+    let accessLog: AccessLog
+    let maxConnections: Int
+    var logger: Logger { context.logger }
+    var stats: ServerStats { context.stats }
+    var blocklist: Blocklist { context.blocklist }
+
+    /// Set when a graceful shutdown begins: no new connections, no keep-alive.
+    let draining = Atomic<Bool>(false)
+    /// Set once the workers are stopped, to end the housekeeper.
+    let stopped = Atomic<Bool>(false)
+    /// Set while accepting is paused after EMFILE/ENFILE; the housekeeper resumes it.
+    let acceptPaused = Atomic<Bool>(false)
+    private let lastAcceptErrorLog = Atomic<Int64>(0)
+
+    init(configuration: ServerConfiguration, context: ServerContext, router: Router) throws(SocketError) {
+        guard let bindAddress = SocketAddress(host: configuration.host, port: configuration.port) else {
+            throw SocketError("invalid address '\(configuration.host)'", code: EINVAL)
+        }
+        self.configuration = configuration
+        self.context = context
+        pipeline = Pipeline(router: router, counters: context.counters, logger: context.logger)
+        parser = RequestParser(limits: configuration.parserLimits)
+        accessLog = AccessLog(logger: context.logger, format: context.accessLogFormat)
+        events = try EventSet()
+        wake = try WakeEvent()
+        pool = WorkerPool(wake: wake)
+        listener = try Socket.listen(on: bindAddress, backlog: max(configuration.backlog, 511))
+        address = listener.localAddress() ?? bindAddress
+        maxConnections = configuration.maxConnections ?? Self.connectionLimitFromDescriptors()
+    }
+
+    /// Registers the listener and wake-up descriptors and starts the workers.
+    func start() throws(SocketError) {
+        try events.add(listener.fd, token: Worker.listenerToken, interest: .readable)
+        try events.addPersistent(wake.fd, token: Worker.wakeToken)
+        resizeWorkers(to: configuration.workers)
+        Housekeeper(engine: self).start()
+    }
+
+    /// Changes the worker count; returns the new target.
+    @discardableResult
+    func resizeWorkers(to count: Int) -> Int {
+        pool.resize(to: count) { Worker(engine: self) }
+    }
+
+    // MARK: - Accepting
+
+    /// Accepts what is waiting (a bounded batch, so one worker does not monopolise a flood), then re-arms.
+    func acceptConnections() {
+        var accepted: [(Socket, SocketAddress)] = []
+        do {
+            while accepted.count < 64, let next = try listener.accept() { accepted.append(next) }
+        } catch {
+            // Out of descriptors: accepting again at once would spin a core at 100%. Pause; the
+            // housekeeper re-arms the listener shortly, and we log at most once per second.
+            acceptPaused.store(true, ordering: .relaxed)
+            let now = MonotonicClock.milliseconds()
+            if now - lastAcceptErrorLog.load(ordering: .relaxed) > 1000 {
+                lastAcceptErrorLog.store(now, ordering: .relaxed)
+                logger.error("\(error); pausing accept")
+            }
+        }
+        if !acceptPaused.load(ordering: .relaxed), !draining.load(ordering: .relaxed) {
+            events.rearm(listener.fd, token: Worker.listenerToken, interest: .readable)
+        }
+        for (socket, peer) in accepted { admit(socket, peer) }
+    }
+
+    private func admit(_ socket: Socket, _ peer: SocketAddress) {
+        stats.connectionAccepted()
+        if blocklist.isBlocked(peer.ip) {
+            logger.debug("refused connection from blocked \(peer.ip)")
+            socket.close()
+            return
+        }
+        if registry.count >= maxConnections {
+            // Full: answer 503 without a worker ever reading the request, and close.
+            stats.connectionRefused()
+            let body = "server is at its connection limit; retry shortly\n"
+            let reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Length: \(body.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body
+            var bytes = Array(reply.utf8)
+            bytes.withUnsafeMutableBytes { raw in
+                var vector = [iovec(iov_base: raw.baseAddress, iov_len: raw.count)]
+                _ = vector.withUnsafeMutableBufferPointer { socket.write($0) }
+            }
+            socket.close()
+            return
+        }
+        socket.setNoDelay()
+        let connection = Connection(socket: socket, peer: peer)
+        registry.insert(connection)
+        connection.enter(.idle, since: MonotonicClock.milliseconds())
+        do {
+            try events.add(socket.fd, token: connection.token, interest: .readable)
+        } catch {
+            logger.warning("\(error)")
+            registry.close(connection)
+        }
+    }
+
+    /// Re-arms the listener after a pause for descriptor exhaustion.
+    func resumeAcceptingIfPaused() {
+        guard acceptPaused.load(ordering: .relaxed), !draining.load(ordering: .relaxed) else { return }
+        acceptPaused.store(false, ordering: .relaxed)
+        events.rearm(listener.fd, token: Worker.listenerToken, interest: .readable)
+    }
+
+    /// Raises the soft descriptor limit to the hard one, then allows half of it for connections, keeping the
+    /// rest for files being served and uploads.
+    static func connectionLimitFromDescriptors() -> Int {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        let soft = limit.rlim_cur == rlim_t.max ? 1 << 20 : Int(min(limit.rlim_cur, 1 << 24))
+        return max(16, soft / 2)
+    }
+
+    // MARK: - Stopping
+
+    /// What a graceful shutdown did.
+    struct DrainReport: Sendable {
+        var finished: Int
+        var closedIdle: Int
+        var forced: Int
+        var milliseconds: Int64
+    }
+
+    /// Stops accepting, closes idle connections, lets active ones finish their current request, and after
+    /// `graceSeconds` closes whatever is left. Then stops the workers.
+    func drain(graceSeconds: Double) -> DrainReport {
+        let started = MonotonicClock.milliseconds()
+        let servedBefore = stats.requestsServed
+        let inFlightBefore = stats.requestsInFlight
+        context.ready = false
+        guard !draining.exchange(true, ordering: .relaxed) else {
+            return DrainReport(finished: 0, closedIdle: 0, forced: 0, milliseconds: 0)
+        }
+        events.remove(listener.fd)
+        listener.close()
+
+        var closedIdle = 0
+        registry.forEach { connection in
+            if connection.phase == .idle {
+                closedIdle += 1
+                connection.socket.shutdown(.both)
+            }
+        }
+        let deadline = started + Int64(graceSeconds * 1000)
+        while registry.count > 0, MonotonicClock.milliseconds() < deadline {
+            usleep(5_000)
+            // Connections that went idle after their last response are closed by their worker; a client that
+            // opened a connection but never sent anything is closed here.
+            registry.forEach { connection in
+                if connection.phase == .idle { connection.socket.shutdown(.both) }
+            }
+        }
+        var forced = 0
+        registry.forEach { connection in
+            forced += 1
+            connection.socket.shutdown(.both)
+        }
+        let settle = MonotonicClock.milliseconds() + 1000
+        while registry.count > 0, MonotonicClock.milliseconds() < settle { usleep(2_000) }
+        pool.stopAll()
+        stopped.store(true, ordering: .relaxed)
+        let finished = max(0, min(inFlightBefore, stats.requestsServed - servedBefore))
+        return DrainReport(finished: finished, closedIdle: closedIdle, forced: forced,
+                           milliseconds: MonotonicClock.milliseconds() - started)
+    }
+}

@@ -1,0 +1,41 @@
+import Glibc
+
+/// A background thread that enforces the time limits no worker is waiting on: idle keep-alive connections,
+/// slow request heads (408), stalled bodies and stalled responses; and resumes accepting after a pause.
+struct Housekeeper {
+    /// How often limits are checked: fine enough for second-granular timeouts, cheap with 10,000 connections.
+    static let intervalMilliseconds: Int64 = 250
+
+    let engine: Engine
+
+    func start() {
+        let engine = self.engine
+        spawnThread(name: "httpsh-housekeep") {
+            while !engine.stopped.load(ordering: .relaxed) {
+                usleep(UInt32(Self.intervalMilliseconds * 1000))
+                Housekeeper(engine: engine).sweep(now: MonotonicClock.milliseconds())
+                engine.resumeAcceptingIfPaused()
+            }
+        }
+    }
+
+    /// Closes or times out every connection past its phase's limit.
+    func sweep(now: Int64) {
+        let configuration = engine.configuration
+        engine.registry.forEach { connection in
+            let age = now - connection.since.load(ordering: .relaxed)
+            switch connection.phase {
+            case .idle where age > Int64(configuration.idleTimeoutSeconds) * 1000,
+                 .writing where age > Int64(configuration.sendTimeoutSeconds) * 1000:
+                connection.socket.shutdown(.both)
+            case .readingHead where age > Int64(configuration.headerTimeoutSeconds) * 1000,
+                 .readingBody where age > Int64(configuration.bodyTimeoutSeconds) * 1000:
+                if !connection.timedOut.exchange(true, ordering: .relaxed) {
+                    connection.socket.shutdown(.read)
+                }
+            default:
+                break
+            }
+        }
+    }
+}

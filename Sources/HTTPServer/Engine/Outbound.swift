@@ -1,0 +1,82 @@
+import Glibc
+
+/// A response on its way out: the serialized head, then the body bytes or a file region sent with `sendfile`.
+/// Written as far as the socket takes it; the rest waits for `EPOLLOUT`.
+struct Outbound {
+    private var head: [UInt8]
+    private var headSent = 0
+    private var bytes: [UInt8]
+    private var bytesSent = 0
+    private var file: FileRegion?
+    /// Whether the connection closes once this is written.
+    let closeAfter: Bool
+    /// Bytes of body to send, for the access log.
+    let bodyLength: Int
+
+    init(head: [UInt8], body: Response.Body, closeAfter: Bool) {
+        self.head = head
+        self.closeAfter = closeAfter
+        bodyLength = body.count
+        switch body {
+        case .empty:
+            bytes = []
+        case .bytes(let content):
+            bytes = content
+        case .file(let region):
+            bytes = []
+            file = region.length > 0 ? region : nil
+            if region.length == 0 { region.close() }
+        }
+    }
+
+    /// Writes as much as the socket accepts now.
+    mutating func write(to socket: Socket) -> Socket.IOResult {
+        while headSent < head.count || bytesSent < bytes.count {
+            let result = Self.writeVectors(socket, head, from: headSent, bytes, from: bytesSent)
+            guard case .done(var n) = result else { return result }
+            let fromHead = min(n, head.count - headSent)
+            headSent += fromHead
+            n -= fromHead
+            bytesSent += n
+        }
+        while var region = file {
+            guard region.length > 0 else {
+                region.close()
+                file = nil
+                break
+            }
+            let start = region.offset
+            let result = socket.sendFile(region.fd, offset: &region.offset, count: min(region.length, 1 << 20))
+            region.length -= region.offset - start
+            file = region
+            if case .done = result { continue }
+            return result
+        }
+        return .done(0)
+    }
+
+    /// One `writev` of what is left of the head and the byte body.
+    private static func writeVectors(_ socket: Socket, _ head: [UInt8], from headSent: Int,
+                                     _ body: [UInt8], from bodySent: Int) -> Socket.IOResult {
+        head.withUnsafeBytes { headBytes in
+            body.withUnsafeBytes { bodyBytes in
+                var vectors = [iovec]()
+                if headSent < headBytes.count, let base = headBytes.baseAddress {
+                    vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + headSent),
+                                         iov_len: headBytes.count - headSent))
+                }
+                if bodySent < bodyBytes.count, let base = bodyBytes.baseAddress {
+                    vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + bodySent),
+                                         iov_len: bodyBytes.count - bodySent))
+                }
+                return vectors.withUnsafeMutableBufferPointer { socket.write($0) }
+            }
+        }
+    }
+
+    /// Releases the file, if the response is abandoned part-way.
+    mutating func abandon() {
+        file?.close()
+        file = nil
+    }
+}

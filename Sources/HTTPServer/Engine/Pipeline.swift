@@ -1,0 +1,130 @@
+/// Turns a parsed request head into a response: decode, count, route, admit, then (after any body) run the
+/// middleware chain and the handler. Errors become error pages; a handler that throws becomes a 500 carrying the
+/// request id, and the server goes on.
+final class Pipeline: Sendable {
+    /// What to do after the head.
+    enum Start {
+        /// Answer now. `bodyUnread` is set when the request had a body we will not read: the connection closes.
+        case respond(Response, bodyUnread: Bool)
+        /// Read the body with this reader, then call `complete`.
+        case readBody(BodyReader)
+    }
+
+    let router: Router
+    let counters: RequestCounters
+    let logger: Logger
+
+    init(router: Router, counters: RequestCounters, logger: Logger) {
+        self.router = router
+        self.counters = counters
+        self.logger = logger
+    }
+
+    /// Starts a request: everything up to the point where its body is needed.
+    func begin(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
+        let hasBody = head.framing != .none
+        guard var request = Request(head: head, client: client, id: id) else {
+            return (nil, .respond(error(.badRequest, "the path is not valid percent-encoded UTF-8", head, id), bodyUnread: hasBody))
+        }
+        counters.record(request.path)
+
+        guard head.method.isStandard, head.method != .connect else {
+            return (request, .respond(error(.notImplemented, "method \(head.method) is not supported", head, id), bodyUnread: hasBody))
+        }
+        if head.rawPath == "*" {
+            var response = Response(status: .noContent)
+            response.headers.add("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+            return (request, .respond(response, bodyUnread: hasBody))
+        }
+
+        let route: Router.Route
+        switch router.match(head.method, path: head.rawPath) {
+        case .notFound:
+            return (request, .respond(error(.notFound, "nothing at \(request.path)", head, id), bodyUnread: hasBody))
+        case .methodNotAllowed(let allowed):
+            let allow = allowed.map(\.description).joined(separator: ", ")
+            if head.method == .options {
+                var response = Response(status: .noContent)
+                response.headers.add("Allow", allow)
+                return (request, .respond(admitted(request) ?? response, bodyUnread: hasBody))
+            }
+            let response = error(.methodNotAllowed, "\(head.method) is not allowed here; allowed: \(allow)", head, id,
+                                 headers: ["Allow": allow])
+            return (request, .respond(response, bodyUnread: hasBody))
+        case .found(let found, let parameters):
+            route = found
+            request.parameters = parameters
+        }
+
+        if let refusal = admitted(request) {
+            return (request, .respond(refusal, bodyUnread: hasBody))
+        }
+        guard hasBody else {
+            return (request, .respond(run(request, route: route, final: route.handler), bodyUnread: false))
+        }
+        if case .length(let length) = head.framing, length > route.body.maxBytes {
+            let response = error(.contentTooLarge, "request body of \(length) bytes is over the limit of \(route.body.maxBytes)", head, id)
+            return (request, .respond(response, bodyUnread: true))
+        }
+        if let makeSink = route.makeSink {
+            do {
+                let sink = try makeSink(request)
+                return (request, .readBody(BodyReader(request: request, route: route, destination: .sink(sink))))
+            } catch {
+                return (request, .respond(response(for: error, request), bodyUnread: true))
+            }
+        }
+        return (request, .readBody(BodyReader(request: request, route: route, destination: .buffer([]))))
+    }
+
+    /// Finishes a request whose body has been read.
+    func complete(_ reader: BodyReader) -> Response {
+        var request = reader.request
+        switch reader.destination {
+        case .buffer(let bytes):
+            request.body = bytes
+            return run(request, route: reader.route, final: reader.route.handler)
+        case .sink(let sink):
+            return run(request, route: reader.route) { _ in try sink.finish() }
+        }
+    }
+
+    /// The error response for a thrown error: `HTTPError` keeps its status; anything else is a logged 500.
+    func response(for error: any Error, _ request: Request) -> Response {
+        if let error = error as? HTTPError {
+            return ErrorPage.response(error.status, reason: error.reason, json: request.prefersJSON,
+                                      requestID: request.id, headers: error.headers)
+        }
+        logger.error("request \(request.id) \(request.method) \(request.path) failed: \(error)")
+        return ErrorPage.response(.internalServerError, reason: "the server failed to answer this request",
+                                  json: request.prefersJSON, requestID: request.id)
+    }
+
+    /// An error page for a head that may not have become a `Request`.
+    func error(_ status: HTTPStatus, _ reason: String, _ head: RequestHead?, _ id: String,
+               headers: HTTPHeaders = HTTPHeaders()) -> Response {
+        let json = head.map { Request.prefersJSON(accept: $0.headers["Accept"]) } ?? false
+        return ErrorPage.response(status, reason: reason, json: json, requestID: id, headers: headers)
+    }
+
+    private func admitted(_ request: Request) -> Response? {
+        for middleware in router.middleware {
+            if let refusal = middleware.admit(request) { return refusal }
+        }
+        return nil
+    }
+
+    /// Runs the middleware chain around `final`, turning thrown errors into responses.
+    private func run(_ request: Request, route: Router.Route, final: (Request) throws -> Response) -> Response {
+        let chain = router.middleware
+        func step(_ index: Int, _ request: Request) throws -> Response {
+            guard index < chain.count else { return try final(request) }
+            return try chain[index].handle(request) { try step(index + 1, $0) }
+        }
+        do {
+            return try step(0, request)
+        } catch {
+            return response(for: error, request)
+        }
+    }
+}

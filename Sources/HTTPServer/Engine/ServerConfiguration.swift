@@ -1,0 +1,44 @@
+/// Everything a server needs to start. Values that can change live (workers, dir listing, log level, rate limit)
+/// start from here and are then changed through the command bus.
+public struct ServerConfiguration: Sendable {
+    /// The address to bind: `127.0.0.1`, `0.0.0.0`, `::`, `::1` or `localhost`.
+    public var host = "127.0.0.1"
+    /// The TCP port; 0 lets the kernel pick one (tests).
+    public var port: UInt16 = 8080
+    /// The folder served as `/`.
+    public var root = "public"
+    /// The folder uploads are stored in and served from as `/uploads/`.
+    public var uploads = "uploads"
+    /// Worker threads at start.
+    public var workers = 4
+    /// Whether directories without `index.html` are listed (else 403).
+    public var directoryListing = true
+    public var logLevel = LogLevel.info
+    /// A keep-alive connection idle this long is closed: long enough for a browser's next click, short enough
+    /// that idle sockets do not pile up.
+    public var idleTimeoutSeconds = 30
+    /// Requests served on one connection before it is closed, so long-lived clients get rebalanced.
+    public var maxRequestsPerConnection = 100
+    /// A client that has not sent a complete header section this long after starting gets 408 (slowloris).
+    public var headerTimeoutSeconds = 10
+    /// A request body that makes no progress this long is abandoned.
+    public var bodyTimeoutSeconds = 30
+    /// A response that makes no progress this long (client not reading) is abandoned.
+    public var sendTimeoutSeconds = 60
+    /// How long a graceful shutdown waits for in-flight requests before closing everything.
+    public var shutdownGraceSeconds = 10
+    /// Open connections beyond this get 503 at once; sized from the descriptor limit when nil.
+    public var maxConnections: Int?
+    /// Request bodies on routes without their own limit; larger ones get 413.
+    public var maxBodyBytes = 1 << 20
+    /// The limit for uploads.
+    public var maxUploadBytes = 64 << 20
+    /// Parser limits (request line, header section).
+    public var parserLimits = RequestParser.Limits()
+    /// The listen backlog: at least 511, like nginx, so bursts of connects are not refused.
+    public var backlog: Int32 = 1024
+    /// Sent as `Server`.
+    public var serverName = "httpsh"
+
+    public init() {}
+}

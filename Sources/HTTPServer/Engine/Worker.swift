@@ -1,0 +1,68 @@
+import CLinux
+import Glibc
+
+/// One worker thread's loop: wait on the shared epoll set, handle whatever woke it, repeat.
+///
+/// There is no queue between a ready socket and the code that serves it: the thread that epoll wakes accepts the
+/// connection or serves the request itself, then re-arms the socket. Idle connections wait in epoll, not here.
+final class Worker: @unchecked Sendable {
+    /// Events taken per `epoll_wait`. Small, so one worker does not sit on ready sockets the other could serve.
+    static let batchSize = 8
+    /// Bytes read per `recv`: room for the largest head the parser accepts plus the request line.
+    static let scratchSize = 80 * 1024
+
+    static let listenerToken: UInt64 = 0
+    static let wakeToken: UInt64 = 1
+
+    private let engine: Engine
+    private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: Worker.batchSize)
+    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Worker.scratchSize, alignment: 16)
+    var dates = DateCache()
+    var requestIDs = RequestIDGenerator()
+
+    init(engine: Engine) {
+        self.engine = engine
+    }
+
+    deinit {
+        events.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Runs until the pool retires this worker.
+    func run() {
+        while true {
+            let count = engine.events.wait(into: events, timeoutMilliseconds: -1)
+            var retire = false
+            for index in 0..<count {
+                let token = events[index].data.u64
+                switch token {
+                case Self.listenerToken:
+                    engine.acceptConnections()
+                case Self.wakeToken:
+                    // Finish the rest of the batch first: those sockets are disarmed until served.
+                    retire = retire || engine.pool.shouldRetire()
+                default:
+                    guard let connection = Connection.from(token: token) else { continue }
+                    engine.pool.markBusy()
+                    engine.serve(connection, on: self)
+                    engine.pool.markIdle()
+                }
+            }
+            if retire { return }
+        }
+    }
+}
+
+/// Request ids: a random per-worker prefix and a counter, 16 hex digits, unique without coordination.
+struct RequestIDGenerator {
+    private let prefix = UInt32.random(in: 0...UInt32.max)
+    private var counter: UInt32 = 0
+
+    mutating func next() -> String {
+        counter &+= 1
+        let value = UInt64(prefix) << 32 | UInt64(counter)
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

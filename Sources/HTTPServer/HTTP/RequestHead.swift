@@ -1,0 +1,28 @@
+/// The parsed request line and header section of one request (RFC 9112 §2–§6).
+public struct RequestHead: Sendable {
+    /// The protocol version on the request line.
+    public enum Version: Sendable, Equatable, CustomStringConvertible {
+        case http10, http11
+        public var description: String { self == .http10 ? "HTTP/1.0" : "HTTP/1.1" }
+    }
+
+    /// How the body is delimited (RFC 9112 §6.3).
+    public enum Framing: Sendable, Equatable {
+        case none
+        case length(Int)
+        case chunked
+    }
+
+    public var method: HTTPMethod
+    /// The request target exactly as sent (origin-, absolute- or asterisk-form).
+    public var target: String
+    /// The path part of the target, still percent-encoded; always starts with `/` (or is `*`).
+    public var rawPath: String
+    /// The query after `?`, still percent-encoded, or nil.
+    public var query: String?
+    public var version: Version
+    public var headers: HTTPHeaders
+    public var framing: Framing
+    /// Whether the client allows the connection to stay open after this exchange.
+    public var keepAlive: Bool
+}

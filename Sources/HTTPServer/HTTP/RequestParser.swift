@@ -1,0 +1,289 @@
+/// Parses a request head from bytes, strictly enough to refuse request smuggling (RFC 9112).
+///
+/// The parser is stateless: given every byte received so far, it says whether a head is complete, and if so
+/// returns it with the number of bytes it used. The connection keeps `scanned` between calls so a head that
+/// arrives a byte at a time is not rescanned from the start.
+public struct RequestParser: Sendable {
+    /// The limits, each with the status sent when a client exceeds it.
+    public struct Limits: Sendable {
+        /// A request line longer than this gets 414: URLs this long are attacks or bugs, not links.
+        public var maxRequestLine = 8 * 1024
+        /// A header section larger than this gets 431: browsers send 1–8 KiB; 64 KiB bounds memory per client.
+        public var maxHeaderBytes = 64 * 1024
+        /// More header fields than this gets 431: a hundred covers any real client; thousands are a DoS attempt.
+        public var maxHeaderCount = 100
+
+        public init() {}
+    }
+
+    /// What one call found.
+    public enum Outcome: Sendable {
+        /// More bytes are needed; `scanned` bytes need not be looked at again.
+        case incomplete(scanned: Int)
+        /// A complete head that used `consumed` bytes of the input.
+        case head(RequestHead, consumed: Int)
+        /// The bytes are not a valid request; answer `status` and close.
+        case failure(HTTPStatus, String)
+    }
+
+    public var limits: Limits
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Looks for a complete head at the start of `bytes`; `resumeAt` is a previous `incomplete(scanned:)`.
+    public func parse(_ bytes: UnsafeRawBufferPointer, resumeAt: Int = 0) -> Outcome {
+        // RFC 9112 §2.2: a server SHOULD ignore at least one empty line received before the request line.
+        var start = 0
+        while start < bytes.count, bytes[start] == .cr || bytes[start] == .lf { start += 1 }
+        guard start < bytes.count else { return .incomplete(scanned: 0) }
+
+        guard let lineEnd = firstLineFeed(bytes, from: start) else {
+            if bytes.count - start > limits.maxRequestLine { return .failure(.uriTooLong, "request line too long") }
+            return .incomplete(scanned: 0)
+        }
+        if lineEnd - start > limits.maxRequestLine { return .failure(.uriTooLong, "request line too long") }
+
+        guard let headEnd = endOfHead(bytes, from: max(lineEnd, resumeAt)) else {
+            if bytes.count - lineEnd > limits.maxHeaderBytes {
+                return .failure(.headerFieldsTooLarge, "header section too large")
+            }
+            return .incomplete(scanned: max(lineEnd, bytes.count - 3))
+        }
+        if headEnd.fieldsEnd - lineEnd > limits.maxHeaderBytes {
+            return .failure(.headerFieldsTooLarge, "header section too large")
+        }
+
+        let requestLine = UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd]).trimmingCR()
+        let line: RequestLine
+        switch parseRequestLine(requestLine) {
+        case .success(let parsed): line = parsed
+        case .failure(let failure): return .failure(failure.status, failure.reason)
+        }
+        let fields = UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 1)..<headEnd.fieldsEnd])
+        let headers: HTTPHeaders
+        switch parseFields(fields) {
+        case .success(let parsed): headers = parsed
+        case .failure(let failure): return .failure(failure.status, failure.reason)
+        }
+        switch makeHead(line, headers) {
+        case .success(let head): return .head(head, consumed: headEnd.next)
+        case .failure(let failure): return .failure(failure.status, failure.reason)
+        }
+    }
+
+    // MARK: - Finding lines
+
+    private func firstLineFeed(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        var i = from
+        while i < bytes.count {
+            if bytes[i] == .lf { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Finds the empty line ending the head. `fieldsEnd` is where the field lines stop (the start of the empty
+    /// line); `next` is the first byte after it. Lines may end in CRLF or a bare LF (RFC 9112 §2.2).
+    private func endOfHead(_ bytes: UnsafeRawBufferPointer, from: Int) -> (fieldsEnd: Int, next: Int)? {
+        var i = from
+        while i < bytes.count {
+            if bytes[i] == .lf {
+                if i + 1 < bytes.count, bytes[i + 1] == .lf { return (i + 1, i + 2) }
+                if i + 2 < bytes.count, bytes[i + 1] == .cr, bytes[i + 2] == .lf { return (i + 1, i + 3) }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    // MARK: - Request line
+
+    private struct Failure: Error {
+        let status: HTTPStatus
+        let reason: String
+        static func bad(_ reason: String) -> Failure { Failure(status: .badRequest, reason: reason) }
+    }
+
+    private struct RequestLine {
+        var method: HTTPMethod
+        var target: String
+        var version: RequestHead.Version
+    }
+
+    private func parseRequestLine(_ line: UnsafeRawBufferPointer) -> Result<RequestLine, Failure> {
+        guard let firstSpace = line.firstIndex(of: .space), firstSpace > 0 else {
+            return .failure(.bad("malformed request line"))
+        }
+        guard let secondSpace = line[(firstSpace + 1)...].firstIndex(of: .space), secondSpace > firstSpace + 1 else {
+            return .failure(.bad("malformed request line"))
+        }
+        let methodBytes = UnsafeRawBufferPointer(rebasing: line[..<firstSpace])
+        let targetBytes = UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<secondSpace])
+        let versionBytes = UnsafeRawBufferPointer(rebasing: line[(secondSpace + 1)...])
+        guard methodBytes.allSatisfy(\.isTokenCharacter) else { return .failure(.bad("invalid method")) }
+        guard targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+            return .failure(.bad("invalid character in request target"))
+        }
+        let version: RequestHead.Version
+        if versionBytes.elementsEqual("HTTP/1.1".utf8) {
+            version = .http11
+        } else if versionBytes.elementsEqual("HTTP/1.0".utf8) {
+            version = .http10
+        } else if versionBytes.count == 8, versionBytes.starts(with: "HTTP/".utf8),
+                  versionBytes[5].isDigit, versionBytes[6] == .dot, versionBytes[7].isDigit {
+            return .failure(Failure(status: .versionNotSupported, reason: "only HTTP/1.0 and HTTP/1.1 are supported"))
+        } else {
+            return .failure(.bad("malformed HTTP version"))
+        }
+        return .success(RequestLine(method: HTTPMethod(token: methodBytes),
+                                    target: String(decoding: targetBytes, as: UTF8.self),
+                                    version: version))
+    }
+
+    // MARK: - Header fields
+
+    private func parseFields(_ bytes: UnsafeRawBufferPointer) -> Result<HTTPHeaders, Failure> {
+        var headers = HTTPHeaders()
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != .lf { lineEnd += 1 }
+            let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd]).trimmingCR()
+            lineStart = lineEnd + 1
+            if line.isEmpty { continue }
+            // RFC 9112 §5.2: obsolete line folding is rejected with 400.
+            if line[0] == .space || line[0] == .tab { return .failure(.bad("obsolete line folding")) }
+            guard let colon = line.firstIndex(of: .colon), colon > 0 else {
+                return .failure(.bad("header field without a name"))
+            }
+            let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
+            // RFC 9112 §5.1: no whitespace between the field name and the colon; 400 when there is.
+            guard name.allSatisfy(\.isTokenCharacter) else {
+                return .failure(.bad("invalid header field name"))
+            }
+            var valueStart = colon + 1
+            var valueEnd = line.count
+            while valueStart < valueEnd, line[valueStart] == .space || line[valueStart] == .tab { valueStart += 1 }
+            while valueEnd > valueStart, line[valueEnd - 1] == .space || line[valueEnd - 1] == .tab { valueEnd -= 1 }
+            let value = UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])
+            guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7f || $0 == .tab }) else {
+                return .failure(.bad("invalid character in header field value"))
+            }
+            headers.add(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+            if headers.count > limits.maxHeaderCount {
+                return .failure(Failure(status: .headerFieldsTooLarge, reason: "too many header fields"))
+            }
+        }
+        return .success(headers)
+    }
+
+    // MARK: - Framing and target
+
+    private func makeHead(_ line: RequestLine, _ headers: HTTPHeaders) -> Result<RequestHead, Failure> {
+        let framing: RequestHead.Framing
+        switch bodyFraming(headers, version: line.version) {
+        case .success(let value): framing = value
+        case .failure(let failure): return .failure(failure)
+        }
+
+        let hosts = headers.values("Host")
+        if hosts.count > 1 { return .failure(.bad("more than one Host header")) }
+        if line.version == .http11, hosts.isEmpty { return .failure(.bad("HTTP/1.1 request without Host")) }
+
+        var target = Substring(line.target)
+        if target.hasPrefix("http://") || target.hasPrefix("https://") {
+            // Absolute form (RFC 9112 §3.2.2): the path is what follows the authority.
+            let afterScheme = target[target.index(after: target.firstIndex(of: ":") ?? target.startIndex)...].dropFirst(2)
+            let pathStart = afterScheme.firstIndex { $0 == "/" || $0 == "?" } ?? afterScheme.endIndex
+            target = afterScheme[pathStart...]
+            if target.isEmpty || target.first == "?" { target = "/" + target }
+        } else if target == "*" {
+            guard line.method == .options else { return .failure(.bad("asterisk-form is only for OPTIONS")) }
+        } else if !target.hasPrefix("/") {
+            return .failure(.bad("request target must start with /"))
+        }
+        if let hash = target.firstIndex(of: "#") { target = target[..<hash] }
+        let rawPath: Substring
+        let query: Substring?
+        if let mark = target.firstIndex(of: "?") {
+            rawPath = target[..<mark]
+            query = target[target.index(after: mark)...]
+        } else {
+            rawPath = target
+            query = nil
+        }
+
+        let keepAlive = line.version == .http11
+            ? !headers.hasToken("close", in: "Connection")
+            : headers.hasToken("keep-alive", in: "Connection") && !headers.hasToken("close", in: "Connection")
+        return .success(RequestHead(method: line.method, target: line.target, rawPath: String(rawPath),
+                                    query: query.map(String.init), version: line.version, headers: headers,
+                                    framing: framing, keepAlive: keepAlive))
+    }
+
+    /// RFC 9112 §6.1–6.3: chunked must be the final (here: only) coding; CL with TE, or CLs that differ, are
+    /// refused because a proxy in front of us might read them the other way (request smuggling).
+    private func bodyFraming(_ headers: HTTPHeaders, version: RequestHead.Version) -> Result<RequestHead.Framing, Failure> {
+        let encodings = headers.values("Transfer-Encoding")
+        let lengths = headers.values("Content-Length")
+        if !encodings.isEmpty {
+            if !lengths.isEmpty { return .failure(.bad("both Content-Length and Transfer-Encoding")) }
+            if version == .http10 { return .failure(.bad("Transfer-Encoding in an HTTP/1.0 request")) }
+            let codings = encodings.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: " \t") }
+            guard codings.count == 1, codings[0].equalsIgnoringASCIICase("chunked") else {
+                if codings.last?.equalsIgnoringASCIICase("chunked") == true {
+                    return .failure(Failure(status: .notImplemented, reason: "only the chunked transfer coding is supported"))
+                }
+                return .failure(.bad("unsupported Transfer-Encoding"))
+            }
+            return .success(.chunked)
+        }
+        guard !lengths.isEmpty else { return .success(.none) }
+        var length: Int?
+        for element in lengths.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
+            let digits = element.trimmingCharacters(in: " \t")
+            // 18 digits keep the value inside Int; anything longer is no body we would accept anyway.
+            guard !digits.isEmpty, digits.utf8.count <= 18, digits.utf8.allSatisfy(\.isDigit), let value = Int(digits) else {
+                return .failure(.bad("invalid Content-Length"))
+            }
+            if let previous = length, previous != value { return .failure(.bad("differing Content-Length values")) }
+            length = value
+        }
+        return .success(length.map { $0 == 0 ? .none : .length($0) } ?? .none)
+    }
+}
+
+extension UInt8 {
+    static let cr: UInt8 = 13
+    static let lf: UInt8 = 10
+    static let space: UInt8 = 32
+    static let tab: UInt8 = 9
+    static let colon: UInt8 = 58
+    static let dot: UInt8 = 46
+    static let slash: UInt8 = 47
+    static let percent: UInt8 = 37
+
+    var isDigit: Bool { self >= 0x30 && self <= 0x39 }
+
+    /// RFC 9110 §5.6.2 tchar.
+    var isTokenCharacter: Bool {
+        switch self {
+        case 0x30...0x39, 0x41...0x5a, 0x61...0x7a: return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default: return false
+        }
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// The buffer without one trailing CR.
+    func trimmingCR() -> UnsafeRawBufferPointer {
+        guard let last, last == .cr else { return self }
+        return UnsafeRawBufferPointer(rebasing: self[..<(count - 1)])
+    }
+}

@@ -1,0 +1,43 @@
+/// Writes a response's status line and header section as bytes, adding the fields every response carries.
+enum ResponseSerializer {
+    /// What the connection tells the client about keeping it open.
+    enum Persistence {
+        case close
+        /// Keep open; advertise the idle timeout and the requests left on this connection.
+        case keepAlive(timeout: Int, remaining: Int)
+    }
+
+    private static let crlf: [UInt8] = [.cr, .lf]
+
+    /// The head for `response`. `bodyLength` is the length the body has (also for HEAD, which sends none).
+    static func head(for response: Response, bodyLength: Int, date: [UInt8], server: String,
+                     persistence: Persistence, requestID: String?) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + response.headers.count * 48)
+        out.append(contentsOf: "HTTP/1.1 \(response.status.code) \(response.status.reason)\r\n".utf8)
+        out.append(contentsOf: "Date: ".utf8)
+        out.append(contentsOf: date)
+        out.append(contentsOf: crlf)
+        out.append(contentsOf: "Server: \(server)\r\n".utf8)
+        if response.status.code >= 200, response.status.code != 204, response.status.code != 304 {
+            out.append(contentsOf: "Content-Length: \(bodyLength)\r\n".utf8)
+        }
+        switch persistence {
+        case .close:
+            out.append(contentsOf: "Connection: close\r\n".utf8)
+        case .keepAlive(let timeout, let remaining):
+            out.append(contentsOf: "Connection: keep-alive\r\nKeep-Alive: timeout=\(timeout), max=\(remaining)\r\n".utf8)
+        }
+        if let requestID {
+            out.append(contentsOf: "X-Request-ID: \(requestID)\r\n".utf8)
+        }
+        for (name, value) in response.headers {
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: value.utf8)
+            out.append(contentsOf: crlf)
+        }
+        out.append(contentsOf: crlf)
+        return out
+    }
+}

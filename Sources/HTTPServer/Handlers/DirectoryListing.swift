@@ -1,0 +1,93 @@
+import Glibc
+
+/// An HTML index of one folder: directories first, then files, sorted by name; sizes, modification times and
+/// how often each entry was requested. Names are HTML-escaped and links percent-encoded; dotfiles are left out.
+struct DirectoryListing {
+    struct Entry {
+        var name: String
+        var isDirectory: Bool
+        var size: Int
+        var modified: Int
+    }
+
+    let path: String
+    let urlPath: String
+    let isRoot: Bool
+    let counters: RequestCounters
+
+    func entries() -> [Entry] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var entries: [Entry] = []
+        while let item = readdir(directory) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard !name.hasPrefix(".") else { continue }
+            var info = stat()
+            guard stat(path + "/" + name, &info) == 0 else { continue }
+            let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+            guard isDirectory || info.st_mode & S_IFMT == S_IFREG else { continue }
+            entries.append(Entry(name: name, isDirectory: isDirectory, size: Int(info.st_size),
+                                 modified: Int(info.st_mtim.tv_sec)))
+        }
+        return entries.sorted { a, b in
+            a.isDirectory != b.isDirectory ? a.isDirectory : a.name.lowercased() < b.name.lowercased()
+        }
+    }
+
+    func html() -> String {
+        let title = "Index of \(urlPath)".htmlEscaped
+        var rows = ""
+        if !isRoot {
+            rows += "<tr><td><a href=\"../\">../</a></td><td></td><td></td><td></td></tr>\n"
+        }
+        for entry in entries() {
+            let display = entry.name + (entry.isDirectory ? "/" : "")
+            let href = PercentEncoding.encodePath(entry.name) + (entry.isDirectory ? "/" : "")
+            let requests = counters.count(for: urlPath + display)
+            rows += "<tr><td><a href=\"\(href.htmlEscaped)\">\(display.htmlEscaped)</a></td>"
+            rows += "<td class=\"n\">\(entry.isDirectory ? "-" : Self.humanSize(entry.size))</td>"
+            rows += "<td>\(Self.timeText(entry.modified))</td><td class=\"n\">\(requests)</td></tr>\n"
+        }
+        return """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+        <title>\(title)</title>
+        <style>body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}
+        table{border-collapse:collapse;width:100%}th,td{padding:.3em .8em;text-align:left;border-bottom:1px solid #eee}
+        th{background:#f6f6f6}td.n{text-align:right;font-variant-numeric:tabular-nums}a{text-decoration:none}
+        @media (prefers-color-scheme:dark){body{background:#161616;color:#ddd}th{background:#222}
+        td,th{border-color:#333}a{color:#8ab4f8}}</style></head>
+        <body><h1>\(title)</h1>
+        <table><thead><tr><th>Name</th><th class="n">Size</th><th>Modified (UTC)</th><th class="n">Requests</th></tr></thead>
+        <tbody>
+        \(rows)</tbody></table>
+        <p><small>httpsh</small></p></body></html>
+
+        """
+    }
+
+    /// `512 B`, `1.5 KiB`, `3.2 MiB`.
+    static func humanSize(_ bytes: Int) -> String {
+        if bytes < 1024 { return "\(bytes) B" }
+        var value = Double(bytes)
+        for unit in ["KiB", "MiB", "GiB", "TiB"] {
+            value /= 1024
+            if value < 1024 || unit == "TiB" {
+                let tenths = Int((value * 10).rounded())
+                return "\(tenths / 10).\(tenths % 10) \(unit)"
+            }
+        }
+        return "\(bytes) B"
+    }
+
+    static func timeText(_ seconds: Int) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let n = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M", &parts)
+        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

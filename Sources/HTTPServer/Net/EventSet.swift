@@ -1,0 +1,69 @@
+import CLinux
+import Glibc
+
+/// One epoll set shared by every worker. Sockets are registered `EPOLLONESHOT`, so a ready socket wakes exactly
+/// one worker, which owns it until it re-arms it. Each registration carries a 64-bit token chosen by the caller.
+final class EventSet: Sendable {
+    let fd: Int32
+
+    /// What a socket waits for.
+    enum Interest {
+        case readable
+        case writable
+
+        var events: UInt32 {
+            let base = EPOLLONESHOT.rawValue | EPOLLRDHUP.rawValue
+            switch self {
+            case .readable: return base | EPOLLIN.rawValue
+            case .writable: return base | EPOLLOUT.rawValue
+            }
+        }
+    }
+
+    init() throws(SocketError) {
+        fd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard fd >= 0 else { throw SocketError("epoll_create1") }
+    }
+
+    deinit {
+        Glibc.close(fd)
+    }
+
+    /// Adds a descriptor, armed for `interest`.
+    func add(_ descriptor: Int32, token: UInt64, interest: Interest) throws(SocketError) {
+        guard control(EPOLL_CTL_ADD, descriptor, token: token, events: interest.events) == 0 else {
+            throw SocketError("epoll_ctl add")
+        }
+    }
+
+    /// Adds a descriptor that stays armed (level-triggered, no one-shot): for wake-up eventfds.
+    func addPersistent(_ descriptor: Int32, token: UInt64) throws(SocketError) {
+        guard control(EPOLL_CTL_ADD, descriptor, token: token, events: EPOLLIN.rawValue) == 0 else {
+            throw SocketError("epoll_ctl add")
+        }
+    }
+
+    /// Re-arms a one-shot descriptor after its owner is done with this round.
+    @discardableResult
+    func rearm(_ descriptor: Int32, token: UInt64, interest: Interest) -> Bool {
+        control(EPOLL_CTL_MOD, descriptor, token: token, events: interest.events) == 0
+    }
+
+    /// Removes a descriptor (closing it also removes it; this is for descriptors that stay open).
+    func remove(_ descriptor: Int32) {
+        _ = control(EPOLL_CTL_DEL, descriptor, token: 0, events: 0)
+    }
+
+    /// Waits for ready descriptors; returns how many entries of `events` were filled (0 on timeout or EINTR).
+    func wait(into events: UnsafeMutableBufferPointer<epoll_event>, timeoutMilliseconds: Int32) -> Int {
+        let n = epoll_wait(fd, events.baseAddress, Int32(events.count), timeoutMilliseconds)
+        return n > 0 ? Int(n) : 0
+    }
+
+    private func control(_ operation: Int32, _ descriptor: Int32, token: UInt64, events: UInt32) -> Int32 {
+        var event = epoll_event()
+        event.events = events
+        event.data.u64 = token
+        return epoll_ctl(fd, operation, descriptor, &event)
+    }
+}

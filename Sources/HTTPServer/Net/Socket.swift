@@ -1,0 +1,153 @@
+import CLinux
+import Glibc
+
+/// A file descriptor of a TCP socket. A small value: copying it does not duplicate the descriptor.
+/// Every syscall the server makes on a socket goes through here, and `errno` becomes an `IOResult` or a
+/// `SocketError` in this file only.
+public struct Socket: Sendable, Hashable {
+    /// The raw descriptor.
+    public let fd: Int32
+
+    init(fd: Int32) {
+        self.fd = fd
+    }
+
+    /// The outcome of a non-blocking read or write.
+    enum IOResult: Equatable {
+        /// This many bytes moved (more than zero).
+        case done(Int)
+        /// The kernel buffer is empty (read) or full (write): wait for readiness.
+        case wouldBlock
+        /// The peer closed its side (read returned 0) or reset the connection.
+        case closed
+    }
+
+    /// Creates a non-blocking listening socket bound to `address`, with `SO_REUSEADDR` and the given backlog.
+    /// An IPv6 wildcard listener also accepts IPv4 (dual stack).
+    static func listen(on address: SocketAddress, backlog: Int32) throws(SocketError) -> Socket {
+        let fd = Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+                                | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket") }
+        let socket = Socket(fd: fd)
+        socket.setOption(SOL_SOCKET, SO_REUSEADDR, 1)
+        if address.family == AF_INET6 { socket.setOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0) }
+        let bound = address.withSockAddr { Glibc.bind(fd, $0, $1) }
+        guard bound == 0 else {
+            let error = SocketError("bind \(address)")
+            socket.close()
+            throw error
+        }
+        guard Glibc.listen(fd, backlog) == 0 else {
+            let error = SocketError("listen")
+            socket.close()
+            throw error
+        }
+        return socket
+    }
+
+    /// Accepts one pending connection as a non-blocking socket, or nil when none is waiting.
+    /// Throws for errors that are not about one client (EMFILE, ENFILE, ENOBUFS, ENOMEM).
+    func accept() throws(SocketError) -> (Socket, SocketAddress)? {
+        while true {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &storage) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    clinux_accept_nonblocking(self.fd, $0, &length)
+                }
+            }
+            if fd >= 0 { return (Socket(fd: fd), SocketAddress(storage: storage)) }
+            switch errno {
+            case EAGAIN, EWOULDBLOCK: return nil
+            case EINTR, ECONNABORTED, EPROTO, EPERM: continue
+            default: throw SocketError("accept")
+            }
+        }
+    }
+
+    /// The address this socket is bound to (reads back the port the kernel picked for port 0).
+    func localAddress() -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return result == 0 ? SocketAddress(storage: storage) : nil
+    }
+
+    /// Reads into `buffer` at most `count` bytes.
+    func read(into buffer: UnsafeMutableRawPointer, count: Int) -> IOResult {
+        while true {
+            let n = Glibc.recv(fd, buffer, count, 0)
+            if n > 0 { return .done(n) }
+            if n == 0 { return .closed }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            default: return .closed
+            }
+        }
+    }
+
+    /// Writes the given buffers with one `writev`.
+    func write(_ vectors: UnsafeMutableBufferPointer<iovec>) -> IOResult {
+        while true {
+            var message = msghdr()
+            message.msg_iov = vectors.baseAddress
+            message.msg_iovlen = vectors.count
+            let n = Glibc.sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+            if n >= 0 { return .done(n) }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            default: return .closed
+            }
+        }
+    }
+
+    /// Sends up to `count` bytes of the file `file` from `offset` (advanced) with `sendfile`.
+    func sendFile(_ file: Int32, offset: inout Int, count: Int) -> IOResult {
+        while true {
+            var position = off_t(offset)
+            let n = Glibc.sendfile(fd, file, &position, count)
+            if n > 0 {
+                offset = Int(position)
+                return .done(n)
+            }
+            if n == 0 { return .closed }  // the file shrank under us: nothing more to send
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            default: return .closed
+            }
+        }
+    }
+
+    /// Sets an integer socket option; failures are ignored (options here are tuning, not correctness).
+    func setOption(_ level: Int32, _ name: Int32, _ value: Int32) {
+        var value = value
+        _ = setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Disables Nagle so small responses go out at once.
+    func setNoDelay() {
+        setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+    }
+
+    /// Which directions `shutdown` closes.
+    enum Direction: Int32 {
+        // The values of SHUT_RD and SHUT_RDWR, which Glibc's module does not import by name.
+        case read = 0
+        case both = 2
+    }
+
+    /// Shuts down reading or both directions; a parked connection then wakes with EPOLLIN/EPOLLHUP.
+    func shutdown(_ direction: Direction) {
+        _ = Glibc.shutdown(fd, direction.rawValue)
+    }
+
+    /// Closes the descriptor.
+    func close() {
+        _ = Glibc.close(fd)
+    }
+}

@@ -1,0 +1,58 @@
+import Glibc
+import Synchronization
+
+/// The server's leveled logger. The level changes live (the shell's `loglevel`); lines go to a replaceable sink.
+public final class Logger: Sendable {
+    private let levelValue: Atomic<UInt8>
+    private let sinkBox: Mutex<any LogSink>
+
+    public init(level: LogLevel, sink: any LogSink) {
+        levelValue = Atomic(level.rawValue)
+        sinkBox = Mutex(sink)
+    }
+
+    /// The current threshold.
+    public var level: LogLevel {
+        get { LogLevel(rawValue: levelValue.load(ordering: .relaxed)) ?? .info }
+        set { levelValue.store(newValue.rawValue, ordering: .relaxed) }
+    }
+
+    /// Where lines go now.
+    public var sink: any LogSink {
+        get { sinkBox.withLock { $0 } }
+        set { sinkBox.withLock { $0 = newValue } }
+    }
+
+    /// True when a message at `level` would be written; check it before building an expensive message.
+    @inline(__always)
+    public func isEnabled(_ level: LogLevel) -> Bool {
+        level.rawValue >= levelValue.load(ordering: .relaxed) && level != .none
+    }
+
+    public func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
+    public func info(_ message: @autoclosure () -> String) { log(.info, message()) }
+    public func warning(_ message: @autoclosure () -> String) { log(.warning, message()) }
+    public func error(_ message: @autoclosure () -> String) { log(.error, message()) }
+
+    /// Writes `message` with a timestamp and the level, if the level is enabled.
+    public func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
+        guard isEnabled(level) else { return }
+        sink.write("\(Self.timestamp()) \(level.description.uppercased()) \(message())")
+    }
+
+    /// Writes a line as it is (access-log lines carry their own format), if `level` is enabled.
+    public func raw(_ level: LogLevel, _ line: @autoclosure () -> String) {
+        guard isEnabled(level) else { return }
+        sink.write(line())
+    }
+
+    /// `2026-11-21T20:30:00Z`.
+    static func timestamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

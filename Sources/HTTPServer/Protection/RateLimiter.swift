@@ -1,0 +1,93 @@
+import Glibc
+import Synchronization
+
+/// Token buckets per client address, sharded so workers rarely contend. Off until a limit is set.
+/// Idle buckets are evicted, so many distinct addresses cost bounded memory.
+public final class RateLimiter: Sendable {
+    /// Buckets per shard before the idle ones are swept: bounds memory at about 16 × 4096 entries.
+    static let shardCapacity = 4096
+    private static let shardCount = 16
+
+    private struct Bucket {
+        var tokens: Double
+        var updated: Double
+    }
+
+    private struct Shard {
+        var buckets: [IPAddress: Bucket] = [:]
+    }
+
+    /// A lock-protected shard; a class because `Mutex` cannot be stored in an array.
+    private final class LockedShard: Sendable {
+        let state = Mutex(Shard())
+    }
+
+    /// The decision for one request.
+    public enum Decision: Equatable {
+        /// Allowed; `remaining` requests are left in the burst.
+        case allowed(remaining: Int)
+        /// Refused; the client may retry after this many seconds.
+        case limited(retryAfter: Int)
+    }
+
+    private let current = Mutex<RateLimit?>(nil)
+    private let enabled = Atomic<Bool>(false)
+    private let shards = (0..<RateLimiter.shardCount).map { _ in LockedShard() }
+    private let limitedCount = Atomic<Int>(0)
+
+    public init(limit: RateLimit? = nil) {
+        set(limit)
+    }
+
+    /// The limit in force, or nil when off.
+    public var limit: RateLimit? { current.withLock { $0 } }
+
+    /// Requests refused since start.
+    public var limitedTotal: Int { limitedCount.load(ordering: .relaxed) }
+
+    /// Changes the limit (nil turns it off) and forgets every bucket.
+    public func set(_ limit: RateLimit?) {
+        current.withLock { $0 = limit }
+        for shard in shards { shard.state.withLock { $0.buckets.removeAll() } }
+        enabled.store(limit != nil, ordering: .relaxed)
+    }
+
+    /// Takes one token for `client` at time `now` (seconds, monotonic).
+    public func check(_ client: IPAddress, now: Double = RateLimiter.now()) -> Decision {
+        guard enabled.load(ordering: .relaxed), let limit = limit else { return .allowed(remaining: Int.max) }
+        let shard = shards[abs(client.hashValue % shards.count)]
+        let decision = shard.state.withLock { shard -> Decision in
+            if shard.buckets.count >= Self.shardCapacity { Self.evictIdle(&shard, limit: limit, now: now) }
+            var bucket = shard.buckets[client] ?? Bucket(tokens: Double(limit.burst), updated: now)
+            bucket.tokens = min(Double(limit.burst), bucket.tokens + (now - bucket.updated) * limit.refillPerSecond)
+            bucket.updated = now
+            defer { shard.buckets[client] = bucket }
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+                return .allowed(remaining: Int(bucket.tokens))
+            }
+            let wait = (1 - bucket.tokens) / limit.refillPerSecond
+            return .limited(retryAfter: max(1, Int(wait.rounded(.up))))
+        }
+        if case .limited = decision { limitedCount.add(1, ordering: .relaxed) }
+        return decision
+    }
+
+    /// Drops buckets that have refilled completely (they behave exactly like a new one); if none have,
+    /// drops the oldest half, which only makes the limit more lenient for those clients.
+    private static func evictIdle(_ shard: inout Shard, limit: RateLimit, now: Double) {
+        let full = Double(limit.burst) / limit.refillPerSecond
+        shard.buckets = shard.buckets.filter { now - $0.value.updated < full }
+        if shard.buckets.count >= shardCapacity {
+            let sorted = shard.buckets.sorted { $0.value.updated > $1.value.updated }
+            shard.buckets = Dictionary(uniqueKeysWithValues: sorted.prefix(shardCapacity / 2).map { ($0.key, $0.value) })
+        }
+    }
+
+    /// Seconds on the monotonic clock.
+    public static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}

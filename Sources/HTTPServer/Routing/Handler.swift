@@ -1,0 +1,41 @@
+/// A route's handler: runs on a worker thread; a thrown error becomes a 500 carrying the request id.
+public typealias Handler = @Sendable (Request) throws -> Response
+
+/// Receives a request body as it arrives, for routes that must not hold it in memory (uploads).
+/// The engine calls `write` for each piece, then `finish` once the body is complete, or `abort` if the
+/// client goes away or the body is refused.
+public protocol RequestBodySink: AnyObject {
+    /// Takes the next piece of the body; throwing answers the error's response (see `HTTPError`) and closes.
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Called after the last byte; returns the response.
+    func finish() throws -> Response
+    /// Called when the body will never complete; clean up whatever was written.
+    func abort()
+}
+
+/// How a route receives its request body.
+public enum BodyPolicy: Sendable {
+    /// Read the whole body into `Request.body`, refusing (413) one larger than `maxBytes`.
+    case buffered(maxBytes: Int)
+    /// Stream the body into the sink the factory makes, refusing (413) one larger than `maxBytes`.
+    case streamed(maxBytes: Int, makeSink: @Sendable (Request) throws -> any RequestBodySink)
+
+    var maxBytes: Int {
+        switch self {
+        case .buffered(let limit), .streamed(let limit, _): limit
+        }
+    }
+}
+
+/// An error a handler throws to answer with a specific status and a short reason shown to the client.
+public struct HTTPError: Error, Sendable {
+    public let status: HTTPStatus
+    public let reason: String
+    public var headers: HTTPHeaders
+
+    public init(_ status: HTTPStatus, _ reason: String, headers: HTTPHeaders = HTTPHeaders()) {
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+    }
+}
