@@ -11,11 +11,15 @@ struct Launcher {
         let configuration = options.configuration
         let logWriter = AsyncLineWriter(fd: 2)
         let logger = Logger(level: configuration.logLevel, sink: logWriter)
-        let context = ServerContext(configuration: configuration, logger: logger)
-        let limiter = RateLimiter()
+        let limiter = RateLimiter(limit: configuration.rateLimit)
         let server: Server
         do {
+            let context = try ServerContext(configuration: configuration, logger: logger)
             var router = try StandardRoutes.router(configuration: configuration, context: context)
+            if let path = configuration.metricsPath {
+                let metrics = MetricsEndpoint(context: context, limiter: limiter, uploads: { (0, 0) })
+                router.get(path, metrics.handle)
+            }
             router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter))
             server = try Server(configuration: configuration, context: context, router: router)
             try server.start()

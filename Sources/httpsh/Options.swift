@@ -37,12 +37,17 @@ struct Options {
           --workers N             worker threads, 1-256 (default 4; env MAX_WORKERS)
           --dir-listing on|off    list folders without index.html (default on; also enabled|disabled)
           --log-level LEVEL       debug, info, warning, error or none (default info; env LOG_LEVEL)
+          --rate-limit N/SECONDS  per-client limit, 429 beyond (default off; env RATE_LIMIT_REQUESTS
+                                  and RATE_LIMIT_WINDOW)
           --idle-timeout SECONDS  close idle keep-alive connections after this long (default 30)
           --header-timeout SECONDS  answer 408 when a request head takes longer (default 10; env CLIENT_TIMEOUT)
           --max-requests N        requests per keep-alive connection (default 100)
           --max-connections N     open connections before new ones get 503 (default: half the fd limit)
           --max-upload SIZE       largest upload, e.g. 64M (default 64M)
           --shutdown-grace SECONDS  how long a graceful shutdown waits (default 10)
+          --access-log PATH|off   write the access log to a file (default: standard error, above the prompt)
+          --log-format combined|json  access-log line format (default combined, as nginx)
+          --metrics-path PATH|off Prometheus endpoint (default /metrics)
           --no-shell              serve until SIGTERM or SIGINT, without a shell
           --serve                 after commands from stdin or -c, keep serving until a signal
       -c COMMANDS                 run shell commands separated by ';', then shut down (unless --serve)
@@ -60,6 +65,10 @@ struct Options {
             config.workers = try parseInt(workers, "MAX_WORKERS", 1...256)
         }
         if let level = environment["LOG_LEVEL"], !level.isEmpty { config.logLevel = try parseLevel(level, "LOG_LEVEL") }
+        if let requests = environment["RATE_LIMIT_REQUESTS"], !requests.isEmpty {
+            let window = environment["RATE_LIMIT_WINDOW"].flatMap { $0.isEmpty ? nil : $0 } ?? "1"
+            config.rateLimit = try parseRateLimit("\(requests)/\(window)", "RATE_LIMIT_REQUESTS/RATE_LIMIT_WINDOW")
+        }
         if let timeout = environment["CLIENT_TIMEOUT"], !timeout.isEmpty {
             config.headerTimeoutSeconds = try parseInt(timeout, "CLIENT_TIMEOUT", 1...3600)
         }
@@ -89,12 +98,30 @@ struct Options {
             case "--workers": config.workers = try parseInt(try next(), argument, 1...256)
             case "--dir-listing": config.directoryListing = try parseSwitch(try next(), argument)
             case "--log-level": config.logLevel = try parseLevel(try next(), argument)
+            case "--rate-limit":
+                let text = try next()
+                config.rateLimit = text == "off" ? nil : try parseRateLimit(text, argument)
             case "--idle-timeout": config.idleTimeoutSeconds = try parseInt(try next(), argument, 1...86_400)
             case "--header-timeout": config.headerTimeoutSeconds = try parseInt(try next(), argument, 1...3600)
             case "--max-requests": config.maxRequestsPerConnection = try parseInt(try next(), argument, 1...1_000_000)
             case "--max-connections": config.maxConnections = try parseInt(try next(), argument, 1...10_000_000)
             case "--max-upload": config.maxUploadBytes = try parseSize(try next(), argument)
             case "--shutdown-grace": config.shutdownGraceSeconds = try parseInt(try next(), argument, 0...3600)
+            case "--access-log":
+                let path = try next()
+                config.accessLog = path == "off" ? .off : path == "-" ? .logger : .file(path)
+            case "--log-format":
+                let name = try next()
+                guard let format = AccessLog.Format(rawValue: name) else {
+                    throw UsageError(description: "\(argument): '\(name)' is not combined or json")
+                }
+                config.accessLogFormat = format
+            case "--metrics-path":
+                let path = try next()
+                guard path == "off" || path.hasPrefix("/") else {
+                    throw UsageError(description: "\(argument): '\(path)' must start with / (or be off)")
+                }
+                config.metricsPath = path == "off" ? nil : path
             case "--no-shell": options.mode = .serveOnly
             case "--serve": options.serveAfterScript = true
             case "-c": options.commands = try next()
@@ -117,6 +144,13 @@ struct Options {
 
     private static func parsePort(_ text: String, _ name: String) throws(UsageError) -> UInt16 {
         UInt16(try parseInt(text, name, 0...65535))
+    }
+
+    private static func parseRateLimit(_ text: String, _ name: String) throws(UsageError) -> RateLimit {
+        guard let limit = RateLimit(parsing: text) else {
+            throw UsageError(description: "\(name): '\(text)' is not N/SECONDS such as 10/1 or 100/60")
+        }
+        return limit
     }
 
     private static func parseLevel(_ text: String, _ name: String) throws(UsageError) -> LogLevel {

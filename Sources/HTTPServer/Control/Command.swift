@@ -2,6 +2,10 @@
 /// Commands are values; `ServerControl` applies them one at a time, in order.
 public enum Command: Sendable, Equatable {
     case status
+    /// Requests by status class, bytes out, latency percentiles over the last minute and since start.
+    case stats
+    /// The busiest paths and clients over the last 10–20 seconds.
+    case top(count: Int)
     case setWorkers(Int)
     case setRateLimit(RateLimit?)
     case setDirectoryListing(Bool)

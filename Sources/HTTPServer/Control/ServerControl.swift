@@ -5,14 +5,11 @@ import Glibc
 public struct ServerControl: Sendable {
     let server: Server
     let limiter: RateLimiter
-    /// Called by `reopenLogs` (the access-log file, when there is one).
-    let reopenLogs: @Sendable () -> String
     private var requestsAtLastStatus: (count: Int, time: Double)
 
-    public init(server: Server, limiter: RateLimiter, reopenLogs: @escaping @Sendable () -> String = { "no log file to reopen" }) {
+    public init(server: Server, limiter: RateLimiter) {
         self.server = server
         self.limiter = limiter
-        self.reopenLogs = reopenLogs
         requestsAtLastStatus = (server.context.stats.requestsServed, RateLimiter.now())
     }
 
@@ -22,6 +19,13 @@ public struct ServerControl: Sendable {
         switch command {
         case .status:
             return status()
+        case .stats:
+            return stats()
+        case .top(let count):
+            let summary = context.metrics.summary(top: count)
+            let rows = summary.topPaths.map { ["path", String($0.1), $0.0] }
+                + summary.topClients.map { ["client", String($0.1), $0.0] }
+            return .table(["KIND", "REQUESTS", "NAME"], rows)
         case .setWorkers(let count):
             guard (1...256).contains(count) else { return .failed("workers: \(count) is out of range; use 1 to 256") }
             let before = server.workers.target
@@ -60,7 +64,7 @@ public struct ServerControl: Sendable {
                 [$0.range.description, Self.time($0.since), String($0.hits), $0.reason]
             })
         case .reopenLogs:
-            return .done(reopenLogs())
+            return .done(context.accessLog.reopen())
         case .shutdown(let grace):
             let report = server.shutdown(graceSeconds: grace ?? Double(server.configuration.shutdownGraceSeconds))
             return .fields([
@@ -97,7 +101,38 @@ public struct ServerControl: Sendable {
             .init("Directory listing", context.settings.directoryListing ? "on" : "off"),
             .init("Log level", context.logger.level.description),
             .init("Blocked ranges", context.blocklist.count),
+            .init("Memory", Self.bytes(ProcessStats.residentBytes())),
+            .init("Open files", ProcessStats.openDescriptors()),
         ])
+    }
+
+    private func stats() -> Reply {
+        let summary = context.metrics.summary()
+        var fields: [Reply.Field] = ["1xx", "2xx", "3xx", "4xx", "5xx"].map {
+            .init("Requests \($0)", summary.byClass[$0] ?? 0)
+        }
+        fields.append(.init("Bytes out", summary.responseBytes))
+        for (label, histogram) in [("last minute", summary.lastMinute), ("since start", summary.sinceStart)] {
+            fields.append(.init("Requests (\(label))", histogram.total))
+            for (name, fraction) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)] {
+                fields.append(.init("Latency \(name) (\(label))", Self.microseconds(histogram.percentile(fraction))))
+            }
+            fields.append(.init("Latency max (\(label))", Self.microseconds(histogram.maximum)))
+        }
+        return .fields(fields)
+    }
+
+    /// `850 µs`, `12.3 ms`, `1.2 s`.
+    static func microseconds(_ value: Int64) -> String {
+        if value < 1000 { return "\(value) µs" }
+        if value < 1_000_000 { return String(format: Double(value) / 1000) + " ms" }
+        return String(format: Double(value) / 1_000_000) + " s"
+    }
+
+    /// `812 KiB`, `23.4 MiB`.
+    static func bytes(_ value: Int) -> String {
+        if value < 1 << 20 { return "\(value >> 10) KiB" }
+        return String(format: Double(value) / Double(1 << 20)) + " MiB"
     }
 
     private func uploads() -> Reply {

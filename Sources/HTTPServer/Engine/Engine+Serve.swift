@@ -197,9 +197,12 @@ extension Engine {
                                                 requestID: id)
         var outbound = Outbound(head: headBytes, body: response.body, closeAfter: !keepAlive)
         if head != nil { stats.requestFinished() }
+        let microseconds = MonotonicClock.microseconds() - connection.requestStarted
+        worker.metrics.record(method: head?.method, path: head?.rawPath, code: response.status.code,
+                              bytes: response.body.count, microseconds: microseconds, client: connection.client,
+                              nowSeconds: worker.dates.second)
         accessLog.record(AccessLog.Entry(client: connection.client, head: head, status: response.status.code,
-                                         bytes: response.body.count, requestID: id,
-                                         microseconds: MonotonicClock.microseconds() - connection.requestStarted))
+                                         bytes: response.body.count, requestID: id, microseconds: microseconds))
         switch outbound.write(to: connection.socket) {
         case .done:
             return keepAlive ? .proceed : .close

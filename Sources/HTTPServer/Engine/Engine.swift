@@ -15,11 +15,11 @@ final class Engine: Sendable {
     let pipeline: Pipeline
     let parser: RequestParser
     let context: ServerContext
-    let accessLog: AccessLog
     let maxConnections: Int
     var logger: Logger { context.logger }
     var stats: ServerStats { context.stats }
     var blocklist: Blocklist { context.blocklist }
+    var accessLog: AccessLog { context.accessLog }
 
     /// Set when a graceful shutdown begins: no new connections, no keep-alive.
     let draining = Atomic<Bool>(false)
@@ -37,7 +37,6 @@ final class Engine: Sendable {
         self.context = context
         pipeline = Pipeline(router: router, counters: context.counters, logger: context.logger)
         parser = RequestParser(limits: configuration.parserLimits)
-        accessLog = AccessLog(logger: context.logger, format: context.accessLogFormat)
         events = try EventSet()
         wake = try WakeEvent()
         pool = WorkerPool(wake: wake)
@@ -48,6 +47,10 @@ final class Engine: Sendable {
 
     /// Registers the listener and wake-up descriptors and starts the workers.
     func start() throws(SocketError) {
+        context.setGaugeSource { [unowned self] in
+            ServerContext.EngineGauges(openConnections: registry.count, workersLive: pool.liveCount,
+                                       workersBusy: pool.busy)
+        }
         try events.add(listener.fd, token: Worker.listenerToken, interest: .readable)
         try events.addPersistent(wake.fd, token: Worker.wakeToken)
         resizeWorkers(to: configuration.workers)
@@ -57,7 +60,7 @@ final class Engine: Sendable {
     /// Changes the worker count; returns the new target.
     @discardableResult
     func resizeWorkers(to count: Int) -> Int {
-        pool.resize(to: count) { Worker(engine: self) }
+        pool.resize(to: count) { Worker(engine: self, metrics: context.metrics.register()) }
     }
 
     // MARK: - Accepting
@@ -160,9 +163,10 @@ final class Engine: Sendable {
         events.remove(listener.fd)
         listener.close()
 
+        // An idle connection whose next request has already arrived is left for its worker to answer.
         var closedIdle = 0
         registry.forEach { connection in
-            if connection.phase == .idle {
+            if connection.phase == .idle, !connection.socket.hasPendingInput() {
                 closedIdle += 1
                 connection.socket.shutdown(.both)
             }
@@ -173,7 +177,7 @@ final class Engine: Sendable {
             // Connections that went idle after their last response are closed by their worker; a client that
             // opened a connection but never sent anything is closed here.
             registry.forEach { connection in
-                if connection.phase == .idle { connection.socket.shutdown(.both) }
+                if connection.phase == .idle, !connection.socket.hasPendingInput() { connection.socket.shutdown(.both) }
             }
         }
         var forced = 0

@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable {
     /// Whether directories without `index.html` are listed (else 403).
     public var directoryListing = true
     public var logLevel = LogLevel.info
+    /// The per-client rate limit at start; off by default (a file server on a LAN should not surprise anyone).
+    public var rateLimit: RateLimit?
     /// A keep-alive connection idle this long is closed: long enough for a browser's next click, short enough
     /// that idle sockets do not pile up.
     public var idleTimeoutSeconds = 30
@@ -37,6 +39,11 @@ public struct ServerConfiguration: Sendable {
     public var parserLimits = RequestParser.Limits()
     /// The listen backlog: at least 511, like nginx, so bursts of connects are not refused.
     public var backlog: Int32 = 1024
+    /// Where access-log lines go, and in which format.
+    public var accessLog = AccessLog.Destination.logger
+    public var accessLogFormat = AccessLog.Format.combined
+    /// The path of the Prometheus endpoint, or nil to serve none.
+    public var metricsPath: String? = "/metrics"
     /// Sent as `Server`.
     public var serverName = "httpsh"
 

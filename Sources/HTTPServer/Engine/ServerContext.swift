@@ -9,17 +9,36 @@ public final class ServerContext: Sendable {
     public let counters: RequestCounters
     public let stats: ServerStats
     public let blocklist: Blocklist
-    /// The access-log line format.
-    public let accessLogFormat: AccessLog.Format
+    /// Per-worker request metrics, combined for `/metrics` and the shell.
+    public let metrics = MetricsRegistry()
+    /// One line per request.
+    public let accessLog: AccessLog
     private let readiness = Atomic<Bool>(true)
+    private let gaugeSource = Mutex<(@Sendable () -> EngineGauges)?>(nil)
 
-    public init(configuration: ServerConfiguration, logger: Logger, accessLogFormat: AccessLog.Format = .combined) {
+    /// What the running engine looks like right now.
+    public struct EngineGauges: Sendable {
+        public var openConnections = 0
+        public var workersLive = 0
+        public var workersBusy = 0
+    }
+
+    /// The engine's gauges; zeros before a server starts.
+    public var gauges: EngineGauges { gaugeSource.withLock { $0 }?() ?? EngineGauges() }
+
+    func setGaugeSource(_ source: @escaping @Sendable () -> EngineGauges) {
+        gaugeSource.withLock { $0 = source }
+    }
+
+    /// Creates the live state; fails only when the access-log file cannot be opened.
+    public init(configuration: ServerConfiguration, logger: Logger) throws(AccessLog.OpenError) {
         self.logger = logger
+        accessLog = try AccessLog(logger: logger, format: configuration.accessLogFormat,
+                                  destination: configuration.accessLog)
         settings = LiveSettings(directoryListing: configuration.directoryListing)
         counters = RequestCounters()
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
-        self.accessLogFormat = accessLogFormat
     }
 
     /// False once a graceful shutdown has begun (`/readyz` answers 503 then).

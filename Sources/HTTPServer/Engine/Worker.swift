@@ -19,9 +19,11 @@ final class Worker: @unchecked Sendable {
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Worker.scratchSize, alignment: 16)
     var dates = DateCache()
     var requestIDs = RequestIDGenerator()
+    let metrics: WorkerMetrics
 
-    init(engine: Engine) {
+    init(engine: Engine, metrics: WorkerMetrics) {
         self.engine = engine
+        self.metrics = metrics
     }
 
     deinit {
@@ -49,7 +51,10 @@ final class Worker: @unchecked Sendable {
                     engine.pool.markIdle()
                 }
             }
-            if retire { return }
+            if retire {
+                engine.context.metrics.retire(metrics)
+                return
+            }
         }
     }
 }

@@ -44,7 +44,8 @@ public enum HTTPDate {
 
 /// The current `Date` header value, formatted at most once per second. Each worker owns one, so no lock.
 struct DateCache {
-    private var second = 0
+    /// The Unix second of the cached value.
+    private(set) var second = 0
     private var text: [UInt8] = []
 
     /// The header value for now, as bytes.

@@ -123,6 +123,12 @@ public struct Socket: Sendable, Hashable {
         }
     }
 
+    /// True when received bytes are waiting to be read (a request that arrived but is not yet picked up).
+    func hasPendingInput() -> Bool {
+        var byte: UInt8 = 0
+        return Glibc.recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) > 0
+    }
+
     /// Sets an integer socket option; failures are ignored (options here are tuning, not correctness).
     func setOption(_ level: Int32, _ name: Int32, _ value: Int32) {
         var value = value

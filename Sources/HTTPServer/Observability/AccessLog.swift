@@ -1,12 +1,28 @@
 import Glibc
 
 /// One line per request, in Combined Log Format (what nginx, GoAccess and AWStats read) or as JSON lines.
-/// Lines go through the logger at `info`, so `loglevel warning` silences them.
+/// Without a file, lines go through the logger at `info` (above the shell's prompt; `loglevel warning` silences
+/// them). With a file, every line goes there through a buffered writer, whatever the log level.
 public final class AccessLog: Sendable {
     /// The line format.
     public enum Format: String, Sendable {
         case combined
         case json
+    }
+
+    /// Where lines go.
+    public enum Destination: Sendable, Equatable {
+        /// Through the logger at `info` (standard error, or above the prompt).
+        case logger
+        /// Appended to a file; `log reopen` and SIGHUP reopen it after rotation.
+        case file(String)
+        /// Nowhere (benchmarks).
+        case off
+    }
+
+    /// The log file could not be opened.
+    public struct OpenError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// What one line says.
@@ -21,15 +37,58 @@ public final class AccessLog: Sendable {
 
     let logger: Logger
     let format: Format
+    let destination: Destination
+    private let file: AsyncLineWriter?
 
-    public init(logger: Logger, format: Format = .combined) {
+    /// Opens the destination (creating a log file if needed).
+    public init(logger: Logger, format: Format = .combined, destination: Destination = .logger) throws(OpenError) {
         self.logger = logger
         self.format = format
+        self.destination = destination
+        if case .file(let path) = destination {
+            file = AsyncLineWriter(fd: try Self.open(path))
+        } else {
+            file = nil
+        }
     }
 
     func record(_ entry: Entry) {
-        guard logger.isEnabled(.info) else { return }
-        logger.raw(.info, format == .json ? Self.json(entry) : Self.combined(entry))
+        switch destination {
+        case .off:
+            return
+        case .logger:
+            guard logger.isEnabled(.info) else { return }
+            logger.raw(.info, line(entry))
+        case .file:
+            file?.write(line(entry))
+        }
+    }
+
+    /// Reopens the log file (after logrotate moved it); returns what happened, for the shell.
+    public func reopen() -> String {
+        guard case .file(let path) = destination, let file else { return "no access-log file to reopen" }
+        do {
+            file.replaceDescriptor(try Self.open(path))
+            return "reopened \(path)"
+        } catch {
+            logger.error("\(error)")
+            return "cannot reopen \(path): \(error)"
+        }
+    }
+
+    /// Lines dropped because the file could not keep up.
+    public var droppedLines: Int { file?.dropped ?? 0 }
+
+    private func line(_ entry: Entry) -> String {
+        format == .json ? Self.json(entry) : Self.combined(entry)
+    }
+
+    private static func open(_ path: String) throws(OpenError) -> Int32 {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw OpenError(description: "cannot open access log \(path): \(String(cString: strerror(errno)))")
+        }
+        return fd
     }
 
     /// `127.0.0.1 - - [21/Nov/2026:20:30:00 +0000] "GET / HTTP/1.1" 200 1234 "referer" "agent"`.

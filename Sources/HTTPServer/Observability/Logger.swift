@@ -23,6 +23,9 @@ public final class Logger: Sendable {
         set { sinkBox.withLock { $0 = newValue } }
     }
 
+    /// Lines dropped by the sink because its output was too slow (when the sink counts them).
+    public var droppedLines: Int { (sink as? AsyncLineWriter)?.dropped ?? 0 }
+
     /// True when a message at `level` would be written; check it before building an expensive message.
     @inline(__always)
     public func isEnabled(_ level: LogLevel) -> Bool {

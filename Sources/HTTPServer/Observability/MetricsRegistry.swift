@@ -1,0 +1,74 @@
+import Glibc
+import Synchronization
+
+/// Every worker's metrics, combined on demand for `/metrics` and the shell's `stats` and `top`.
+/// A retiring worker's counts are folded into `retired`, so counters never go backwards.
+public final class MetricsRegistry: Sendable {
+    private struct State {
+        var live: [ObjectIdentifier: WorkerMetrics] = [:]
+        var retired = WorkerMetrics.Shard()
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    func register() -> WorkerMetrics {
+        let metrics = WorkerMetrics()
+        state.withLock { $0.live[ObjectIdentifier(metrics)] = metrics }
+        return metrics
+    }
+
+    func retire(_ metrics: WorkerMetrics) {
+        let shard = metrics.state.withLock { $0 }
+        state.withLock { state in
+            state.live[ObjectIdentifier(metrics)] = nil
+            state.retired.merge(shard)
+        }
+    }
+
+    /// The sum over every worker, past and present.
+    func total() -> WorkerMetrics.Shard {
+        let (live, retired) = state.withLock { (Array($0.live.values), $0.retired) }
+        var total = retired
+        for metrics in live { total.merge(metrics.state.withLock { $0 }) }
+        return total
+    }
+
+    /// Request counts by status class (`2xx`…), for `stats`.
+    public struct Summary: Sendable {
+        public var byClass: [String: Int]
+        public var responseBytes: Int
+        public var sinceStart: LatencyHistogram
+        public var lastMinute: LatencyHistogram
+        /// Busiest paths and clients over the last `windowSeconds`·2 seconds, most first.
+        public var topPaths: [(String, Int)]
+        public var topClients: [(String, Int)]
+    }
+
+    /// What the shell shows. `nowSeconds` selects the recent windows.
+    public func summary(nowSeconds: Int = Int(time(nil)), top: Int = 10) -> Summary {
+        let total = total()
+        var byClass: [String: Int] = [:]
+        for (key, count) in total.requests { byClass["\(key.code / 100)xx", default: 0] += count }
+        let current = nowSeconds / WorkerMetrics.windowSeconds
+        var minute = LatencyHistogram()
+        var paths: [String: Int] = [:]
+        var clients: [IPAddress: Int] = [:]
+        for window in total.recent where window.window >= 0 && current - window.window < WorkerMetrics.windowCount {
+            minute.merge(window.latency)
+            // "Right now" for `top`: the current and the previous window.
+            if current - window.window <= 1 {
+                paths.merge(window.paths, uniquingKeysWith: +)
+                clients.merge(window.clients, uniquingKeysWith: +)
+            }
+        }
+        func ranked<Key>(_ counts: [Key: Int], _ name: (Key) -> String) -> [(String, Int)] {
+            counts.map { (name($0.key), $0.value) }
+                .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+                .prefix(top).map { $0 }
+        }
+        return Summary(byClass: byClass, responseBytes: total.responseBytes, sinceStart: total.sinceStart,
+                       lastMinute: minute, topPaths: ranked(paths) { $0 }, topClients: ranked(clients) { $0.description })
+    }
+}

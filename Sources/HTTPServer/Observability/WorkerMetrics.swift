@@ -1,0 +1,93 @@
+import Synchronization
+
+/// One worker's request metrics. Only its worker writes them, so its lock is uncontended on the hot path;
+/// a scrape or the shell's `stats` takes each worker's lock briefly to read. No global lock per request.
+final class WorkerMetrics: Sendable {
+    /// Upper bounds (seconds) of the Prometheus duration histogram: from a cached 1 KiB file to a slow upload.
+    static let durationBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    /// The shell's "last minute" is six 10-second windows.
+    static let windowSeconds = 10
+    static let windowCount = 6
+
+    struct Shard: Sendable {
+        /// Requests by method and status code, keyed `"GET 200"`.
+        var requests: [MethodAndCode: Int] = [:]
+        var responseBytes = 0
+        /// Cumulative-style counts per `durationBuckets` entry (non-cumulative here; summed when rendered).
+        var durationCounts = [Int](repeating: 0, count: WorkerMetrics.durationBuckets.count + 1)
+        var durationSumMicroseconds: Int64 = 0
+        var sinceStart = LatencyHistogram()
+        /// Recent windows, indexed by `window % windowCount`, each tagged with the window it holds.
+        var recent = [Window](repeating: Window(), count: WorkerMetrics.windowCount)
+
+        /// Adds another shard's counts (a retiring worker's, or one worker's into a scrape's total).
+        mutating func merge(_ other: Shard) {
+            requests.merge(other.requests, uniquingKeysWith: +)
+            responseBytes += other.responseBytes
+            for index in durationCounts.indices { durationCounts[index] += other.durationCounts[index] }
+            durationSumMicroseconds += other.durationSumMicroseconds
+            sinceStart.merge(other.sinceStart)
+            for slot in recent.indices where other.recent[slot].window >= 0 {
+                if other.recent[slot].window > recent[slot].window {
+                    recent[slot] = other.recent[slot]
+                } else if other.recent[slot].window == recent[slot].window {
+                    recent[slot].merge(other.recent[slot])
+                }
+            }
+        }
+    }
+
+    /// What happened in one 10-second window.
+    struct Window: Sendable {
+        var window = -1
+        var latency = LatencyHistogram()
+        var clients: [IPAddress: Int] = [:]
+        var paths: [String: Int] = [:]
+
+        /// Distinct paths kept per window: enough for `top`, bounded against scanners.
+        static let maximumPaths = 2000
+
+        mutating func merge(_ other: Window) {
+            latency.merge(other.latency)
+            clients.merge(other.clients, uniquingKeysWith: +)
+            paths.merge(other.paths, uniquingKeysWith: +)
+        }
+    }
+
+    struct MethodAndCode: Hashable, Sendable {
+        var method: String
+        var code: Int
+    }
+
+    let state = Mutex(Shard())
+
+    /// Records one finished request.
+    func record(method: HTTPMethod?, path: String?, code: Int, bytes: Int, microseconds: Int64, client: IPAddress,
+                nowSeconds: Int) {
+        let methodName = method.map(Self.label) ?? "other"
+        let seconds = Double(microseconds) / 1_000_000
+        let bucket = Self.durationBuckets.firstIndex { seconds <= $0 } ?? Self.durationBuckets.count
+        let window = nowSeconds / Self.windowSeconds
+        state.withLock { shard in
+            shard.requests[MethodAndCode(method: methodName, code: code), default: 0] += 1
+            shard.responseBytes += bytes
+            shard.durationCounts[bucket] += 1
+            shard.durationSumMicroseconds += microseconds
+            shard.sinceStart.record(microseconds: microseconds)
+            let slot = window % Self.windowCount
+            if shard.recent[slot].window != window {
+                shard.recent[slot] = Window(window: window)
+            }
+            shard.recent[slot].latency.record(microseconds: microseconds)
+            shard.recent[slot].clients[client, default: 0] += 1
+            if let path, shard.recent[slot].paths[path] != nil || shard.recent[slot].paths.count < Window.maximumPaths {
+                shard.recent[slot].paths[path, default: 0] += 1
+            }
+        }
+    }
+
+    /// Methods outside RFC 9110's set share one label, so a client cannot create unbounded series.
+    static func label(_ method: HTTPMethod) -> String {
+        method.isStandard ? method.description : "other"
+    }
+}
