@@ -7,7 +7,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?=
 
-.PHONY: run test build deps bench
+.PHONY: run test build deps bench fuzz
 
 run: deps
 	$(SWIFT) build -c release --product httpsh
@@ -30,3 +30,16 @@ deps:
 
 bench: build
 	./Benchmarks/bench.sh
+
+# The request parser and path resolver under libFuzzer + AddressSanitizer, for FUZZ_SECONDS (default 60).
+FUZZ_SECONDS ?= 60
+FUZZ_SOURCES := $(addprefix Sources/HTTPServer/HTTP/,RequestParser.swift RequestHead.swift HTTPHeaders.swift \
+	HTTPMethod.swift HTTPStatus.swift ChunkedDecoder.swift PercentEncoding.swift) \
+	Sources/HTTPServer/Handlers/PathResolver.swift Benchmarks/fuzz/FuzzRequest.swift
+
+fuzz:
+	mkdir -p .build/fuzz Benchmarks/fuzz/findings
+	swiftc -O -sanitize=fuzzer,address -parse-as-library $(FUZZ_SOURCES) -o .build/fuzz/fuzz-request
+	cp -n Benchmarks/fuzz/corpus/* .build/fuzz/ 2>/dev/null; mkdir -p .build/fuzz/corpus && cp Benchmarks/fuzz/corpus/* .build/fuzz/corpus/
+	.build/fuzz/fuzz-request .build/fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-artifact_prefix=Benchmarks/fuzz/findings/ -print_final_stats=1

@@ -70,7 +70,9 @@ public struct ChunkedDecoder: Sendable {
             let sizeEnd = text.firstIndex { $0 == UInt8(ascii: ";") || $0 == .space || $0 == .tab } ?? text.count
             let digits = text[..<sizeEnd]
             // 15 hex digits stay inside Int; a bigger chunk is refused long before by the body limit.
-            guard !digits.isEmpty, digits.count <= 15, let size = Int(String(decoding: digits, as: UTF8.self), radix: 16)
+            // Hex digits only: `Int(_:radix:)` alone would also take a sign ("-9" was found by the fuzzer).
+            guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy(\.isHexDigit),
+                  let size = Int(String(decoding: digits, as: UTF8.self), radix: 16)
             else { throw DecodeError.malformed("invalid chunk size") }
             state = size == 0 ? .trailer : .data(remaining: size)
         case .dataEnd:
