@@ -77,6 +77,10 @@ import Testing
         let slow = try ObservabilityClient(port: fixture.port)
         slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         let probe = try ObservabilityClient(port: fixture.port)
+        // A first exchange makes sure the server has accepted this connection before the drain closes the
+        // listener (connections still in the accept backlog are reset, as with nginx).
+        probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(probe.response()?.status == 200)
         probe.send("GET /readyz HTTP/1.1\r\n")
         usleep(100_000)
         let server = fixture.server
