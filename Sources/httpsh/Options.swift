@@ -48,6 +48,10 @@ struct Options {
           --access-log PATH|off   write the access log to a file (default: standard error, above the prompt)
           --log-format combined|json  access-log line format (default combined, as nginx)
           --metrics-path PATH|off Prometheus endpoint (default /metrics)
+          --allowed-hosts A,B     Host names to answer, others get 421 (default: the bind address,
+                                  localhost, 127.0.0.1, [::1]; any name when bound to 0.0.0.0 or ::; * for any)
+          --trust-proxy CIDR      take the client address from X-Forwarded-For when the peer is in CIDR
+                                  (repeatable)
           --no-shell              serve until SIGTERM or SIGINT, without a shell
           --serve                 after commands from stdin or -c, keep serving until a signal
       -c COMMANDS                 run shell commands separated by ';', then shut down (unless --serve)
@@ -122,6 +126,14 @@ struct Options {
                     throw UsageError(description: "\(argument): '\(path)' must start with / (or be off)")
                 }
                 config.metricsPath = path == "off" ? nil : path
+            case "--allowed-hosts":
+                config.allowedHosts = try next().split(separator: ",").map { String($0.filter { $0 != " " }) }
+            case "--trust-proxy":
+                let text = try next()
+                guard let range = CIDR(text) else {
+                    throw UsageError(description: "\(argument): '\(text)' is not an IP address or CIDR range")
+                }
+                config.trustedProxies.append(range)
             case "--no-shell": options.mode = .serveOnly
             case "--serve": options.serveAfterScript = true
             case "-c": options.commands = try next()

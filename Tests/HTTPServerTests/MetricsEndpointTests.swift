@@ -75,11 +75,11 @@ import Testing
         #expect(ready.status == 200)
         // One request keeps the drain going; another connection has begun its head before the drain starts.
         let slow = try ObservabilityClient(port: fixture.port)
-        slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        slow.send("GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let probe = try ObservabilityClient(port: fixture.port)
         // A first exchange makes sure the server has accepted this connection before the drain closes the
         // listener (connections still in the accept backlog are reset, as with nginx).
-        probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        probe.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(probe.response()?.status == 200)
         probe.send("GET /readyz HTTP/1.1\r\n")
         usleep(100_000)
@@ -87,7 +87,7 @@ import Testing
         let drained = Thread { _ = server.shutdown(graceSeconds: 5) }
         drained.start()
         usleep(100_000)
-        probe.send("Host: x\r\n\r\n")
+        probe.send("Host: localhost\r\n\r\n")
         let draining = try #require(probe.response())
         #expect(draining.status == 503)
         #expect(draining.body.contains("draining"))

@@ -95,7 +95,8 @@ struct ObservabilityClient {
     static func get(_ path: String, port: UInt16, headers: String = "") throws -> (status: Int, headers: [String: String], body: String)? {
         let client = try ObservabilityClient(port: port)
         defer { client.close() }
-        client.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\(headers)Connection: close\r\n\r\n")
+        let host = headers.lowercased().contains("host:") ? "" : "Host: localhost\r\n"
+        client.send("GET \(path) HTTP/1.1\r\n\(host)\(headers)Connection: close\r\n\r\n")
         return client.response()
     }
 

@@ -23,8 +23,10 @@ final class Connection: @unchecked Sendable {
 
     let socket: Socket
     let peer: SocketAddress
-    /// The client address used for limits and logs.
+    /// The peer's address.
     let client: IPAddress
+    /// The current request's client: the peer, or the address a trusted proxy forwarded for.
+    var requestClient: IPAddress
 
     /// Bytes received but not yet consumed (a partial head, pipelined requests).
     var inbound: [UInt8] = []
@@ -50,6 +52,7 @@ final class Connection: @unchecked Sendable {
         self.socket = socket
         self.peer = peer
         self.client = peer.ip
+        requestClient = peer.ip
         since.store(MonotonicClock.milliseconds(), ordering: .relaxed)
     }
 

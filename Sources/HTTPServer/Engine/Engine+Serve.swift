@@ -141,7 +141,8 @@ extension Engine {
                 connection.requestStarted = MonotonicClock.microseconds()
                 let id = requestID(for: head, worker)
                 stats.requestStarted()
-                switch pipeline.begin(head, client: connection.client, id: id).1 {
+                connection.requestClient = forwarded.client(peer: connection.client, headers: head.headers)
+                switch pipeline.begin(head, client: connection.requestClient, id: id).1 {
                 case .respond(var response, let bodyUnread):
                     if bodyUnread { response.closeConnection = true }
                     let step = send(response, on: connection, head: head, id: id, worker)
@@ -198,10 +199,11 @@ extension Engine {
         var outbound = Outbound(head: headBytes, body: response.body, closeAfter: !keepAlive)
         if head != nil { stats.requestFinished() }
         let microseconds = MonotonicClock.microseconds() - connection.requestStarted
+        let client = head == nil ? connection.client : connection.requestClient
         worker.metrics.record(method: head?.method, path: head?.rawPath, code: response.status.code,
-                              bytes: response.body.count, microseconds: microseconds, client: connection.client,
+                              bytes: response.body.count, microseconds: microseconds, client: client,
                               nowSeconds: worker.dates.second)
-        accessLog.record(AccessLog.Entry(client: connection.client, head: head, status: response.status.code,
+        accessLog.record(AccessLog.Entry(client: client, head: head, status: response.status.code,
                                          bytes: response.body.count, requestID: id, microseconds: microseconds))
         switch outbound.write(to: connection.socket) {
         case .done:

@@ -14,6 +14,7 @@ final class Engine: Sendable {
     let registry = ConnectionRegistry()
     let pipeline: Pipeline
     let parser: RequestParser
+    let forwarded: ForwardedClient
     let context: ServerContext
     let maxConnections: Int
     var logger: Logger { context.logger }
@@ -35,7 +36,9 @@ final class Engine: Sendable {
         }
         self.configuration = configuration
         self.context = context
-        pipeline = Pipeline(router: router, counters: context.counters, logger: context.logger)
+        pipeline = Pipeline(router: router, counters: context.counters, logger: context.logger,
+                            hosts: HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host))
+        forwarded = ForwardedClient(trustedProxies: configuration.trustedProxies)
         parser = RequestParser(limits: configuration.parserLimits)
         events = try EventSet()
         wake = try WakeEvent()

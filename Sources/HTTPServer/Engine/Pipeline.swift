@@ -13,16 +13,22 @@ final class Pipeline: Sendable {
     let router: Router
     let counters: RequestCounters
     let logger: Logger
+    let hosts: HostPolicy
 
-    init(router: Router, counters: RequestCounters, logger: Logger) {
+    init(router: Router, counters: RequestCounters, logger: Logger, hosts: HostPolicy) {
         self.router = router
         self.counters = counters
         self.logger = logger
+        self.hosts = hosts
     }
 
     /// Starts a request: everything up to the point where its body is needed.
     func begin(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
         let hasBody = head.framing != .none
+        guard hosts.allows(head) else {
+            return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
+                                  bodyUnread: hasBody))
+        }
         guard var request = Request(head: head, client: client, id: id) else {
             return (nil, .respond(error(.badRequest, "the path is not valid percent-encoded UTF-8", head, id), bodyUnread: hasBody))
         }

@@ -44,6 +44,10 @@ public struct ServerConfiguration: Sendable {
     public var accessLogFormat = AccessLog.Format.combined
     /// The path of the Prometheus endpoint, or nil to serve none.
     public var metricsPath: String? = "/metrics"
+    /// Host names answered (others get 421); nil for the default of `HostPolicy`.
+    public var allowedHosts: [String]?
+    /// Reverse proxies whose `X-Forwarded-For` names the real client.
+    public var trustedProxies: [CIDR] = []
     /// Sent as `Server`.
     public var serverName = "httpsh"
 

@@ -31,7 +31,12 @@ enum ResponseSerializer {
         if let requestID {
             out.append(contentsOf: "X-Request-ID: \(requestID)\r\n".utf8)
         }
-        for (name, value) in response.headers {
+        // Security headers on every response: no MIME sniffing; HTML pages may only be framed by this site.
+        out.append(contentsOf: "X-Content-Type-Options: nosniff\r\n".utf8)
+        if response.headers["Content-Type"]?.hasPrefix("text/html") == true {
+            out.append(contentsOf: "X-Frame-Options: SAMEORIGIN\r\nContent-Security-Policy: frame-ancestors 'self'\r\n".utf8)
+        }
+        for (name, value) in response.headers where !name.equalsIgnoringASCIICase("X-Content-Type-Options") {
             out.append(contentsOf: name.utf8)
             out.append(contentsOf: ": ".utf8)
             out.append(contentsOf: value.utf8)

@@ -1,0 +1,73 @@
+import Testing
+@testable import HTTPServer
+
+@Suite struct HostAndProxyTests {
+    private func head(_ target: String = "/", host: String?) -> RequestHead {
+        var headers = HTTPHeaders()
+        if let host { headers.add("Host", host) }
+        return RequestHead(method: .get, target: target, rawPath: "/", query: nil, version: .http11, headers: headers,
+                           framing: .none, keepAlive: true)
+    }
+
+    @Test func loopbackBind_allowsLocalNamesOnly() {
+        let policy = HostPolicy(names: nil, bindHost: "127.0.0.1")
+        #expect(policy.allows(head(host: "127.0.0.1:8080")))
+        #expect(policy.allows(head(host: "LOCALHOST")))
+        #expect(policy.allows(head(host: "[::1]:8080")))
+        #expect(!policy.allows(head(host: "evil.example")))
+        #expect(!policy.allows(head(host: "127.0.0.1.evil.example")))
+    }
+
+    @Test func wildcardBind_allowsAnyName() {
+        #expect(HostPolicy(names: nil, bindHost: "0.0.0.0").allows(head(host: "files.example")))
+        #expect(HostPolicy(names: nil, bindHost: "::").allows(head(host: "files.example")))
+    }
+
+    @Test func explicitList_replacesTheDefault() {
+        let policy = HostPolicy(names: ["files.example"], bindHost: "127.0.0.1")
+        #expect(policy.allows(head(host: "Files.Example:443")))
+        #expect(!policy.allows(head(host: "localhost")))
+        #expect(HostPolicy(names: ["*"], bindHost: "127.0.0.1").allows(head(host: "anything")))
+    }
+
+    @Test func absoluteForm_usesTheTargetAuthority() {
+        let policy = HostPolicy(names: nil, bindHost: "127.0.0.1")
+        #expect(!policy.allows(head("http://evil.example/x", host: "localhost")))
+        #expect(policy.allows(head("http://localhost:8080/x", host: "evil.example")))
+    }
+
+    @Test func forwardedFor_isIgnoredFromUntrustedPeers() throws {
+        let resolver = ForwardedClient(trustedProxies: [try #require(CIDR("10.0.0.0/8"))])
+        let headers: HTTPHeaders = ["X-Forwarded-For": "198.51.100.7"]
+        let peer = try #require(IPAddress("192.0.2.1"))
+        #expect(resolver.client(peer: peer, headers: headers) == peer)
+    }
+
+    @Test func forwardedFor_takesTheRightmostUntrustedHop() throws {
+        let resolver = ForwardedClient(trustedProxies: [try #require(CIDR("10.0.0.0/8"))])
+        let headers: HTTPHeaders = ["X-Forwarded-For": "203.0.113.9, 198.51.100.7, 10.1.1.1"]
+        let client = resolver.client(peer: try #require(IPAddress("10.0.0.2")), headers: headers)
+        #expect(client == IPAddress("198.51.100.7"))
+    }
+
+    @Test func misdirectedHost_gets421OverTheWire() throws {
+        let fixture = try ObservabilityFixture()
+        let refused = try #require(try ObservabilityClient.get("/hello.txt", port: fixture.port,
+                                                               headers: "Host: rebinding.example\r\n"))
+        #expect(refused.status == 421)
+        let served = try #require(try ObservabilityClient.get("/hello.txt", port: fixture.port))
+        #expect(served.status == 200)
+    }
+
+    @Test func securityHeaders_onEveryResponse() throws {
+        let fixture = try ObservabilityFixture()
+        let file = try #require(try ObservabilityClient.get("/hello.txt", port: fixture.port))
+        #expect(file.headers["x-content-type-options"] == "nosniff")
+        #expect(file.headers["x-frame-options"] == nil)
+        let page = try #require(try ObservabilityClient.get("/missing", port: fixture.port))
+        #expect(page.headers["x-content-type-options"] == "nosniff")
+        #expect(page.headers["x-frame-options"] == "SAMEORIGIN")
+        #expect(page.headers["content-security-policy"] == "frame-ancestors 'self'")
+        #expect(!page.body.contains(fixture.root), "error pages never show server paths")
+    }
+}
