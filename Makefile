@@ -7,7 +7,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?=
 
-.PHONY: run test build deps bench fuzz
+.PHONY: run test build deps bench fuzz soak sanitize
 
 run: deps
 	$(SWIFT) build -c release --product httpsh
@@ -43,3 +43,14 @@ fuzz:
 	cp -n Benchmarks/fuzz/corpus/* .build/fuzz/ 2>/dev/null; mkdir -p .build/fuzz/corpus && cp Benchmarks/fuzz/corpus/* .build/fuzz/corpus/
 	.build/fuzz/fuzz-request .build/fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-artifact_prefix=Benchmarks/fuzz/findings/ -print_final_stats=1
+
+# A bounded soak (SOAK_SECONDS, default 300): mixed load, slow clients and live commands; see Benchmarks/soak.py.
+soak: build
+	python3 Benchmarks/soak.py
+
+# The whole test suite under ThreadSanitizer, then AddressSanitizer (separate build folders).
+sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
