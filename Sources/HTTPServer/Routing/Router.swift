@@ -15,9 +15,13 @@
 public struct Router: Sendable {
     /// A registered handler with its body policy.
     public struct Route: Sendable {
+        /// The method it answers (a `GET` route also answers `HEAD`).
         public let method: HTTPMethod
+        /// The pattern as registered (`/users/:id`).
         public let pattern: String
+        /// How the request body is received.
         public let body: BodyPolicy
+        /// What answers the request.
         public let handler: Handler
         /// The names of the pattern's `:name` and `*name` segments, in order.
         let parameterNames: [String]
@@ -31,9 +35,11 @@ public struct Router: Sendable {
 
     /// What a lookup found.
     public enum Match: Sendable {
+        /// The route that answers, with the decoded values of its `:name` and `*name` segments.
         case found(Route, parameters: [String: String])
         /// The path exists, but not for this method; `allowed` lists the methods that are registered.
         case methodNotAllowed(allowed: [HTTPMethod])
+        /// No pattern matches the path.
         case notFound
     }
 
@@ -43,6 +49,7 @@ public struct Router: Sendable {
     /// The body limit of routes registered without an explicit policy.
     public var defaultBodyLimit = 1 << 20
 
+    /// An empty router: every path is a 404 until routes are added.
     public init() {}
 
     // MARK: - Registration
