@@ -19,6 +19,8 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CLinux"]),
         .target(name: "AdminShell", dependencies: ["HTTPServer", "CEditLine"]),
         .executableTarget(name: "httpsh", dependencies: ["HTTPServer", "AdminShell"]),
+        // A small program embedding the library: documentation that compiles (see EMBEDDING.md).
+        .executableTarget(name: "EmbedExample", dependencies: ["HTTPServer"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CLinux"]),
         .testTarget(name: "AdminShellTests", dependencies: ["AdminShell", "HTTPServer"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer"]),

@@ -14,7 +14,9 @@ public struct Request: Sendable {
     /// The request id, echoed as `X-Request-ID`.
     public let id: String
 
+    /// The request method.
     public var method: HTTPMethod { head.method }
+    /// The header fields as received.
     public var headers: HTTPHeaders { head.headers }
 
     /// Builds a request; nil when the path does not percent-decode to valid UTF-8 without NUL.
@@ -26,18 +28,20 @@ public struct Request: Sendable {
         self.id = id
     }
 
-    /// The query's `name=value` pairs, decoded (`+` as space), in order.
+    /// The query's `name=value` pairs, decoded (`+` and `%20` as space), in order, duplicates kept; a pair that
+    /// does not decode is left out.
     public var queryItems: [(name: String, value: String)] {
         guard let query = head.query, !query.isEmpty else { return [] }
         return query.split(separator: "&").compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = PercentEncoding.decode(parts[0], plusAsSpace: true) else { return nil }
-            let value = parts.count > 1 ? PercentEncoding.decode(parts[1], plusAsSpace: true) ?? "" : ""
+            guard let name = PercentEncoding.decode(parts[0], plusAsSpace: true),
+                  let value = parts.count > 1 ? PercentEncoding.decode(parts[1], plusAsSpace: true) : ""
+            else { return nil }
             return (name, value)
         }
     }
 
-    /// The first query value named `name`.
+    /// The first query value named `name` (`""` for `?flag` or `?flag=`), or nil when there is none.
     public func query(_ name: String) -> String? {
         queryItems.first { $0.name == name }?.value
     }

@@ -1,16 +1,31 @@
 /// Maps a method and a path to a handler.
 ///
-/// Patterns are `/`-separated segments: literals, `:name` (one segment) and a final `*name` (the rest of the path,
-/// possibly empty). Literal segments win over parameters, which win over a wildcard, whatever the order of
-/// registration. A `GET` route also answers `HEAD`. A path that matches with another method answers 405 with
-/// `Allow`. Build the router before starting the server; it does not change afterwards.
+/// Patterns are `/`-separated segments, written decoded: literals (`/café`), `:name` (one segment) and a final
+/// `*name` (the rest of the path, possibly empty). Literal segments win over parameters, which win over a
+/// wildcard, whatever the order of registration; when the best match has no route for the method, the next best
+/// that has one answers (`GET /users/new` and `DELETE /users/:id` coexist). A `GET` route also answers `HEAD`.
+/// A path that matches only with other methods answers 405 with `Allow`. Build the router before starting the
+/// server; it does not change afterwards.
+///
+/// ```swift
+/// var router = Router()
+/// router.get("/users/:id") { request in .text("user \(request.parameters["id"] ?? "")\n") }
+/// router.get("/static/*path", files.handle)
+/// ```
 public struct Router: Sendable {
     /// A registered handler with its body policy.
     public struct Route: Sendable {
+        /// The method it answers (a `GET` route also answers `HEAD`).
         public let method: HTTPMethod
+        /// The pattern as registered (`/users/:id`).
         public let pattern: String
+        /// How the request body is received.
         public let body: BodyPolicy
+        /// What answers the request.
         public let handler: Handler
+        /// The names of the pattern's `:name` and `*name` segments, in order.
+        let parameterNames: [String]
+
         /// The streamed-body sink factory, when the route streams (then `handler` is not used).
         var makeSink: (@Sendable (Request) throws -> any RequestBodySink)? {
             if case .streamed(_, let make) = body { return make }
@@ -20,9 +35,11 @@ public struct Router: Sendable {
 
     /// What a lookup found.
     public enum Match: Sendable {
+        /// The route that answers, with the decoded values of its `:name` and `*name` segments.
         case found(Route, parameters: [String: String])
         /// The path exists, but not for this method; `allowed` lists the methods that are registered.
         case methodNotAllowed(allowed: [HTTPMethod])
+        /// No pattern matches the path.
         case notFound
     }
 
@@ -32,30 +49,41 @@ public struct Router: Sendable {
     /// The body limit of routes registered without an explicit policy.
     public var defaultBodyLimit = 1 << 20
 
+    /// An empty router: every path is a 404 until routes are added.
     public init() {}
 
     // MARK: - Registration
 
-    /// Registers `handler` for `method` on `pattern`.
+    /// Registers `handler` for `method` on `pattern`; a later registration of the same method and pattern
+    /// replaces the earlier one.
     public mutating func on(_ method: HTTPMethod, _ pattern: String, body: BodyPolicy? = nil,
                             _ handler: @escaping Handler) {
+        let segments = Self.segments(of: pattern)
+        let names = segments.filter { $0.hasPrefix(":") || $0.hasPrefix("*") }.map { String($0.dropFirst()) }
         let route = Route(method: method, pattern: pattern, body: body ?? .buffered(maxBytes: defaultBodyLimit),
-                          handler: handler)
-        root.insert(route, segments: Self.segments(of: pattern)[...])
+                          handler: handler, parameterNames: names)
+        root.insert(route, segments: segments[...])
     }
 
+    /// Registers a `GET` route, which also answers `HEAD`.
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { on(.get, pattern, handler) }
+    /// Registers a `HEAD` route, taking precedence over the `GET` route of the same pattern for `HEAD`.
     public mutating func head(_ pattern: String, _ handler: @escaping Handler) { on(.head, pattern, handler) }
+    /// Registers a `POST` route; its body is buffered up to `defaultBodyLimit` unless `body` says otherwise.
     public mutating func post(_ pattern: String, body: BodyPolicy? = nil, _ handler: @escaping Handler) {
         on(.post, pattern, body: body, handler)
     }
+    /// Registers a `PUT` route.
     public mutating func put(_ pattern: String, body: BodyPolicy? = nil, _ handler: @escaping Handler) {
         on(.put, pattern, body: body, handler)
     }
+    /// Registers a `PATCH` route.
     public mutating func patch(_ pattern: String, body: BodyPolicy? = nil, _ handler: @escaping Handler) {
         on(.patch, pattern, body: body, handler)
     }
+    /// Registers a `DELETE` route.
     public mutating func delete(_ pattern: String, _ handler: @escaping Handler) { on(.delete, pattern, handler) }
+    /// Registers an `OPTIONS` route. Without one, `OPTIONS` on a known path answers 204 with `Allow`.
     public mutating func options(_ pattern: String, _ handler: @escaping Handler) { on(.options, pattern, handler) }
 
     /// Registers a route whose body is streamed to a sink instead of buffered; the sink's `finish` answers.
@@ -66,26 +94,33 @@ public struct Router: Sendable {
         }
     }
 
-    /// Appends a middleware; the first added is the outermost.
+    /// Appends a middleware; the first added is the outermost (its `admit` runs first, its `handle` wraps
+    /// all the others).
     public mutating func use(_ middleware: any Middleware) {
         self.middleware.append(middleware)
     }
 
     // MARK: - Lookup
 
-    /// Finds the route for `method` and the raw (percent-encoded) `path`.
+    /// Finds the route for `method` and the raw (percent-encoded) `path`. Parameters are percent-decoded after
+    /// the path is split, so `%2F` inside a segment is a `/` in the value, not a separator.
     public func match(_ method: HTTPMethod, path rawPath: String) -> Match {
-        var parameters: [String: String] = [:]
-        guard let routes = root.find(Self.segments(of: rawPath)[...], parameters: &parameters) else {
-            return .notFound
+        let segments = Self.segments(of: rawPath)[...]
+        var values: [String] = []
+        let answers: ([HTTPMethod: Route]) -> Route? = { routes in
+            routes[method] ?? (method == .head ? routes[.get] : nil)
         }
-        if let route = routes[method] ?? (method == .head ? routes[.get] : nil) {
-            return .found(route, parameters: parameters)
+        if let route = root.find(segments, values: &values, answering: answers) {
+            let pairs = zip(route.parameterNames, values)
+            return .found(route, parameters: Dictionary(pairs, uniquingKeysWith: { _, last in last }))
         }
-        var allowed = Array(routes.keys)
-        if allowed.contains(.get), !allowed.contains(.head) { allowed.append(.head) }
-        allowed.append(.options)
-        return .methodNotAllowed(allowed: Self.ordered(allowed))
+        var registered = Set<HTTPMethod>()
+        root.collectMethods(segments, into: &registered)
+        guard !registered.isEmpty else { return .notFound }
+        if registered.contains(.get) { registered.insert(.head) }
+        // The pipeline answers OPTIONS itself on any path that exists.
+        registered.insert(.options)
+        return .methodNotAllowed(allowed: Self.ordered(Array(registered)))
     }
 
     /// The methods a path answers, in a stable order, for `Allow` headers.
@@ -99,13 +134,12 @@ public struct Router: Sendable {
     }
 }
 
-/// One segment level of the routing tree. Child levels for parameters and wildcards sit in one-element arrays,
-/// which lets a struct contain itself and keeps the router a plain value.
+/// One segment level of the routing tree. The parameter level sits in a one-element array, which lets a struct
+/// contain itself and keeps the router a plain value. Parameter names live in the routes, so `/users/:id` and
+/// `/users/:userID/posts` each see their own name.
 private struct Node: Sendable {
-    var literals: [Substring: Node] = [:]
-    var parameterName = ""
+    var literals: [String: Node] = [:]
     var parameterChild: [Node] = []
-    var wildcardName = ""
     var wildcardRoutes: [HTTPMethod: Router.Route] = [:]
     var routes: [HTTPMethod: Router.Route] = [:]
 
@@ -116,44 +150,63 @@ private struct Node: Sendable {
         }
         let rest = segments.dropFirst()
         if first.hasPrefix(":") {
-            parameterName = String(first.dropFirst())
             if parameterChild.isEmpty { parameterChild = [Node()] }
             parameterChild[0].insert(route, segments: rest)
         } else if first.hasPrefix("*") {
-            wildcardName = String(first.dropFirst())
             wildcardRoutes[route.method] = route
         } else {
-            literals[first, default: Node()].insert(route, segments: rest)
+            literals[String(first), default: Node()].insert(route, segments: rest)
         }
     }
 
-    /// Depth-first: literal, then parameter, then wildcard, backtracking when a branch leads nowhere.
-    func find(_ segments: ArraySlice<Substring>, parameters: inout [String: String]) -> [HTTPMethod: Router.Route]? {
+    /// Depth-first: literal, then parameter, then wildcard, backtracking when a branch has no route that
+    /// `answering` accepts. `values` receives the captured parameter values in pattern order.
+    func find(_ segments: ArraySlice<Substring>, values: inout [String],
+              answering: ([HTTPMethod: Router.Route]) -> Router.Route?) -> Router.Route? {
         guard let first = segments.first else {
-            if !routes.isEmpty { return routes }
+            if let route = answering(routes) { return route }
             // `/static/*path` also matches `/static/` and `/static` with an empty capture.
-            if !wildcardRoutes.isEmpty {
-                parameters[wildcardName] = ""
-                return wildcardRoutes
+            if let route = answering(wildcardRoutes) {
+                values.append("")
+                return route
             }
             return nil
         }
         let rest = segments.dropFirst()
-        if let literal = literals[first], let found = literal.find(rest, parameters: &parameters) {
+        let decoded = Self.decode(first)
+        if let decoded, let literal = literals[decoded], let found = literal.find(rest, values: &values,
+                                                                                   answering: answering) {
             return found
         }
-        if let child = parameterChild.first, !first.isEmpty, let value = PercentEncoding.decode(first) {
-            var captured = parameters
-            captured[parameterName] = value
-            if let found = child.find(rest, parameters: &captured) {
-                parameters = captured
-                return found
-            }
+        if let child = parameterChild.first, let decoded, !decoded.isEmpty {
+            values.append(decoded)
+            if let found = child.find(rest, values: &values, answering: answering) { return found }
+            values.removeLast()
         }
-        if !wildcardRoutes.isEmpty, let value = PercentEncoding.decode(segments.joined(separator: "/")) {
-            parameters[wildcardName] = value
-            return wildcardRoutes
+        if let route = answering(wildcardRoutes), let value = PercentEncoding.decode(segments.joined(separator: "/")) {
+            values.append(value)
+            return route
         }
         return nil
+    }
+
+    /// Every method registered on any pattern that matches the path, for `Allow`.
+    func collectMethods(_ segments: ArraySlice<Substring>, into methods: inout Set<HTTPMethod>) {
+        methods.formUnion(wildcardRoutes.keys)
+        guard let first = segments.first else {
+            methods.formUnion(routes.keys)
+            return
+        }
+        let rest = segments.dropFirst()
+        guard let decoded = Self.decode(first) else { return }
+        literals[decoded]?.collectMethods(rest, into: &methods)
+        if let child = parameterChild.first, !decoded.isEmpty {
+            child.collectMethods(rest, into: &methods)
+        }
+    }
+
+    /// A raw segment percent-decoded, skipping the work when it has no `%`; nil when it does not decode.
+    private static func decode(_ segment: Substring) -> String? {
+        segment.utf8.contains(.percent) ? PercentEncoding.decode(segment) : String(segment)
     }
 }

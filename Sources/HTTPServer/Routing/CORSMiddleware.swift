@@ -1,0 +1,114 @@
+/// Cross-origin resource sharing (the Fetch standard's CORS protocol): lets scripts on other origins call
+/// this server and read its answers.
+///
+/// A preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) from an allowed origin is answered
+/// in `admit` with 204 and the `Access-Control-Allow-*` fields, before any route's own `OPTIONS` handler. Other
+/// requests from an allowed origin get `Access-Control-Allow-Origin` (and credentials and exposed headers) on
+/// their response, also when the handler throws an `HTTPError`. A request from an origin not allowed gets no
+/// CORS fields, so the browser refuses it; the server answers it as usual. Routing errors (404, 405) and 500s
+/// from errors that are not `HTTPError` carry no CORS fields.
+///
+/// ```swift
+/// router.use(CORSMiddleware(allowedOrigins: .list(["https://app.example.com"]), allowCredentials: true))
+/// ```
+public struct CORSMiddleware: Middleware {
+    /// Which origins may call.
+    public enum AllowedOrigins: Sendable {
+        /// Every origin: `*`, or the caller's origin echoed when credentials are allowed (any site can then make
+        /// credentialed requests: prefer a list).
+        case any
+        /// Only these exact origins (`https://app.example.com`, scheme and port included), compared ignoring case.
+        case list([String])
+    }
+
+    public let allowedOrigins: AllowedOrigins
+    public let allowedMethods: [HTTPMethod]
+    public let allowedHeaders: [String]
+    public let exposedHeaders: [String]
+    public let maxAgeSeconds: Int?
+    public let allowCredentials: Bool
+    /// The header values, joined once.
+    private let methodsValue: String
+    private let headersValue: String
+    private let exposedValue: String
+
+    /// - Parameters:
+    ///   - allowedOrigins: who may call.
+    ///   - allowedMethods: methods a preflight allows (GET, HEAD and POST need none for simple requests).
+    ///   - allowedHeaders: request headers a preflight allows beyond the CORS-safelisted ones.
+    ///   - exposedHeaders: response headers scripts may read beyond the safelisted ones; `X-Request-ID` by
+    ///     default so a script can report which request failed.
+    ///   - maxAgeSeconds: how long a browser may cache a preflight answer; 10 minutes by default, which spares
+    ///     a round trip per call while a changed policy still reaches clients soon (browsers cap it: Chrome at
+    ///     2 hours). Nil sends none (the browser's default is 5 s).
+    ///   - allowCredentials: whether requests with cookies or HTTP authentication may be read.
+    public init(allowedOrigins: AllowedOrigins = .any,
+                allowedMethods: [HTTPMethod] = [.get, .head, .post, .put, .patch, .delete],
+                allowedHeaders: [String] = ["Content-Type", "Authorization"],
+                exposedHeaders: [String] = ["X-Request-ID"],
+                maxAgeSeconds: Int? = 600,
+                allowCredentials: Bool = false) {
+        self.allowedOrigins = allowedOrigins
+        self.allowedMethods = allowedMethods
+        self.allowedHeaders = allowedHeaders
+        self.exposedHeaders = exposedHeaders
+        self.maxAgeSeconds = maxAgeSeconds
+        self.allowCredentials = allowCredentials
+        methodsValue = allowedMethods.map(\.description).joined(separator: ", ")
+        headersValue = allowedHeaders.joined(separator: ", ")
+        exposedValue = exposedHeaders.joined(separator: ", ")
+    }
+
+    /// Answers a preflight from an allowed origin.
+    public func admit(_ request: Request) -> Response? {
+        guard request.method == .options, request.headers.contains("Access-Control-Request-Method"),
+              let origin = request.headers["Origin"], let allowed = allowOrigin(for: origin) else {
+            return nil
+        }
+        var response = Response(status: .noContent)
+        response.headers.add("Access-Control-Allow-Origin", allowed)
+        if echoesOrigin { response.headers.add("Vary", "Origin") }
+        if allowCredentials { response.headers.add("Access-Control-Allow-Credentials", "true") }
+        response.headers.add("Access-Control-Allow-Methods", methodsValue)
+        if !headersValue.isEmpty { response.headers.add("Access-Control-Allow-Headers", headersValue) }
+        if let maxAgeSeconds { response.headers.add("Access-Control-Max-Age", String(maxAgeSeconds)) }
+        return response
+    }
+
+    /// Adds the CORS fields to the response, or to a thrown `HTTPError`.
+    public func handle(_ request: Request, next: (Request) throws -> Response) throws -> Response {
+        let origin = request.headers["Origin"]
+        do {
+            var response = try next(request)
+            decorate(&response.headers, origin: origin)
+            return response
+        } catch var error as HTTPError {
+            decorate(&error.headers, origin: origin)
+            throw error
+        }
+    }
+
+    /// True when the answer depends on `Origin`, which shared caches must then be told (`Vary: Origin`).
+    private var echoesOrigin: Bool {
+        if case .any = allowedOrigins, !allowCredentials { return false }
+        return true
+    }
+
+    /// The `Access-Control-Allow-Origin` value for `origin`, or nil when it may not call.
+    private func allowOrigin(for origin: String) -> String? {
+        switch allowedOrigins {
+        case .any:
+            return allowCredentials ? origin : "*"
+        case .list(let origins):
+            return origins.contains { $0.equalsIgnoringASCIICase(origin) } ? origin : nil
+        }
+    }
+
+    private func decorate(_ headers: inout HTTPHeaders, origin: String?) {
+        if echoesOrigin { headers.add("Vary", "Origin") }
+        guard let origin, let allowed = allowOrigin(for: origin) else { return }
+        headers.add("Access-Control-Allow-Origin", allowed)
+        if allowCredentials { headers.add("Access-Control-Allow-Credentials", "true") }
+        if !exposedValue.isEmpty { headers.add("Access-Control-Expose-Headers", exposedValue) }
+    }
+}

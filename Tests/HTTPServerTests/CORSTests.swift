@@ -1,0 +1,133 @@
+import Synchronization
+import Testing
+@testable import HTTPServer
+
+/// CORS over real loopback HTTP: preflights answered before routing problems, fields on actual responses.
+@Suite struct CORSTests {
+    private struct Message: Decodable {
+        var text: String
+    }
+
+    /// Counts calls of the route's own OPTIONS handler.
+    private final class Calls: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    private func corsRouter(_ cors: CORSMiddleware, optionsCalls: Calls? = nil) -> Router {
+        var router = Router()
+        router.use(cors)
+        router.get("/api/items") { _ in .text("items\n") }
+        router.post("/api/echo") { request in try .json(["text": try request.decode(Message.self).text]) }
+        router.options("/api/custom") { _ in
+            optionsCalls?.count.add(1, ordering: .relaxed)
+            return .text("own options\n")
+        }
+        router.get("/api/fail") { _ in throw HTTPError(.conflict, "busy") }
+        return router
+    }
+
+    private func preflight(_ path: String, origin: String, method: String = "POST",
+                           headers: String = "content-type") -> String {
+        "OPTIONS \(path) HTTP/1.1\r\nHost: test\r\nOrigin: \(origin)\r\nAccess-Control-Request-Method: \(method)\r\n"
+            + "Access-Control-Request-Headers: \(headers)\r\n\r\n"
+    }
+
+    private func get(_ path: String, origin: String?) -> String {
+        "GET \(path) HTTP/1.1\r\nHost: test\r\n" + (origin.map { "Origin: \($0)\r\n" } ?? "") + "\r\n"
+    }
+
+    @Test func preflight_toARegisteredPath_isAnswered204WithAllowFields() throws {
+        let cors = CORSMiddleware(allowedOrigins: .list(["https://app.example"]),
+                                  allowedMethods: [.get, .post, .delete], allowedHeaders: ["Content-Type", "X-Token"],
+                                  maxAgeSeconds: 120, allowCredentials: true)
+        let running = try RouterTestHTTP.start(corsRouter(cors))
+        defer { running.stop() }
+        // /api/echo has only POST: the pipeline's OPTIONS path must still let CORS answer.
+        let reply = try RouterTestHTTP.exchange(running.port, preflight("/api/echo", origin: "https://app.example"))
+        #expect(reply.status == 204)
+        #expect(reply.headers["Access-Control-Allow-Origin"] == "https://app.example")
+        #expect(reply.headers["Access-Control-Allow-Methods"] == "GET, POST, DELETE")
+        #expect(reply.headers["Access-Control-Allow-Headers"] == "Content-Type, X-Token")
+        #expect(reply.headers["Access-Control-Max-Age"] == "120")
+        #expect(reply.headers["Access-Control-Allow-Credentials"] == "true")
+        #expect(reply.headers.values("Vary").contains("Origin"))
+    }
+
+    @Test func preflight_isAnsweredBeforeTheRoutesOwnOptionsHandler() throws {
+        let calls = Calls()
+        let running = try RouterTestHTTP.start(corsRouter(CORSMiddleware(), optionsCalls: calls))
+        defer { running.stop() }
+        let reply = try RouterTestHTTP.exchange(running.port, preflight("/api/custom", origin: "https://x.example"))
+        #expect(reply.status == 204)
+        #expect(reply.headers["Access-Control-Allow-Origin"] == "*")
+        #expect(calls.count.load(ordering: .relaxed) == 0)
+        // A plain OPTIONS (not a preflight) still reaches the route.
+        let plain = try RouterTestHTTP.exchange(running.port, "OPTIONS /api/custom HTTP/1.1\r\nHost: test\r\n\r\n")
+        #expect(plain.text == "own options\n")
+        #expect(calls.count.load(ordering: .relaxed) == 1)
+    }
+
+    @Test func preflight_fromAnOriginNotAllowed_getsNoCORSFields() throws {
+        let running = try RouterTestHTTP.start(corsRouter(CORSMiddleware(allowedOrigins: .list(["https://app.example"]))))
+        defer { running.stop() }
+        let reply = try RouterTestHTTP.exchange(running.port, preflight("/api/echo", origin: "https://evil.example"))
+        #expect(reply.status == 204)
+        #expect(reply.headers["Allow"] == "POST, OPTIONS")
+        #expect(reply.headers["Access-Control-Allow-Origin"] == nil)
+        #expect(reply.headers["Access-Control-Allow-Methods"] == nil)
+    }
+
+    @Test func simpleRequest_fromAnyOrigin_getsStarAndExposedHeaders() throws {
+        let running = try RouterTestHTTP.start(corsRouter(CORSMiddleware()))
+        defer { running.stop() }
+        let reply = try RouterTestHTTP.exchange(running.port, get("/api/items", origin: "https://x.example"))
+        #expect(reply.status == 200)
+        #expect(reply.headers["Access-Control-Allow-Origin"] == "*")
+        #expect(reply.headers["Access-Control-Expose-Headers"] == "X-Request-ID")
+        #expect(reply.headers["Access-Control-Allow-Credentials"] == nil)
+        #expect(reply.headers["Vary"] == nil, "a * answer does not depend on Origin")
+    }
+
+    @Test func simpleRequest_fromAListedOrigin_echoesItWithVary() throws {
+        let cors = CORSMiddleware(allowedOrigins: .list(["https://a.example", "https://b.example"]),
+                                  allowCredentials: true)
+        let running = try RouterTestHTTP.start(corsRouter(cors))
+        defer { running.stop() }
+        let allowed = try RouterTestHTTP.exchange(running.port, get("/api/items", origin: "https://B.example"))
+        #expect(allowed.headers["Access-Control-Allow-Origin"] == "https://B.example")
+        #expect(allowed.headers["Access-Control-Allow-Credentials"] == "true")
+        #expect(allowed.headers.values("Vary") == ["Origin"])
+
+        let refused = try RouterTestHTTP.exchange(running.port, get("/api/items", origin: "https://c.example"))
+        #expect(refused.status == 200, "the server answers; the browser withholds it")
+        #expect(refused.headers["Access-Control-Allow-Origin"] == nil)
+        #expect(refused.headers.values("Vary") == ["Origin"])
+
+        let sameOrigin = try RouterTestHTTP.exchange(running.port, get("/api/items", origin: nil))
+        #expect(sameOrigin.headers["Access-Control-Allow-Origin"] == nil)
+        #expect(sameOrigin.headers.values("Vary") == ["Origin"], "caches must not reuse it for a cross-origin call")
+    }
+
+    @Test func anyOriginWithCredentials_echoesTheOrigin() throws {
+        let running = try RouterTestHTTP.start(corsRouter(CORSMiddleware(allowedOrigins: .any, allowCredentials: true)))
+        defer { running.stop() }
+        let reply = try RouterTestHTTP.exchange(running.port, get("/api/items", origin: "https://x.example"))
+        #expect(reply.headers["Access-Control-Allow-Origin"] == "https://x.example")
+        #expect(reply.headers["Access-Control-Allow-Credentials"] == "true")
+    }
+
+    @Test func thrownHTTPErrors_carryTheCORSFields() throws {
+        let running = try RouterTestHTTP.start(corsRouter(CORSMiddleware()))
+        defer { running.stop() }
+        let conflict = try RouterTestHTTP.exchange(running.port, get("/api/fail", origin: "https://x.example"))
+        #expect(conflict.status == 409)
+        #expect(conflict.headers["Access-Control-Allow-Origin"] == "*")
+
+        let body = "{oops"
+        let badJSON = try RouterTestHTTP.exchange(running.port,
+            "POST /api/echo HTTP/1.1\r\nHost: test\r\nOrigin: https://x.example\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        #expect(badJSON.status == 400)
+        #expect(badJSON.headers["Access-Control-Allow-Origin"] == "*")
+    }
+}

@@ -1,0 +1,161 @@
+import Synchronization
+import Testing
+@testable import HTTPServer
+
+/// The middleware chain over real loopback HTTP: order, answering early, changing responses, errors.
+@Suite struct MiddlewareTests {
+    /// What happened, in order, across middleware and handlers.
+    private final class Trace: Sendable {
+        private let events = Mutex<[String]>([])
+        func record(_ event: String) { events.withLock { $0.append(event) } }
+        var all: [String] { events.withLock { $0 } }
+    }
+
+    /// Records entry and exit, tags the response, and answers 401 itself when `refuses` is true.
+    private struct Step: Middleware {
+        let name: String
+        let trace: Trace
+        var refuses = false
+
+        func handle(_ request: Request, next: (Request) throws -> Response) throws -> Response {
+            trace.record("\(name)>")
+            guard !refuses else {
+                trace.record("\(name) refused")
+                return .text("refused by \(name)\n", status: HTTPStatus(401, "Unauthorized"))
+            }
+            var response = try next(request)
+            trace.record("<\(name)")
+            response.headers.add("X-Chain", name)
+            return response
+        }
+    }
+
+    /// Refuses in `admit` requests whose path starts with `prefix`.
+    private struct Gate: Middleware {
+        let name: String
+        let prefix: String
+        let trace: Trace
+
+        func admit(_ request: Request) -> Response? {
+            trace.record("admit \(name)")
+            guard request.path.hasPrefix(prefix) else { return nil }
+            return .text("closed by \(name)\n", status: .forbidden)
+        }
+    }
+
+    /// Adds a header to an `HTTPError` thrown further in, and rethrows it.
+    private struct TagErrors: Middleware {
+        func handle(_ request: Request, next: (Request) throws -> Response) throws -> Response {
+            do {
+                return try next(request)
+            } catch var error as HTTPError {
+                error.headers.add("X-Tagged", "yes")
+                throw error
+            }
+        }
+    }
+
+    private func get(_ path: String) -> String { "GET \(path) HTTP/1.1\r\nHost: test\r\n\r\n" }
+
+    @Test func chain_runsInRegistrationOrder_outermostFirst() throws {
+        let trace = Trace()
+        var router = Router()
+        router.use(Step(name: "a", trace: trace))
+        router.use(Step(name: "b", trace: trace))
+        router.use(Step(name: "c", trace: trace))
+        router.get("/x") { _ in
+            trace.record("handler")
+            return .text("x\n")
+        }
+        let running = try RouterTestHTTP.start(router)
+        defer { running.stop() }
+        let reply = try RouterTestHTTP.exchange(running.port, get("/x"))
+        #expect(reply.status == 200)
+        #expect(trace.all == ["a>", "b>", "c>", "handler", "<c", "<b", "<a"])
+        // Each changed the response on the way out: the innermost first.
+        #expect(reply.headers.values("X-Chain") == ["c", "b", "a"])
+    }
+
+    @Test func middleware_canAnswerWithoutCallingNext() throws {
+        let trace = Trace()
+        var router = Router()
+        router.use(Step(name: "a", trace: trace))
+        router.use(Step(name: "b", trace: trace, refuses: true))
+        router.use(Step(name: "c", trace: trace))
+        router.get("/x") { _ in
+            trace.record("handler")
+            return .text("x\n")
+        }
+        let running = try RouterTestHTTP.start(router)
+        defer { running.stop() }
+        let reply = try RouterTestHTTP.exchange(running.port, get("/x"))
+        #expect(reply.status == 401)
+        #expect(reply.text == "refused by b\n")
+        #expect(trace.all == ["a>", "b>", "b refused", "<a"])
+        #expect(reply.headers.values("X-Chain") == ["a"])
+    }
+
+    @Test func admit_refusesBeforeTheBodyIsRead_firstAnswerWins() throws {
+        let trace = Trace()
+        var router = Router()
+        router.use(Gate(name: "first", prefix: "/private", trace: trace))
+        router.use(Gate(name: "second", prefix: "/", trace: trace))
+        router.post("/private/upload", body: .buffered(maxBytes: 10 << 20)) { _ in
+            trace.record("handler")
+            return .noContent
+        }
+        let running = try RouterTestHTTP.start(router)
+        defer { running.stop() }
+        let connection = try RouterTestHTTP.Connection(port: running.port)
+        defer { connection.close() }
+        // Announce 5 MB and send none of it: the answer must come anyway.
+        try connection.send("POST /private/upload HTTP/1.1\r\nHost: test\r\nContent-Length: 5000000\r\n\r\n")
+        let reply = try connection.readReply()
+        #expect(reply.status == 403)
+        #expect(reply.text == "closed by first\n")
+        #expect(reply.headers["Connection"] == "close")
+        #expect(connection.isClosedByPeer())
+        #expect(trace.all == ["admit first"])
+    }
+
+    @Test func admit_letsThrough_thenHandleRuns() throws {
+        let trace = Trace()
+        var router = Router()
+        router.use(Gate(name: "gate", prefix: "/private", trace: trace))
+        router.use(Step(name: "a", trace: trace))
+        router.post("/public") { request in
+            trace.record("handler \(request.body.count)")
+            return .noContent
+        }
+        let running = try RouterTestHTTP.start(router)
+        defer { running.stop() }
+        let reply = try RouterTestHTTP.exchange(running.port,
+                                                "POST /public HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nabc")
+        #expect(reply.status == 204)
+        #expect(trace.all == ["admit gate", "a>", "handler 3", "<a"])
+    }
+
+    @Test func thrownHTTPError_passesUpThroughHandle() throws {
+        var router = Router()
+        router.use(TagErrors())
+        router.get("/conflict") { _ in throw HTTPError(.conflict, "already there") }
+        let running = try RouterTestHTTP.start(router)
+        defer { running.stop() }
+        let reply = try RouterTestHTTP.exchange(running.port, get("/conflict"))
+        #expect(reply.status == 409)
+        #expect(reply.headers["X-Tagged"] == "yes")
+        #expect(reply.text.contains("already there"))
+    }
+
+    @Test func rateLimit_isAnAdmitMiddleware() throws {
+        var router = Router()
+        let limiter = RateLimiter(limit: RateLimit(requests: 2, seconds: 60, burst: 2))
+        router.use(ProtectionMiddleware(blocklist: Blocklist(), limiter: limiter))
+        router.get("/x") { _ in .text("x\n") }
+        let running = try RouterTestHTTP.start(router)
+        defer { running.stop() }
+        let statuses = try (0..<3).map { _ in try RouterTestHTTP.exchange(running.port, get("/x")) }
+        #expect(statuses.map(\.status) == [200, 200, 429])
+        #expect(statuses[2].headers["Retry-After"] != nil)
+    }
+}

@@ -1,0 +1,157 @@
+import Testing
+@testable import HTTPServer
+
+/// The routing table on its own: which route a method and raw path find, with which parameters.
+@Suite struct RouterTests {
+    /// A router whose handlers answer with their own pattern, so a match names the route it found.
+    private func router(_ routes: [(HTTPMethod, String)]) -> Router {
+        var router = Router()
+        for (method, pattern) in routes {
+            router.on(method, pattern) { _ in .text(pattern) }
+        }
+        return router
+    }
+
+    private func found(_ router: Router, _ method: HTTPMethod, _ path: String) -> (String, [String: String])? {
+        guard case .found(let route, let parameters) = router.match(method, path: path) else { return nil }
+        return (route.pattern, parameters)
+    }
+
+    private func allowed(_ router: Router, _ method: HTTPMethod, _ path: String) -> [HTTPMethod]? {
+        guard case .methodNotAllowed(let allowed) = router.match(method, path: path) else { return nil }
+        return allowed
+    }
+
+    @Test func staticSegment_winsOverParameter_whateverTheOrder() {
+        let router = router([(.get, "/users/:id"), (.get, "/users/me"), (.get, "/*rest")])
+        #expect(found(router, .get, "/users/me")?.0 == "/users/me")
+        #expect(found(router, .get, "/users/42")?.0 == "/users/:id")
+        #expect(found(router, .get, "/users/42")?.1 == ["id": "42"])
+        #expect(found(router, .get, "/users/42/x")?.0 == "/*rest")
+    }
+
+    @Test func parameter_winsOverWildcard_andBacktracks() {
+        let router = router([(.get, "/files/*path"), (.get, "/files/:name/meta")])
+        #expect(found(router, .get, "/files/a/meta")?.1 == ["name": "a"])
+        // `:name` leads nowhere for `/files/a/b`, so the wildcard takes it.
+        #expect(found(router, .get, "/files/a/b")?.0 == "/files/*path")
+        #expect(found(router, .get, "/files/a/b")?.1 == ["path": "a/b"])
+    }
+
+    @Test func parameterNames_belongToTheirOwnRoute() {
+        let router = router([(.get, "/users/:id"), (.get, "/users/:userID/posts/:post")])
+        #expect(found(router, .get, "/users/7")?.1 == ["id": "7"])
+        #expect(found(router, .get, "/users/7/posts/9")?.1 == ["userID": "7", "post": "9"])
+    }
+
+    @Test func wildcard_capturesTheRestDecoded() {
+        let router = router([(.get, "/static/*path")])
+        #expect(found(router, .get, "/static/css/site%20main.css")?.1 == ["path": "css/site main.css"])
+        #expect(found(router, .get, "/static/a//b/")?.1 == ["path": "a//b/"])
+        #expect(found(router, .get, "/static/")?.1 == ["path": ""])
+        #expect(found(router, .get, "/static")?.1 == ["path": ""])
+        #expect(found(router, .get, "/staticky") == nil)
+    }
+
+    @Test func rootPattern_matchesOnlyTheRoot() {
+        let router = router([(.get, "/"), (.get, "/about")])
+        #expect(found(router, .get, "/")?.0 == "/")
+        #expect(found(router, .get, "/about")?.0 == "/about")
+        #expect(found(router, .get, "/about/") == nil)
+    }
+
+    @Test func parameters_arePercentDecodedOnce_afterSplitting() {
+        let router = router([(.get, "/users/:name/files/:file")])
+        let parameters = found(router, .get, "/users/J%C3%BCrgen%20B/files/a%2Fb%2541")?.1
+        #expect(parameters == ["name": "Jürgen B", "file": "a/b%41"])
+    }
+
+    @Test func literalPattern_matchesPercentEncodedRequest() {
+        let router = router([(.get, "/café/menu")])
+        #expect(found(router, .get, "/caf%C3%A9/menu")?.0 == "/café/menu")
+        #expect(found(router, .get, "/café/menu")?.0 == "/café/menu")
+    }
+
+    @Test func emptySegment_isNotAParameter() {
+        let router = router([(.get, "/users/:id")])
+        if case .notFound = router.match(.get, path: "/users/") {} else {
+            Issue.record("an empty segment matched a parameter")
+        }
+    }
+
+    @Test func wrongMethod_answers405_withTheRegisteredMethods() {
+        let router = router([(.get, "/items/:id"), (.put, "/items/:id"), (.delete, "/items/:id"), (.post, "/items")])
+        #expect(allowed(router, .post, "/items/3") == [.get, .head, .put, .delete, .options])
+        #expect(allowed(router, .get, "/items") == [.post, .options])
+        if case .notFound = router.match(.get, path: "/nothing") {} else { Issue.record("expected 404") }
+    }
+
+    @Test func allow_coversEveryPatternMatchingThePath() {
+        let router = router([(.get, "/users/new"), (.delete, "/users/:id"), (.post, "/users/*rest")])
+        #expect(allowed(router, .put, "/users/new") == [.get, .head, .post, .delete, .options])
+    }
+
+    @Test func method_fallsBackToALessSpecificPattern() {
+        let router = router([(.get, "/users/new"), (.delete, "/users/:id")])
+        #expect(found(router, .get, "/users/new")?.0 == "/users/new")
+        #expect(found(router, .delete, "/users/new")?.0 == "/users/:id")
+        #expect(found(router, .delete, "/users/new")?.1 == ["id": "new"])
+    }
+
+    @Test func head_isAnsweredByGet_unlessRegistered() {
+        let router = router([(.get, "/a"), (.get, "/b"), (.head, "/b")])
+        #expect(found(router, .head, "/a")?.0 == "/a")
+        guard case .found(let route, _) = router.match(.head, path: "/b") else {
+            Issue.record("HEAD /b not found")
+            return
+        }
+        #expect(route.method == .head)
+    }
+
+    @Test func laterRegistration_replacesTheEarlier() throws {
+        var router = Router()
+        router.get("/x") { _ in .text("first") }
+        router.get("/x") { _ in .text("second") }
+        guard case .found(let route, _) = router.match(.get, path: "/x") else {
+            Issue.record("not found")
+            return
+        }
+        let response = try route.handler(try #require(Request(head: Self.head("/x"), client: .unspecified, id: "t")))
+        guard case .bytes(let bytes) = response.body else {
+            Issue.record("no body")
+            return
+        }
+        #expect(String(decoding: bytes, as: UTF8.self) == "second")
+    }
+
+    // MARK: - Query items
+
+    @Test func queryItems_decodePlusAndPercent20AsSpace() throws {
+        let request = try #require(Request(head: Self.head("/s", query: "q=hello+big%20world&lang=fr"),
+                                           client: .unspecified, id: "t"))
+        #expect(request.query("q") == "hello big world")
+        #expect(request.query("lang") == "fr")
+        #expect(request.query("missing") == nil)
+    }
+
+    @Test func queryItems_keepOrderDuplicatesAndEmptyValues() throws {
+        let request = try #require(Request(head: Self.head("/s", query: "tag=a&flag&tag=b&empty=&caf%C3%A9=%E2%9C%93"),
+                                           client: .unspecified, id: "t"))
+        let items = request.queryItems.map { "\($0.name)=\($0.value)" }
+        #expect(items == ["tag=a", "flag=", "tag=b", "empty=", "café=✓"])
+        #expect(request.query("tag") == "a")
+        #expect(request.query("flag") == "")
+    }
+
+    @Test func queryItems_dropPairsThatDoNotDecode() throws {
+        let request = try #require(Request(head: Self.head("/s", query: "bad=%zz&nul=%00&ok=1"),
+                                           client: .unspecified, id: "t"))
+        #expect(request.queryItems.map(\.name) == ["ok"])
+    }
+
+    static func head(_ path: String, query: String? = nil, method: HTTPMethod = .get,
+                     headers: HTTPHeaders = ["Host": "test"]) -> RequestHead {
+        RequestHead(method: method, target: path + (query.map { "?" + $0 } ?? ""), rawPath: path, query: query,
+                    version: .http11, headers: headers, framing: .none, keepAlive: true)
+    }
+}
