@@ -38,9 +38,7 @@ func fail(_ message: String, status: Int32 = 1) -> Never {
     exit(status)
 }
 
-// Block the stop signals before any thread starts, so only `sigwait` below sees them; a client that goes away
-// mid-`sendfile` must not kill the process with SIGPIPE.
-signal(SIGPIPE, SIG_IGN)
+// Block the stop signals before any thread starts, so only `sigwait` below sees them.
 var stopSignals = sigset_t()
 sigemptyset(&stopSignals)
 sigaddset(&stopSignals, SIGINT)
@@ -65,7 +63,12 @@ while let flag = arguments.popFirst() {
 
 // Log lines (one access-log line per request, errors) go to standard error from a thread of their own.
 let logWriter = AsyncLineWriter(fd: 2)
-let context = ServerContext(configuration: configuration, logger: Logger(level: .info, sink: logWriter))
+let context: ServerContext
+do {
+    context = try ServerContext(configuration: configuration, logger: Logger(level: .info, sink: logWriter))
+} catch {
+    fail("EmbedExample: \(error)")
+}
 guard let site = StaticFiles(root: configuration.root, settings: context.settings, counters: context.counters) else {
     fail("EmbedExample: folder '\(configuration.root)' does not exist")
 }

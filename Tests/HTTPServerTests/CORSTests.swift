@@ -28,12 +28,12 @@ import Testing
 
     private func preflight(_ path: String, origin: String, method: String = "POST",
                            headers: String = "content-type") -> String {
-        "OPTIONS \(path) HTTP/1.1\r\nHost: test\r\nOrigin: \(origin)\r\nAccess-Control-Request-Method: \(method)\r\n"
+        "OPTIONS \(path) HTTP/1.1\r\nHost: localhost\r\nOrigin: \(origin)\r\nAccess-Control-Request-Method: \(method)\r\n"
             + "Access-Control-Request-Headers: \(headers)\r\n\r\n"
     }
 
     private func get(_ path: String, origin: String?) -> String {
-        "GET \(path) HTTP/1.1\r\nHost: test\r\n" + (origin.map { "Origin: \($0)\r\n" } ?? "") + "\r\n"
+        "GET \(path) HTTP/1.1\r\nHost: localhost\r\n" + (origin.map { "Origin: \($0)\r\n" } ?? "") + "\r\n"
     }
 
     @Test func preflight_toARegisteredPath_isAnswered204WithAllowFields() throws {
@@ -62,7 +62,7 @@ import Testing
         #expect(reply.headers["Access-Control-Allow-Origin"] == "*")
         #expect(calls.count.load(ordering: .relaxed) == 0)
         // A plain OPTIONS (not a preflight) still reaches the route.
-        let plain = try RouterTestHTTP.exchange(running.port, "OPTIONS /api/custom HTTP/1.1\r\nHost: test\r\n\r\n")
+        let plain = try RouterTestHTTP.exchange(running.port, "OPTIONS /api/custom HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(plain.text == "own options\n")
         #expect(calls.count.load(ordering: .relaxed) == 1)
     }
@@ -125,7 +125,7 @@ import Testing
 
         let body = "{oops"
         let badJSON = try RouterTestHTTP.exchange(running.port,
-            "POST /api/echo HTTP/1.1\r\nHost: test\r\nOrigin: https://x.example\r\nContent-Type: application/json\r\n"
+            "POST /api/echo HTTP/1.1\r\nHost: localhost\r\nOrigin: https://x.example\r\nContent-Type: application/json\r\n"
                 + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
         #expect(badJSON.status == 400)
         #expect(badJSON.headers["Access-Control-Allow-Origin"] == "*")

@@ -30,24 +30,24 @@ import Testing
         let banner = try Self.readLine(output.fileHandleForReading.fileDescriptor, timeoutSeconds: 20)
         #expect(banner.contains("http://127.0.0.1:\(port)/"), "\(banner)")
 
-        let hello = try RouterTestHTTP.exchange(port, "GET /api/hello/W%C3%B6rld HTTP/1.1\r\nHost: t\r\n\r\n")
+        let hello = try RouterTestHTTP.exchange(port, "GET /api/hello/W%C3%B6rld HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(hello.status == 200)
         #expect(hello.text == #"{"hello":"Wörld"}"# + "\n")
         #expect(hello.headers["Server-Timing"]?.hasPrefix("app;dur=") == true)
 
         let body = #"{"text":"hi there","from":"test"}"#
-        let echo = try RouterTestHTTP.exchange(port, "POST /api/echo HTTP/1.1\r\nHost: t\r\nOrigin: https://x.example\r\n"
+        let echo = try RouterTestHTTP.exchange(port, "POST /api/echo HTTP/1.1\r\nHost: localhost\r\nOrigin: https://x.example\r\n"
             + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         #expect(echo.status == 200)
         #expect(echo.text == #"{"characters":8,"from":"test","text":"hi there"}"# + "\n")
         #expect(echo.headers["Access-Control-Allow-Origin"] == "*")
 
-        let preflight = try RouterTestHTTP.exchange(port, "OPTIONS /api/echo HTTP/1.1\r\nHost: t\r\n"
+        let preflight = try RouterTestHTTP.exchange(port, "OPTIONS /api/echo HTTP/1.1\r\nHost: localhost\r\n"
             + "Origin: https://x.example\r\nAccess-Control-Request-Method: POST\r\n\r\n")
         #expect(preflight.status == 204)
         #expect(preflight.headers["Access-Control-Allow-Methods"]?.contains("POST") == true)
 
-        let file = try RouterTestHTTP.exchange(port, "GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        let file = try RouterTestHTTP.exchange(port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(file.status == 200)
         #expect(file.text == page)
         #expect(file.headers["Content-Type"] == "text/html; charset=utf-8")

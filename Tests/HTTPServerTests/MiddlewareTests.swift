@@ -55,7 +55,7 @@ import Testing
         }
     }
 
-    private func get(_ path: String) -> String { "GET \(path) HTTP/1.1\r\nHost: test\r\n\r\n" }
+    private func get(_ path: String) -> String { "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n" }
 
     @Test func chain_runsInRegistrationOrder_outermostFirst() throws {
         let trace = Trace()
@@ -109,7 +109,7 @@ import Testing
         let connection = try RouterTestHTTP.Connection(port: running.port)
         defer { connection.close() }
         // Announce 5 MB and send none of it: the answer must come anyway.
-        try connection.send("POST /private/upload HTTP/1.1\r\nHost: test\r\nContent-Length: 5000000\r\n\r\n")
+        try connection.send("POST /private/upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000000\r\n\r\n")
         let reply = try connection.readReply()
         #expect(reply.status == 403)
         #expect(reply.text == "closed by first\n")
@@ -130,7 +130,7 @@ import Testing
         let running = try RouterTestHTTP.start(router)
         defer { running.stop() }
         let reply = try RouterTestHTTP.exchange(running.port,
-                                                "POST /public HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nabc")
+                                                "POST /public HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nabc")
         #expect(reply.status == 204)
         #expect(trace.all == ["admit gate", "a>", "handler 3", "<a"])
     }

@@ -28,11 +28,11 @@ import Glibc
     }
 
     private func get(_ path: String, _ extra: String = "") -> String {
-        "GET \(path) HTTP/1.1\r\nHost: test\r\n\(extra)\r\n"
+        "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\(extra)\r\n"
     }
 
     private func post(_ path: String, json: String) -> String {
-        "POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
+        "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
             + "Content-Length: \(json.utf8.count)\r\n\r\n\(json)"
     }
 
@@ -103,7 +103,7 @@ import Glibc
         let running = try RouterTestHTTP.start(apiRouter())
         defer { running.stop() }
         let reply = try RouterTestHTTP.exchange(running.port,
-                                                "DELETE /items/3 HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n")
+                                                "DELETE /items/3 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
         #expect(reply.status == 405)
         #expect(reply.headers["Allow"] == "GET, HEAD, PUT, OPTIONS")
     }
@@ -111,7 +111,7 @@ import Glibc
     @Test func options_withoutARoute_answers204WithAllow() throws {
         let running = try RouterTestHTTP.start(apiRouter())
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, "OPTIONS /items/3 HTTP/1.1\r\nHost: test\r\n\r\n")
+        let reply = try RouterTestHTTP.exchange(running.port, "OPTIONS /items/3 HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(reply.status == 204)
         #expect(reply.headers["Allow"] == "GET, HEAD, PUT, OPTIONS")
     }
@@ -121,7 +121,7 @@ import Glibc
         defer { running.stop() }
         let connection = try RouterTestHTTP.Connection(port: running.port)
         defer { connection.close() }
-        try connection.send("HEAD /items/a%20b HTTP/1.1\r\nHost: test\r\n\r\n")
+        try connection.send("HEAD /items/a%20b HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let head = try connection.readReply(headOnly: true)
         try connection.send(get("/items/a%20b"))
         let full = try connection.readReply()

@@ -36,7 +36,7 @@ import Testing
     }
 
     private func get(_ port: UInt16, _ path: String, method: String = "GET") throws -> RouterTestHTTP.Reply {
-        try RouterTestHTTP.exchange(port, "\(method) \(path) HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n")
+        try RouterTestHTTP.exchange(port, "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
     }
 
     @Test func bodies_carryTheirContentTypes() throws {

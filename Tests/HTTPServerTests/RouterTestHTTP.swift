@@ -40,7 +40,7 @@ enum RouterTestHTTP {
         configuration.port = 0
         configuration.workers = 2
         let logs = LogCapture()
-        let context = ServerContext(configuration: configuration, logger: Logger(level: .info, sink: logs))
+        let context = try ServerContext(configuration: configuration, logger: Logger(level: .info, sink: logs))
         let server = try Server(configuration: configuration, context: context, router: router)
         try server.start()
         return Running(server: server, logs: logs)

@@ -50,6 +50,8 @@ final class Engine: Sendable {
 
     /// Registers the listener and wake-up descriptors and starts the workers.
     func start() throws(SocketError) {
+        // `sendfile` has no MSG_NOSIGNAL: without this, a client hanging up mid-file would kill the process.
+        signal(SIGPIPE, SIG_IGN)
         context.setGaugeSource { [unowned self] in
             ServerContext.EngineGauges(openConnections: registry.count, workersLive: pool.liveCount,
                                        workersBusy: pool.busy)
