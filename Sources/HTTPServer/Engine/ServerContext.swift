@@ -9,6 +9,8 @@ public final class ServerContext: Sendable {
     public let counters: RequestCounters
     public let stats: ServerStats
     public let blocklist: Blocklist
+    /// The uploads folder: written by `POST /upload`, listed by the shell, counted for metrics.
+    public let uploads: UploadStore
     /// The access-log line format.
     public let accessLogFormat: AccessLog.Format
     private let readiness = Atomic<Bool>(true)
@@ -19,6 +21,7 @@ public final class ServerContext: Sendable {
         counters = RequestCounters()
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
+        uploads = UploadStore(folder: configuration.uploads)
         self.accessLogFormat = accessLogFormat
     }
 
