@@ -17,7 +17,7 @@ struct Launcher {
             let context = try ServerContext(configuration: configuration, logger: logger)
             var router = try StandardRoutes.router(configuration: configuration, context: context)
             if let path = configuration.metricsPath {
-                let metrics = MetricsEndpoint(context: context, limiter: limiter, uploads: { (0, 0) })
+                let metrics = MetricsEndpoint(context: context, limiter: limiter)
                 router.get(path, metrics.handle)
             }
             router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter))

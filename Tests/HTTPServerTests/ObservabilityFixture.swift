@@ -26,7 +26,7 @@ final class ObservabilityFixture {
         let logger = Logger(level: .warning, sink: AsyncLineWriter(fd: 2))
         context = try ServerContext(configuration: configuration, logger: logger)
         var router = try StandardRoutes.router(configuration: configuration, context: context)
-        let metrics = MetricsEndpoint(context: context, limiter: RateLimiter(), uploads: { (0, 0) })
+        let metrics = MetricsEndpoint(context: context, limiter: RateLimiter())
         router.get("/metrics", metrics.handle)
         extraRoutes(&router)
         server = try Server(configuration: configuration, context: context, router: router)

@@ -136,38 +136,30 @@ public struct ServerControl: Sendable {
     }
 
     private func uploads() -> Reply {
-        let folder = server.configuration.uploads
-        guard let directory = opendir(folder) else { return .failed("uploads: cannot read \(folder)") }
-        defer { closedir(directory) }
-        var files: [(name: String, size: Int, modified: Int)] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard !name.hasPrefix(".") else { continue }
-            var info = stat()
-            guard stat(folder + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-            files.append((name, Int(info.st_size), Int(info.st_mtim.tv_sec)))
+        do throws(UploadStore.ReadError) {
+            let files = try context.uploads.list()
+            return .table(["NAME", "SIZE", "UPLOADED"], files.map { [$0.name, String($0.size), Self.time($0.modified)] })
+        } catch {
+            return .failed("uploads: cannot read \(context.uploads.folder)")
         }
-        files.sort { $0.modified != $1.modified ? $0.modified > $1.modified : $0.name < $1.name }
-        return .table(["NAME", "SIZE", "UPLOADED"], files.map { [$0.name, String($0.size), Self.time($0.modified)] })
     }
 
     /// Prints a small upload (up to 64 KiB of text).
     private func showUpload(_ name: String) -> Reply {
-        guard !name.contains("/"), !name.hasPrefix("."), !name.isEmpty else {
-            return .failed("uploads show: '\(name)' is not an upload name (see 'uploads')")
+        let limit = 64 * 1024
+        do throws(UploadStore.ReadError) {
+            let bytes = try context.uploads.contents(of: name, limit: limit)
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                return .failed("uploads show: '\(name)' is not text; fetch it over HTTP")
+            }
+            return .done(text)
+        } catch {
+            switch error {
+            case .invalidName: return .failed("uploads show: '\(name)' is not an upload name (see 'uploads')")
+            case .notFound, .folderUnreadable: return .failed("uploads show: no upload named '\(name)'")
+            case .tooLarge: return .failed("uploads show: '\(name)' is larger than 64 KiB; fetch it over HTTP")
+            }
         }
-        let path = server.configuration.uploads + "/" + name
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failed("uploads show: no upload named '\(name)'") }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024 + 1)
-        let count = read(fd, &buffer, buffer.count)
-        guard count >= 0 else { return .failed("uploads show: cannot read '\(name)'") }
-        guard count <= 64 * 1024 else { return .failed("uploads show: '\(name)' is larger than 64 KiB; fetch it over HTTP") }
-        guard let text = String(validating: buffer[0..<count], as: UTF8.self) else {
-            return .failed("uploads show: '\(name)' is not text; fetch it over HTTP")
-        }
-        return .done(text)
     }
 
     static func time(_ seconds: Int) -> String {

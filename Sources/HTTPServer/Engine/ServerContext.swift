@@ -13,6 +13,8 @@ public final class ServerContext: Sendable {
     public let metrics = MetricsRegistry()
     /// One line per request.
     public let accessLog: AccessLog
+    /// The uploads folder: written by `POST /upload`, listed by the shell, counted for metrics.
+    public let uploads: UploadStore
     private let readiness = Atomic<Bool>(true)
     private let gaugeSource = Mutex<(@Sendable () -> EngineGauges)?>(nil)
 
@@ -39,6 +41,7 @@ public final class ServerContext: Sendable {
         counters = RequestCounters()
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
+        uploads = UploadStore(folder: configuration.uploads)
     }
 
     /// False once a graceful shutdown has begun (`/readyz` answers 503 then).

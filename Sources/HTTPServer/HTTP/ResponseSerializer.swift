@@ -31,9 +31,11 @@ enum ResponseSerializer {
         if let requestID {
             out.append(contentsOf: "X-Request-ID: \(requestID)\r\n".utf8)
         }
-        // Security headers on every response: no MIME sniffing; HTML pages may only be framed by this site.
+        // Security headers on every response: no MIME sniffing; HTML pages may only be framed by this site (unless
+        // the handler set its own policy).
         out.append(contentsOf: "X-Content-Type-Options: nosniff\r\n".utf8)
-        if response.headers["Content-Type"]?.hasPrefix("text/html") == true {
+        if response.headers["Content-Type"]?.hasPrefix("text/html") == true,
+           !response.headers.contains("Content-Security-Policy") {
             out.append(contentsOf: "X-Frame-Options: SAMEORIGIN\r\nContent-Security-Policy: frame-ancestors 'self'\r\n".utf8)
         }
         for (name, value) in response.headers where !name.equalsIgnoringASCIICase("X-Content-Type-Options") {

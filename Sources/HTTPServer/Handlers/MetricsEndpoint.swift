@@ -5,14 +5,10 @@ import Glibc
 public struct MetricsEndpoint: Sendable {
     let context: ServerContext
     let limiter: RateLimiter
-    /// Upload totals (count, bytes), from the upload store.
-    let uploads: @Sendable () -> (count: Int, bytes: Int)
 
-    public init(context: ServerContext, limiter: RateLimiter,
-                uploads: @escaping @Sendable () -> (count: Int, bytes: Int)) {
+    public init(context: ServerContext, limiter: RateLimiter) {
         self.context = context
         self.limiter = limiter
-        self.uploads = uploads
     }
 
     public func handle(_ request: Request) -> Response {
@@ -64,11 +60,10 @@ public struct MetricsEndpoint: Sendable {
         sample("httpsh_blocked_total", "", String(context.blocklist.refusedTotal))
         family("httpsh_connections_refused_total", "counter", "Connections answered 503 at the connection limit.")
         sample("httpsh_connections_refused_total", "", String(context.stats.connectionsRefused))
-        let uploaded = uploads()
         family("httpsh_uploads_total", "counter", "Files stored by uploads.")
-        sample("httpsh_uploads_total", "", String(uploaded.count))
+        sample("httpsh_uploads_total", "", String(context.uploads.uploadsTotal))
         family("httpsh_uploads_bytes_total", "counter", "Bytes stored by uploads.")
-        sample("httpsh_uploads_bytes_total", "", String(uploaded.bytes))
+        sample("httpsh_uploads_bytes_total", "", String(context.uploads.uploadedBytesTotal))
         family("httpsh_log_lines_dropped_total", "counter", "Log lines dropped because the log output was too slow.")
         sample("httpsh_log_lines_dropped_total", "", String(context.logger.droppedLines))
 

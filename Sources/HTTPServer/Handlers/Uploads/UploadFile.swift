@@ -1,0 +1,70 @@
+import Glibc
+
+/// One upload being written: a hidden temporary file in the uploads folder, filled through a small buffer so
+/// that many small pieces cost few system calls. Until the store publishes it, releasing it deletes it, so no
+/// path out of a request (finish, abort, an error, a middleware that never calls the handler) leaves it behind.
+final class UploadFile {
+    /// Pieces are gathered up to this size before a write: few system calls per upload, and a thousand
+    /// concurrent uploads still hold only 64 MiB of buffers.
+    static let bufferSize = 64 * 1024
+
+    /// The temporary file (a dotfile in the uploads folder).
+    let path: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    /// Bytes appended so far.
+    private(set) var size = 0
+    /// Set by the store once the file is linked under its final name: then releasing it leaves it alone.
+    var isPublished = false
+
+    /// Takes ownership of `fd`, open for writing on the temporary file `path`.
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    /// Appends body bytes; throws 507 when the disk is full.
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        size += bytes.count
+        if buffer.count + bytes.count > Self.bufferSize { try flush() }
+        if bytes.count >= Self.bufferSize {
+            try writeAll(bytes)
+        } else {
+            if buffer.capacity == 0 { buffer.reserveCapacity(Self.bufferSize) }
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    /// Writes what is buffered, forces the data to the disk and closes the file, so that once the store gives
+    /// it a final name even a power cut cannot leave that name on a partial file.
+    func seal() throws {
+        try flush()
+        guard fdatasync(fd) == 0 else { throw UploadStorageError.failure("fdatasync \(path)", errno) }
+        Glibc.close(fd)
+        fd = -1
+    }
+
+    deinit {
+        if fd >= 0 { Glibc.close(fd) }
+        if !isPublished { unlink(path) }
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { try writeAll($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        guard fd >= 0 else { throw UploadStorageError(call: "write \(path) after seal", code: EBADF) }
+        var offset = 0
+        while offset < bytes.count, let base = bytes.baseAddress {
+            let n = write(fd, base + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw UploadStorageError.failure("write \(path)", errno)
+            }
+            offset += n
+        }
+    }
+}

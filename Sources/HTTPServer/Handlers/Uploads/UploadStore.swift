@@ -1,0 +1,180 @@
+import Glibc
+import Synchronization
+
+/// The uploads folder. Bodies are written to hidden temporary files (`.upload-<hex>.tmp`, which static serving
+/// and listings never show) and linked under their final name only once complete and valid; `link(2)` fails
+/// rather than replace a name, so no upload ever overwrites another. Temporary files a crash left behind are
+/// swept by `prepare()` at start-up. The store also lists uploads for the shell and counts what it stored.
+public final class UploadStore: Sendable {
+    /// One stored upload, for `uploads` in the shell.
+    public struct Entry: Sendable, Equatable {
+        public let name: String
+        public let size: Int
+        /// Modification time, seconds since the epoch.
+        public let modified: Int
+    }
+
+    /// Why the shell's view of the store failed.
+    public enum ReadError: Error, Equatable {
+        case folderUnreadable
+        case invalidName
+        case notFound
+        case tooLarge
+    }
+
+    /// What `publish` stored: the final name and the size.
+    struct Stored {
+        let name: String
+        let size: Int
+    }
+
+    static let temporaryPrefix = ".upload-"
+    static let temporarySuffix = ".tmp"
+
+    /// The folder, as configured.
+    public let folder: String
+    private let storedFiles = Atomic<Int>(0)
+    private let storedBytes = Atomic<Int>(0)
+
+    /// A store on `folder`; nothing touches the disk until `prepare()`.
+    public init(folder: String) {
+        self.folder = folder
+    }
+
+    /// Files stored since start (each file of a form counts once).
+    public var uploadsTotal: Int { storedFiles.load(ordering: .relaxed) }
+
+    /// Bytes in the files stored since start.
+    public var uploadedBytesTotal: Int { storedBytes.load(ordering: .relaxed) }
+
+    // MARK: - Start-up
+
+    /// Creates the folder when it is missing and deletes the temporary files an earlier run left behind;
+    /// returns how many it deleted. Call once before serving. (Servers sharing one folder would sweep each
+    /// other's uploads in progress: give each its own.)
+    @discardableResult
+    public func prepare() throws -> Int {
+        if mkdir(folder, 0o755) != 0, errno != EEXIST {
+            throw UploadStorageError(call: "mkdir \(folder)", code: errno)
+        }
+        guard let directory = opendir(folder) else { throw UploadStorageError(call: "opendir \(folder)", code: errno) }
+        defer { closedir(directory) }
+        var swept = 0
+        while let entry = readdir(directory) {
+            let name = Self.name(of: entry)
+            guard name.hasPrefix(Self.temporaryPrefix), name.hasSuffix(Self.temporarySuffix) else { continue }
+            if unlink(folder + "/" + name) == 0 { swept += 1 }
+        }
+        return swept
+    }
+
+    // MARK: - Writing
+
+    /// A new, empty temporary file for one upload (507 when the disk is full).
+    func createFile() throws -> UploadFile {
+        // 48 random bits make a clash vanishingly rare; a few tries cover it anyway.
+        for _ in 0..<4 {
+            let path = folder + "/" + Self.temporaryPrefix + Self.randomHex(UInt64.random(in: 0...(1 << 48) - 1))
+                + Self.temporarySuffix
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 { return UploadFile(fd: fd, path: path) }
+            guard errno == EEXIST else { throw UploadStorageError.failure("open \(path)", errno) }
+        }
+        throw UploadStorageError(call: "open: no free temporary name in \(folder)", code: EEXIST)
+    }
+
+    /// Gives each sealed file its final name, all or none: a file is linked under the first free candidate of its
+    /// `UploadName`; if any link fails, the names already made are removed again and the error is thrown. The
+    /// files are counted before this returns, so a client never sees a count that misses its own upload.
+    func publish(_ batch: [(file: UploadFile, name: UploadName)]) throws -> [Stored] {
+        var linked: [String] = []
+        do {
+            for (file, naming) in batch {
+                linked.append(try link(file, naming))
+            }
+        } catch {
+            for name in linked { unlink(folder + "/" + name) }
+            throw error
+        }
+        for (file, _) in batch {
+            unlink(file.path)
+            file.isPublished = true
+        }
+        syncFolder()
+        storedFiles.add(batch.count, ordering: .relaxed)
+        storedBytes.add(batch.reduce(0) { $0 + $1.file.size }, ordering: .relaxed)
+        return zip(linked, batch).map { Stored(name: $0, size: $1.file.size) }
+    }
+
+    /// Links `file` under the first free name `naming` offers; returns it.
+    private func link(_ file: UploadFile, _ naming: UploadName) throws -> String {
+        // Past the numbered tries, candidates are random: a handful more always finds a free one.
+        for attempt in 0...(UploadName.maxNumberedAttempts + 16) {
+            let name = naming.candidate(attempt: attempt)
+            if Glibc.link(file.path, folder + "/" + name) == 0 { return name }
+            guard errno == EEXIST else { throw UploadStorageError.failure("link \(folder)/\(name)", errno) }
+        }
+        throw UploadStorageError(call: "link: no free name in \(folder)", code: EEXIST)
+    }
+
+    /// Makes the new names durable. Best effort: the files themselves are already on the disk, and a failure
+    /// here would not make the upload any less complete.
+    private func syncFolder() {
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    // MARK: - Reading (the shell)
+
+    /// The stored uploads, newest first (then by name); temporary files and folders are left out.
+    public func list() throws(ReadError) -> [Entry] {
+        guard let directory = opendir(folder) else { throw .folderUnreadable }
+        defer { closedir(directory) }
+        var entries: [Entry] = []
+        while let entry = readdir(directory) {
+            let name = Self.name(of: entry)
+            guard !name.hasPrefix(".") else { continue }
+            var info = stat()
+            guard stat(folder + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            entries.append(Entry(name: name, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec)))
+        }
+        return entries.sorted { $0.modified != $1.modified ? $0.modified > $1.modified : $0.name < $1.name }
+    }
+
+    /// The bytes of the upload `name` when it holds at most `limit` bytes.
+    public func contents(of name: String, limit: Int) throws(ReadError) -> [UInt8] {
+        guard !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.utf8.contains(0) else {
+            throw .invalidName
+        }
+        let fd = open(folder + "/" + name, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .notFound }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw .notFound }
+        guard Int(info.st_size) <= limit else { throw .tooLarge }
+        var bytes = [UInt8](repeating: 0, count: limit + 1)
+        var count = 0
+        while count < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + count }, $0.count - count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            count += n
+        }
+        guard count <= limit else { throw .tooLarge }
+        return Array(bytes[0..<count])
+    }
+
+    // MARK: - Helpers
+
+    private static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    /// Twelve lowercase hex digits.
+    private static func randomHex(_ value: UInt64) -> String {
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, 12 - hex.count)) + hex
+    }
+}
