@@ -70,7 +70,10 @@ public struct ChunkedDecoder: Sendable {
             let sizeEnd = text.firstIndex { $0 == UInt8(ascii: ";") || $0 == .space || $0 == .tab } ?? text.count
             let digits = text[..<sizeEnd]
             // 15 hex digits stay inside Int; a bigger chunk is refused long before by the body limit.
-            guard !digits.isEmpty, digits.count <= 15, let size = Int(String(decoding: digits, as: UTF8.self), radix: 16)
+            // Only hex digits: `Int(_:radix:)` alone would take "-1" or "+5", and a negative size must never
+            // reach the data state.
+            guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy(\.isHexDigit),
+                  let size = Int(String(decoding: digits, as: UTF8.self), radix: 16)
             else { throw DecodeError.malformed("invalid chunk size") }
             state = size == 0 ? .trailer : .data(remaining: size)
         case .dataEnd:

@@ -267,6 +267,9 @@ extension UInt8 {
 
     var isDigit: Bool { self >= 0x30 && self <= 0x39 }
 
+    /// `0-9`, `a-f`, `A-F`.
+    var isHexDigit: Bool { isDigit || (self | 0x20 >= 0x61 && self | 0x20 <= 0x66) }
+
     /// RFC 9110 §5.6.2 tchar.
     var isTokenCharacter: Bool {
         switch self {
