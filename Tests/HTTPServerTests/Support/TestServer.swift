@@ -11,6 +11,7 @@ import Synchronization
 ///
 /// ```swift
 /// let server = try TestServer(files: ["hello.txt": "hello\n"]) { $0.workers = 1 }
+/// let echo = try TestServer(routes: { $0.post("/echo") { Response(text: "\($0.body.count)") } })
 /// defer { server.stop() }
 /// let response = try RawClient.fetch(port: server.port, "GET /hello.txt")
 /// ```
@@ -35,8 +36,8 @@ final class TestServer: Sendable {
     /// `configure` adjusts the configuration (host, port, root and uploads are already set).
     init(files: [String: String] = [:],
          standardRoutes: Bool = true,
-         routes: (inout Router) -> Void = { _ in },
-         configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+         configure: (inout ServerConfiguration) -> Void = { _ in },
+         routes: (inout Router) -> Void = { _ in }) throws {
         folder = try TemporaryDirectory()
         try folder.makeDirectory("site")
         try folder.makeDirectory("uploads")
