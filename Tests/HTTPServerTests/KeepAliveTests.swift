@@ -127,6 +127,24 @@ import Testing
         #expect(client.readToEnd().isEmpty, "bytes after the last response")
     }
 
+    @Test func pipelinedRequestsForLargeFiles_waitForTheClient_andStayInOrder() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        // 40 responses of 100 KB are far more than the socket buffers hold: the server must park each write
+        // until the client reads, and keep the requests not yet answered.
+        try server.write("one.bin", String(repeating: "1", count: 100_000))
+        try server.write("two.bin", String(repeating: "2", count: 100_000))
+        let client = try RawClient(port: server.port, timeout: 10)
+        defer { client.close() }
+        let names = (0..<40).map { $0 % 2 == 0 ? "one" : "two" }
+        try client.send(names.map { RawClient.request("GET", "/\($0).bin") }.joined())
+        for (index, name) in names.enumerated() {
+            let response = try client.readResponse()
+            let expected = UInt8(ascii: name == "one" ? "1" : "2")
+            #expect(response.body.count == 100_000 && response.body.allSatisfy { $0 == expected }, "response \(index)")
+        }
+    }
+
     @Test func requestSplitAcrossManyWrites_isServed() throws {
         let server = try TestServer(files: Self.files)
         defer { server.stop() }

@@ -86,6 +86,17 @@ import Testing
         #expect(final.text == "4:data")
     }
 
+    @Test func expect100Continue_forABodyTooLarge_gets413Instead() throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        defer { client.close() }
+        try client.send("POST /small HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1000\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 413)
+        #expect(response.closesConnection)
+    }
+
     @Test func bodyOverTheRoutesLimit_is413() throws {
         let server = try makeServer()
         defer { server.stop() }
@@ -103,6 +114,34 @@ import Testing
         let chunked = try client.readResponse()
         #expect(chunked.status == 413)
         #expect(chunked.closesConnection)
+    }
+
+    @Test func stalledBody_is408_thenCloses() throws {
+        let server = try TestServer(configure: { $0.bodyTimeoutSeconds = 1 }, routes: { router in
+            router.post("/echo") { Response(text: "\($0.body.count)") }
+        })
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        defer { client.close() }
+        try client.send("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc")
+        let response = try client.readResponse()
+        #expect(response.status == 408)
+        #expect(response.closesConnection)
+        #expect(client.waitForClose())
+        #expect(eventually { server.context.stats.requestsInFlight == 0 }, "the timed-out request stays in flight")
+    }
+
+    @Test func clientLeavingMidBody_endsTheRequest() throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        try client.send("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\npartial")
+        #expect(eventually { server.context.stats.requestsInFlight == 1 })
+        client.close()
+        #expect(eventually { server.server.openConnections == 0 })
+        #expect(server.context.stats.requestsInFlight == 0, "an abandoned request stays in flight")
+        // A later request is served normally.
+        #expect(try RawClient.fetch(port: server.port, "POST", "/echo", body: "ok").text == "2:ok")
     }
 
     @Test func bodyOnARouteThatDoesNotReadIt_closesAfterTheAnswer() throws {
