@@ -163,6 +163,25 @@ import Testing
         expectClosed(response, client)
     }
 
+    @Test func connectionsPastTheLimit_get503WithRetryAfter_andClose() throws {
+        let server = try TestServer(files: ["a.txt": "a"]) { $0.maxConnections = 2 }
+        defer { server.stop() }
+        let held = try (0..<2).map { _ in try RawClient(port: server.port) }
+        defer { held.forEach { $0.close() } }
+        #expect(eventually { server.server.openConnections == 2 })
+        let extra = try RawClient(port: server.port)
+        defer { extra.close() }
+        let refused = try extra.readResponse()
+        #expect(refused.status == 503)
+        #expect(refused["Retry-After"] == "1")
+        #expect(refused.closesConnection)
+        #expect(extra.waitForClose())
+        #expect(server.context.stats.connectionsRefused == 1)
+        // The admitted ones are served.
+        try held[0].send(RawClient.request("GET", "/a.txt"))
+        #expect(try held[0].readResponse().text == "a")
+    }
+
     @Test func options_is204_withAllow() throws {
         let server = try TestServer(files: ["a.txt": "a"])
         defer { server.stop() }

@@ -37,6 +37,39 @@ import Testing
         expectStandardHeaders(response)
     }
 
+    @Test func clientRequestID_isEchoed_andAnUnsafeOneIsReplaced() throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        let given = try RawClient.fetch(port: server.port, "GET", "/letters.txt", headers: [("X-Request-ID", "abc-123")])
+        #expect(given["X-Request-ID"] == "abc-123")
+        let unsafe = try RawClient.fetch(port: server.port, "GET", "/letters.txt",
+                                         headers: [("X-Request-ID", "<script>")])
+        #expect(unsafe["X-Request-ID"] != "<script>")
+        #expect(unsafe["X-Request-ID"]?.count == 16)
+    }
+
+    @Test func ipv6Loopback_servesToo() throws {
+        let server = try TestServer(files: ["a.txt": "six"]) { $0.host = "::1" }
+        defer { server.stop() }
+        #expect(server.server.url == "http://[::1]:\(server.port)/")
+        let client = try RawClient(port: server.port, host: "::1")
+        defer { client.close() }
+        try client.send(RawClient.request("GET", "/a.txt", host: "[::1]"))
+        #expect(try client.readResponse().text == "six")
+    }
+
+    @Test func eachRequest_isAccessLogged() throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        _ = try RawClient.fetch(port: server.port, "GET", "/letters.txt", headers: [("User-Agent", "probe/1")])
+        _ = try RawClient.fetch(port: server.port, "GET", "/missing.txt")
+        #expect(eventually { server.logs.lines.count >= 2 })
+        let lines = server.logs.lines
+        #expect(lines.contains { $0.hasPrefix("127.0.0.1 ") && $0.contains("\"GET /letters.txt HTTP/1.1\" 200 26 ")
+            && $0.contains("\"probe/1\"") })
+        #expect(lines.contains { $0.contains("\"GET /missing.txt HTTP/1.1\" 404 ") })
+    }
+
     @Test func emptyFile_hasLengthZero() throws {
         let server = try makeServer()
         defer { server.stop() }

@@ -2,7 +2,8 @@ import Glibc
 import HTTPServer
 import Synchronization
 
-/// A real `Server` listening on 127.0.0.1 with a kernel-chosen port, serving its own temporary folder.
+/// A real `Server` listening on 127.0.0.1 (or the host `configure` sets) with a kernel-chosen port, serving its own
+/// temporary folder. Call `stop()` (usually in a `defer`) to drop its connections and delete the folder.
 ///
 /// The folder holds the web root at `root` (`<folder>/site`) and the uploads folder at `uploads`
 /// (`<folder>/uploads`); the folder itself is outside the root, so a test can put "secret" files there and check
@@ -11,9 +12,12 @@ import Synchronization
 ///
 /// ```swift
 /// let server = try TestServer(files: ["hello.txt": "hello\n"]) { $0.workers = 1 }
-/// let echo = try TestServer(routes: { $0.post("/echo") { Response(text: "\($0.body.count)") } })
 /// defer { server.stop() }
-/// let response = try RawClient.fetch(port: server.port, "GET /hello.txt")
+/// let response = try RawClient.fetch(port: server.port, "GET", "/hello.txt")
+///
+/// let echo = try TestServer(routes: { router in
+///     router.post("/echo") { request in Response(text: "\(request.body.count)") }
+/// })
 /// ```
 final class TestServer: Sendable {
     let server: Server
