@@ -220,13 +220,15 @@ extension Engine {
     /// The housekeeper found this connection too slow: answer 408 if a request was under way, then close.
     private func answerTimeout(_ connection: Connection, _ worker: Worker) {
         if connection.headStarted != nil || connection.body != nil {
+            // A stalled body belongs to a started request: answering with its head ends it in the statistics.
+            let started = connection.body?.request
             connection.body?.abort()
             connection.body = nil
-            connection.requestStarted = MonotonicClock.microseconds()
-            let id = worker.requestIDs.next()
-            var response = pipeline.error(.requestTimeout, "the request took too long to arrive", nil, id)
+            if started == nil { connection.requestStarted = MonotonicClock.microseconds() }
+            let id = started?.id ?? worker.requestIDs.next()
+            var response = pipeline.error(.requestTimeout, "the request took too long to arrive", started?.head, id)
             response.closeConnection = true
-            _ = send(response, on: connection, head: nil, id: id, worker)
+            _ = send(response, on: connection, head: started?.head, id: id, worker)
         }
         close(connection)
     }
@@ -254,9 +256,13 @@ extension Engine {
         }
     }
 
-    /// Releases everything the connection holds and closes it.
+    /// Releases everything the connection holds and closes it. A request whose body was still arriving ends
+    /// unanswered.
     func close(_ connection: Connection) {
-        connection.body?.abort()
+        if let body = connection.body {
+            body.abort()
+            stats.requestAbandoned()
+        }
         connection.body = nil
         connection.outbound?.abandon()
         connection.outbound = nil

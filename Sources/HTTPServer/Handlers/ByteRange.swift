@@ -26,7 +26,9 @@ public enum ByteRange {
             return .partial(lower: max(0, length - count), upper: length - 1)
         }
         guard let lower = Int(first) else { return .unsatisfiable }  // more digits than Int: past any end
-        let upper = last.isEmpty ? length - 1 : (Int(last) ?? Int.max)
+        // An open end runs to the end of the representation, however long it is: `bytes=100-` of 100 bytes is
+        // past the end (416), not backwards.
+        let upper = last.isEmpty ? Int.max : (Int(last) ?? Int.max)
         if upper < lower { return .whole }  // syntactically invalid: ignore the header
         guard lower < length else { return .unsatisfiable }
         return .partial(lower: lower, upper: min(upper, length - 1))

@@ -27,6 +27,8 @@ public final class ServerStats: Sendable {
         inFlight.subtract(1, ordering: .relaxed)
         served.add(1, ordering: .relaxed)
     }
+    /// A started request that ends without a response (the client left mid-body).
+    func requestAbandoned() { inFlight.subtract(1, ordering: .relaxed) }
     func connectionAccepted() { accepted.add(1, ordering: .relaxed) }
     func connectionRefused() { refused.add(1, ordering: .relaxed) }
 }

@@ -1,0 +1,252 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The `httpsh` binary as an operator runs it: flags, exit statuses, errors on stderr, serving without a shell
+/// until SIGTERM, and scripts on stdin or `-c`.
+@Suite struct CommandLineTests {
+    /// A web root with one file, inside a scratch folder removed at the end.
+    final class Site {
+        let path: String
+
+        init() throws {
+            var template = Array("/tmp/httpsh-e2e-site-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { throw HTTPSHProcess.Failure(description: "mkdtemp failed") }
+            path = String(cString: made)
+            try FileManager.default.createDirectory(atPath: path + "/public", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: path + "/uploads", withIntermediateDirectories: true)
+            try Data("hello from httpsh\n".utf8).write(to: URL(fileURLWithPath: path + "/public/hello.txt"))
+        }
+
+        deinit {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+
+        /// Flags that serve this site on a port the kernel picks.
+        var flags: [String] { ["--port", "0", "-d", path + "/public", "--uploads", path + "/uploads"] }
+    }
+
+    // MARK: - Flags
+
+    @Test func version_printsTheVersion_andExits0() throws {
+        let process = try HTTPSHProcess(["--version"])
+        let exit = try #require(process.waitForExit())
+        #expect(exit.status == 0 && !exit.signalled)
+        #expect(process.stdout.hasPrefix("httpsh "))
+        #expect(process.stdout.split(separator: "\n").count == 1)
+        #expect(process.stderr.isEmpty)
+    }
+
+    @Test func help_printsUsage_andExits0() throws {
+        let process = try HTTPSHProcess(["--help"])
+        let exit = try #require(process.waitForExit())
+        #expect(exit.status == 0 && !exit.signalled)
+        #expect(process.stdout.contains("Usage: httpsh"))
+        for flag in ["--port", "--workers", "--no-shell", "--log-level"] {
+            #expect(process.stdout.contains(flag), "help does not mention \(flag)")
+        }
+        #expect(process.stderr.isEmpty)
+    }
+
+    @Test(arguments: [
+        ["--workers", "0"],
+        ["--workers", "257"],
+        ["--port", "abc"],
+        ["--port", "70000"],
+        ["--log-level", "loud"],
+        ["--dir-listing", "maybe"],
+        ["--port"],
+        ["--no-such-flag"],
+        ["--workers=x"],
+    ])
+    func badFlag_isOneLineOnStderr_andExit2(_ arguments: [String]) throws {
+        let process = try HTTPSHProcess(arguments)
+        let exit = try #require(process.waitForExit())
+        #expect(exit.status == 2 && !exit.signalled)
+        #expect(process.stderrLines.count == 1, "stderr: \(process.stderr)")
+        #expect(process.stderr.hasPrefix("httpsh: "))
+        #expect(process.stdout.isEmpty)
+    }
+
+    @Test func badEnvironmentValue_isOneLineOnStderr_andExit2() throws {
+        let process = try HTTPSHProcess(["--version"], environment: ["MAX_WORKERS": "lots"])
+        let exit = try #require(process.waitForExit())
+        #expect(exit.status == 2)
+        #expect(process.stderrLines.count == 1)
+        #expect(process.stderr.contains("MAX_WORKERS"))
+    }
+
+    // MARK: - Startup failures
+
+    @Test func portInUse_isOneClearLine_andExit1() throws {
+        let site = try Site()
+        let (listener, port) = try Self.occupyPort()
+        defer { close(listener) }
+        let process = try HTTPSHProcess(["--port", "\(port)", "--no-shell", "-d", site.path + "/public",
+                                         "--uploads", site.path + "/uploads"])
+        let exit = try #require(process.waitForExit(), "httpsh kept running on a port in use")
+        #expect(exit.status == 1 && !exit.signalled)
+        #expect(process.stderrLines.count == 1, "stderr: \(process.stderr)")
+        #expect(process.stderr.contains("\(port)"))
+        #expect(process.stderr.contains("already in use"))
+    }
+
+    @Test func secondInstanceOnTheSamePort_failsWhileTheFirstServes() throws {
+        let site = try Site()
+        let first = try HTTPSHProcess(site.flags + ["--no-shell"])
+        let port = try #require(first.announcedPort(in: \.stderr))
+        let second = try HTTPSHProcess(["--port", "\(port)", "--no-shell", "-d", site.path + "/public",
+                                        "--uploads", site.path + "/uploads"])
+        let exit = try #require(second.waitForExit())
+        #expect(exit.status == 1 && !exit.signalled)
+        #expect(second.stderr.contains("already in use"))
+        // The first is unharmed.
+        #expect(try LoopbackHTTP.get(port: port, "/hello.txt").contains("hello from httpsh"))
+        first.signal(SIGTERM)
+        #expect(first.waitForExit()?.status == 0)
+    }
+
+    @Test func unknownHost_isOneLine_andExit1() throws {
+        let site = try Site()
+        let process = try HTTPSHProcess(site.flags + ["--host", "nonsense", "--no-shell"])
+        let exit = try #require(process.waitForExit(), "httpsh started on host 'nonsense'")
+        #expect(exit.status == 1 && !exit.signalled)
+        #expect(process.stderrLines.count == 1, "stderr: \(process.stderr)")
+        #expect(process.stderr.contains("nonsense"))
+    }
+
+    @Test func missingRoot_isOneLine_andExit1() throws {
+        let process = try HTTPSHProcess(["--port", "0", "--no-shell", "-d", "/nonexistent/httpsh-root"])
+        let exit = try #require(process.waitForExit())
+        #expect(exit.status == 1 && !exit.signalled)
+        #expect(process.stderrLines.count == 1)
+        #expect(process.stderr.contains("/nonexistent/httpsh-root"))
+    }
+
+    // MARK: - Serving
+
+    @Test func noShell_serves_untilSIGTERM_thenExits0() throws {
+        let site = try Site()
+        let process = try HTTPSHProcess(site.flags + ["--no-shell", "--shutdown-grace", "2"])
+        let port = try #require(process.announcedPort(in: \.stderr), "stderr: \(process.stderr)")
+
+        let response = try LoopbackHTTP.get(port: port, "/hello.txt")
+        #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(response.hasSuffix("\r\n\r\nhello from httpsh\n"))
+        // The access log line reaches stderr.
+        #expect(process.waitFor(in: \.stderr) { $0.contains("\"GET /hello.txt HTTP/1.1\" 200") } != nil)
+
+        process.signal(SIGTERM)
+        // The grace is 2 s and nothing is in flight; 10 s only bounds a hang.
+        let exit = try #require(process.waitForExit(seconds: 10), "httpsh did not exit after SIGTERM")
+        #expect(exit.status == 0 && !exit.signalled)
+        #expect(throws: LoopbackHTTP.Failure.self) { _ = try LoopbackHTTP.get(port: port, "/hello.txt") }
+    }
+
+    @Test func sigint_alsoShutsDownGracefully() throws {
+        let site = try Site()
+        let process = try HTTPSHProcess(site.flags + ["--no-shell", "--shutdown-grace", "1"])
+        _ = try #require(process.announcedPort(in: \.stderr))
+        process.signal(SIGINT)
+        let exit = try #require(process.waitForExit())
+        #expect(exit.status == 0 && !exit.signalled)
+    }
+
+    // MARK: - Scripts
+
+    @Test func scriptOnStdin_printsStatus_andExits0() throws {
+        let site = try Site()
+        let process = try HTTPSHProcess(site.flags + ["--workers", "3"])
+        process.send("status\n")
+        process.closeInput()
+        let exit = try #require(process.waitForExit())
+        #expect(exit.status == 0 && !exit.signalled)
+        let out = process.stdout
+        for key in ["State:", "URL:", "Workers:", "Open connections:", "Requests served:"] {
+            #expect(out.contains(key), "status lacks \(key): \(out)")
+        }
+        #expect(Self.workerCounts(out).first == 3)
+    }
+
+    @Test func scriptWithAFailingCommand_exits1() throws {
+        let site = try Site()
+        let process = try HTTPSHProcess(site.flags)
+        process.send("status\nworkers lots\n")
+        process.closeInput()
+        let exit = try #require(process.waitForExit())
+        #expect(exit.status == 1 && !exit.signalled)
+        #expect(process.stdout.contains("error: "))
+    }
+
+    @Test func dashC_growingWorkers_showsTheNewCount() throws {
+        let site = try Site()
+        let process = try HTTPSHProcess(site.flags + ["--workers", "1", "-c", "workers 2; status"])
+        let exit = try #require(process.waitForExit())
+        #expect(exit.status == 0 && !exit.signalled)
+        #expect(process.stdout.contains("workers: 1 -> 2"))
+        #expect(Self.workerCounts(process.stdout) == [2])
+    }
+
+    @Test func shrinkingWorkers_isEventuallyVisibleInStatus() throws {
+        let site = try Site()
+        let process = try HTTPSHProcess(site.flags + ["--workers", "4"])
+        process.send("workers 2\n")
+        var seen: [Int] = []
+        // Retiring workers leave between events; poll status until the live count shows it.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            process.send("status\n")
+            let asked = seen.count + 1
+            _ = process.waitFor(seconds: 5, in: \.stdout) { Self.workerCounts($0).count >= asked }
+            seen = Self.workerCounts(process.stdout)
+            if seen.last == 2 { break }
+            usleep(50_000)
+        }
+        #expect(seen.last == 2, "Workers seen: \(seen)")
+        process.closeInput()
+        let exit = try #require(process.waitForExit())
+        #expect(exit.status == 0 && !exit.signalled)
+    }
+
+    @Test func scriptFromStdin_servesWhileItRuns() throws {
+        let site = try Site()
+        let process = try HTTPSHProcess(site.flags)
+        process.send("status\n")
+        let port = try #require(process.announcedPort(in: \.stdout), "stdout: \(process.stdout)")
+        #expect(try LoopbackHTTP.get(port: port, "/hello.txt").contains("hello from httpsh"))
+        process.send("counters\n")
+        #expect(process.waitFor(in: \.stdout) { $0.contains("/hello.txt") } != nil)
+        process.closeInput()
+        #expect(process.waitForExit()?.status == 0)
+    }
+
+    // MARK: - Helpers
+
+    /// The values of every `Workers: N` line, in order.
+    static func workerCounts(_ text: String) -> [Int] {
+        text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("Workers:") else { return nil }
+            return Int(line.dropFirst("Workers:".count).trimmingCharacters(in: .whitespaces))
+        }
+    }
+
+    /// Binds and listens on 127.0.0.1 with a kernel-chosen port; returns the descriptor and the port.
+    static func occupyPort() throws -> (Int32, UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard fd >= 0, bound else {
+            close(fd)
+            throw HTTPSHProcess.Failure(description: "cannot occupy a port: errno \(errno)")
+        }
+        return (fd, UInt16(bigEndian: address.sin_port))
+    }
+}

@@ -1,0 +1,45 @@
+import Glibc
+
+/// The smallest HTTP client the end-to-end tests need: one request with `Connection: close` over a raw
+/// 127.0.0.1 socket, returning everything the server sent until it closed.
+enum LoopbackHTTP {
+    /// Why a request failed.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Sends `GET path` and returns the raw response (status line, headers and body) as text.
+    static func get(port: UInt16, _ path: String, timeoutSeconds: Int32 = 5) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw Failure(description: "connect: \(String(cString: strerror(errno)))") }
+
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
+            throw Failure(description: "send: errno \(errno)")
+        }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, timeoutSeconds * 1000) > 0 else {
+                throw Failure(description: "timed out after \(received.count) bytes")
+            }
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            received.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+}

@@ -1,0 +1,21 @@
+import HTTPServer
+import Synchronization
+
+/// A log sink that keeps lines in memory, so tests stay quiet and can still assert on what was logged.
+final class CollectingLogSink: LogSink {
+    /// Lines beyond this many are dropped: a test that floods the log must not grow memory without bound.
+    static let capacity = 10_000
+
+    private let stored = Mutex<[String]>([])
+
+    init() {}
+
+    func write(_ line: String) {
+        stored.withLock { lines in
+            if lines.count < Self.capacity { lines.append(line) }
+        }
+    }
+
+    /// Every line written so far, in order.
+    var lines: [String] { stored.withLock { $0 } }
+}

@@ -1,0 +1,88 @@
+import Glibc
+import HTTPServer
+import Synchronization
+
+/// A real `Server` listening on 127.0.0.1 (or the host `configure` sets) with a kernel-chosen port, serving its own
+/// temporary folder. Call `stop()` (usually in a `defer`) to drop its connections and delete the folder.
+///
+/// The folder holds the web root at `root` (`<folder>/site`) and the uploads folder at `uploads`
+/// (`<folder>/uploads`); the folder itself is outside the root, so a test can put "secret" files there and check
+/// they never come out. The router is httpsh's own (`StandardRoutes`) unless `standardRoutes` is false; `routes`
+/// adds more (literal routes win over the static files' `/*path`).
+///
+/// ```swift
+/// let server = try TestServer(files: ["hello.txt": "hello\n"]) { $0.workers = 1 }
+/// defer { server.stop() }
+/// let response = try RawClient.fetch(port: server.port, "GET", "/hello.txt")
+///
+/// let echo = try TestServer(routes: { router in
+///     router.post("/echo") { request in Response(text: "\(request.body.count)") }
+/// })
+/// ```
+final class TestServer: Sendable {
+    let server: Server
+    /// The temporary folder holding `site/` (the root) and `uploads/`.
+    let folder: TemporaryDirectory
+    /// Everything the server logged (access lines included).
+    let logs: CollectingLogSink
+    private let stopped = Atomic<Bool>(false)
+
+    /// The port the kernel picked.
+    var port: UInt16 { server.address.port }
+    /// The server's live state: settings, counters, statistics.
+    var context: ServerContext { server.context }
+    /// The web root's absolute path.
+    var root: String { folder.path("site") }
+    /// The uploads folder's absolute path.
+    var uploads: String { folder.path("uploads") }
+
+    /// Lays out `files` (relative path → contents) under the root, then starts the server.
+    /// `configure` adjusts the configuration (host, port, root and uploads are already set).
+    init(files: [String: String] = [:],
+         standardRoutes: Bool = true,
+         configure: (inout ServerConfiguration) -> Void = { _ in },
+         routes: (inout Router) -> Void = { _ in }) throws {
+        folder = try TemporaryDirectory()
+        try folder.makeDirectory("site")
+        try folder.makeDirectory("uploads")
+        for (path, contents) in files { try folder.write("site/" + path, contents) }
+
+        var configuration = ServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.root = folder.path("site")
+        configuration.uploads = folder.path("uploads")
+        // Two workers match the machine; tests about worker counts set their own.
+        configuration.workers = 2
+        // Tests name hosts freely (`Host: h`); the host policy has tests of its own.
+        configuration.allowedHosts = ["*"]
+        configure(&configuration)
+
+        logs = CollectingLogSink()
+        do {
+            let context = try ServerContext(configuration: configuration,
+                                            logger: Logger(level: configuration.logLevel, sink: logs))
+            var router = standardRoutes
+                ? try StandardRoutes.router(configuration: configuration, context: context)
+                : Router()
+            routes(&router)
+            server = try Server(configuration: configuration, context: context, router: router)
+            try server.start()
+        } catch {
+            folder.remove()
+            throw error
+        }
+    }
+
+    /// Writes a file under the root after the server started.
+    func write(_ relative: String, _ contents: String) throws {
+        try folder.write("site/" + relative, contents)
+    }
+
+    /// Drops every connection at once, stops the workers and deletes the folder. Safe to call twice.
+    func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        if !server.isDraining { _ = server.shutdown(graceSeconds: 0) }
+        folder.remove()
+    }
+}
