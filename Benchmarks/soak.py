@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -187,6 +188,8 @@ def main():
     shell.stdin.write("shutdown\n")
     shell.stdin.close()
     status = shell.wait(timeout=30)
+    stored = len(os.listdir(uploads))
+    shutil.rmtree(base, ignore_errors=True)
 
     print(f"# httpsh soak: {DURATION:.0f} s, {CLIENTS} clients, {SLOW_CLIENTS // 4 * 4} slow clients\n")
     print("| what | count |\n| --- | --- |")
@@ -195,7 +198,7 @@ def main():
     print("\n| second | RSS (KiB) | open fds |\n| --- | --- | --- |")
     for second, rss, fds in samples:
         print(f"| {second} | {rss} | {fds} |")
-    print(f"\nshell exit status: {status}")
+    print(f"\nuploads stored: {stored}; shell exit status: {status}")
     for failure in tally.failures:
         print("FAILURE", failure)
     growth = samples[-1][1] / max(1, samples[len(samples) // 2][1])
