@@ -13,17 +13,26 @@ public enum CommandParser {
 
     /// Parses `line`; nil for a blank line or a `#` comment.
     public static func parse(_ line: String) -> Result<ShellCommand, ParseError>? {
-        let trimmed = line.drop { $0 == " " || $0 == "\t" }
-        if trimmed.isEmpty || trimmed.hasPrefix("#") { return nil }
-        var words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        let name = words.removeFirst().lowercased()
+        var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard let first = words.first, !first.hasPrefix("#") else { return nil }
+        words.removeFirst()
+        let name = canonicalName(first)
         let json = words.contains("--json")
         words.removeAll { $0 == "--json" }
-        do {
-            return .success(try command(aliases[name] ?? name, words, json: json))
+        do throws(ParseError) {
+            if json, name == "help" || name == "exit" {
+                throw ParseError(description: "\(name): --json is only for commands that ask the server something")
+            }
+            return .success(try command(name, words, json: json))
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The command a word names: itself lower-cased, or the command an alias stands for.
+    public static func canonicalName(_ word: String) -> String {
+        let lowered = word.lowercased()
+        return aliases[lowered] ?? lowered
     }
 
     private static func command(_ name: String, _ args: [String], json: Bool) throws(ParseError) -> ShellCommand {
@@ -95,7 +104,8 @@ public enum CommandParser {
             }
             return .server(.shutdown(graceSeconds: seconds), json: json)
         default:
-            throw ParseError(description: "unknown command '\(name)'; type 'help' for the list")
+            let guess = suggestion(for: name).map { "did you mean '\($0)'? " } ?? ""
+            throw ParseError(description: "unknown command '\(name)'; \(guess)type 'help' for the list")
         }
     }
 
@@ -119,7 +129,10 @@ public enum CommandParser {
     }
 
     private static func counters(_ args: [String], _ usage: (String) -> ParseError) throws(ParseError) -> Command {
-        if args == ["reset"] { return .resetCounters }
+        if args.first == "reset" {
+            guard args.count == 1 else { throw usage("nothing may follow 'reset'") }
+            return .resetCounters
+        }
         var top: Int?
         var prefix: String?
         var rest = args[...]
@@ -138,6 +151,29 @@ public enum CommandParser {
             }
         }
         return .counters(top: top, prefix: prefix)
+    }
+
+    /// The command a mistyped name most likely meant: one it starts, or one at most two edits away.
+    static func suggestion(for name: String) -> String? {
+        let names = CommandInfo.all.map(\.name)
+        let started = names.filter { $0.hasPrefix(name) }
+        if started.count == 1 { return started[0] }
+        let scored = names.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= 2 }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
+
+    /// Levenshtein distance between two short words.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     private static func onOff(_ word: String) -> Bool? {
