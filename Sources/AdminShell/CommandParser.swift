@@ -8,6 +8,11 @@ public enum CommandParser {
         public let description: String
     }
 
+    /// Worker counts `workers` accepts: the pool's own bounds (the server refuses others too).
+    static let workerRange = 1...256
+    /// The longest grace `shutdown --grace` accepts: an hour covers any real transfer, more is a typo.
+    static let graceRange = 0.0...3600
+
     /// Other names operators reach for.
     static let aliases = ["quit": "exit", "?": "help", "stop": "shutdown", "info": "status"]
 
@@ -57,7 +62,7 @@ public enum CommandParser {
             return .server(.status, json: json)
         case "workers":
             guard args.count == 1 else { throw usage("give the number of workers") }
-            guard let count = Int(args[0]), (1...256).contains(count) else {
+            guard let count = Int(args[0]), workerRange.contains(count) else {
                 throw usage("'\(args[0])' is not a number from 1 to 256")
             }
             return .server(.setWorkers(count), json: json)
@@ -99,7 +104,8 @@ public enum CommandParser {
         case "shutdown":
             if args.isEmpty { return .server(.shutdown(graceSeconds: nil), json: json) }
             if args == ["now"] { return .server(.shutdown(graceSeconds: 0), json: json) }
-            guard args.count == 2, args[0] == "--grace", let seconds = Double(args[1]), (0...3600).contains(seconds) else {
+            guard args.count == 2, args[0] == "--grace", let seconds = Double(args[1]), graceRange.contains(seconds)
+            else {
                 throw usage("expected 'now' or '--grace SECONDS' (0 to 3600)")
             }
             return .server(.shutdown(graceSeconds: seconds), json: json)
@@ -117,7 +123,9 @@ public enum CommandParser {
         }
         var burst: Int?
         if args.count == 3, args[1] == "burst" {
-            guard let value = Int(args[2]), value >= 1 else { throw usage("burst must be a whole number of at least 1") }
+            guard let value = Int(args[2]), value >= 1 else {
+                throw usage("burst must be a whole number of at least 1")
+            }
             burst = value
         } else if args.count != 1 {
             throw usage("expected N/SECONDS [burst B]")

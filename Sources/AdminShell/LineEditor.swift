@@ -95,10 +95,8 @@ final class LineEditor {
             if stopRequested { return .stopped }
             return interrupted ? .interrupted : .endOfInput
         }
-        var scalars = UnsafeBufferPointer(start: wide, count: Int(count)).compactMap { Unicode.Scalar(UInt32(bitPattern: $0)) }
-        if scalars.last == "\n" { scalars.removeLast() }
-        var line = ""
-        line.unicodeScalars.append(contentsOf: scalars)
+        var line = Self.string(UnsafeBufferPointer(start: wide, count: Int(count)))
+        if line.last == "\n" { line.removeLast() }
         return .line(line)
     }
 
@@ -246,9 +244,7 @@ final class LineEditor {
     /// Tab: completes the word before the cursor, or lists the choices under the line.
     private func complete() -> UInt8 {
         let line = lineState()
-        var before = ""
-        before.unicodeScalars.append(contentsOf: line.text[..<line.cursor].compactMap { Unicode.Scalar(UInt32(bitPattern: $0)) })
-        switch completer.complete(before) {
+        switch completer.complete(Self.string(line.text[..<line.cursor])) {
         case .none:
             return UInt8(CC_ERROR)
         case .insert(let text):
@@ -315,11 +311,7 @@ final class LineEditor {
         let layout = layout()
         guard layout.cursorRow == layout.endRow else { return }
         var hint: String?
-        if line.cursor == line.text.count {
-            var text = ""
-            text.unicodeScalars.append(contentsOf: line.text.compactMap { Unicode.Scalar(UInt32(bitPattern: $0)) })
-            hint = ArgumentHint.hint(for: text)
-        }
+        if line.cursor == line.text.count { hint = ArgumentHint.hint(for: Self.string(line.text)) }
         guard hint != nil || hintShown else { return }
         let gap = layout.endColumn - layout.cursorColumn
         var output = (gap > 0 ? "\u{1B}[\(gap)C" : "") + "\u{1B}[K"
@@ -384,6 +376,12 @@ final class LineEditor {
         let count = info.lastchar - start
         let text = Array(UnsafeBufferPointer(start: start, count: max(0, count)))
         return (text, min(max(0, info.cursor - start), text.count))
+    }
+
+    private static func string(_ characters: some Sequence<wchar_t>) -> String {
+        var text = ""
+        text.unicodeScalars.append(contentsOf: characters.compactMap { Unicode.Scalar(UInt32(bitPattern: $0)) })
+        return text
     }
 
     /// Columns the characters take: libedit shows a control character as `^X`, a wide one in two columns.

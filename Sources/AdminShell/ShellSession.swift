@@ -82,7 +82,7 @@ public final class ShellSession {
 
     /// Prints a reply at once (stdout may be a pipe; each reply must reach the reader when it is made).
     func emit(_ text: String) {
-        Terminal.write(1, text + "\n")
+        Terminal.write(1, text.hasSuffix("\n") ? text : text + "\n")
     }
 
     /// Blocking loopback would lock the operator's own browser and curl out: ask first.
@@ -132,7 +132,7 @@ public final class ShellSession {
                 emit("exit")
                 execute("exit", interactive: true)
             case .stopped:
-                emit("httpsh: a signal is shutting the server down; finishing in-flight requests")
+                emit("httpsh: signal received; leaving the shell once the server has shut down")
                 waitForSignal()
                 stopped = true
             }
