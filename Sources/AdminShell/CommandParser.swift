@@ -8,22 +8,36 @@ public enum CommandParser {
         public let description: String
     }
 
+    /// Worker counts `workers` accepts: the pool's own bounds (the server refuses others too).
+    static let workerRange = 1...256
+    /// The longest grace `shutdown --grace` accepts: an hour covers any real transfer, more is a typo.
+    static let graceRange = 0.0...3600
+
     /// Other names operators reach for.
     static let aliases = ["quit": "exit", "?": "help", "stop": "shutdown", "info": "status"]
 
     /// Parses `line`; nil for a blank line or a `#` comment.
     public static func parse(_ line: String) -> Result<ShellCommand, ParseError>? {
-        let trimmed = line.drop { $0 == " " || $0 == "\t" }
-        if trimmed.isEmpty || trimmed.hasPrefix("#") { return nil }
-        var words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        let name = words.removeFirst().lowercased()
+        var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard let first = words.first, !first.hasPrefix("#") else { return nil }
+        words.removeFirst()
+        let name = canonicalName(first)
         let json = words.contains("--json")
         words.removeAll { $0 == "--json" }
-        do {
-            return .success(try command(aliases[name] ?? name, words, json: json))
+        do throws(ParseError) {
+            if json, name == "help" || name == "exit" {
+                throw ParseError(description: "\(name): --json is only for commands that ask the server something")
+            }
+            return .success(try command(name, words, json: json))
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The command a word names: itself lower-cased, or the command an alias stands for.
+    public static func canonicalName(_ word: String) -> String {
+        let lowered = word.lowercased()
+        return aliases[lowered] ?? lowered
     }
 
     private static func command(_ name: String, _ args: [String], json: Bool) throws(ParseError) -> ShellCommand {
@@ -48,7 +62,7 @@ public enum CommandParser {
             return .server(.status, json: json)
         case "workers":
             guard args.count == 1 else { throw usage("give the number of workers") }
-            guard let count = Int(args[0]), (1...256).contains(count) else {
+            guard let count = Int(args[0]), workerRange.contains(count) else {
                 throw usage("'\(args[0])' is not a number from 1 to 256")
             }
             return .server(.setWorkers(count), json: json)
@@ -90,12 +104,14 @@ public enum CommandParser {
         case "shutdown":
             if args.isEmpty { return .server(.shutdown(graceSeconds: nil), json: json) }
             if args == ["now"] { return .server(.shutdown(graceSeconds: 0), json: json) }
-            guard args.count == 2, args[0] == "--grace", let seconds = Double(args[1]), (0...3600).contains(seconds) else {
+            guard args.count == 2, args[0] == "--grace", let seconds = Double(args[1]), graceRange.contains(seconds)
+            else {
                 throw usage("expected 'now' or '--grace SECONDS' (0 to 3600)")
             }
             return .server(.shutdown(graceSeconds: seconds), json: json)
         default:
-            throw ParseError(description: "unknown command '\(name)'; type 'help' for the list")
+            let guess = suggestion(for: name).map { "did you mean '\($0)'? " } ?? ""
+            throw ParseError(description: "unknown command '\(name)'; \(guess)type 'help' for the list")
         }
     }
 
@@ -107,7 +123,9 @@ public enum CommandParser {
         }
         var burst: Int?
         if args.count == 3, args[1] == "burst" {
-            guard let value = Int(args[2]), value >= 1 else { throw usage("burst must be a whole number of at least 1") }
+            guard let value = Int(args[2]), value >= 1 else {
+                throw usage("burst must be a whole number of at least 1")
+            }
             burst = value
         } else if args.count != 1 {
             throw usage("expected N/SECONDS [burst B]")
@@ -119,7 +137,10 @@ public enum CommandParser {
     }
 
     private static func counters(_ args: [String], _ usage: (String) -> ParseError) throws(ParseError) -> Command {
-        if args == ["reset"] { return .resetCounters }
+        if args.first == "reset" {
+            guard args.count == 1 else { throw usage("nothing may follow 'reset'") }
+            return .resetCounters
+        }
         var top: Int?
         var prefix: String?
         var rest = args[...]
@@ -138,6 +159,29 @@ public enum CommandParser {
             }
         }
         return .counters(top: top, prefix: prefix)
+    }
+
+    /// The command a mistyped name most likely meant: one it starts, or one at most two edits away.
+    static func suggestion(for name: String) -> String? {
+        let names = CommandInfo.all.map(\.name)
+        let started = names.filter { $0.hasPrefix(name) }
+        if started.count == 1 { return started[0] }
+        let scored = names.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= 2 }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
+
+    /// Levenshtein distance between two short words.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     private static func onOff(_ word: String) -> Bool? {

@@ -1,19 +1,408 @@
 import CEditLine
 import Glibc
-import HTTPServer
 
-/// The interactive prompt. (Placeholder until the libedit editor lands: plain line reading.)
+/// The interactive prompt, on libedit's histedit API: emacs keys, history in a file, Tab completion, a dimmed
+/// argument hint after the cursor, and log lines printed above the prompt without breaking the line being typed.
+///
+/// libedit reads keys through `readCharacter`, which waits on the keyboard and the log sink's pipe together:
+/// between keys it prints waiting log lines above the prompt (then asks libedit to redraw), draws the hint, and
+/// notices when the server is shutting down. Ctrl-C, Ctrl-D, Enter and Tab are bound to this class's functions.
 final class LineEditor {
-    private let reader = LineReader(fd: 0)
-
-    init(logger: Logger) {}
-
-    func readLine(prompt: String) -> String? {
-        Terminal.write(1, prompt)
-        return reader.next()
+    /// What `readLine` got.
+    enum Input: Equatable {
+        case line(String)
+        /// Ctrl-C: the line was abandoned.
+        case interrupted
+        /// Ctrl-D on an empty line, or the terminal went away.
+        case endOfInput
+        /// `shouldStop` turned true while waiting for a key.
+        case stopped
     }
 
-    func remember(_ line: String) {}
+    /// How often the prompt checks `shouldStop` while no key arrives: a signal-driven shutdown shows within this.
+    static let stopCheckMilliseconds: Int32 = 200
+    /// History entries kept in memory and in the file.
+    static let historySize: Int32 = 1_000
 
-    func close() {}
+    private let el: OpaquePointer
+    private let history: OpaquePointer
+    private let files: [UnsafeMutablePointer<FILE>]
+    private let originalTerminal: termios
+    private let completer: Completer
+    private let logs: PromptLogSink?
+    private let shouldStop: () -> Bool
+    private let historyPath: String?
+    private let decorations: Bool
+    private var prompt: UnsafeMutablePointer<CChar>?
+    private var promptWidth = 0
+    private var interrupted = false
+    private var stopRequested = false
+    private var pendingByte: UInt8?
+    private var hintShown = false
+    private var hintDrawnFor: [wchar_t]?
+    private var closed = false
+
+    /// Takes over the terminal on descriptors 0 and 1; nil when libedit cannot start. The history is loaded from
+    /// `historyPath` and saved there after each line.
+    init?(completer: Completer, logs: PromptLogSink?, historyPath: String?, shouldStop: @escaping () -> Bool) {
+        // libedit decodes keys with the C library's locale: without a UTF-8 one, non-ASCII input is dropped.
+        setlocale(LC_CTYPE, "")
+        if String(cString: nl_langinfo(Int32(CODESET))) != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
+
+        // Ctrl-C, Ctrl-\ and Ctrl-Z must never signal the server, also while a command runs: the terminal's
+        // signal keys stay off for the whole session (libedit takes this as the cooked mode it returns to).
+        var original = termios()
+        guard tcgetattr(0, &original) == 0 else { return nil }
+        var quiet = original
+        quiet.c_lflag &= ~tcflag_t(ISIG)
+        tcsetattr(0, TCSADRAIN, &quiet)
+
+        let opened = [fdopen(dup(0), "r"), fdopen(dup(1), "w"), fdopen(dup(2), "w")].compactMap { $0 }
+        guard opened.count == 3, let el = el_init("httpsh", opened[0], opened[1], opened[2]),
+              let history = history_init() else {
+            for file in opened { fclose(file) }
+            tcsetattr(0, TCSADRAIN, &original)
+            return nil
+        }
+        self.el = el
+        self.history = history
+        files = opened
+        originalTerminal = original
+        self.completer = completer
+        self.logs = logs
+        self.historyPath = historyPath
+        self.shouldStop = shouldStop
+        decorations = getenv("TERM").map { String(cString: $0) } != "dumb"
+        configure()
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Shows `prompt` and edits one line.
+    func readLine(prompt text: String) -> Input {
+        printWaitingLogs(aboveLine: false)
+        free(prompt)
+        prompt = strdup(text)
+        promptWidth = Self.displayWidth(text.unicodeScalars.map { wchar_t(bitPattern: $0.value) })
+        interrupted = false
+        stopRequested = false
+        hintShown = false
+        hintDrawnFor = nil
+        var count: Int32 = 0
+        guard let wide = el_wgets(el, &count), count > 0 else {
+            if stopRequested { return .stopped }
+            return interrupted ? .interrupted : .endOfInput
+        }
+        var line = Self.string(UnsafeBufferPointer(start: wide, count: Int(count)))
+        if line.last == "\n" { line.removeLast() }
+        return .line(line)
+    }
+
+    /// Adds a line to the history (and the history file).
+    func remember(_ line: String) {
+        var entry = line
+        while entry.last == " " || entry.last == "\t" { entry.removeLast() }
+        guard !entry.isEmpty else { return }
+        ceditline_history_enter(history, entry)
+        saveHistory()
+    }
+
+    /// Gives the terminal back as it was. Safe to call twice.
+    func close() {
+        guard !closed else { return }
+        closed = true
+        printWaitingLogs(aboveLine: false)
+        saveHistory()
+        el_end(el)
+        history_end(history)
+        for file in files { fclose(file) }
+        var original = originalTerminal
+        tcsetattr(0, TCSADRAIN, &original)
+        free(prompt)
+        prompt = nil
+    }
+
+    // MARK: Set-up
+
+    private func configure() {
+        ceditline_set_editor(el, "emacs")
+        ceditline_set_clientdata(el, Unmanaged.passUnretained(self).toOpaque())
+        ceditline_set_prompt(el, { el in LineEditor.of(el)?.prompt })
+        ceditline_set_getcfn(el, { el, character in
+            guard let editor = LineEditor.of(el), let character else { return -1 }
+            return editor.readCharacter(into: character)
+        })
+        ceditline_settty(el, "-d", "-isig")
+        ceditline_add_function(el, "httpsh-complete", "Complete the word", { el, _ in
+            LineEditor.of(el)?.complete() ?? UInt8(CC_ERROR)
+        })
+        ceditline_add_function(el, "httpsh-interrupt", "Abandon the line", { el, _ in
+            LineEditor.of(el)?.interrupt() ?? UInt8(CC_EOF)
+        })
+        ceditline_add_function(el, "httpsh-end", "Delete a character, or end input on an empty line", { el, _ in
+            LineEditor.of(el)?.deleteOrEnd() ?? UInt8(CC_EOF)
+        })
+        ceditline_add_function(el, "httpsh-accept", "Run the line", { el, _ in
+            LineEditor.of(el)?.accept() ?? UInt8(CC_NEWLINE)
+        })
+        // Bound after choosing emacs mode, which resets the key map.
+        ceditline_bind(el, "^I", "httpsh-complete")
+        ceditline_bind(el, "^C", "httpsh-interrupt")
+        ceditline_bind(el, "^D", "httpsh-end")
+        ceditline_bind(el, "^M", "httpsh-accept")
+        ceditline_bind(el, "^J", "httpsh-accept")
+
+        ceditline_history_setsize(history, Self.historySize)
+        ceditline_history_setunique(history, 1)
+        ceditline_set_history(el, history)
+        if let historyPath { ceditline_history_load(history, historyPath) }
+    }
+
+    private static func of(_ el: OpaquePointer?) -> LineEditor? {
+        guard let el, let raw = ceditline_get_clientdata(el) else { return nil }
+        return Unmanaged<LineEditor>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    private func saveHistory() {
+        guard let historyPath, ceditline_history_save(history, historyPath) >= 0 else { return }
+        // The history holds addresses the operator blocked: keep it private.
+        chmod(historyPath, 0o600)
+    }
+
+    // MARK: Reading keys
+
+    /// libedit's read-character function: returns 1 with a character, 0 at end of input (or to stop), -1 on error.
+    private func readCharacter(into character: UnsafeMutablePointer<wchar_t>) -> Int32 {
+        while true {
+            if pendingByte == nil, !keyWaiting(milliseconds: 0) {
+                printWaitingLogs(aboveLine: true)
+                if shouldStop() {
+                    stopRequested = true
+                    write(moveToEnd(layout()) + "\u{1B}[K\r\n")
+                    return 0
+                }
+                drawHint()
+                guard keyWaiting(milliseconds: Self.stopCheckMilliseconds) else { continue }
+            }
+            guard let lead = nextByte() else { return 0 }
+            if let scalar = decode(lead) {
+                character.pointee = wchar_t(bitPattern: scalar.value)
+                return 1
+            }
+        }
+    }
+
+    /// Waits up to `milliseconds` for a key (or the end of the terminal); log lines cut the wait short.
+    private func keyWaiting(milliseconds: Int32) -> Bool {
+        var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: logs?.wakeDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+        guard poll(&fds, 2, milliseconds) > 0 else { return false }
+        return fds[0].revents != 0
+    }
+
+    private func nextByte() -> UInt8? {
+        if let byte = pendingByte {
+            pendingByte = nil
+            return byte
+        }
+        var byte: UInt8 = 0
+        while true {
+            let n = read(0, &byte, 1)
+            if n == 1 { return byte }
+            if n < 0, errno == EINTR { continue }
+            return nil
+        }
+    }
+
+    /// Decodes one UTF-8 character starting with `lead`; nil for an invalid sequence (which is skipped).
+    private func decode(_ lead: UInt8) -> Unicode.Scalar? {
+        let (length, initial, minimum): (Int, UInt32, UInt32) = switch lead {
+        case 0x00...0x7F: (1, UInt32(lead), 0)
+        case 0xC2...0xDF: (2, UInt32(lead & 0x1F), 0x80)
+        case 0xE0...0xEF: (3, UInt32(lead & 0x0F), 0x800)
+        case 0xF0...0xF4: (4, UInt32(lead & 0x07), 0x10000)
+        default: (0, 0, 0)
+        }
+        guard length > 0 else { return nil }
+        var value = initial
+        for _ in 1..<length {
+            guard let byte = nextByte() else { return nil }
+            guard byte & 0xC0 == 0x80 else {
+                pendingByte = byte
+                return nil
+            }
+            value = value << 6 | UInt32(byte & 0x3F)
+        }
+        guard value >= minimum else { return nil }
+        return Unicode.Scalar(value)
+    }
+
+    // MARK: Key functions
+
+    /// Tab: completes the word before the cursor, or lists the choices under the line.
+    private func complete() -> UInt8 {
+        let line = lineState()
+        switch completer.complete(Self.string(line.text[..<line.cursor])) {
+        case .none:
+            return UInt8(CC_ERROR)
+        case .insert(let text):
+            var wide = text.unicodeScalars.map { wchar_t(bitPattern: $0.value) } + [0]
+            el_winsertstr(el, &wide)
+            return UInt8(CC_REFRESH)
+        case .list(let choices):
+            let table = Completer.columns(choices, width: Int(ceditline_columns(el)) - 1)
+            write(moveToEnd(layout()) + "\u{1B}[K\r\n" + table.map { $0 + "\r\n" }.joined())
+            redraw()
+            return UInt8(CC_NORM)
+        }
+    }
+
+    /// Ctrl-C: leaves the line on screen marked `^C` and starts a fresh prompt; never a signal.
+    private func interrupt() -> UInt8 {
+        interrupted = true
+        write(moveToEnd(layout()) + "^C\u{1B}[K\r\n")
+        return UInt8(CC_EOF)
+    }
+
+    /// Ctrl-D: ends the input on an empty line, else deletes the character under the cursor.
+    private func deleteOrEnd() -> UInt8 {
+        let line = lineState()
+        if line.text.isEmpty { return UInt8(CC_EOF) }
+        guard line.cursor < line.text.count else { return UInt8(CC_ERROR) }
+        el_cursor(el, 1)
+        el_deletestr(el, 1)
+        return UInt8(CC_REFRESH)
+    }
+
+    /// Enter: clears the hint and returns the line. A newline is added so that an empty line is not mistaken for
+    /// the end of input (libedit returns both as nothing).
+    private func accept() -> UInt8 {
+        let line = lineState()
+        write(moveToEnd(layout()) + "\u{1B}[K\r\n")
+        el_cursor(el, Int32(line.text.count - line.cursor))
+        var newline: [wchar_t] = [10, 0]
+        el_winsertstr(el, &newline)
+        return UInt8(CC_NEWLINE)
+    }
+
+    // MARK: Drawing
+
+    /// Prints the lines the server logged since the last look: above the prompt while editing (then redraws the
+    /// prompt and the line under them), or plainly between commands.
+    private func printWaitingLogs(aboveLine: Bool) {
+        guard let logs else { return }
+        let (lines, dropped) = logs.take()
+        guard !lines.isEmpty || dropped > 0 else { return }
+        var text = aboveLine ? moveToStart(layout()) + "\u{1B}[J" : ""
+        for line in lines { text += Self.printable(line) + "\r\n" }
+        if dropped > 0 { text += "(\(dropped) log lines dropped while the terminal was busy)\r\n" }
+        write(text)
+        if aboveLine { redraw() }
+    }
+
+    /// Draws the argument hint after the line (dimmed), or clears an old one, when the line has changed.
+    private func drawHint() {
+        guard decorations else { return }
+        let line = lineState()
+        guard hintDrawnFor != line.text + [wchar_t(line.cursor)] else { return }
+        hintDrawnFor = line.text + [wchar_t(line.cursor)]
+        let layout = layout()
+        guard layout.cursorRow == layout.endRow else { return }
+        var hint: String?
+        if line.cursor == line.text.count { hint = ArgumentHint.hint(for: Self.string(line.text)) }
+        guard hint != nil || hintShown else { return }
+        let gap = layout.endColumn - layout.cursorColumn
+        var output = (gap > 0 ? "\u{1B}[\(gap)C" : "") + "\u{1B}[K"
+        var back = gap
+        hintShown = false
+        if let hint {
+            let width = hint.unicodeScalars.count
+            if layout.endColumn + width < layout.columns {
+                output += "\u{1B}[2m" + hint + "\u{1B}[22m"
+                back += width
+                hintShown = true
+            }
+        }
+        if back > 0 { output += "\u{1B}[\(back)D" }
+        write(output)
+    }
+
+    /// Has libedit draw the prompt and the line again from the cursor's row, which it takes as blank.
+    private func redraw() {
+        ceditline_refresh(el)
+        hintShown = false
+        hintDrawnFor = nil
+    }
+
+    /// Where the cursor and the end of the line sit on screen, in display columns from the prompt's start.
+    private struct Layout {
+        let columns: Int
+        let cursorOffset: Int
+        let endOffset: Int
+        var cursorRow: Int { cursorOffset / columns }
+        var cursorColumn: Int { cursorOffset % columns }
+        var endRow: Int { endOffset / columns }
+        var endColumn: Int { endOffset % columns }
+    }
+
+    private func layout() -> Layout {
+        let line = lineState()
+        let before = Self.displayWidth(line.text[..<line.cursor])
+        let after = Self.displayWidth(line.text[line.cursor...])
+        return Layout(columns: max(1, Int(ceditline_columns(el))), cursorOffset: promptWidth + before,
+                      endOffset: promptWidth + before + after)
+    }
+
+    /// Escape codes that take the cursor from where libedit left it to the first column of the prompt's row.
+    private func moveToStart(_ layout: Layout) -> String {
+        (layout.cursorRow > 0 ? "\u{1B}[\(layout.cursorRow)A" : "") + "\r"
+    }
+
+    /// Escape codes that take the cursor to the end of the line.
+    private func moveToEnd(_ layout: Layout) -> String {
+        let rows = layout.endRow - layout.cursorRow
+        if rows > 0 {
+            return "\u{1B}[\(rows)B\r" + (layout.endColumn > 0 ? "\u{1B}[\(layout.endColumn)C" : "")
+        }
+        let gap = layout.endColumn - layout.cursorColumn
+        return gap > 0 ? "\u{1B}[\(gap)C" : ""
+    }
+
+    /// The line being edited (as wide characters) and the cursor's index in it.
+    private func lineState() -> (text: [wchar_t], cursor: Int) {
+        guard let info = el_wline(el)?.pointee, let start = info.buffer else { return ([], 0) }
+        let count = info.lastchar - start
+        let text = Array(UnsafeBufferPointer(start: start, count: max(0, count)))
+        return (text, min(max(0, info.cursor - start), text.count))
+    }
+
+    private static func string(_ characters: some Sequence<wchar_t>) -> String {
+        var text = ""
+        text.unicodeScalars.append(contentsOf: characters.compactMap { Unicode.Scalar(UInt32(bitPattern: $0)) })
+        return text
+    }
+
+    /// Columns the characters take: libedit shows a control character as `^X`, a wide one in two columns.
+    private static func displayWidth(_ characters: some Sequence<wchar_t>) -> Int {
+        characters.reduce(0) { total, character in
+            if character < 0x20 || character == 0x7F { return total + 2 }
+            return total + max(0, Int(ceditline_display_width(character)))
+        }
+    }
+
+    /// A log line made safe for the terminal: control characters (a request path could carry escape codes)
+    /// become `?`.
+    private static func printable(_ line: String) -> String {
+        String(String.UnicodeScalarView(line.unicodeScalars.map {
+            ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F ? "?" : $0
+        }))
+    }
+
+    /// Writes straight to the terminal after what libedit has buffered.
+    private func write(_ text: String) {
+        fflush(files[1])
+        Terminal.write(1, text)
+    }
 }

@@ -1,19 +1,25 @@
 import Glibc
 
-/// Reads lines from a file descriptor without buffering past what it returns, so a later reader of the same
-/// descriptor (a confirmation prompt) sees the rest.
+/// Reads lines from a file descriptor without buffering past what it returns, and gives up waiting when
+/// `shouldStop` turns true (a signal is shutting the server down while a script's input stays open).
 final class LineReader {
+    /// How often a reader waiting for input checks `shouldStop`.
+    static let stopCheckMilliseconds: Int32 = 200
+
     private let fd: Int32
+    private let shouldStop: () -> Bool
     private var pending: [UInt8] = []
 
-    init(fd: Int32) {
+    init(fd: Int32, shouldStop: @escaping () -> Bool = { false }) {
         self.fd = fd
+        self.shouldStop = shouldStop
     }
 
-    /// The next line without its newline (and without a CR before it), or nil at end of input.
+    /// The next line without its newline (and without a CR before it), or nil at end of input or when stopped.
     func next() -> String? {
         var byte: UInt8 = 0
         while true {
+            guard waitForInput() else { return nil }
             let n = read(fd, &byte, 1)
             if n < 0, errno == EINTR { continue }
             if n <= 0 {
@@ -27,6 +33,15 @@ final class LineReader {
                 return String(decoding: pending, as: UTF8.self)
             }
             pending.append(byte)
+        }
+    }
+
+    /// True when a read will not block (data, end of input or an error); false once `shouldStop` is true.
+    private func waitForInput() -> Bool {
+        while true {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&entry, 1, Self.stopCheckMilliseconds) > 0 { return true }
+            if shouldStop() { return false }
         }
     }
 }

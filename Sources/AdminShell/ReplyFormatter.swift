@@ -31,23 +31,20 @@ public enum ReplyFormatter {
         }
     }
 
-    /// The reply as one JSON object: `{"ok":true,"message":…}`, `{"ok":true,"Key":…}` or
-    /// `{"ok":true,"rows":[{…}]}` (keys lower-cased, spaces as `_`).
+    /// The reply as one JSON object: `{"ok":true,"message":…}` (`"error"` when it failed), `{"ok":true,"key":…}`
+    /// for `Key: value` fields, or `{"ok":true,"rows":[{…}]}` for a table. Keys are lower-cased, with every run
+    /// of other characters turned into one `_` (`Recent req/s` → `recent_req_s`).
     public static func json(_ reply: Reply) -> String {
-        func key(_ text: String) -> String {
-            "\"" + ErrorPage.jsonEscaped(text.lowercased().replacingSpaces()) + "\""
-        }
-        func string(_ text: String) -> String { "\"" + ErrorPage.jsonEscaped(text) + "\"" }
         var members = ["\"ok\":\(reply.ok)"]
         switch reply.content {
         case .message(let message):
-            members.append("\"\(reply.ok ? "message" : "error")\":" + string(message))
+            members.append("\"\(reply.ok ? "message" : "error")\":" + jsonString(message))
         case .fields(let fields):
-            members += fields.map { key($0.key) + ":" + ($0.isNumber ? $0.value : string($0.value)) }
+            members += fields.map { jsonKey($0.key) + ":" + ($0.isNumber ? $0.value : jsonString($0.value)) }
         case .table(let columns, let rows):
             let objects = rows.map { row in
                 "{" + zip(columns, row).map { column, cell in
-                    key(column) + ":" + (Int(cell) != nil ? cell : string(cell))
+                    jsonKey(column) + ":" + (isJSONInteger(cell) ? cell : jsonString(cell))
                 }.joined(separator: ",") + "}"
             }
             members.append("\"rows\":[" + objects.joined(separator: ",") + "]")
@@ -55,14 +52,37 @@ public enum ReplyFormatter {
         return "{" + members.joined(separator: ",") + "}"
     }
 
-    /// A one-line summary, for logs.
-    public static func oneLine(_ reply: Reply) -> String {
-        text(reply).split(separator: "\n").joined(separator: ", ")
+    /// A reply-shaped JSON object for a line the shell itself refused (a parse error).
+    public static func jsonError(_ message: String) -> String {
+        "{\"ok\":false,\"error\":" + jsonString(message) + "}"
     }
-}
 
-extension String {
-    func replacingSpaces() -> String {
-        String(map { $0 == " " || $0 == "-" ? "_" : $0 })
+    /// A one-line summary, for logs: `Key: value, Key: value`.
+    public static func oneLine(_ reply: Reply) -> String {
+        if case .fields(let fields) = reply.content {
+            return fields.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        }
+        return text(reply).split(separator: "\n").joined(separator: ", ")
+    }
+
+    private static func jsonString(_ text: String) -> String { "\"" + ErrorPage.jsonEscaped(text) + "\"" }
+
+    private static func jsonKey(_ text: String) -> String {
+        var key = ""
+        for character in text.lowercased() {
+            if character.isASCII, character.isLetter || character.isNumber {
+                key.append(character)
+            } else if !key.isEmpty, key.last != "_" {
+                key.append("_")
+            }
+        }
+        while key.last == "_" { key.removeLast() }
+        return jsonString(key)
+    }
+
+    /// Only a cell that is exactly a JSON integer (no `+`, no leading zero) becomes a number: `007` stays text.
+    private static func isJSONInteger(_ cell: String) -> Bool {
+        guard let value = Int(cell) else { return false }
+        return String(value) == cell
     }
 }

@@ -16,52 +16,58 @@ public struct CommandInfo: Sendable {
     public let syntax: String
     public let summary: String
     public let example: String
-    /// Words that may follow the name, for Tab completion.
-    public let arguments: [String]
+
+    /// The syntax without the command's own name (`N/SECONDS [burst B] | off`), for the argument hint.
+    public var argumentSyntax: String {
+        syntax.split(separator: " | ", omittingEmptySubsequences: true)
+            .map { alternative in
+                alternative.hasPrefix(name) ? alternative.dropFirst(name.count).drop { $0 == " " } : alternative[...]
+            }
+            .joined(separator: " | ")
+    }
 
     /// Every command the shell knows, in the order `help` lists them.
     public static let all: [CommandInfo] = [
         CommandInfo(name: "help", syntax: "help [COMMAND]", summary: "List the commands, or explain one.",
-                    example: "help ratelimit", arguments: []),
+                    example: "help ratelimit"),
         CommandInfo(name: "status", syntax: "status [--json]",
-                    summary: "Uptime, URL, workers, connections, requests, rate limit, listing, log level, blocks.",
-                    example: "status --json", arguments: ["--json"]),
+                    summary: "Uptime, URL, workers, traffic and live settings.",
+                    example: "status --json"),
         CommandInfo(name: "workers", syntax: "workers N", summary: "Resize the worker pool live (1 to 256).",
-                    example: "workers 8", arguments: []),
+                    example: "workers 8"),
         CommandInfo(name: "ratelimit", syntax: "ratelimit N/SECONDS [burst B] | ratelimit off",
-                    summary: "Limit each client address to N requests per SECONDS (429 beyond), or turn it off.",
-                    example: "ratelimit 10/1 burst 20", arguments: ["off", "10/1", "100/60"]),
+                    summary: "Limit each client to N requests per SECONDS (429).",
+                    example: "ratelimit 10/1 burst 20"),
         CommandInfo(name: "dirlisting", syntax: "dirlisting on|off",
-                    summary: "List folders without index.html (off: 403).", example: "dirlisting off",
-                    arguments: ["on", "off"]),
+                    summary: "List folders without index.html (off: 403).", example: "dirlisting off"),
         CommandInfo(name: "loglevel", syntax: "loglevel debug|info|warning|error|none",
-                    summary: "Change how much the server logs (info includes one access line per request).",
-                    example: "loglevel warning", arguments: LogLevel.allCases.map(\.description)),
+                    summary: "How much to log (info: one line per request).",
+                    example: "loglevel warning"),
         CommandInfo(name: "counters", syntax: "counters [top N] [PATH-PREFIX] [--json] | counters reset",
-                    summary: "Requests per path, most requested first; reset clears them.",
-                    example: "counters top 5 /docs/", arguments: ["top", "reset", "--json"]),
+                    summary: "Requests per path, most requested first.",
+                    example: "counters top 5 /docs/"),
         CommandInfo(name: "uploads", syntax: "uploads [--json] | uploads show NAME",
-                    summary: "Files in the uploads folder, newest first; show prints a small one.",
-                    example: "uploads show upload_20261121_203000_a1b2c3.json", arguments: ["show", "--json"]),
+                    summary: "Uploaded files, newest first; show prints one.",
+                    example: "uploads show upload_20261121_203000_a1b2c3.json"),
         CommandInfo(name: "block", syntax: "block IP|CIDR [REASON]",
-                    summary: "Refuse a client address or range; its open connections are closed.",
-                    example: "block 203.0.113.0/24 scanner", arguments: []),
+                    summary: "Refuse an address or range; close its connections.",
+                    example: "block 203.0.113.0/24 scanner"),
         CommandInfo(name: "unblock", syntax: "unblock IP|CIDR", summary: "Remove a block.",
-                    example: "unblock 203.0.113.0/24", arguments: []),
+                    example: "unblock 203.0.113.0/24"),
         CommandInfo(name: "blocked", syntax: "blocked [--json]", summary: "The blocked addresses and ranges.",
-                    example: "blocked", arguments: ["--json"]),
+                    example: "blocked"),
         CommandInfo(name: "log", syntax: "log reopen", summary: "Reopen the access-log file (after logrotate).",
-                    example: "log reopen", arguments: ["reopen"]),
+                    example: "log reopen"),
         CommandInfo(name: "shutdown", syntax: "shutdown [--grace SECONDS] | shutdown now",
-                    summary: "Stop accepting, finish in-flight requests, close idle connections, exit.",
-                    example: "shutdown --grace 5", arguments: ["--grace", "now"]),
+                    summary: "Finish in-flight requests, close the rest, exit.",
+                    example: "shutdown --grace 5"),
         CommandInfo(name: "exit", syntax: "exit", summary: "Leave the shell; the server shuts down gracefully.",
-                    example: "exit", arguments: []),
+                    example: "exit"),
     ]
 
     /// The info for a command name (or alias).
     public static func named(_ name: String) -> CommandInfo? {
-        let canonical = CommandParser.aliases[name] ?? name
+        let canonical = CommandParser.canonicalName(name)
         return all.first { $0.name == canonical }
     }
 }

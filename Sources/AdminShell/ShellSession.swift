@@ -8,7 +8,10 @@ public final class ShellSession {
     let server: Server
     let logger: Logger
     private var failures = 0
+    /// True once the server has shut down: this session asked for it, or waited for a signal's shutdown.
     private var stopped = false
+    /// The prompt, while the interactive loop runs.
+    private var editor: LineEditor?
 
     public init(bus: CommandBus, server: Server, logger: Logger) {
         self.bus = bus
@@ -17,22 +20,23 @@ public final class ShellSession {
     }
 
     /// Runs to the end of input and returns the exit status: 0 when every command succeeded, 1 otherwise.
-    /// `waitForSignal` blocks until SIGTERM/SIGINT has shut the server down (for `--serve`).
+    /// At the end of a script the server shuts down gracefully, unless `serveAfterScript`: then (and when a signal
+    /// is already shutting the server down) `waitForSignal` blocks until the signal's shutdown has finished.
     public func run(commands: String?, serveAfterScript: Bool, waitForSignal: () -> Void) -> Int32 {
         if let commands {
-            for line in commands.split(separator: ";") where !stopped {
+            for line in commands.split(separator: ";") where !stopped && !server.isDraining {
                 execute(String(line), interactive: false)
             }
-        } else if isatty(0) == 1 {
-            runInteractive()
+        } else if isatty(0) == 1, isatty(1) == 1 {
+            runInteractive(waitForSignal: waitForSignal)
         } else {
-            let reader = LineReader(fd: 0)
+            let reader = LineReader(fd: 0) { [server] in server.isDraining }
             while !stopped, let line = reader.next() {
                 execute(line, interactive: false)
             }
         }
         if !stopped {
-            if serveAfterScript {
+            if serveAfterScript || server.isDraining {
                 waitForSignal()
             } else {
                 execute("shutdown", interactive: false)
@@ -48,62 +52,98 @@ public final class ShellSession {
         switch parsed {
         case .failure(let error):
             failures += 1
-            emit("error: \(error)")
+            let json = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).contains("--json")
+            emit(json ? ReplyFormatter.jsonError(error.description) : "error: \(error)")
             return false
         case .success(.help(let topic)):
             emit(HelpText.render(topic))
             return true
         case .success(.exit):
-            let reply = bus.send(.shutdown(graceSeconds: nil))
-            stopped = true
-            emit("shutting down\n" + ReplyFormatter.text(reply))
-            return reply.ok
+            return send(.shutdown(graceSeconds: nil), json: false)
         case .success(.server(let command, let json)):
             if interactive, case .block(let range, _) = command, !confirmBlockingOperator(range) {
                 emit("not blocked")
                 return true
             }
-            if case .shutdown = command { emit("shutting down: finishing in-flight requests") }
-            let reply = bus.send(command)
-            if case .shutdown = command { stopped = true }
-            if !reply.ok { failures += 1 }
-            emit(json ? ReplyFormatter.json(reply) : ReplyFormatter.text(reply))
-            return reply.ok
+            return send(command, json: json)
         }
     }
 
-    /// Prints a reply and flushes (stdout may be a pipe).
+    private func send(_ command: Command, json: Bool) -> Bool {
+        if case .shutdown = command {
+            stopped = true
+            if !json { emit("shutting down: finishing in-flight requests") }
+        }
+        let reply = bus.send(command)
+        if !reply.ok { failures += 1 }
+        emit(json ? ReplyFormatter.json(reply) : ReplyFormatter.text(reply))
+        return reply.ok
+    }
+
+    /// Prints a reply at once (stdout may be a pipe; each reply must reach the reader when it is made).
     func emit(_ text: String) {
-        Terminal.write(1, text + "\n")
+        Terminal.write(1, text.hasSuffix("\n") ? text : text + "\n")
     }
 
     /// Blocking loopback would lock the operator's own browser and curl out: ask first.
     func confirmBlockingOperator(_ range: CIDR) -> Bool {
         let loopbacks = [IPAddress("127.0.0.1"), IPAddress("::1")].compactMap { $0 }
-        guard loopbacks.contains(where: range.contains) else { return true }
-        return askYesNo("\(range) includes this machine's loopback address; block it anyway? [y/N] ")
+        guard loopbacks.contains(where: range.contains), let editor else { return true }
+        let question = "\(range) covers this machine's own address (your browser, curl): block it anyway? [y/N] "
+        guard case .line(let answer) = editor.readLine(prompt: question) else { return false }
+        return answer.drop { $0 == " " || $0 == "\t" }.lowercased().hasPrefix("y")
     }
 
-    func runInteractive() {
-        let editor = LineEditor(logger: logger)
+    func runInteractive(waitForSignal: () -> Void) {
+        // Log lines meant for the terminal wait for the prompt to print them above itself; lines redirected to a
+        // file keep going there.
+        let previousSink = logger.sink
+        let promptSink = isatty(2) == 1 ? PromptLogSink() : nil
+        if let promptSink { logger.sink = promptSink }
+        defer {
+            logger.sink = previousSink
+            for line in promptSink?.take().lines ?? [] { previousSink.write(line) }
+        }
+        let completer = Completer { [bus] source in Self.serverWords(source, bus: bus) }
+        let historyPath = getenv("HOME").map { String(cString: $0) + "/.httpsh_history" }
+        guard let editor = LineEditor(completer: completer, logs: promptSink, historyPath: historyPath,
+                                      shouldStop: { [server] in server.isDraining }) else {
+            emit("httpsh: cannot start line editing; reading commands line by line")
+            let reader = LineReader(fd: 0) { [server] in server.isDraining }
+            while !stopped, let line = reader.next() { execute(line, interactive: false) }
+            return
+        }
+        self.editor = editor
+        defer {
+            editor.close()
+            self.editor = nil
+        }
         emit(banner())
         while !stopped {
-            guard let line = editor.readLine(prompt: "httpsh> ") else {
+            let input = server.isDraining ? .stopped : editor.readLine(prompt: "httpsh> ")
+            switch input {
+            case .line(let line):
+                editor.remember(line)
+                execute(line, interactive: true)
+            case .interrupted:
+                continue
+            case .endOfInput:
                 // Ctrl-D: leave the shell; the server shuts down gracefully.
                 emit("exit")
                 execute("exit", interactive: true)
-                break
+            case .stopped:
+                emit("httpsh: signal received; leaving the shell once the server has shut down")
+                waitForSignal()
+                stopped = true
             }
-            editor.remember(line)
-            execute(line, interactive: true)
         }
-        editor.close()
     }
 
-    private func askYesNo(_ question: String) -> Bool {
-        Terminal.write(1, question)
-        let answer = LineReader(fd: 0).next() ?? ""
-        return answer.lowercased().hasPrefix("y")
+    /// The words Tab offers from the running server: the first column of `blocked` or `uploads`.
+    static func serverWords(_ source: Completer.Source, bus: CommandBus) -> [String] {
+        let reply = bus.send(source == .blockedRanges ? .blocked : .uploads)
+        guard case .table(_, let rows) = reply.content else { return [] }
+        return rows.compactMap(\.first)
     }
 
     func banner() -> String {

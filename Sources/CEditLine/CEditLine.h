@@ -3,6 +3,10 @@
 
 #include <histedit.h>
 #include <stdio.h>
+#include <wchar.h>
+
+// glibc declares wcwidth only under _XOPEN_SOURCE, which a module header cannot set: declare it here.
+extern int wcwidth(wchar_t c);
 
 // libedit's el_set, el_get and history are variadic, which Swift cannot call.
 // One fixed-arity wrapper per use keeps the C boundary thin and typed.
@@ -42,6 +46,14 @@ static inline int ceditline_set_getcfn(EditLine *el, ceditline_getc_fn fn) {
 }
 static inline int ceditline_refresh(EditLine *el) {
     return el_set(el, EL_REFRESH);
+}
+static inline int ceditline_columns(EditLine *el) {
+    int columns = 0;
+    if (el_get(el, EL_GETTC, "co", &columns, NULL) != 0 || columns <= 0) return 80;
+    return columns;
+}
+static inline int ceditline_display_width(wchar_t c) {
+    return wcwidth(c);
 }
 static inline int ceditline_history_setsize(History *h, int size) {
     HistEvent ev;

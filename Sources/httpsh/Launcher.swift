@@ -30,7 +30,8 @@ struct Launcher {
         let bus = CommandBus(control: ServerControl(server: server, limiter: limiter))
         let stopped = StopSignal()
         Signals.start(bus: bus) { reply in
-            Output.error("httpsh: shut down (\(ReplyFormatter.oneLine(reply)))")
+            // Through the log sink: while the prompt is open, a line written straight to the terminal garbles it.
+            logger.sink.write("httpsh: shut down (\(ReplyFormatter.oneLine(reply)))")
             stopped.signal()
         }
 

@@ -18,6 +18,8 @@ public final class AsyncLineWriter: LogSink {
         var queue: [String] = []
         var dropped = 0
         var stopped = false
+        /// A taken batch is being written: `flush` waits for it too.
+        var writing = false
     }
 
     private let state: Mutex<State>
@@ -53,7 +55,7 @@ public final class AsyncLineWriter: LogSink {
 
     /// Writes what is queued now and returns when it is out (for shutdown).
     public func flush() {
-        while !state.withLock({ $0.queue.isEmpty }) { usleep(1000) }
+        while !state.withLock({ $0.queue.isEmpty && !$0.writing }) { usleep(1000) }
     }
 
     private func run() {
@@ -61,6 +63,7 @@ public final class AsyncLineWriter: LogSink {
             let taken = wake.wait {
                 state.withLock { state -> (Int32, [String])? in
                     guard !state.queue.isEmpty else { return nil }
+                    state.writing = true
                     defer { state.queue.removeAll(keepingCapacity: true) }
                     return (state.fd, state.queue)
                 }
@@ -78,6 +81,7 @@ public final class AsyncLineWriter: LogSink {
                     offset += n
                 }
             }
+            state.withLock { $0.writing = false }
         }
     }
 }

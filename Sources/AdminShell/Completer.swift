@@ -1,0 +1,97 @@
+import HTTPServer
+
+/// Tab completion for the shell language: command names first, then the words each command accepts. Words that
+/// only the running server knows (blocked ranges, upload names) are fetched when Tab is pressed.
+struct Completer {
+    /// Words that come from the running server.
+    enum Source {
+        /// The ranges `blocked` lists, for `unblock`.
+        case blockedRanges
+        /// The files `uploads` lists, for `uploads show`.
+        case uploadNames
+    }
+
+    /// What Tab does with the text before the cursor.
+    enum Outcome: Equatable {
+        /// Add this text at the cursor (the rest of the one match and a space, or what all matches share).
+        case insert(String)
+        /// Several matches that share nothing more: show them.
+        case list([String])
+        /// Nothing matches.
+        case none
+    }
+
+    let serverWords: (Source) -> [String]
+
+    /// Completes the last word of `textBeforeCursor` (an empty word after a space).
+    func complete(_ textBeforeCursor: String) -> Outcome {
+        var words = textBeforeCursor.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let endsWord = textBeforeCursor.last.map { $0 == " " || $0 == "\t" } ?? true
+        let partial = endsWord ? "" : words.removeLast()
+        let candidates = words.isEmpty ? CommandInfo.all.map(\.name) : candidates(after: words)
+        var matches: [String] = []
+        for candidate in candidates where candidate.hasPrefix(partial) && !matches.contains(candidate) {
+            matches.append(candidate)
+        }
+        guard let first = matches.first else { return .none }
+        if matches.count == 1 { return .insert(String(first.dropFirst(partial.count)) + " ") }
+        let shared = matches.dropFirst().reduce(first) { shared, match in
+            String(zip(shared, match).prefix { $0 == $1 }.map(\.0))
+        }
+        return shared.count > partial.count ? .insert(String(shared.dropFirst(partial.count))) : .list(matches)
+    }
+
+    /// The words that may come next after `words` (the command name and its finished arguments).
+    func candidates(after words: [String]) -> [String] {
+        let name = CommandParser.canonicalName(words[0])
+        let arguments = words.dropFirst().filter { $0 != "--json" }
+        let json = words.contains("--json") ? [] : ["--json"]
+        switch name {
+        case "help":
+            return arguments.isEmpty ? CommandInfo.all.map(\.name) : []
+        case "status", "blocked":
+            return arguments.isEmpty ? json : []
+        case "ratelimit":
+            if arguments.isEmpty { return ["off"] }
+            return arguments.count == 1 && arguments[0] != "off" ? ["burst"] : []
+        case "dirlisting":
+            return arguments.isEmpty ? ["on", "off"] : []
+        case "loglevel":
+            return arguments.isEmpty ? LogLevel.allCases.map(\.description) : []
+        case "counters":
+            if arguments.isEmpty { return ["top", "reset"] + json }
+            if arguments.first == "reset" || arguments.last == "top" { return [] }
+            return (arguments.contains("top") ? [] : ["top"]) + json
+        case "uploads":
+            if arguments.isEmpty { return ["show"] + json }
+            return arguments == ["show"] ? serverWords(.uploadNames) : []
+        case "unblock":
+            return arguments.isEmpty ? serverWords(.blockedRanges) : []
+        case "log":
+            return arguments.isEmpty ? ["reopen"] : []
+        case "shutdown":
+            return arguments.isEmpty ? ["--grace", "now"] : []
+        default:
+            return []
+        }
+    }
+
+    /// `words` in columns that fit `width`, filled row by row, as lines.
+    static func columns(_ words: [String], width: Int) -> [String] {
+        let cell = (words.map(\.count).max() ?? 0) + 2
+        let perLine = max(1, width / cell)
+        return stride(from: 0, to: words.count, by: perLine).map { start in
+            let line = words[start..<min(start + perLine, words.count)]
+            return line.map { $0 + String(repeating: " ", count: cell - $0.count) }.joined()
+                .trimmingTrailingSpaces()
+        }
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var copy = self
+        while copy.last == " " { copy.removeLast() }
+        return copy
+    }
+}

@@ -1,0 +1,162 @@
+@testable import AdminShell
+import HTTPServer
+import Testing
+
+@Suite struct CommandParserTests {
+    private func parsed(_ line: String) -> ShellCommand? {
+        guard case .success(let command)? = CommandParser.parse(line) else { return nil }
+        return command
+    }
+
+    private func error(_ line: String) -> String? {
+        guard case .failure(let error)? = CommandParser.parse(line) else { return nil }
+        return error.description
+    }
+
+    @Test(arguments: ["", "   ", "\t", "# a comment", "   # indented comment", "#status"])
+    func blankLinesAndComments_AreSkipped(line: String) {
+        #expect(CommandParser.parse(line) == nil)
+    }
+
+    @Test func everyCommand_ParsesItsGoodForms() throws {
+        let cases: [(String, ShellCommand)] = [
+            ("help", .help(nil)),
+            ("help ratelimit", .help("ratelimit")),
+            ("HELP Workers", .help("workers")),
+            ("? status", .help("status")),
+            ("status", .server(.status, json: false)),
+            ("status --json", .server(.status, json: true)),
+            ("  status  ", .server(.status, json: false)),
+            ("info", .server(.status, json: false)),
+            ("workers 8", .server(.setWorkers(8), json: false)),
+            ("workers 1", .server(.setWorkers(1), json: false)),
+            ("workers 256", .server(.setWorkers(256), json: false)),
+            ("ratelimit 5/1", .server(.setRateLimit(RateLimit(requests: 5, seconds: 1)), json: false)),
+            ("ratelimit 100/60 burst 20",
+             .server(.setRateLimit(RateLimit(requests: 100, seconds: 60, burst: 20)), json: false)),
+            ("ratelimit 10/m", .server(.setRateLimit(RateLimit(requests: 10, seconds: 60)), json: false)),
+            ("ratelimit off", .server(.setRateLimit(nil), json: false)),
+            ("dirlisting on", .server(.setDirectoryListing(true), json: false)),
+            ("dirlisting OFF", .server(.setDirectoryListing(false), json: false)),
+            ("dirlisting disabled", .server(.setDirectoryListing(false), json: false)),
+            ("loglevel debug", .server(.setLogLevel(.debug), json: false)),
+            ("loglevel warn", .server(.setLogLevel(.warning), json: false)),
+            ("loglevel none", .server(.setLogLevel(.none), json: false)),
+            ("counters", .server(.counters(top: nil, prefix: nil), json: false)),
+            ("counters top 5", .server(.counters(top: 5, prefix: nil), json: false)),
+            ("counters /docs/", .server(.counters(top: nil, prefix: "/docs/"), json: false)),
+            ("counters top 3 /docs/ --json", .server(.counters(top: 3, prefix: "/docs/"), json: true)),
+            ("counters /docs/ top 3", .server(.counters(top: 3, prefix: "/docs/"), json: false)),
+            ("counters reset", .server(.resetCounters, json: false)),
+            ("uploads", .server(.uploads, json: false)),
+            ("uploads --json", .server(.uploads, json: true)),
+            ("uploads show note.json", .server(.showUpload(name: "note.json"), json: false)),
+            ("block 203.0.113.7", .server(.block(try #require(CIDR("203.0.113.7")), reason: "blocked by operator"),
+                                          json: false)),
+            ("block 203.0.113.0/24 noisy scanner",
+             .server(.block(try #require(CIDR("203.0.113.0/24")), reason: "noisy scanner"), json: false)),
+            ("block 2001:db8::/32", .server(.block(try #require(CIDR("2001:db8::/32")), reason: "blocked by operator"),
+                                            json: false)),
+            ("unblock 203.0.113.0/24", .server(.unblock(try #require(CIDR("203.0.113.0/24"))), json: false)),
+            ("blocked", .server(.blocked, json: false)),
+            ("blocked --json", .server(.blocked, json: true)),
+            ("log reopen", .server(.reopenLogs, json: false)),
+            ("shutdown", .server(.shutdown(graceSeconds: nil), json: false)),
+            ("shutdown now", .server(.shutdown(graceSeconds: 0), json: false)),
+            ("shutdown --grace 5", .server(.shutdown(graceSeconds: 5), json: false)),
+            ("stop", .server(.shutdown(graceSeconds: nil), json: false)),
+            ("exit", .exit),
+            ("quit", .exit),
+        ]
+        for (line, expected) in cases {
+            #expect(parsed(line) == expected, "\(line)")
+        }
+    }
+
+    @Test func badForms_SayWhatWasWrongAndWhatIsAccepted() {
+        let cases: [(String, String)] = [
+            ("stauts", "unknown command 'stauts'; did you mean 'status'? type 'help' for the list"),
+            ("frobnicate", "unknown command 'frobnicate'; type 'help' for the list"),
+            ("ratel 5/1", "unknown command 'ratel'; did you mean 'ratelimit'? type 'help' for the list"),
+            ("help nothing", "help: no command 'nothing'; type 'help' for the list"),
+            ("help a b", "help: give one command name; usage: help [COMMAND]"),
+            ("help --json", "help: --json is only for commands that ask the server something"),
+            ("exit now", "exit: unexpected 'now'; usage: exit"),
+            ("status please", "status: unexpected 'please'; usage: status [--json]"),
+            ("workers", "workers: give the number of workers; usage: workers N"),
+            ("workers 0", "workers: '0' is not a number from 1 to 256; usage: workers N"),
+            ("workers 257", "workers: '257' is not a number from 1 to 256; usage: workers N"),
+            ("workers many", "workers: 'many' is not a number from 1 to 256; usage: workers N"),
+            ("workers 2 3", "workers: give the number of workers; usage: workers N"),
+            ("ratelimit", "ratelimit: give a limit such as 10/1, or off; "
+                + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
+            ("ratelimit 5", "ratelimit: '5' is not N/SECONDS with N ≥ 1 and SECONDS > 0 (e.g. 10/1, 100/60); "
+                + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
+            ("ratelimit 0/1", "ratelimit: '0/1' is not N/SECONDS with N ≥ 1 and SECONDS > 0 (e.g. 10/1, 100/60); "
+                + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
+            ("ratelimit 5/1 burst 0", "ratelimit: burst must be a whole number of at least 1; "
+                + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
+            ("ratelimit 5/1 20", "ratelimit: expected N/SECONDS [burst B]; "
+                + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
+            ("ratelimit off now", "ratelimit: nothing may follow 'off'; "
+                + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
+            ("dirlisting", "dirlisting: say on or off; usage: dirlisting on|off"),
+            ("dirlisting maybe", "dirlisting: say on or off; usage: dirlisting on|off"),
+            ("loglevel", "loglevel: give a level; usage: loglevel debug|info|warning|error|none"),
+            ("loglevel loud", "loglevel: 'loud' is not a level (debug, info, warning, error, none); "
+                + "usage: loglevel debug|info|warning|error|none"),
+            ("counters top", "counters: top needs a number of at least 1; "
+                + "usage: counters [top N] [PATH-PREFIX] [--json] | counters reset"),
+            ("counters top 0", "counters: top needs a number of at least 1; "
+                + "usage: counters [top N] [PATH-PREFIX] [--json] | counters reset"),
+            ("counters docs", "counters: unexpected 'docs' (a path prefix starts with /); "
+                + "usage: counters [top N] [PATH-PREFIX] [--json] | counters reset"),
+            ("counters reset all", "counters: nothing may follow 'reset'; "
+                + "usage: counters [top N] [PATH-PREFIX] [--json] | counters reset"),
+            ("uploads list", "uploads: unexpected 'list'; usage: uploads [--json] | uploads show NAME"),
+            ("uploads show", "uploads: give one upload name; usage: uploads [--json] | uploads show NAME"),
+            ("block", "block: give an IP address or CIDR range; usage: block IP|CIDR [REASON]"),
+            ("block example.com", "block: 'example.com' is not an IP address or CIDR range such as 203.0.113.7 "
+                + "or 2001:db8::/32; usage: block IP|CIDR [REASON]"),
+            ("block 10.0.0.0/33", "block: '10.0.0.0/33' is not an IP address or CIDR range such as 203.0.113.7 "
+                + "or 2001:db8::/32; usage: block IP|CIDR [REASON]"),
+            ("unblock", "unblock: give one IP address or CIDR range; usage: unblock IP|CIDR"),
+            ("unblock 1.2.3", "unblock: '1.2.3' is not an IP address or CIDR range; usage: unblock IP|CIDR"),
+            ("blocked all", "blocked: unexpected 'all'; usage: blocked [--json]"),
+            ("log", "log: the only log command is 'log reopen'; usage: log reopen"),
+            ("shutdown later", "shutdown: expected 'now' or '--grace SECONDS' (0 to 3600); "
+                + "usage: shutdown [--grace SECONDS] | shutdown now"),
+            ("shutdown --grace", "shutdown: expected 'now' or '--grace SECONDS' (0 to 3600); "
+                + "usage: shutdown [--grace SECONDS] | shutdown now"),
+            ("shutdown --grace 7200", "shutdown: expected 'now' or '--grace SECONDS' (0 to 3600); "
+                + "usage: shutdown [--grace SECONDS] | shutdown now"),
+        ]
+        for (line, expected) in cases {
+            #expect(error(line) == expected, "\(line)")
+        }
+    }
+
+    @Test func errors_AreOneLine() {
+        for line in ["workers x", "ratelimit 5", "nope", "block x", "counters reset all"] {
+            #expect(error(line)?.contains("\n") == false, "\(line)")
+        }
+    }
+
+    @Test func everyCommandInTheTable_IsListedByHelpAndParsesItsExample() {
+        let list = HelpText.render(nil)
+        for info in CommandInfo.all {
+            #expect(list.contains("  \(info.name)"), "\(info.name)")
+            #expect(list.contains(info.summary), "\(info.name)")
+            #expect(HelpText.render(info.name).contains("example: \(info.example)"), "\(info.name)")
+            #expect(parsed(info.example) != nil, "example of \(info.name): \(info.example)")
+        }
+    }
+
+    @Test func argumentSyntax_DropsTheCommandName() {
+        #expect(CommandInfo.named("ratelimit")?.argumentSyntax == "N/SECONDS [burst B] | off")
+        #expect(CommandInfo.named("shutdown")?.argumentSyntax == "[--grace SECONDS] | now")
+        #expect(CommandInfo.named("uploads")?.argumentSyntax == "[--json] | show NAME")
+        #expect(CommandInfo.named("exit")?.argumentSyntax == "")
+        #expect(CommandInfo.named("quit")?.name == "exit")
+    }
+}

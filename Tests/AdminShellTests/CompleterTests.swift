@@ -1,0 +1,103 @@
+@testable import AdminShell
+import Testing
+
+@Suite struct CompleterTests {
+    private let completer = Completer { source in
+        switch source {
+        case .blockedRanges: ["203.0.113.0/24", "198.51.100.7"]
+        case .uploadNames: ["upload_1.json", "upload_2.txt"]
+        }
+    }
+
+    @Test func uniqueCommandPrefix_CompletesWithASpace() {
+        #expect(completer.complete("sta") == .insert("tus "))
+        #expect(completer.complete("ratel") == .insert("imit "))
+        #expect(completer.complete("dir") == .insert("listing "))
+    }
+
+    @Test func ambiguousPrefix_ListsTheChoices() {
+        #expect(completer.complete("s") == .list(["status", "shutdown"]))
+    }
+
+    @Test func sharedPrefix_IsInsertedFirst() {
+        // block and blocked share "block".
+        #expect(completer.complete("bl") == .insert("ock"))
+        #expect(completer.complete("block") == .list(["block", "blocked"]))
+    }
+
+    @Test func emptyLine_ListsEveryCommand() {
+        #expect(completer.complete("") == .list(CommandInfo.all.map(\.name)))
+    }
+
+    @Test func noMatch_IsNone() {
+        #expect(completer.complete("zz") == .none)
+        #expect(completer.complete("workers ") == .none)
+        #expect(completer.complete("exit ") == .none)
+    }
+
+    @Test func arguments_CompleteForEachCommand() {
+        #expect(completer.complete("loglevel w") == .insert("arning "))
+        #expect(completer.complete("loglevel ") == .list(["debug", "info", "warning", "error", "none"]))
+        #expect(completer.complete("dirlisting o") == .list(["on", "off"]))
+        #expect(completer.complete("dirlisting of") == .insert("f "))
+        #expect(completer.complete("ratelimit o") == .insert("ff "))
+        #expect(completer.complete("ratelimit 5/1 b") == .insert("urst "))
+        #expect(completer.complete("ratelimit off ") == .none)
+        #expect(completer.complete("counters ") == .list(["top", "reset", "--json"]))
+        #expect(completer.complete("counters r") == .insert("eset "))
+        #expect(completer.complete("counters top 3 ") == .insert("--json "))
+        #expect(completer.complete("counters top ") == .none)
+        #expect(completer.complete("shutdown -") == .insert("-grace "))
+        #expect(completer.complete("shutdown n") == .insert("ow "))
+        #expect(completer.complete("status -") == .insert("-json "))
+        #expect(completer.complete("status --json ") == .none)
+        #expect(completer.complete("log r") == .insert("eopen "))
+        #expect(completer.complete("help rat") == .insert("elimit "))
+    }
+
+    @Test func serverWords_CompleteUnblockAndUploadsShow() {
+        #expect(completer.complete("unblock 2") == .insert("03.0.113.0/24 "))
+        #expect(completer.complete("unblock ") == .list(["203.0.113.0/24", "198.51.100.7"]))
+        #expect(completer.complete("uploads show upload_") == .list(["upload_1.json", "upload_2.txt"]))
+        #expect(completer.complete("uploads show upload_2") == .insert(".txt "))
+        #expect(completer.complete("uploads s") == .insert("how "))
+    }
+
+    @Test func aliases_CompleteLikeTheirCommand() {
+        #expect(completer.complete("stop n") == .insert("ow "))
+    }
+
+    @Test func columns_FitTheWidth() {
+        let lines = Completer.columns(["status", "shutdown", "sh"], width: 20)
+        #expect(lines == ["status    shutdown", "sh"])
+        #expect(Completer.columns(["a-rather-long-word"], width: 5) == ["a-rather-long-word"])
+    }
+}
+
+@Suite struct ArgumentHintTests {
+    @Test func commandName_ShowsItsArguments() {
+        #expect(ArgumentHint.hint(for: "ratelimit ") == "N/SECONDS [burst B] | off")
+        #expect(ArgumentHint.hint(for: "ratelimit") == " N/SECONDS [burst B] | off")
+        #expect(ArgumentHint.hint(for: "workers ") == "N")
+        #expect(ArgumentHint.hint(for: "loglevel ") == "debug|info|warning|error|none")
+        #expect(ArgumentHint.hint(for: "status ") == "[--json]")
+    }
+
+    @Test func valueWords_ShowTheValue() {
+        #expect(ArgumentHint.hint(for: "counters top ") == "N")
+        #expect(ArgumentHint.hint(for: "shutdown --grace ") == "SECONDS")
+        #expect(ArgumentHint.hint(for: "uploads show ") == "NAME")
+        #expect(ArgumentHint.hint(for: "ratelimit 5/1 ") == "[burst B]")
+        #expect(ArgumentHint.hint(for: "ratelimit 5/1 burst ") == "B")
+        #expect(ArgumentHint.hint(for: "block 10.0.0.1 ") == "[REASON]")
+    }
+
+    @Test func nothingUseful_IsNil() {
+        #expect(ArgumentHint.hint(for: "") == nil)
+        #expect(ArgumentHint.hint(for: "sta") == nil)
+        #expect(ArgumentHint.hint(for: "exit ") == nil)
+        #expect(ArgumentHint.hint(for: "ratelimit 5/") == nil)
+        #expect(ArgumentHint.hint(for: "ratelimit off ") == nil)
+        #expect(ArgumentHint.hint(for: "# comment ") == nil)
+    }
+}

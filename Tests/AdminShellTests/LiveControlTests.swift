@@ -1,0 +1,165 @@
+import AdminShell
+import HTTPServer
+import Testing
+
+/// Each knob changed over the command bus while clients keep requesting, on a real server over loopback.
+@Suite struct LiveControlTests {
+    @Test func rateLimit_Answers429ThenServesAgainWhenOff() throws {
+        let server = try TestServer()
+        let loop = ClientLoop(port: server.port, path: "/hello.txt", threads: 1)
+        #expect(loop.waitForSuccesses(5))
+        #expect(server.run("ratelimit 5/1").ok)
+
+        // Five per second with a burst of five: a quick run of requests soon finds the limit.
+        var limited: HTTPResult?
+        for _ in 0..<200 where limited == nil {
+            let result = server.get("/hello.txt")
+            if result.status == 429 { limited = result }
+        }
+        let answer = try #require(limited)
+        #expect(Int(answer.header("Retry-After") ?? "") ?? 0 >= 1)
+        #expect(answer.header("RateLimit-Limit") == "5")
+        #expect(server.status("Rate limit") == "5/1s burst 5")
+        #expect(Int(server.status("Rate limited") ?? "0") ?? 0 >= 1)
+
+        #expect(server.run("ratelimit off").ok)
+        #expect(server.status("Rate limit") == "off")
+        for _ in 0..<20 { #expect(server.get("/hello.txt").status == 200) }
+        #expect(loop.waitForSuccesses(20))
+        let result = loop.stop()
+        // The loop shares the test's address, so it was limited too; nothing else went wrong.
+        #expect(result.failures.allSatisfy { $0 == "429" }, "\(Set(result.failures))")
+    }
+
+    @Test func block_RefusesNewRequestsAndUnblockServesAgain() throws {
+        let server = try TestServer()
+        let loop = ClientLoop(port: server.port, path: "/hello.txt", threads: 1)
+        #expect(loop.waitForSuccesses(5))
+        let blocked = server.run("block 127.0.0.1 test")
+        #expect(blocked.ok)
+        let refused = server.get("/hello.txt")
+        #expect(refused.status == 403 || refused.status == nil)
+        if case .table(_, let rows) = server.run("blocked").content {
+            #expect(rows.first?.first == "127.0.0.1")
+            #expect(rows.first?.last == "test")
+        } else {
+            Issue.record("blocked is not a table")
+        }
+        #expect(!server.run("block 127.0.0.1").ok, "blocking twice fails")
+
+        #expect(server.run("unblock 127.0.0.1").ok)
+        #expect(server.get("/hello.txt").status == 200)
+        #expect(loop.waitForSuccesses(5))
+        let result = loop.stop()
+        // While blocked the loop saw refusals; before and after, only successes.
+        #expect(result.failures.allSatisfy { $0 == "403" || $0 == "no answer" })
+        #expect(!server.run("unblock 127.0.0.1").ok, "unblocking twice fails")
+    }
+
+    @Test func dirListingOff_Forbids403ForAFolderWithoutIndex() throws {
+        let server = try TestServer()
+        let loop = ClientLoop(port: server.port, path: "/hello.txt")
+        #expect(loop.waitForSuccesses(5))
+        #expect(server.get("/folder/").status == 200)
+        #expect(server.run("dirlisting off").ok)
+        #expect(server.status("Directory listing") == "off")
+        #expect(server.get("/folder/").status == 403)
+        #expect(server.get("/docs/").status == 200, "a folder with index.html is still served")
+        #expect(server.get("/folder/a.txt").status == 200)
+        #expect(server.run("dirlisting on").ok)
+        #expect(server.get("/folder/").status == 200)
+        #expect(loop.waitForSuccesses(5))
+        let result = loop.stop()
+        #expect(result.failed == 0, "\(result.failures.prefix(5))")
+    }
+
+    @Test func logLevel_ChangeShowsInStatusAndSilencesAccessLines() throws {
+        let server = try TestServer()
+        let loop = ClientLoop(port: server.port, path: "/hello.txt")
+        #expect(server.status("Log level") == "info")
+        #expect(server.get("/docs/").status == 200)
+        #expect(eventually { server.logs.all.contains { $0.contains("GET /docs/") } })
+
+        #expect(server.run("loglevel error").ok)
+        #expect(server.status("Log level") == "error")
+        #expect(server.get("/folder/a.txt").status == 200)
+        #expect(loop.waitForSuccesses(5))
+        #expect(!server.logs.all.contains { $0.contains("GET /folder/a.txt") })
+
+        #expect(server.run("loglevel info").ok)
+        #expect(server.get("/folder/a.txt").status == 200)
+        #expect(eventually { server.logs.all.contains { $0.contains("GET /folder/a.txt") } })
+        let result = loop.stop()
+        #expect(result.failed == 0, "\(result.failures.prefix(5))")
+    }
+
+    @Test func workers_ResizeLiveWithoutFailingARequest() throws {
+        let server = try TestServer(workers: 1)
+        let loop = ClientLoop(port: server.port, path: "/hello.txt", threads: 3)
+        #expect(loop.waitForSuccesses(20))
+        for count in [8, 2] {
+            #expect(server.run("workers \(count)").ok)
+            // Threads start and retire between requests: poll until the live count settles.
+            #expect(eventually { server.status("Workers") == String(count) }, "workers \(count)")
+            #expect(loop.waitForSuccesses(50))
+        }
+        let result = loop.stop()
+        #expect(result.failed == 0, "failures: \(result.failures.prefix(5))")
+        #expect(result.succeeded >= 120)
+    }
+
+    @Test func counters_TopPrefixAndReset() throws {
+        let server = try TestServer()
+        for _ in 0..<3 { #expect(server.get("/hello.txt").status == 200) }
+        #expect(server.get("/docs/").status == 200)
+        #expect(server.get("/folder/a.txt").status == 200)
+
+        guard case .table(let columns, let rows) = server.run("counters top 1").content else {
+            Issue.record("counters is not a table")
+            return
+        }
+        #expect(columns == ["COUNT", "PATH"])
+        #expect(rows == [["3", "/hello.txt"]])
+
+        guard case .table(_, let folder) = server.run("counters /folder").content else {
+            Issue.record("counters is not a table")
+            return
+        }
+        #expect(folder == [["1", "/folder/a.txt"]])
+
+        #expect(server.run("counters reset").ok)
+        guard case .table(_, let empty) = server.run("counters").content else {
+            Issue.record("counters is not a table")
+            return
+        }
+        #expect(empty.isEmpty)
+    }
+
+    @Test func uploads_ListAndShow() throws {
+        let server = try TestServer()
+        guard case .table(let columns, let rows) = server.run("uploads").content else {
+            Issue.record("uploads is not a table")
+            return
+        }
+        #expect(columns == ["NAME", "SIZE", "UPLOADED"])
+        #expect(rows.map(\.first) == ["note.json"])
+        #expect(server.run("uploads show note.json") == .done("{\"n\":1}\n"))
+        #expect(!server.run("uploads show missing.json").ok)
+        #expect(!server.run("uploads show ../site/hello.txt").ok)
+    }
+
+    @Test func shutdown_DrainsAndStopsAccepting() throws {
+        let server = try TestServer()
+        #expect(server.get("/hello.txt").status == 200)
+        let reply = server.run("shutdown --grace 1")
+        guard case .fields(let fields) = reply.content else {
+            Issue.record("shutdown reply is not fields")
+            return
+        }
+        #expect(fields.map(\.key) == ["Finished requests", "Closed idle connections", "Forced connections",
+                                      "Drain milliseconds"])
+        #expect(server.server.isDraining)
+        #expect(server.get("/hello.txt").status == nil)
+        #expect(server.status("State") == "draining")
+    }
+}

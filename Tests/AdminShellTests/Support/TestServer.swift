@@ -1,0 +1,78 @@
+import Foundation
+import AdminShell
+import HTTPServer
+import Synchronization
+
+/// A real httpsh server on 127.0.0.1 port 0, wired like the executable (standard routes, protection middleware,
+/// a command bus), serving a fresh temporary folder:
+/// `hello.txt`, `folder/` (no index, one file), `docs/index.html`, and an uploads folder with one upload.
+final class TestServer {
+    let server: Server
+    let bus: CommandBus
+    let logs = CollectingSink()
+    let root: String
+    let port: UInt16
+
+    init(workers: Int = 2) throws {
+        root = NSTemporaryDirectory() + "httpsh-shell-\(UUID().uuidString)"
+        let files = FileManager.default
+        for folder in ["site/folder", "site/docs", "uploads"] {
+            try files.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+        }
+        try "hello\n".write(toFile: root + "/site/hello.txt", atomically: true, encoding: .utf8)
+        try "inside\n".write(toFile: root + "/site/folder/a.txt", atomically: true, encoding: .utf8)
+        try "<h1>docs</h1>\n".write(toFile: root + "/site/docs/index.html", atomically: true, encoding: .utf8)
+        try "{\"n\":1}\n".write(toFile: root + "/uploads/note.json", atomically: true, encoding: .utf8)
+
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.root = root + "/site"
+        configuration.uploads = root + "/uploads"
+        configuration.workers = workers
+        configuration.shutdownGraceSeconds = 2
+        let logger = Logger(level: .info, sink: logs)
+        let context = ServerContext(configuration: configuration, logger: logger)
+        let limiter = RateLimiter()
+        var router = try StandardRoutes.router(configuration: configuration, context: context)
+        router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter))
+        server = try Server(configuration: configuration, context: context, router: router)
+        try server.start()
+        bus = CommandBus(control: ServerControl(server: server, limiter: limiter))
+        port = server.address.port
+    }
+
+    deinit {
+        _ = bus.send(.shutdown(graceSeconds: 0))
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// Sends a shell line through the parser and the bus, as the shell does.
+    func run(_ line: String) -> Reply {
+        guard case .success(.server(let command, _))? = CommandParser.parse(line) else {
+            return .failed("not a server command: \(line)")
+        }
+        return bus.send(command)
+    }
+
+    /// One field of `status`.
+    func status(_ key: String) -> String? {
+        guard case .fields(let fields) = bus.send(.status).content else { return nil }
+        return fields.first { $0.key == key }?.value
+    }
+
+    /// GET over a fresh connection.
+    func get(_ path: String) -> HTTPResult {
+        HTTPResult.get(port: port, path: path)
+    }
+}
+
+/// Keeps every log line, for tests that look at them.
+final class CollectingSink: LogSink {
+    private let lines = Mutex<[String]>([])
+
+    func write(_ line: String) {
+        lines.withLock { $0.append(line) }
+    }
+
+    var all: [String] { lines.withLock { $0 } }
+}

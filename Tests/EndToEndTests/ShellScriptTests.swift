@@ -1,0 +1,231 @@
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+
+/// The built `httpsh` driven the way scripts drive it: commands on stdin or in `-c`, replies on stdout, exit
+/// status 0 when every command succeeded and 1 when one failed.
+@Suite struct ShellScriptTests {
+    @Test func script_RunsEveryLineAndFailsWhenOneFailed() throws {
+        let run = try ShellRun(arguments: ["--workers", "2"], input: """
+        # a comment, then a blank line
+
+        status
+        workers 3
+        bogus command
+          # indented comment
+        status --json
+        """)
+        let result = try #require(run.finish())
+        #expect(result.status == 1)
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(lines.contains("State:              serving"))
+        #expect(lines.contains { $0.hasPrefix("URL:") && $0.contains("http://127.0.0.1:") })
+        #expect(lines.contains("workers: 2 -> 3"))
+        #expect(lines.contains("error: unknown command 'bogus'; type 'help' for the list"))
+        // The line after the failure still ran: its JSON shows the new worker count.
+        let json = try #require(lines.first { $0.hasPrefix("{") })
+        let status = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect((status["workers"] as? NSNumber)?.intValue == 3)
+        #expect(status["state"] as? String == "serving")
+        // End of input: a graceful shutdown, reported.
+        #expect(lines.contains("shutting down: finishing in-flight requests"))
+        #expect(lines.contains { $0.hasPrefix("Finished requests:") })
+        #expect(!result.output.contains("#"))
+    }
+
+    @Test func script_ExitsZeroWhenEveryCommandSucceeded() throws {
+        let run = try ShellRun(arguments: [], input: "status\nloglevel warning\nratelimit 10/1 burst 20\ncounters\n")
+        let result = try #require(run.finish())
+        #expect(result.status == 0)
+        #expect(result.output.contains("log level: warning\n"))
+        #expect(result.output.contains("rate limit: 10/1s burst 20 per client\n"))
+        #expect(result.output.contains("(none)\n"))
+    }
+
+    @Test func jsonReplies_AreOneObjectPerCommand() throws {
+        let run = try ShellRun(arguments: [], input: "blocked --json\nworkers lots --json\ncounters --json\n")
+        let result = try #require(run.finish())
+        #expect(result.status == 1)
+        let objects = try result.output.split(separator: "\n").filter { $0.hasPrefix("{") }.map {
+            try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.count == 3)
+        #expect(objects[0]["ok"] as? Bool == true)
+        #expect((objects[0]["rows"] as? [Any])?.isEmpty == true)
+        #expect(objects[1]["ok"] as? Bool == false)
+        #expect((objects[1]["error"] as? String)?.hasPrefix("workers: 'lots' is not a number") == true)
+        #expect(objects[2]["ok"] as? Bool == true)
+    }
+
+    @Test func dashC_RunsTheCommandsThenShutsDown() throws {
+        let run = try ShellRun(arguments: ["-c", "status; dirlisting off"], input: nil)
+        let result = try #require(run.finish())
+        #expect(result.status == 0)
+        #expect(result.output.contains("State:              serving\n"))
+        #expect(result.output.contains("directory listing: off\n"))
+        #expect(result.output.contains("shutting down: finishing in-flight requests\n"))
+    }
+
+    @Test func dashC_FailingCommandGivesStatusOne() throws {
+        let run = try ShellRun(arguments: ["-c", "workers 0; status"], input: nil)
+        let result = try #require(run.finish())
+        #expect(result.status == 1)
+        #expect(result.output.contains("error: workers: '0' is not a number from 1 to 256; usage: workers N\n"))
+        #expect(result.output.contains("State:              serving\n"))
+    }
+
+    @Test func serve_KeepsServingAfterTheScriptUntilSIGTERM() throws {
+        let run = try ShellRun(arguments: ["--serve"], input: "status\n")
+        let url = try #require(run.waitForOutput { $0.firstMatch(prefix: "URL:") })
+        let port = try #require(UInt16(url.split(separator: ":").last?.filter(\.isNumber) ?? ""))
+        // stdin is closed by now; the server still answers.
+        #expect(run.waitForOutput { $0.contains("Blocked ranges:") ? "" : nil } != nil)
+        #expect(ShellRun.get(port: port, path: "/hello.txt") == 200)
+        #expect(ShellRun.get(port: port, path: "/hello.txt") == 200)
+        run.signal(SIGTERM)
+        let result = try #require(run.finish())
+        #expect(result.status == 0)
+        #expect(result.errors.contains("httpsh: shut down (Finished requests:"))
+    }
+
+    @Test func sigterm_EndsAScriptWhoseInputStaysOpen() throws {
+        let run = try ShellRun(arguments: [], input: "status\n", keepInputOpen: true)
+        #expect(run.waitForOutput { $0.contains("Blocked ranges:") ? "" : nil } != nil)
+        run.signal(SIGTERM)
+        let result = try #require(run.finish())
+        #expect(result.status == 0)
+        #expect(result.errors.contains("httpsh: shut down"))
+    }
+}
+
+/// One run of the built `httpsh` on port 0 with a fresh web root, its stdin fed from a string.
+private final class ShellRun {
+    /// Generous: a debug build on a loaded 2-core machine starts and drains in well under a second.
+    static let timeoutSeconds = 30.0
+
+    private let process: Process
+    private let root: String
+    private let input: Pipe
+    private let output = Collected()
+    private let errors = Collected()
+    private let readers = DispatchGroup()
+
+    init(arguments: [String], input script: String?, keepInputOpen: Bool = false) throws {
+        root = NSTemporaryDirectory() + "httpsh-e2e-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root + "/site/folder", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/uploads", withIntermediateDirectories: true)
+        try "hello\n".write(toFile: root + "/site/hello.txt", atomically: true, encoding: .utf8)
+
+        process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["--port", "0", "--root", root + "/site", "--uploads", root + "/uploads"] + arguments
+        input = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = input
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        collect(stdout, into: output)
+        collect(stderr, into: errors)
+        if let script { input.fileHandleForWriting.write(Data(script.utf8)) }
+        if !keepInputOpen { try input.fileHandleForWriting.close() }
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// `httpsh`, built next to the test bundle.
+    static var binary: URL {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return bundle.deletingLastPathComponent().appendingPathComponent("httpsh")
+    }
+
+    private func collect(_ pipe: Pipe, into buffer: Collected) {
+        readers.enter()
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [readers] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+            }
+            readers.leave()
+        }
+    }
+
+    /// Polls the output so far until `match` finds something (up to the timeout).
+    func waitForOutput(_ match: (String) -> String?) -> String? {
+        let deadline = Date().addingTimeInterval(Self.timeoutSeconds)
+        while Date() < deadline {
+            let text = output.text
+            if let found = match(text) { return found }
+            usleep(20_000)
+        }
+        return nil
+    }
+
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    /// Waits for the exit (killing the process after the timeout) and returns its status and output.
+    func finish() -> (status: Int32, output: String, errors: String)? {
+        let deadline = Date().addingTimeInterval(Self.timeoutSeconds)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        guard !process.isRunning else {
+            process.terminate()
+            return nil
+        }
+        try? input.fileHandleForWriting.close()
+        readers.wait()
+        return (process.terminationStatus, output.text, errors.text)
+    }
+
+    /// The status code of one GET over a fresh loopback connection (nil without an answer).
+    static func get(port: UInt16, path: String) -> Int? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { return nil }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        guard n > 12 else { return nil }
+        return Int(String(decoding: buffer[9..<12], as: UTF8.self))
+    }
+}
+
+/// Bytes a reader thread collects from a pipe.
+private final class Collected: Sendable {
+    private let data = Mutex(Data())
+
+    func append(_ chunk: Data) {
+        data.withLock { $0.append(chunk) }
+    }
+
+    var text: String { String(decoding: data.withLock { $0 }, as: UTF8.self) }
+}
+
+private extension String {
+    /// The rest of the first line that starts with `prefix`, trimmed.
+    func firstMatch(prefix: String) -> String? {
+        split(separator: "\n").first { $0.hasPrefix(prefix) }
+            .map { $0.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces) }
+    }
+}
