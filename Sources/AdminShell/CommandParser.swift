@@ -60,6 +60,15 @@ public enum CommandParser {
         case "status":
             try noArguments()
             return .server(.status, json: json)
+        case "stats":
+            try noArguments()
+            return .server(.stats, json: json)
+        case "top":
+            guard args.count <= 1 else { throw usage("give at most one number") }
+            guard let count = args.first.map({ Int($0) }) ?? 10, (1...1000).contains(count) else {
+                throw usage("'\(args[0])' is not a number from 1 to 1000")
+            }
+            return .server(.top(count: count), json: json)
         case "workers":
             guard args.count == 1 else { throw usage("give the number of workers") }
             guard let count = Int(args[0]), workerRange.contains(count) else {

@@ -49,7 +49,7 @@ struct Completer {
         switch name {
         case "help":
             return arguments.isEmpty ? CommandInfo.all.map(\.name) : []
-        case "status", "blocked":
+        case "status", "stats", "blocked":
             return arguments.isEmpty ? json : []
         case "ratelimit":
             if arguments.isEmpty { return ["off"] }

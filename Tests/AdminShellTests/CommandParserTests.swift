@@ -25,6 +25,9 @@ import Testing
             ("HELP Workers", .help("workers")),
             ("? status", .help("status")),
             ("status", .server(.status, json: false)),
+            ("stats --json", .server(.stats, json: true)),
+            ("top", .server(.top(count: 10), json: false)),
+            ("top 3", .server(.top(count: 3), json: false)),
             ("status --json", .server(.status, json: true)),
             ("  status  ", .server(.status, json: false)),
             ("info", .server(.status, json: false)),
@@ -75,7 +78,7 @@ import Testing
 
     @Test func badForms_SayWhatWasWrongAndWhatIsAccepted() {
         let cases: [(String, String)] = [
-            ("stauts", "unknown command 'stauts'; did you mean 'status'? type 'help' for the list"),
+            ("statuss", "unknown command 'statuss'; did you mean 'status'? type 'help' for the list"),
             ("frobnicate", "unknown command 'frobnicate'; type 'help' for the list"),
             ("ratel 5/1", "unknown command 'ratel'; did you mean 'ratelimit'? type 'help' for the list"),
             ("help nothing", "help: no command 'nothing'; type 'help' for the list"),

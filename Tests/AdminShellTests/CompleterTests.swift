@@ -10,13 +10,14 @@ import Testing
     }
 
     @Test func uniqueCommandPrefix_CompletesWithASpace() {
-        #expect(completer.complete("sta") == .insert("tus "))
+        #expect(completer.complete("statu") == .insert("s "))
+        #expect(completer.complete("sta") == .insert("t"), "status and stats share 'stat'")
         #expect(completer.complete("ratel") == .insert("imit "))
         #expect(completer.complete("dir") == .insert("listing "))
     }
 
     @Test func ambiguousPrefix_ListsTheChoices() {
-        #expect(completer.complete("s") == .list(["status", "shutdown"]))
+        #expect(completer.complete("s") == .list(["status", "stats", "shutdown"]))
     }
 
     @Test func sharedPrefix_IsInsertedFirst() {

@@ -30,8 +30,9 @@ final class TestServer {
         configuration.uploads = root + "/uploads"
         configuration.workers = workers
         configuration.shutdownGraceSeconds = 2
+        configuration.allowedHosts = ["*"]
         let logger = Logger(level: .info, sink: logs)
-        let context = ServerContext(configuration: configuration, logger: logger)
+        let context = try ServerContext(configuration: configuration, logger: logger)
         let limiter = RateLimiter()
         var router = try StandardRoutes.router(configuration: configuration, context: context)
         router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter))
