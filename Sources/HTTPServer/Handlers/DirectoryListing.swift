@@ -56,7 +56,7 @@ struct DirectoryListing {
         <title>\(title)</title>
         <style>body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}
         table{border-collapse:collapse;width:100%}th,td{padding:.3em .8em;text-align:left;border-bottom:1px solid #eee}
-        th{background:#f6f6f6}td.n{text-align:right;font-variant-numeric:tabular-nums}a{text-decoration:none}
+        th{background:#f6f6f6}.n{text-align:right;font-variant-numeric:tabular-nums}a{text-decoration:none}
         @media (prefers-color-scheme:dark){body{background:#161616;color:#ddd}th{background:#222}
         td,th{border-color:#333}a{color:#8ab4f8}}</style></head>
         <body><h1>\(title)</h1>
