@@ -1,8 +1,10 @@
 import Glibc
 
-/// Unbuffered writes to a descriptor (stdout may be a pipe; each reply must reach the reader at once).
-enum Terminal {
-    static func write(_ fd: Int32, _ text: String) {
+/// Unbuffered writes to a descriptor (stdout may be a pipe; each reply must reach the reader at once), without
+/// Glibc's global `FILE*`s, which Swift 6 does not allow.
+public enum Terminal {
+    /// Writes all of `text` to `fd`, retrying after interruptions.
+    public static func write(_ fd: Int32, _ text: String) {
         var text = text
         text.withUTF8 { bytes in
             var offset = 0

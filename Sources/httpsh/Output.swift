@@ -1,26 +1,14 @@
+import AdminShell
 import Glibc
 
-/// Writes to stdout and stderr without Glibc's global `FILE*`s, which Swift 6 does not allow.
+/// Lines to stdout and stderr.
 enum Output {
     static func print(_ text: String) {
-        write(1, text + "\n")
+        Terminal.write(1, text + "\n")
     }
 
     static func error(_ text: String) {
-        write(2, text + "\n")
-    }
-
-    static func write(_ fd: Int32, _ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count, let base = bytes.baseAddress {
-                let n = Glibc.write(fd, base + offset, bytes.count - offset)
-                if n < 0, errno == EINTR { continue }
-                if n <= 0 { return }
-                offset += n
-            }
-        }
+        Terminal.write(2, text + "\n")
     }
 }
 

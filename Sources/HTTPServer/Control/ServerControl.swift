@@ -163,12 +163,7 @@ public struct ServerControl: Sendable {
     }
 
     static func time(_ seconds: Int) -> String {
-        var value = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&value, &parts)
-        var buffer = [CChar](repeating: 0, count: 32)
-        let n = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
-        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        UTCTime.format(seconds, "%Y-%m-%d %H:%M:%S")
     }
 
     static func duration(_ seconds: Int) -> String {

@@ -1,15 +1,10 @@
 import Glibc
 
-/// IMF-fixdate formatting and parsing (RFC 9110 §5.6.7) with `strftime`/`strptime`, never Foundation formatters.
+/// IMF-fixdate formatting and parsing (RFC 9110 §5.6.7), never with Foundation formatters.
 public enum HTTPDate {
     /// `Sun, 06 Nov 1994 08:49:37 GMT` for a Unix time.
     public static func format(_ seconds: Int) -> String {
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        var buffer = [CChar](repeating: 0, count: 40)
-        let n = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
-        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        UTCTime.format(seconds, "%a, %d %b %Y %H:%M:%S GMT")
     }
 
     /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`); nil for anything else (the obsolete formats

@@ -48,7 +48,7 @@ struct DirectoryListing {
             let requests = counters.count(for: urlPath + display)
             rows += "<tr><td><a href=\"\(href.htmlEscaped)\">\(display.htmlEscaped)</a></td>"
             rows += "<td class=\"n\">\(entry.isDirectory ? "-" : Self.humanSize(entry.size))</td>"
-            rows += "<td>\(Self.timeText(entry.modified))</td><td class=\"n\">\(requests)</td></tr>\n"
+            rows += "<td>\(UTCTime.format(entry.modified, "%Y-%m-%d %H:%M"))</td><td class=\"n\">\(requests)</td></tr>\n"
         }
         return """
         <!DOCTYPE html>
@@ -82,12 +82,4 @@ struct DirectoryListing {
         return "\(bytes) B"
     }
 
-    static func timeText(_ seconds: Int) -> String {
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        var buffer = [CChar](repeating: 0, count: 32)
-        let n = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M", &parts)
-        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }

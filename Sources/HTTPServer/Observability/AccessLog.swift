@@ -96,7 +96,7 @@ public final class AccessLog: Sendable {
         let request = entry.head.map { "\($0.method) \($0.target) \($0.version)" } ?? "-"
         let referer = entry.head?.headers["Referer"] ?? "-"
         let agent = entry.head?.headers["User-Agent"] ?? "-"
-        return "\(entry.client) - - [\(timestamp("%d/%b/%Y:%H:%M:%S +0000"))] \"\(quoted(request))\" \(entry.status) "
+        return "\(entry.client) - - [\(UTCTime.now("%d/%b/%Y:%H:%M:%S +0000"))] \"\(quoted(request))\" \(entry.status) "
             + "\(entry.bytes) \"\(quoted(referer))\" \"\(quoted(agent))\""
     }
 
@@ -104,7 +104,7 @@ public final class AccessLog: Sendable {
         func field(_ name: String, _ value: String) -> String { "\"\(name)\":\"\(ErrorPage.jsonEscaped(value))\"" }
         let head = entry.head
         return "{" + [
-            field("time", timestamp("%Y-%m-%dT%H:%M:%SZ")),
+            field("time", UTCTime.now("%Y-%m-%dT%H:%M:%SZ")),
             field("request_id", entry.requestID),
             field("client", entry.client.description),
             field("method", head.map { $0.method.description } ?? "-"),
@@ -129,14 +129,5 @@ public final class AccessLog: Sendable {
             }
         }
         return out
-    }
-
-    private static func timestamp(_ format: String) -> String {
-        var now = time(nil)
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        var buffer = [CChar](repeating: 0, count: 40)
-        let n = strftime(&buffer, buffer.count, format, &parts)
-        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

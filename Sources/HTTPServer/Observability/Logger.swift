@@ -51,11 +51,6 @@ public final class Logger: Sendable {
 
     /// `2026-11-21T20:30:00Z`.
     static func timestamp() -> String {
-        var now = time(nil)
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        var buffer = [CChar](repeating: 0, count: 32)
-        let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
-        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        UTCTime.now("%Y-%m-%dT%H:%M:%SZ")
     }
 }

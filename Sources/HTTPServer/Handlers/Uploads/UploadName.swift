@@ -65,12 +65,7 @@ enum UploadName: Sendable, Equatable {
 
     /// `upload_20261121_203000_a1b2c3.json`.
     static func generatedName(now: Int, random: UInt32, extension ext: String) -> String {
-        var seconds = time_t(now)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        var buffer = [CChar](repeating: 0, count: 32)
-        let count = strftime(&buffer, buffer.count, "%Y%m%d_%H%M%S", &parts)
-        let stamp = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let stamp = UTCTime.format(now, "%Y%m%d_%H%M%S")
         let hex = String(random & 0xff_ffff, radix: 16)
         let name = "upload_\(stamp)_" + String(repeating: "0", count: 6 - hex.count) + hex
         return ext.isEmpty ? name : name + "." + ext
