@@ -19,6 +19,8 @@ final class Connection: @unchecked Sendable {
         case active
         /// Waiting for the client to drain a response.
         case writing
+        /// Closing: the last response is out, the client's remaining input is being discarded.
+        case lingering
     }
 
     let socket: Socket
@@ -37,6 +39,11 @@ final class Connection: @unchecked Sendable {
     /// A response not yet fully written.
     var outbound: Outbound?
     var requestsServed = 0
+    /// Set when the last response refused or cut short the request: close by lingering, not at once.
+    var lingerOnClose = false
+    /// Discarding input before the close; `lingerStarted` is when that began (monotonic ms).
+    var lingering = false
+    var lingerStarted: Int64?
     /// When the first byte of a head still incomplete arrived (monotonic ms), for the 408 timeout.
     var headStarted: Int64?
     /// When the current request's head was parsed (monotonic µs), for the access log's duration.

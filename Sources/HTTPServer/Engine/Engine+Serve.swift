@@ -15,6 +15,10 @@ extension Engine {
 
     func serve(_ connection: Connection, on worker: Worker) {
         connection.activate()
+        if connection.lingering {
+            discardUntilClosed(connection, worker)
+            return
+        }
         if connection.timedOut.load(ordering: .relaxed) {
             answerTimeout(connection, worker)
             return
@@ -33,11 +37,13 @@ extension Engine {
             case .done:
                 connection.outbound = nil
                 if outbound.closeAfter {
-                    close(connection)
+                    finish(connection, worker)
                     return
                 }
             }
-            if !connection.inbound.isEmpty, !continueAfter(processInbound(connection, worker), connection) { return }
+            if !connection.inbound.isEmpty, !continueAfter(processInbound(connection, worker), connection, worker) {
+                return
+            }
         }
         readLoop(connection, worker)
     }
@@ -63,7 +69,7 @@ extension Engine {
                     connection.inbound.append(contentsOf: scratch[0..<count])
                     step = processInbound(connection, worker)
                 }
-                guard continueAfter(step, connection) else { return }
+                guard continueAfter(step, connection, worker) else { return }
                 // A read that did not fill the buffer most likely drained the socket: park rather than pay for a
                 // recv that would say EAGAIN. Level-triggered re-arming wakes us again if more is already there.
                 if count < scratch.count {
@@ -75,7 +81,7 @@ extension Engine {
     }
 
     /// Handles a step's outcome; true when the caller should go on reading.
-    private func continueAfter(_ step: Step, _ connection: Connection) -> Bool {
+    private func continueAfter(_ step: Step, _ connection: Connection, _ worker: Worker) -> Bool {
         switch step {
         case .proceed:
             return true
@@ -83,8 +89,39 @@ extension Engine {
             park(connection, writable: true)
             return false
         case .close:
-            close(connection)
+            finish(connection, worker)
             return false
+        }
+    }
+
+    /// Closes after the last response. When the client may still be sending (a body we refused, pipelined
+    /// requests), closing at once makes the kernel answer its next bytes with a reset, which can destroy the
+    /// response still in flight. So stop writing and discard input until the client closes or the housekeeper's
+    /// linger limit passes: the "lingering close" of nginx and Apache.
+    private func finish(_ connection: Connection, _ worker: Worker) {
+        guard connection.lingerOnClose || connection.socket.hasPendingInput() else {
+            close(connection)
+            return
+        }
+        connection.lingering = true
+        connection.inbound = []
+        connection.socket.shutdown(.write)
+        discardUntilClosed(connection, worker)
+    }
+
+    private func discardUntilClosed(_ connection: Connection, _ worker: Worker) {
+        guard let base = worker.scratch.baseAddress else { return }
+        while true {
+            switch connection.socket.read(into: base, count: worker.scratch.count) {
+            case .done:
+                continue
+            case .wouldBlock:
+                park(connection, writable: false)
+                return
+            case .closed:
+                close(connection)
+                return
+            }
         }
     }
 
@@ -181,6 +218,7 @@ extension Engine {
               _ worker: Worker) -> Step {
         var response = response
         connection.requestsServed += 1
+        if response.closeConnection { connection.lingerOnClose = true }
         let keepAlive = (head?.keepAlive ?? false) && !response.closeConnection
             && connection.requestsServed < configuration.maxRequestsPerConnection
             && !draining.load(ordering: .relaxed)
@@ -236,7 +274,10 @@ extension Engine {
     /// Waits in epoll for the next readable (or writable) moment, recording the phase for the housekeeper.
     func park(_ connection: Connection, writable: Bool) {
         let now = MonotonicClock.milliseconds()
-        if writable {
+        if connection.lingering {
+            connection.enter(.lingering, since: connection.lingerStarted ?? now)
+            connection.lingerStarted = connection.lingerStarted ?? now
+        } else if writable {
             connection.enter(.writing, since: now)
         } else if connection.body != nil {
             connection.enter(.readingBody, since: now)

@@ -5,6 +5,9 @@ import Glibc
 struct Housekeeper {
     /// How often limits are checked: fine enough for second-granular timeouts, cheap with 10,000 connections.
     static let intervalMilliseconds: Int64 = 250
+    /// How long a closing connection may keep sending before it is cut: enough for a refused upload's tail
+    /// already on the wire, short enough that lingering clients cost nothing.
+    static let lingerMilliseconds: Int64 = 2000
 
     let engine: Engine
 
@@ -26,7 +29,8 @@ struct Housekeeper {
             let age = now - connection.since.load(ordering: .relaxed)
             switch connection.phase {
             case .idle where age > Int64(configuration.idleTimeoutSeconds) * 1000,
-                 .writing where age > Int64(configuration.sendTimeoutSeconds) * 1000:
+                 .writing where age > Int64(configuration.sendTimeoutSeconds) * 1000,
+                 .lingering where age > Self.lingerMilliseconds:
                 connection.socket.shutdown(.both)
             case .readingHead where age > Int64(configuration.headerTimeoutSeconds) * 1000,
                  .readingBody where age > Int64(configuration.bodyTimeoutSeconds) * 1000:

@@ -144,10 +144,11 @@ public struct Socket: Sendable, Hashable {
     enum Direction: Int32 {
         // The values of SHUT_RD and SHUT_RDWR, which Glibc's module does not import by name.
         case read = 0
+        case write = 1
         case both = 2
     }
 
-    /// Shuts down reading or both directions; a parked connection then wakes with EPOLLIN/EPOLLHUP.
+    /// Shuts down one or both directions; a parked connection then wakes with EPOLLIN/EPOLLHUP.
     func shutdown(_ direction: Direction) {
         _ = Glibc.shutdown(fd, direction.rawValue)
     }

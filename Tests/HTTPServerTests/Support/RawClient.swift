@@ -34,7 +34,7 @@ final class RawClient {
         }
     }
 
-    private let fd: Int32
+    let fd: Int32
     private var buffer: [UInt8] = []
     private var isOpen = true
     /// Seconds any one read waits before failing with `timeout`.
