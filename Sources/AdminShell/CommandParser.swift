@@ -89,7 +89,13 @@ public enum CommandParser {
         case "counters":
             return .server(try counters(args, usage), json: json)
         case "uploads":
-            if args.isEmpty { return .server(.uploads, json: json) }
+            // The newest 50 by default: a folder of thousands would flood the terminal.
+            if args.isEmpty { return .server(.uploads(limit: 50), json: json) }
+            if args == ["all"] { return .server(.uploads(limit: nil), json: json) }
+            if args.count == 1, let count = Int(args[0]) {
+                guard count >= 1 else { throw usage("the number must be at least 1") }
+                return .server(.uploads(limit: count), json: json)
+            }
             guard args[0] == "show" else { throw usage("unexpected '\(args[0])'") }
             guard args.count == 2 else { throw usage("give one upload name") }
             return .server(.showUpload(name: args[1]), json: json)

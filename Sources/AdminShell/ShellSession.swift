@@ -141,7 +141,7 @@ public final class ShellSession {
 
     /// The words Tab offers from the running server: the first column of `blocked` or `uploads`.
     static func serverWords(_ source: Completer.Source, bus: CommandBus) -> [String] {
-        let reply = bus.send(source == .blockedRanges ? .blocked : .uploads)
+        let reply = bus.send(source == .blockedRanges ? .blocked : .uploads(limit: 200))
         guard case .table(_, let rows) = reply.content else { return [] }
         return rows.compactMap(\.first)
     }

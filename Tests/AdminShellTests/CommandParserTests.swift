@@ -51,8 +51,10 @@ import Testing
             ("counters top 3 /docs/ --json", .server(.counters(top: 3, prefix: "/docs/"), json: true)),
             ("counters /docs/ top 3", .server(.counters(top: 3, prefix: "/docs/"), json: false)),
             ("counters reset", .server(.resetCounters, json: false)),
-            ("uploads", .server(.uploads, json: false)),
-            ("uploads --json", .server(.uploads, json: true)),
+            ("uploads", .server(.uploads(limit: 50), json: false)),
+            ("uploads --json", .server(.uploads(limit: 50), json: true)),
+            ("uploads 5", .server(.uploads(limit: 5), json: false)),
+            ("uploads all", .server(.uploads(limit: nil), json: false)),
             ("uploads show note.json", .server(.showUpload(name: "note.json"), json: false)),
             ("block 203.0.113.7", .server(.block(try #require(CIDR("203.0.113.7")), reason: "blocked by operator"),
                                           json: false)),
@@ -116,8 +118,8 @@ import Testing
                 + "usage: counters [top N] [PATH-PREFIX] [--json] | counters reset"),
             ("counters reset all", "counters: nothing may follow 'reset'; "
                 + "usage: counters [top N] [PATH-PREFIX] [--json] | counters reset"),
-            ("uploads list", "uploads: unexpected 'list'; usage: uploads [--json] | uploads show NAME"),
-            ("uploads show", "uploads: give one upload name; usage: uploads [--json] | uploads show NAME"),
+            ("uploads list", "uploads: unexpected 'list'; usage: uploads [N|all] [--json] | uploads show NAME"),
+            ("uploads show", "uploads: give one upload name; usage: uploads [N|all] [--json] | uploads show NAME"),
             ("block", "block: give an IP address or CIDR range; usage: block IP|CIDR [REASON]"),
             ("block example.com", "block: 'example.com' is not an IP address or CIDR range such as 203.0.113.7 "
                 + "or 2001:db8::/32; usage: block IP|CIDR [REASON]"),
@@ -158,7 +160,7 @@ import Testing
     @Test func argumentSyntax_DropsTheCommandName() {
         #expect(CommandInfo.named("ratelimit")?.argumentSyntax == "N/SECONDS [burst B] | off")
         #expect(CommandInfo.named("shutdown")?.argumentSyntax == "[--grace SECONDS] | now")
-        #expect(CommandInfo.named("uploads")?.argumentSyntax == "[--json] | show NAME")
+        #expect(CommandInfo.named("uploads")?.argumentSyntax == "[N|all] [--json] | show NAME")
         #expect(CommandInfo.named("exit")?.argumentSyntax == "")
         #expect(CommandInfo.named("quit")?.name == "exit")
     }

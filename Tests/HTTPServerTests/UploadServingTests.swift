@@ -115,7 +115,7 @@ import Testing
         utimes(server.uploads + "/older.txt", &times)
         let bus = CommandBus(control: ServerControl(server: server.server, limiter: RateLimiter()))
 
-        let reply = bus.send(.uploads)
+        let reply = bus.send(.uploads(limit: nil))
 
         guard case .table(let columns, let rows) = reply.content else {
             Issue.record("expected a table, got \(reply)")

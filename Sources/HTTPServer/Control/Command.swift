@@ -12,7 +12,8 @@ public enum Command: Sendable, Equatable {
     case setLogLevel(LogLevel)
     case counters(top: Int?, prefix: String?)
     case resetCounters
-    case uploads
+    /// The newest `limit` uploads (nil: all of them).
+    case uploads(limit: Int?)
     case showUpload(name: String)
     case block(CIDR, reason: String)
     case unblock(CIDR)

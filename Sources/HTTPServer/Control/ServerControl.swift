@@ -48,8 +48,8 @@ public struct ServerControl: Sendable {
         case .resetCounters:
             context.counters.reset()
             return .done("counters reset")
-        case .uploads:
-            return uploads()
+        case .uploads(let limit):
+            return uploads(limit: limit)
         case .showUpload(let name):
             return showUpload(name)
         case .block(let range, let reason):
@@ -135,9 +135,9 @@ public struct ServerControl: Sendable {
         return String(format: Double(value) / Double(1 << 20)) + " MiB"
     }
 
-    private func uploads() -> Reply {
+    private func uploads(limit: Int?) -> Reply {
         do throws(UploadStore.ReadError) {
-            let files = try context.uploads.list()
+            let files = try context.uploads.list().prefix(limit ?? Int.max)
             return .table(["NAME", "SIZE", "UPLOADED"], files.map { [$0.name, String($0.size), Self.time($0.modified)] })
         } catch {
             return .failed("uploads: cannot read \(context.uploads.folder)")
