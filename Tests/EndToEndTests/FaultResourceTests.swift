@@ -32,6 +32,35 @@ import Testing
         #expect(try LoopbackHTTP.get(port: port, "/hello.txt").hasSuffix("hello from httpsh\n"))
     }
 
+    /// Workers that retire give their thread back whole: growing to 64 and shrinking to 1 five times leaves the
+    /// mapped memory where one such cycle left it (a thread stack is 8 MiB; 315 leaked ones would be 2.5 GiB).
+    @Test func workersGrownAndShrunkRepeatedly_leaveNoThreadStacksBehind() throws {
+        let site = try FaultSite()
+        let process = try HTTPSHProcess(site.scriptFlags + ["--workers", "1"])
+        defer {
+            process.closeInput()
+            _ = process.waitForExit()
+        }
+        // A script prints the address with `status`; once it is there, the server has started.
+        process.send("status\n")
+        _ = try #require(process.announcedPort(in: \.stdout), "stdout: \(process.stdout)")
+        let pid = process.pid
+        let idleThreads = try #require(FaultProc.threads(pid))
+
+        func cycle() -> Bool {
+            process.send("workers 64\n")
+            guard faultEventually(within: 20, { (FaultProc.threads(pid) ?? 0) >= idleThreads + 63 }) else { return false }
+            process.send("workers 1\n")
+            return faultEventually(within: 20) { (FaultProc.threads(pid) ?? .max) <= idleThreads }
+        }
+        #expect(cycle(), "threads: \(FaultProc.threads(pid) ?? -1), idle: \(idleThreads)")
+        let mappedAfterOne = try #require(FaultProc.virtualBytes(pid))
+        for round in 2...5 { #expect(cycle(), "round \(round): threads \(FaultProc.threads(pid) ?? -1)") }
+        let mappedAfterFive = try #require(FaultProc.virtualBytes(pid))
+        #expect(mappedAfterFive <= mappedAfterOne + 64 << 20,
+                "mapped memory grew from \(mappedAfterOne >> 20) MiB to \(mappedAfterFive >> 20) MiB")
+    }
+
     /// Opens `burst` connections at once, gets a response on every one of them, closes them all, and checks the
     /// server's descriptors while they are open and after they closed.
     private func runBurst(port: UInt16, pid: Int32, baseline: Int,

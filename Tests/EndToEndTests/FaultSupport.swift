@@ -24,8 +24,11 @@ final class FaultSite {
     }
 
     /// Flags serving this site on a port the kernel picks, without a shell or access log.
-    var flags: [String] {
-        ["--port", "0", "-d", root, "--uploads", uploads, "--no-shell", "--access-log", "off"]
+    var flags: [String] { scriptFlags + ["--no-shell"] }
+
+    /// The same, taking shell commands from standard input (the server stops when it closes).
+    var scriptFlags: [String] {
+        ["--port", "0", "-d", root, "--uploads", uploads, "--access-log", "off"]
     }
 
     /// Every name in the uploads folder, dotfiles included, sorted.
@@ -134,12 +137,26 @@ enum FaultProc {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))?.count
     }
 
+    /// Threads of process `pid`.
+    static func threads(_ pid: Int32) -> Int? {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"))?.count
+    }
+
     /// Resident memory of process `pid`, in bytes.
     static func residentBytes(_ pid: Int32) -> Int? {
+        statusKilobytes(pid, "VmRSS:").map { $0 * 1024 }
+    }
+
+    /// Mapped (virtual) memory of process `pid`, in bytes: every thread stack still mapped counts here.
+    static func virtualBytes(_ pid: Int32) -> Int? {
+        statusKilobytes(pid, "VmSize:").map { $0 * 1024 }
+    }
+
+    private static func statusKilobytes(_ pid: Int32, _ field: String) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) })
         else { return nil }
-        return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 * 1024 }
+        return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) }
     }
 }
 
