@@ -137,6 +137,9 @@ enum FaultProc {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))?.count
     }
 
+    /// True when this test run (and so the `httpsh` built with it) is instrumented by AddressSanitizer.
+    static var addressSanitizerIsOn: Bool { dlsym(nil, "__asan_init") != nil }
+
     /// Threads of process `pid`.
     static func threads(_ pid: Int32) -> Int? {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"))?.count
