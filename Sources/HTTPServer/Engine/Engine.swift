@@ -168,12 +168,15 @@ final class Engine: Sendable {
         events.remove(listener.fd)
         listener.close()
 
-        // An idle connection whose next request has already arrived is left for its worker to answer.
+        // An idle connection whose next request has already arrived is left for its worker to answer. The others
+        // are shut for reading only: their owner wakes, reads the end and closes. A request that arrives between
+        // the check and the shutdown is still handed to the owner by Linux, so it must still be answerable;
+        // shutting the write side too would have it read and then dropped.
         var closedIdle = 0
         registry.forEach { connection in
             if connection.phase == .idle, !connection.socket.hasPendingInput() {
                 closedIdle += 1
-                connection.socket.shutdown(.both)
+                connection.socket.shutdown(.read)
             }
         }
         let deadline = started + Int64(graceSeconds * 1000)
@@ -182,7 +185,7 @@ final class Engine: Sendable {
             // Connections that went idle after their last response are closed by their worker; a client that
             // opened a connection but never sent anything is closed here.
             registry.forEach { connection in
-                if connection.phase == .idle, !connection.socket.hasPendingInput() { connection.socket.shutdown(.both) }
+                if connection.phase == .idle, !connection.socket.hasPendingInput() { connection.socket.shutdown(.read) }
             }
         }
         var forced = 0

@@ -28,8 +28,10 @@ struct Housekeeper {
         engine.registry.forEach { connection in
             let age = now - connection.since.load(ordering: .relaxed)
             switch connection.phase {
-            case .idle where age > Int64(configuration.idleTimeoutSeconds) * 1000,
-                 .writing where age > Int64(configuration.sendTimeoutSeconds) * 1000,
+            case .idle where age > Int64(configuration.idleTimeoutSeconds) * 1000:
+                // Reading side only, as in a drain: a request racing in is answered, not read and dropped.
+                connection.socket.shutdown(.read)
+            case .writing where age > Int64(configuration.sendTimeoutSeconds) * 1000,
                  .lingering where age > Self.lingerMilliseconds:
                 connection.socket.shutdown(.both)
             case .readingHead where age > Int64(configuration.headerTimeoutSeconds) * 1000,

@@ -2,9 +2,9 @@ import Glibc
 import CLinux
 import Synchronization
 
-/// Starts a detached, named thread running `body`. Returns its handle for `pthread_join` when needed.
+/// Starts a detached, named thread running `body`; false when the system refused to create it.
 @discardableResult
-func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) -> pthread_t? {
+func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
     final class Box: Sendable {
         let name: String
         let body: @Sendable () -> Void
@@ -24,9 +24,12 @@ func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) -> pthrea
     }, box)
     guard result == 0 else {
         Unmanaged<Box>.fromOpaque(box).release()
-        return nil
+        return false
     }
-    return thread
+    // Nothing joins these threads: detached, each one's stack is freed when it exits. Left joinable, every
+    // retired worker kept its 8 MiB stack mapped for the life of the process.
+    pthread_detach(thread)
+    return true
 }
 
 /// A condition variable to pair with a `Mutex`-protected state (Synchronization's `Mutex` has none).

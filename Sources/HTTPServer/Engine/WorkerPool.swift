@@ -59,7 +59,7 @@ final class WorkerPool: Sendable {
             live.subtract(1, ordering: .relaxed)
             exited.signal()
         }
-        if started == nil { live.subtract(1, ordering: .relaxed) }
+        if !started { live.subtract(1, ordering: .relaxed) }
     }
 
     /// Called by a worker that woke on the pool's eventfd: true when it should exit now.

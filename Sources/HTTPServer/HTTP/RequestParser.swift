@@ -233,7 +233,9 @@ public struct RequestParser: Sendable {
             if version == .http10 { return .failure(.bad("Transfer-Encoding in an HTTP/1.0 request")) }
             let codings = encodings.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: " \t") }
             guard codings.count == 1, codings[0].equalsIgnoringASCIICase("chunked") else {
-                if codings.last?.equalsIgnoringASCIICase("chunked") == true {
+                // Chunked applied twice is malformed (§7.1), not a coding we lack: 400 like any unreadable framing.
+                let chunkedCount = codings.count { $0.equalsIgnoringASCIICase("chunked") }
+                if chunkedCount == 1, codings.last?.equalsIgnoringASCIICase("chunked") == true {
                     return .failure(Failure(status: .notImplemented, reason: "only the chunked transfer coding is supported"))
                 }
                 return .failure(.bad("unsupported Transfer-Encoding"))

@@ -110,6 +110,9 @@ final class HTTPSHProcess: Sendable {
         }.start()
     }
 
+    /// The process id, for reading `/proc/<pid>/…`.
+    var pid: Int32 { process.processIdentifier }
+
     /// Everything written to standard output so far.
     var stdout: String { stdoutCollected.text }
     /// Everything written to standard error so far.

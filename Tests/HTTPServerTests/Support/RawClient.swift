@@ -70,7 +70,9 @@ final class RawClient {
         }
         guard result == 0 else {
             let code = errno
-            Glibc.close(fd)
+            // A class whose init throws after every property is set still runs `deinit`: close here only, or the
+            // number would be closed twice, the second time under whichever socket another thread got meanwhile.
+            close()
             throw Failure.connect(errno: code)
         }
     }
