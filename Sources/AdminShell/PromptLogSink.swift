@@ -1,6 +1,5 @@
 import Glibc
 import HTTPServer
-import Synchronization
 
 /// The logger's sink while the interactive prompt runs. Worker threads only queue their lines here; the shell's
 /// own thread prints them above the prompt and redraws it, so a log line never lands in the middle of what the
@@ -16,7 +15,7 @@ final class PromptLogSink: LogSink {
         var dropped = 0
     }
 
-    private let queue = Mutex(Queue())
+    private let queue = Lock(Queue())
     /// Readable while lines are waiting (poll it with the keyboard).
     let wakeDescriptor: Int32
     private let wakeWriter: Int32

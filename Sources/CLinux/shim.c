@@ -15,3 +15,15 @@ void clinux_set_thread_name(const char *name) {
 int clinux_gettid(void) {
     return gettid();
 }
+
+// Defined by the ThreadSanitizer runtime; null when it is not linked in.
+void __tsan_acquire(void *address) __attribute__((weak));
+void __tsan_release(void *address) __attribute__((weak));
+
+void clinux_handoff_release(void *object) {
+    if (__tsan_release) __tsan_release(object);
+}
+
+void clinux_handoff_acquire(void *object) {
+    if (__tsan_acquire) __tsan_acquire(object);
+}

@@ -17,4 +17,10 @@ void clinux_set_thread_name(const char *name);
 /// The calling thread's id as the kernel knows it (for logs).
 int clinux_gettid(void);
 
+/// Tell ThreadSanitizer (when the process runs under it; no-ops otherwise) that ownership of `object` passes
+/// from the thread that re-arms a socket in epoll to the thread that epoll wakes for it: EPOLLONESHOT is a
+/// hand-off TSan cannot see by itself.
+void clinux_handoff_release(void *object);
+void clinux_handoff_acquire(void *object);
+
 #endif

@@ -1,12 +1,11 @@
-import Synchronization
 
 /// The one way into a running server. Every sender (the shell, signals, tests, an embedding program) calls
 /// `send`; commands are applied one at a time, in the order they arrive, and each returns its `Reply`.
 public final class CommandBus: Sendable {
-    private let control: Mutex<ServerControl>
+    private let control: Lock<ServerControl>
 
     public init(control: ServerControl) {
-        self.control = Mutex(control)
+        self.control = Lock(control)
     }
 
     /// Applies `command` and returns its reply. Blocks while an earlier command (e.g. a shutdown) runs.

@@ -1,11 +1,10 @@
 import Glibc
-import Synchronization
 
 /// Every open connection, by descriptor. It holds the strong references that epoll tokens point to, and its lock
 /// makes sure no other thread calls `shutdown(2)` on a descriptor that its owner has already closed and the
 /// kernel has handed to someone else.
 final class ConnectionRegistry: Sendable {
-    private let connections = Mutex<[Int32: Connection]>([:])
+    private let connections = Lock<[Int32: Connection]>([:])
 
     /// The number of open connections.
     var count: Int { connections.withLock { $0.count } }

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// Driving one connection each time epoll hands it to a worker: flush what is pending, read, parse, answer,
@@ -290,6 +291,7 @@ extension Engine {
             }
             connection.enter(.idle, since: now)
         }
+        clinux_handoff_release(UnsafeMutableRawPointer(bitPattern: UInt(connection.token)))
         guard events.rearm(connection.socket.fd, token: connection.token, interest: writable ? .writable : .readable)
         else {
             close(connection)

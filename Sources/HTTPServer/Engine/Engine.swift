@@ -117,6 +117,7 @@ final class Engine: Sendable {
         registry.insert(connection)
         connection.enter(.idle, since: MonotonicClock.milliseconds())
         do {
+            clinux_handoff_release(UnsafeMutableRawPointer(bitPattern: UInt(connection.token)))
             try events.add(socket.fd, token: connection.token, interest: .readable)
         } catch {
             logger.warning("\(error)")

@@ -16,7 +16,7 @@ public final class ServerContext: Sendable {
     /// The uploads folder: written by `POST /upload`, listed by the shell, counted for metrics.
     public let uploads: UploadStore
     private let readiness = Atomic<Bool>(true)
-    private let gaugeSource = Mutex<(@Sendable () -> EngineGauges)?>(nil)
+    private let gaugeSource = Lock<(@Sendable () -> EngineGauges)?>(nil)
 
     /// What the running engine looks like right now.
     public struct EngineGauges: Sendable {

@@ -1,6 +1,5 @@
 import Glibc
 import CLinux
-import Synchronization
 
 /// Starts a detached, named thread running `body`; false when the system refused to create it.
 @discardableResult
@@ -32,7 +31,7 @@ func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
     return true
 }
 
-/// A condition variable to pair with a `Mutex`-protected state (Synchronization's `Mutex` has none).
+/// A condition variable to pair with a `Lock`-protected state.
 final class Condition: @unchecked Sendable {
     // pthread objects must not move in memory, so they live on the heap.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)

@@ -46,6 +46,7 @@ final class Worker: @unchecked Sendable {
                     retire = retire || engine.pool.shouldRetire()
                 default:
                     guard let connection = Connection.from(token: token) else { continue }
+                    clinux_handoff_acquire(UnsafeMutableRawPointer(bitPattern: UInt(token)))
                     engine.pool.markBusy()
                     engine.serve(connection, on: self)
                     engine.pool.markIdle()

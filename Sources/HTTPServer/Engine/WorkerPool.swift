@@ -12,7 +12,7 @@ final class WorkerPool: Sendable {
     private let busyCount = Atomic<Int>(0)
     private let pendingRetirements = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
-    private let target = Mutex<Int>(0)
+    private let target = Lock<Int>(0)
     private let exited = Condition()
     private let wake: WakeEvent
 

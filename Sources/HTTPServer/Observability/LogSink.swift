@@ -22,13 +22,13 @@ public final class AsyncLineWriter: LogSink {
         var writing = false
     }
 
-    private let state: Mutex<State>
+    private let state: Lock<State>
     private let wake = Condition()
     private let dropCount = Atomic<Int>(0)
 
     /// Starts a writer for `fd` (2 for stderr).
     public init(fd: Int32) {
-        state = Mutex(State(fd: fd))
+        state = Lock(State(fd: fd))
         spawnThread(name: "httpsh-log") { [self] in run() }
     }
 

@@ -4,11 +4,11 @@ import Synchronization
 /// The server's leveled logger. The level changes live (the shell's `loglevel`); lines go to a replaceable sink.
 public final class Logger: Sendable {
     private let levelValue: Atomic<UInt8>
-    private let sinkBox: Mutex<any LogSink>
+    private let sinkBox: Lock<any LogSink>
 
     public init(level: LogLevel, sink: any LogSink) {
         levelValue = Atomic(level.rawValue)
-        sinkBox = Mutex(sink)
+        sinkBox = Lock(sink)
     }
 
     /// The current threshold.

@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 
 /// Every worker's metrics, combined on demand for `/metrics` and the shell's `stats` and `top`.
 /// A retiring worker's counts are folded into `retired`, so counters never go backwards.
@@ -9,7 +8,7 @@ public final class MetricsRegistry: Sendable {
         var retired = WorkerMetrics.Shard()
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     public init() {}
 

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Requests per decoded path, counted before the response is sent, for `counters` and directory listings.
 public final class RequestCounters: Sendable {
@@ -7,7 +6,7 @@ public final class RequestCounters: Sendable {
     /// The key that collects paths past `maximumPaths`.
     public static let otherKey = "(other paths)"
 
-    private let counts = Mutex<[String: Int]>([:])
+    private let counts = Lock<[String: Int]>([:])
 
     public init() {}
 

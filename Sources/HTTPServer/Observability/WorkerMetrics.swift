@@ -1,4 +1,3 @@
-import Synchronization
 
 /// One worker's request metrics. Only its worker writes them, so its lock is uncontended on the hot path;
 /// a scrape or the shell's `stats` takes each worker's lock briefly to read. No global lock per request.
@@ -59,7 +58,7 @@ final class WorkerMetrics: Sendable {
         var code: Int
     }
 
-    let state = Mutex(Shard())
+    let state = Lock(Shard())
 
     /// Records one finished request.
     func record(method: HTTPMethod?, path: String?, code: Int, bytes: Int, microseconds: Int64, client: IPAddress,

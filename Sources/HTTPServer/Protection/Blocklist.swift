@@ -14,7 +14,7 @@ public final class Blocklist: Sendable {
         public var hits: Int
     }
 
-    private let entries = Mutex<[Entry]>([])
+    private let entries = Lock<[Entry]>([])
     private let entryCount = Atomic<Int>(0)
     private let refused = Atomic<Int>(0)
 

@@ -17,9 +17,9 @@ public final class RateLimiter: Sendable {
         var buckets: [IPAddress: Bucket] = [:]
     }
 
-    /// A lock-protected shard; a class because `Mutex` cannot be stored in an array.
+    /// A lock-protected shard.
     private final class LockedShard: Sendable {
-        let state = Mutex(Shard())
+        let state = Lock(Shard())
     }
 
     /// The decision for one request.
@@ -30,7 +30,7 @@ public final class RateLimiter: Sendable {
         case limited(retryAfter: Int)
     }
 
-    private let current = Mutex<RateLimit?>(nil)
+    private let current = Lock<RateLimit?>(nil)
     private let enabled = Atomic<Bool>(false)
     private let shards = (0..<RateLimiter.shardCount).map { _ in LockedShard() }
     private let limitedCount = Atomic<Int>(0)
