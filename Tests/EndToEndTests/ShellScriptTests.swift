@@ -1,6 +1,6 @@
 import Foundation
+import HTTPServer
 import Glibc
-import Synchronization
 import Testing
 
 /// The built `httpsh` driven the way scripts drive it: commands on stdin or in `-c`, replies on stdout, exit
@@ -213,7 +213,7 @@ private final class ShellRun {
 
 /// Bytes a reader thread collects from a pipe.
 private final class Collected: Sendable {
-    private let data = Mutex(Data())
+    private let data = Lock(Data())
 
     func append(_ chunk: Data) {
         data.withLock { $0.append(chunk) }

@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import HTTPServer
-import Synchronization
 import Testing
 
 /// Many clients at once: idle keep-alive connections never hold a worker, and concurrent requests are all
@@ -40,7 +39,7 @@ import Testing
         defer { server.stop() }
         let clients = 100
         let port = server.port
-        let results = Mutex<[Int]>([])
+        let results = Lock<[Int]>([])
         let start = DispatchSemaphore(value: 0)
         let done = DispatchGroup()
         for _ in 0..<clients {

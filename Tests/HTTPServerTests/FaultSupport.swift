@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import HTTPServer
 import Synchronization
 
 // Shared by the Fault* suites: client threads that keep a server busy and classify every request they send.
@@ -25,7 +26,7 @@ final class FaultLoad: Sendable {
     static let limitPerThread = 50_000
 
     private let running = Atomic<Bool>(true)
-    private let outcomes = Mutex<[FaultOutcome]>([])
+    private let outcomes = Lock<[FaultOutcome]>([])
     private let refusedConnects = Atomic<Int>(0)
     private let finished = DispatchGroup()
 

@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 @testable import HTTPServer
-import Synchronization
 import Testing
 
 /// Graceful shutdown: in-flight requests finish with `Connection: close`, idle connections close at once,
@@ -20,7 +19,7 @@ import Testing
     /// A shutdown running on another thread, as an operator's command would.
     final class BackgroundShutdown: Sendable {
         private let finished = DispatchSemaphore(value: 0)
-        private let result = Mutex<Server.DrainReport?>(nil)
+        private let result = Lock<Server.DrainReport?>(nil)
 
         init(_ server: Server, grace: Double) {
             Thread { [self] in

@@ -1,4 +1,3 @@
-import Synchronization
 import Testing
 @testable import HTTPServer
 
@@ -6,7 +5,7 @@ import Testing
 @Suite struct MiddlewareTests {
     /// What happened, in order, across middleware and handlers.
     private final class Trace: Sendable {
-        private let events = Mutex<[String]>([])
+        private let events = Lock<[String]>([])
         func record(_ event: String) { events.withLock { $0.append(event) } }
         var all: [String] { events.withLock { $0 } }
     }

@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 @testable import HTTPServer
 
 /// A small blocking HTTP/1.1 client and a server harness for the routing, middleware, CORS and example tests.
@@ -19,7 +18,7 @@ enum RouterTestHTTP {
 
     /// Log lines captured from a server, to check what it logged.
     final class LogCapture: LogSink {
-        private let lines = Mutex<[String]>([])
+        private let lines = Lock<[String]>([])
         func write(_ line: String) { lines.withLock { $0.append(line) } }
         var all: [String] { lines.withLock { $0 } }
     }

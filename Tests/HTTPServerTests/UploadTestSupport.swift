@@ -1,6 +1,5 @@
 import Foundation
 import Glibc
-import Synchronization
 @testable import HTTPServer
 
 // Helpers for the upload tests only; names carry an `Upload` prefix so they never clash with shared test support.
@@ -77,7 +76,7 @@ final class UploadTestServer {
 
 /// Collects log lines, so a test can show what the server said.
 final class UploadTestLogSink: LogSink {
-    private let lines = Mutex<[String]>([])
+    private let lines = Lock<[String]>([])
 
     func write(_ line: String) {
         lines.withLock { $0.append(line) }

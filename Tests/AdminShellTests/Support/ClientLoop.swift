@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import Synchronization
 
 /// Threads that GET one path over and over while a test changes the server, counting every answer that was
@@ -11,7 +12,7 @@ final class ClientLoop: Sendable {
     private let succeeded = Atomic<Int>(0)
     private let failed = Atomic<Int>(0)
     private let finished = DispatchGroup()
-    private let failures = Mutex<[String]>([])
+    private let failures = Lock<[String]>([])
 
     init(port: UInt16, path: String, expecting status: Int = 200, threads: Int = 2) {
         for _ in 0..<threads {

@@ -1,7 +1,6 @@
 import Foundation
 import AdminShell
 import HTTPServer
-import Synchronization
 
 /// A real httpsh server on 127.0.0.1 port 0, wired like the executable (standard routes, protection middleware,
 /// a command bus), serving a fresh temporary folder:
@@ -69,7 +68,7 @@ final class TestServer {
 
 /// Keeps every log line, for tests that look at them.
 final class CollectingSink: LogSink {
-    private let lines = Mutex<[String]>([])
+    private let lines = Lock<[String]>([])
 
     func write(_ line: String) {
         lines.withLock { $0.append(line) }

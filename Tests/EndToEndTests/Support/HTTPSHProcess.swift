@@ -1,6 +1,6 @@
 import Foundation
+import HTTPServer
 import Glibc
-import Synchronization
 
 /// A running `httpsh` binary (the one built next to the test bundle), with its stdin, stdout and stderr piped.
 ///
@@ -28,7 +28,7 @@ final class HTTPSHProcess: Sendable {
 
     /// A growing byte buffer one reader thread fills and tests read.
     private final class Collected: Sendable {
-        private let bytes = Mutex<[UInt8]>([])
+        private let bytes = Lock<[UInt8]>([])
         private let finished = DispatchSemaphore(value: 0)
 
         func append(_ data: Data) { bytes.withLock { $0.append(contentsOf: data) } }

@@ -1,12 +1,11 @@
 import HTTPServer
-import Synchronization
 
 /// A log sink that keeps lines in memory, so tests stay quiet and can still assert on what was logged.
 final class CollectingLogSink: LogSink {
     /// Lines beyond this many are dropped: a test that floods the log must not grow memory without bound.
     static let capacity = 10_000
 
-    private let stored = Mutex<[String]>([])
+    private let stored = Lock<[String]>([])
 
     init() {}
 
