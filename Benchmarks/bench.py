@@ -11,8 +11,10 @@ Environment:
   IDLE=N           idle keep-alive connections held in the idle cell (default 10000)
   PIN=0            do not pin servers and clients to separate CPUs
   HTTPSH_WORKERS=N pass --workers N to httpsh (default: httpsh's own default)
-  ONLY=a,b         run only these servers (httpsh, nginx-1w, nginx-auto, lighttpd)
+  ONLY=a,b         run only these servers (httpsh, httpsh-base, nginx-1w, nginx-auto, lighttpd)
+  CELLS=a,b        run only these workloads (1k-50, 1k-400, 64k-50, 1m-20, close-50, list-50, idle-50)
   HTTPSH_BIN       the httpsh binary (default .build/release/httpsh)
+  HTTPSH_BASELINE  another httpsh binary, measured as server `httpsh-base` in the same run (before/after)
 """
 
 import contextlib
@@ -50,7 +52,9 @@ class Settings:
     client_cpu: str | None
     httpsh_workers: str | None
     only: set[str] | None
+    cells: set[str] | None
     httpsh_bin: Path
+    baseline_bin: Path | None
     temp: Path
 
     @staticmethod
@@ -80,7 +84,9 @@ class Settings:
             client_cpu="1" if pin else None,
             httpsh_workers=env.get("HTTPSH_WORKERS") or None,
             only=set(only.split(",")) if only else None,
+            cells=set(env["CELLS"].split(",")) if env.get("CELLS") else None,
             httpsh_bin=Path(env.get("HTTPSH_BIN", REPO / ".build/release/httpsh")),
+            baseline_bin=Path(env["HTTPSH_BASELINE"]) if env.get("HTTPSH_BASELINE") else None,
             temp=Path(temp),
         )
 
@@ -117,6 +123,8 @@ def workloads(settings):
     ]
     if settings.quick:
         cells = [w for w in cells if w.key != "64k-50"]
+    if settings.cells:
+        cells = [w for w in cells if w.key in settings.cells]
     return cells
 
 
@@ -196,7 +204,7 @@ class Server:
             self.process.wait(timeout=5)
 
 
-def httpsh_server(settings, root, port):
+def httpsh_server(settings, root, port, name="httpsh", binary=None):
     flags = ["--host", "127.0.0.1", "--port", str(port), "--root", str(root),
              "--uploads", str(settings.temp / "uploads"), "--no-shell",
              "--access-log", "off", "--log-level", "warning", "--dir-listing", "on",
@@ -206,7 +214,8 @@ def httpsh_server(settings, root, port):
         flags += ["--workers", settings.httpsh_workers]
     (settings.temp / "uploads").mkdir(exist_ok=True)
     shown = " ".join(flags).replace(str(settings.temp), "TMP").replace(f"--port {port}", "--port PORT")
-    return Server("httpsh", port, [str(settings.httpsh_bin), *flags], f"`httpsh {shown}`")
+    binary = binary or settings.httpsh_bin
+    return Server(name, port, [str(binary), *flags], f"`{binary.name} {shown}`")
 
 
 def nginx_server(settings, root, port, workers):
@@ -285,6 +294,8 @@ def make_servers(settings, root):
         nginx_server(settings, root, free_port(), "auto"),
         lighttpd_server(settings, root, free_port()),
     ]
+    if settings.baseline_bin:
+        servers.insert(1, httpsh_server(settings, root, free_port(), "httpsh-base", settings.baseline_bin))
     return [s for s in servers if settings.only is None or s.name in settings.only]
 
 
@@ -500,10 +511,11 @@ def results_table(cells, servers, results):
     return lines + [""]
 
 
-def ratio_table(cells, results):
-    """httpsh against the best reference server of the same run, per workload and figure."""
-    references = ("nginx-1w", "nginx-auto", "lighttpd")
-    lines = ["## httpsh against the best of nginx and lighttpd (same run)", "",
+def ratio_table(cells, results, references, title):
+    """httpsh against the best of `references` in the same run, per workload and figure."""
+    if not any((w.key, n) in results for w in cells for n in references):
+        return []
+    lines = [f"## {title}", "",
              "ratio > 1 means httpsh is better for req/s, < 1 means better for CPU µs/req and p99.", "",
              "| workload | req/s: httpsh / best | CPU µs/req: httpsh / best | p99: httpsh / best |",
              "| --- | --- | --- | --- |"]
@@ -573,7 +585,11 @@ def main():
                           file=sys.stderr, flush=True)
         peaks = {server.name: memory_kib(server.pids(), "VmHWM") for server in servers}
         report = (machine_header(settings, servers, started, started_load) + results_table(cells, servers, results)
-                  + ratio_table(cells, results) + memory_table(cells, servers, results, peaks))
+                  + ratio_table(cells, results, ("nginx-1w", "nginx-auto", "lighttpd"),
+                                "httpsh against the best of nginx and lighttpd (same run)")
+                  + (ratio_table(cells, results, ("httpsh-base",), "httpsh against httpsh-base (same run)")
+                     if settings.baseline_bin else [])
+                  + memory_table(cells, servers, results, peaks))
     finally:
         for server in servers:
             server.stop()
