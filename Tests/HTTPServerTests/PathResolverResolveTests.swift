@@ -66,4 +66,22 @@ import Testing
         #expect(layout.resolver.resolve(["a", "b.txt", "c"]) == nil)
         #expect(layout.resolver.fileSystemPath(["a", "b.txt", "c"]) == nil)
     }
+
+    /// ASCII paths take a byte-level splitter; any other path the Character-based one. Appending a non-ASCII
+    /// segment sends the same path through the other splitter: both must agree.
+    @Test(arguments: ["/", "/a/b.txt", "//a/./b.txt/", "/./", "/a//b", "/.env", "/a/.hidden", "/..", "/a/../b",
+                      "/a\\b", "/a/b\u{1}.txt", "/a/b\u{7f}", "/a\r\n/b", "/...", "/a.b/c.d", "/%2e%2e"])
+    func asciiAndUnicodeSplitting_agree(_ path: String) throws {
+        let layout = try Layout()
+        let ascii = layout.resolver.segments(of: path)
+        let unicode = layout.resolver.segments(of: path + "/ü")
+        switch (ascii, unicode) {
+        case (.success(let plain), .success(let extended)):
+            #expect(plain.map(String.init) + ["ü"] == extended.map(String.init))
+        case (.failure(let plain), .failure(let extended)):
+            #expect(plain == extended)
+        default:
+            Issue.record("\(path): \(ascii) but \(unicode) with a Unicode segment")
+        }
+    }
 }

@@ -22,6 +22,7 @@ public struct PathResolver: Sendable {
     /// The path's segments after normalisation: empty and `.` segments dropped, `..` refused (an encoded or
     /// plain `..` never climbs, even inside the root), dotfiles refused.
     public func segments(of path: String) -> Result<[Substring], Refusal> {
+        if path.utf8.allSatisfy({ $0 < 0x80 }) { return asciiSegments(of: path) }
         var segments: [Substring] = []
         for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
             if segment == "." { continue }
@@ -32,6 +33,34 @@ public struct PathResolver: Sendable {
             segments.append(segment)
         }
         return .success(segments)
+    }
+
+    /// `segments(of:)` for an ASCII path, where every byte is a Character: the same checks on bytes, without
+    /// Character-by-Character splitting and comparing (which cost more than the rest of the lookup).
+    private func asciiSegments(of path: String) -> Result<[Substring], Refusal> {
+        var segments: [Substring] = []
+        let bytes = path.utf8
+        var start = bytes.startIndex
+        var index = start
+        while true {
+            let atEnd = index == bytes.endIndex
+            if atEnd || bytes[index] == .slash {
+                let segment = path[start..<index]
+                let first = segment.utf8.first
+                if first == .dot, segment.utf8.count == 1 {
+                    // `.` is dropped.
+                } else if segment.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 == 0x7f }) {
+                    return .failure(.invalid)
+                } else if first == .dot {
+                    return .failure(.hidden)
+                } else if first != nil {
+                    segments.append(segment)
+                }
+                if atEnd { return .success(segments) }
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
     }
 
     /// A file system object found inside the root.
