@@ -3,6 +3,11 @@ import Glibc
 /// A response on its way out: the serialized head, then the body bytes or a file region sent with `sendfile`.
 /// Written as far as the socket takes it; the rest waits for `EPOLLOUT`.
 struct Outbound {
+    /// The head of a file response up to this size waits (`MSG_MORE`) to leave in one segment with the file's
+    /// bytes: one packet instead of two saved a few percent of CPU per 1 KiB response and about 15% per 64 KiB
+    /// one. Past it the saving is nothing against the body, and 1 MiB responses measured costlier that way.
+    static let coalescedFileLimit = 64 << 10
+
     private var head: [UInt8]
     private var headSent = 0
     private var bytes: [UInt8]
@@ -32,7 +37,8 @@ struct Outbound {
     /// Writes as much as the socket accepts now.
     mutating func write(to socket: Socket) -> Socket.IOResult {
         while headSent < head.count || bytesSent < bytes.count {
-            let result = Self.writeVectors(socket, head, from: headSent, bytes, from: bytesSent)
+            let more = file.map { $0.length <= Self.coalescedFileLimit } ?? false
+            let result = Self.writeVectors(socket, head, from: headSent, bytes, from: bytesSent, more: more)
             guard case .done(var n) = result else { return result }
             let fromHead = min(n, head.count - headSent)
             headSent += fromHead
@@ -57,7 +63,7 @@ struct Outbound {
 
     /// One `writev` of what is left of the head and the byte body.
     private static func writeVectors(_ socket: Socket, _ head: [UInt8], from headSent: Int,
-                                     _ body: [UInt8], from bodySent: Int) -> Socket.IOResult {
+                                     _ body: [UInt8], from bodySent: Int, more: Bool) -> Socket.IOResult {
         head.withUnsafeBytes { headBytes in
             body.withUnsafeBytes { bodyBytes in
                 var vectors = [iovec]()
@@ -69,7 +75,7 @@ struct Outbound {
                     vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + bodySent),
                                          iov_len: bodyBytes.count - bodySent))
                 }
-                return vectors.withUnsafeMutableBufferPointer { socket.write($0) }
+                return vectors.withUnsafeMutableBufferPointer { socket.write($0, more: more) }
             }
         }
     }

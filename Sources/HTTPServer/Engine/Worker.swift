@@ -68,7 +68,13 @@ struct RequestIDGenerator {
     mutating func next() -> String {
         counter &+= 1
         let value = UInt64(prefix) << 32 | UInt64(counter)
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        // Sixteen hex digits written straight into the string's storage: one allocation per id.
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            for index in 0..<16 {
+                let digit = UInt8(truncatingIfNeeded: value >> (60 - 4 * index)) & 0xf
+                buffer[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+            }
+            return 16
+        }
     }
 }

@@ -18,9 +18,15 @@ public struct FileRegion: Sendable {
 
     /// Opens `path` read-only and wraps the whole file, or nil when it cannot be opened.
     public static func open(path: String) -> FileRegion? {
+        var info = stat()
+        return open(path: path, status: &info)
+    }
+
+    /// Opens `path` read-only and wraps the whole file, filling `info` with the open file's status (one `fstat`
+    /// serves both the length and the caller's validators); nil when it cannot be opened.
+    public static func open(path: String, status info: inout stat) -> FileRegion? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
-        var info = stat()
         guard fstat(fd, &info) == 0 else {
             Glibc.close(fd)
             return nil

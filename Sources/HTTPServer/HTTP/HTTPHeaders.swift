@@ -35,7 +35,10 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
-        fields.filter { $0.name.equalsIgnoringASCIICase(name) }.map(\.value)
+        // One pass, and no array at all when nothing matches (the parser asks for absent fields on every request).
+        var found: [String] = []
+        for field in fields where field.name.equalsIgnoringASCIICase(name) { found.append(field.value) }
+        return found
     }
 
     /// True when a field named `name` exists.

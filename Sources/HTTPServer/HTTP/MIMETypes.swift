@@ -23,8 +23,13 @@ public enum MIMETypes {
 
     /// The type for a file name, or nil when the extension is unknown.
     public static func type(forFileName name: some StringProtocol) -> String? {
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
-        let ext = name[name.index(after: dot)...].lowercased()
-        return table[ext]
+        // Scanned as UTF-8 bytes, lowercased only when needed: this runs for every file response.
+        let bytes = Substring(name).utf8
+        guard let dot = bytes.lastIndex(of: .dot), dot != bytes.startIndex else { return nil }
+        let ext = bytes[bytes.index(after: dot)...]
+        guard ext.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else {
+            return table[String(decoding: ext, as: UTF8.self)]
+        }
+        return table[String(decoding: ext, as: UTF8.self).lowercased()]
     }
 }

@@ -10,23 +10,36 @@ enum ResponseSerializer {
     private static let crlf: [UInt8] = [.cr, .lf]
 
     /// The head for `response`. `bodyLength` is the length the body has (also for HEAD, which sends none).
+    /// Numbers and fixed text are appended as bytes: no `String` is built per response for them.
     static func head(for response: Response, bodyLength: Int, date: [UInt8], server: String,
                      persistence: Persistence, requestID: String?) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + response.headers.count * 48)
-        out.append(contentsOf: "HTTP/1.1 \(response.status.code) \(response.status.reason)\r\n".utf8)
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(response.status.code, to: &out)
+        out.append(.space)
+        out.append(contentsOf: response.status.reason.utf8)
+        out.append(contentsOf: crlf)
         out.append(contentsOf: "Date: ".utf8)
         out.append(contentsOf: date)
         out.append(contentsOf: crlf)
-        out.append(contentsOf: "Server: \(server)\r\n".utf8)
+        out.append(contentsOf: "Server: ".utf8)
+        out.append(contentsOf: server.utf8)
+        out.append(contentsOf: crlf)
         if response.status.code >= 200, response.status.code != 204, response.status.code != 304 {
-            out.append(contentsOf: "Content-Length: \(bodyLength)\r\n".utf8)
+            out.append(contentsOf: "Content-Length: ".utf8)
+            appendDecimal(bodyLength, to: &out)
+            out.append(contentsOf: crlf)
         }
         switch persistence {
         case .close:
             out.append(contentsOf: "Connection: close\r\n".utf8)
         case .keepAlive(let timeout, let remaining):
-            out.append(contentsOf: "Connection: keep-alive\r\nKeep-Alive: timeout=\(timeout), max=\(remaining)\r\n".utf8)
+            out.append(contentsOf: "Connection: keep-alive\r\nKeep-Alive: timeout=".utf8)
+            appendDecimal(timeout, to: &out)
+            out.append(contentsOf: ", max=".utf8)
+            appendDecimal(remaining, to: &out)
+            out.append(contentsOf: crlf)
         }
         if let requestID {
             out.append(contentsOf: "X-Request-ID: \(requestID)\r\n".utf8)
@@ -46,5 +59,21 @@ enum ResponseSerializer {
         }
         out.append(contentsOf: crlf)
         return out
+    }
+
+    /// Appends `value` in decimal ASCII.
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        guard value >= 0 else {
+            out.append(contentsOf: String(value).utf8)
+            return
+        }
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 }

@@ -31,9 +31,12 @@ struct DirectoryListing {
             entries.append(Entry(name: name, isDirectory: isDirectory, size: Int(info.st_size),
                                  modified: Int(info.st_mtim.tv_sec)))
         }
-        return entries.sorted { a, b in
-            a.isDirectory != b.isDirectory ? a.isDirectory : a.name.lowercased() < b.name.lowercased()
-        }
+        // Each name is lowercased once, not twice per comparison.
+        return entries.map { (key: $0.name.lowercased(), entry: $0) }
+            .sorted { a, b in
+                a.entry.isDirectory != b.entry.isDirectory ? a.entry.isDirectory : a.key < b.key
+            }
+            .map(\.entry)
     }
 
     func html() -> String {

@@ -22,6 +22,7 @@ public struct PathResolver: Sendable {
     /// The path's segments after normalisation: empty and `.` segments dropped, `..` refused (an encoded or
     /// plain `..` never climbs, even inside the root), dotfiles refused.
     public func segments(of path: String) -> Result<[Substring], Refusal> {
+        if path.utf8.allSatisfy({ $0 < 0x80 }) { return asciiSegments(of: path) }
         var segments: [Substring] = []
         for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
             if segment == "." { continue }
@@ -34,13 +35,83 @@ public struct PathResolver: Sendable {
         return .success(segments)
     }
 
+    /// `segments(of:)` for an ASCII path, where every byte is a Character: the same checks on bytes, without
+    /// Character-by-Character splitting and comparing (which cost more than the rest of the lookup).
+    private func asciiSegments(of path: String) -> Result<[Substring], Refusal> {
+        var segments: [Substring] = []
+        let bytes = path.utf8
+        var start = bytes.startIndex
+        var index = start
+        while true {
+            let atEnd = index == bytes.endIndex
+            if atEnd || bytes[index] == .slash {
+                let segment = path[start..<index]
+                let first = segment.utf8.first
+                if first == .dot, segment.utf8.count == 1 {
+                    // `.` is dropped.
+                } else if segment.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 == 0x7f }) {
+                    return .failure(.invalid)
+                } else if first == .dot {
+                    return .failure(.hidden)
+                } else if first != nil {
+                    segments.append(segment)
+                }
+                if atEnd { return .success(segments) }
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
+    }
+
+    /// A file system object found inside the root.
+    public struct Resolved {
+        /// Its real path: absolute, without symbolic links.
+        public let path: String
+        /// Its status (`stat`, links followed).
+        public let info: stat
+    }
+
     /// The file system path for `segments`, checked to stay inside the root after following symbolic links.
     /// Nil when it does not exist or escapes.
     public func fileSystemPath(_ segments: [Substring]) -> String? {
+        resolve(segments)?.path
+    }
+
+    /// The file system path for `segments` and its status, checked to stay inside the root after following
+    /// symbolic links; nil when it does not exist or escapes.
+    ///
+    /// The segments are walked with one `lstat` each: when none is a symbolic link, the joined path is already
+    /// real (the root is resolved once, at start), and the last `lstat` is the status. That replaces `realpath`'s
+    /// `readlink` on every component from `/` plus a `stat`. A symbolic link anywhere falls back to `realpath`
+    /// and the containment check.
+    public func resolve(_ segments: [Substring]) -> Resolved? {
+        var path = root == "/" ? "" : root
+        var info = stat()
+        if segments.isEmpty {
+            path = root
+            guard lstat(path, &info) == 0 else { return nil }
+            return info.st_mode & S_IFMT == S_IFLNK ? resolveThroughLinks(segments) : Resolved(path: path, info: info)
+        }
+        for (index, segment) in segments.enumerated() {
+            path += "/"
+            path += segment
+            guard lstat(path, &info) == 0 else { return nil }
+            let type = info.st_mode & S_IFMT
+            if type == S_IFLNK { return resolveThroughLinks(segments) }
+            // A file in the middle of a path: realpath would fail with ENOTDIR, and so do we.
+            if index < segments.count - 1, type != S_IFDIR { return nil }
+        }
+        return Resolved(path: path, info: info)
+    }
+
+    /// `realpath` of the joined path, refused unless it stays inside the root.
+    private func resolveThroughLinks(_ segments: [Substring]) -> Resolved? {
         let joined = segments.isEmpty ? root : root + "/" + segments.joined(separator: "/")
         guard let real = Self.realPath(joined) else { return nil }
         guard real == root || real.hasPrefix(root == "/" ? "/" : root + "/") else { return nil }
-        return real
+        var info = stat()
+        guard stat(real, &info) == 0 else { return nil }
+        return Resolved(path: real, info: info)
     }
 
     static func realPath(_ path: String) -> String? {

@@ -34,11 +34,11 @@ public struct StaticFiles: Sendable {
         case .failure(.invalid): throw HTTPError(.badRequest, "the path contains characters that are not allowed")
         case .failure(.hidden): throw HTTPError(.notFound, "nothing at \(request.path)")
         }
-        guard let path = resolver.fileSystemPath(segments) else {
+        guard let resolved = resolver.resolve(segments) else {
             throw HTTPError(.notFound, "nothing at \(request.path)")
         }
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw HTTPError(.notFound, "nothing at \(request.path)") }
+        let path = resolved.path
+        let info = resolved.info
 
         if info.st_mode & S_IFMT == S_IFDIR {
             return try directory(path, request: request)
@@ -72,11 +72,10 @@ public struct StaticFiles: Sendable {
     }
 
     private func file(_ path: String, name: String, request: Request) throws -> Response {
-        guard var region = FileRegion.open(path: path) else {
+        var info = stat()
+        guard var region = FileRegion.open(path: path, status: &info) else {
             throw HTTPError(.forbidden, "the file cannot be read")
         }
-        var info = stat()
-        fstat(region.fd, &info)
         let validators = Validators(size: region.length, modifiedSeconds: Int(info.st_mtim.tv_sec),
                                     modifiedNanoseconds: Int(info.st_mtim.tv_nsec))
         var headers = HTTPHeaders()

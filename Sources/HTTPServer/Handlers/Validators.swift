@@ -7,8 +7,30 @@ public struct Validators: Sendable, Equatable {
     public let modified: Int
 
     public init(size: Int, modifiedSeconds: Int, modifiedNanoseconds: Int = 0) {
-        etag = "\"\(String(modifiedSeconds, radix: 16))\(String(modifiedNanoseconds / 1000, radix: 16))-\(String(size, radix: 16))\""
+        // `"<seconds hex><microseconds hex>-<size hex>"`, written as bytes: this runs for every file response.
+        var tag: [UInt8] = [UInt8(ascii: "\"")]
+        tag.reserveCapacity(40)
+        Self.appendHex(modifiedSeconds, to: &tag)
+        Self.appendHex(modifiedNanoseconds / 1000, to: &tag)
+        tag.append(UInt8(ascii: "-"))
+        Self.appendHex(size, to: &tag)
+        tag.append(UInt8(ascii: "\""))
+        etag = String(decoding: tag, as: UTF8.self)
         modified = modifiedSeconds
+    }
+
+    /// Appends `value` in lowercase hexadecimal, as `String(value, radix: 16)` spells it.
+    static func appendHex(_ value: Int, to out: inout [UInt8]) {
+        guard value > 0 else {
+            out.append(contentsOf: String(value, radix: 16).utf8)
+            return
+        }
+        var shift = (Int.bitWidth - value.leadingZeroBitCount - 1) / 4 * 4
+        while shift >= 0 {
+            let digit = UInt8(truncatingIfNeeded: (value >> shift) & 0xf)
+            out.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+            shift -= 4
+        }
     }
 
     /// True when the client's cached copy is current: `If-None-Match` matches (weak comparison), or, without

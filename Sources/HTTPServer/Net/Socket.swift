@@ -89,13 +89,15 @@ public struct Socket: Sendable, Hashable {
         }
     }
 
-    /// Writes the given buffers with one `writev`.
-    func write(_ vectors: UnsafeMutableBufferPointer<iovec>) -> IOResult {
+    /// Writes the given buffers with one `writev`. `more` says that a write follows at once (a file body after
+    /// its head): the kernel then holds a partial segment back so both leave in one packet (`MSG_MORE`).
+    func write(_ vectors: UnsafeMutableBufferPointer<iovec>, more: Bool = false) -> IOResult {
+        let flags = Int32(MSG_NOSIGNAL) | (more ? Int32(MSG_MORE) : 0)
         while true {
             var message = msghdr()
             message.msg_iov = vectors.baseAddress
             message.msg_iovlen = vectors.count
-            let n = Glibc.sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+            let n = Glibc.sendmsg(fd, &message, flags)
             if n >= 0 { return .done(n) }
             switch errno {
             case EINTR: continue

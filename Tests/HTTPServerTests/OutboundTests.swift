@@ -1,0 +1,76 @@
+import Foundation
+import Glibc
+import Testing
+@testable import HTTPServer
+
+/// `Outbound` over a real loopback TCP connection: a file response's head, held back with `MSG_MORE` to share a
+/// segment with the file, must still arrive whole and at once, for small files and large ones alike.
+@Suite struct OutboundTests {
+    /// A connected pair: the server side as the engine's non-blocking `Socket`, the client side as a plain fd.
+    private struct Pair {
+        let server: Socket
+        let client: Int32
+
+        init() throws {
+            let listener = try Socket.listen(on: try #require(SocketAddress(host: "127.0.0.1", port: 0)), backlog: 4)
+            defer { listener.close() }
+            let address = try #require(listener.localAddress())
+            let client = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let connected = address.withSockAddr { Glibc.connect(client, $0, $1) }
+            try #require(connected == 0)
+            var accepted: (Socket, SocketAddress)?
+            for _ in 0..<100 where accepted == nil {
+                accepted = try listener.accept()
+                if accepted == nil { usleep(10_000) }
+            }
+            self.client = client
+            server = try #require(accepted).0
+        }
+
+        /// Whatever has arrived on the client side, waiting up to 100 ms for something.
+        func receiveAvailable() -> [UInt8] {
+            var poller = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { return [] }
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            let n = recv(client, &buffer, buffer.count, 0)
+            return n > 0 ? Array(buffer[0..<n]) : []
+        }
+
+        func close() {
+            server.close()
+            Glibc.close(client)
+        }
+    }
+
+    /// A temporary file of `size` pseudo-random bytes, opened as a whole-file region.
+    private func fileRegion(size: Int) throws -> (FileRegion, [UInt8], String) {
+        let path = NSTemporaryDirectory() + "outbound-\(UInt32.random(in: 0...UInt32.max))"
+        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return (try #require(FileRegion.open(path: path)), bytes, path)
+    }
+
+    @Test(arguments: [1, 1024, Outbound.coalescedFileLimit, Outbound.coalescedFileLimit + 1, 1 << 20])
+    func fileResponse_arrivesWholeWithItsHead(size: Int) throws {
+        let pair = try Pair()
+        defer { pair.close() }
+        let (region, bytes, path) = try fileRegion(size: size)
+        defer { unlink(path) }
+        let head = Array("HTTP/1.1 200 OK\r\nContent-Length: \(size)\r\n\r\n".utf8)
+        var outbound = Outbound(head: head, body: .file(region), closeAfter: false)
+
+        // One thread plays both sides: write what the socket takes, read what arrived, until all is there or
+        // a generous 5 s passed (only a stalled head or body fails).
+        var result = outbound.write(to: pair.server)
+        var all: [UInt8] = []
+        let deadline = Date().addingTimeInterval(5)
+        while all.count < head.count + size, Date() < deadline {
+            all += pair.receiveAvailable()
+            if result == .wouldBlock { result = outbound.write(to: pair.server) }
+        }
+        #expect(result == .done(0))
+        #expect(all.count == head.count + size)
+        #expect(Array(all.prefix(head.count)) == head)
+        #expect(Array(all.dropFirst(head.count)) == bytes)
+    }
+}
