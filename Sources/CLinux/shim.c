@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "CLinux.h"
@@ -10,6 +11,12 @@ int clinux_accept_nonblocking(int listener, struct sockaddr *address, socklen_t 
 
 void clinux_set_thread_name(const char *name) {
     pthread_setname_np(pthread_self(), name);
+}
+
+int clinux_usable_cpus(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
+    return CPU_COUNT(&set);
 }
 
 int clinux_gettid(void) {

@@ -34,7 +34,7 @@ struct Options {
           --host ADDRESS          address to bind: 127.0.0.1, 0.0.0.0, ::, ::1 (default 127.0.0.1; env SERVER_HOST)
       -d, --root DIR              folder to serve (default ./public)
           --uploads DIR           folder for uploads (default ./uploads)
-          --workers N             worker threads, 1-256 (default 4; env MAX_WORKERS)
+          --workers N             worker threads, 1-256 (default: one per CPU, at least 2; env MAX_WORKERS)
           --dir-listing on|off    list folders without index.html (default on; also enabled|disabled)
           --log-level LEVEL       debug, info, warning, error or none (default info; env LOG_LEVEL)
           --rate-limit N/SECONDS  per-client limit, 429 beyond (default off; env RATE_LIMIT_REQUESTS

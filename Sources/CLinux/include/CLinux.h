@@ -14,6 +14,9 @@ int clinux_accept_nonblocking(int listener, struct sockaddr *address, socklen_t 
 /// pthread_setname_np(3) for the calling thread (names show in top -H and gdb).
 void clinux_set_thread_name(const char *name);
 
+/// CPUs this process may run on (its affinity mask, so `taskset` and container limits count), or 0 on error.
+int clinux_usable_cpus(void);
+
 /// The calling thread's id as the kernel knows it (for logs).
 int clinux_gettid(void);
 

