@@ -66,16 +66,21 @@ struct Outbound {
                                      _ body: [UInt8], from bodySent: Int, more: Bool) -> Socket.IOResult {
         head.withUnsafeBytes { headBytes in
             body.withUnsafeBytes { bodyBytes in
-                var vectors = [iovec]()
-                if headSent < headBytes.count, let base = headBytes.baseAddress {
-                    vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + headSent),
-                                         iov_len: headBytes.count - headSent))
+                // Two vectors on the stack: no array is allocated per write.
+                var vectors = (iovec(), iovec())
+                var count = 0
+                return withUnsafeMutableBytes(of: &vectors) { raw in
+                    let slots = raw.bindMemory(to: iovec.self)
+                    func add(_ bytes: UnsafeRawBufferPointer, from sent: Int) {
+                        guard sent < bytes.count, let base = bytes.baseAddress else { return }
+                        slots[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: base + sent),
+                                             iov_len: bytes.count - sent)
+                        count += 1
+                    }
+                    add(headBytes, from: headSent)
+                    add(bodyBytes, from: bodySent)
+                    return socket.write(UnsafeMutableBufferPointer(rebasing: slots[0..<count]), more: more)
                 }
-                if bodySent < bodyBytes.count, let base = bodyBytes.baseAddress {
-                    vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + bodySent),
-                                         iov_len: bodyBytes.count - bodySent))
-                }
-                return vectors.withUnsafeMutableBufferPointer { socket.write($0, more: more) }
             }
         }
     }
