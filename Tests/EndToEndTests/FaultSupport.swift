@@ -49,24 +49,8 @@ final class FaultSocket {
 
     init(port: UInt16, timeout: Double = 10) throws {
         self.timeout = timeout
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard socketFD >= 0 else { throw Failure(description: "socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            let code = errno
-            Glibc.close(socketFD)
-            throw Failure(description: "connect: \(String(cString: strerror(code)))")
-        }
         // Set only once connected: `deinit` closes it, and must never close a number it does not own.
-        fd = socketFD
+        fd = try LoopbackHTTP.connect(port: port)
     }
 
     deinit {

@@ -81,8 +81,8 @@ import Testing
         let port = try #require(UInt16(url.split(separator: ":").last?.filter(\.isNumber) ?? ""))
         // stdin is closed by now; the server still answers.
         #expect(run.waitForOutput { $0.contains("Blocked ranges:") ? "" : nil } != nil)
-        #expect(ShellRun.get(port: port, path: "/hello.txt") == 200)
-        #expect(ShellRun.get(port: port, path: "/hello.txt") == 200)
+        #expect(LoopbackHTTP.status(port: port, "/hello.txt") == 200)
+        #expect(LoopbackHTTP.status(port: port, "/hello.txt") == 200)
         run.signal(SIGTERM)
         let result = try #require(run.finish())
         #expect(result.status == 0)
@@ -183,31 +183,6 @@ private final class ShellRun {
         try? input.fileHandleForWriting.close()
         readers.wait()
         return (process.terminationStatus, output.text, errors.text)
-    }
-
-    /// The status code of one GET over a fresh loopback connection (nil without an answer).
-    static func get(port: UInt16, path: String) -> Int? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { return nil }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let n = recv(fd, &buffer, buffer.count, 0)
-        guard n > 12 else { return nil }
-        return Int(String(decoding: buffer[9..<12], as: UTF8.self))
     }
 }
 

@@ -8,21 +8,31 @@ enum LoopbackHTTP {
         let description: String
     }
 
-    /// Sends `GET path` and returns the raw response (status line, headers and body) as text.
-    static func get(port: UInt16, _ path: String, timeoutSeconds: Int32 = 5) throws -> String {
+    /// A blocking socket connected to 127.0.0.1:`port`; the caller closes it.
+    static func connect(port: UInt16) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw Failure(description: "connect: \(String(cString: strerror(errno)))") }
+        guard connected == 0 else {
+            let code = errno
+            close(fd)
+            throw Failure(description: "connect: \(String(cString: strerror(code)))")
+        }
+        return fd
+    }
+
+    /// Sends `GET path` and returns the raw response (status line, headers and body) as text.
+    static func get(port: UInt16, _ path: String, timeoutSeconds: Int32 = 5) throws -> String {
+        let fd = try connect(port: port)
+        defer { close(fd) }
 
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
@@ -41,5 +51,11 @@ enum LoopbackHTTP {
             received.append(contentsOf: chunk[0..<n])
         }
         return String(decoding: received, as: UTF8.self)
+    }
+
+    /// The status code of one GET (nil without an answer).
+    static func status(port: UInt16, _ path: String) -> Int? {
+        guard let text = try? get(port: port, path) else { return nil }
+        return Int(text.dropFirst(9).prefix(3))
     }
 }
