@@ -105,6 +105,7 @@ extension Engine {
             return
         }
         connection.lingering = true
+        connection.lingerStarted = MonotonicClock.milliseconds()
         connection.inbound = []
         connection.socket.shutdown(.write)
         discardUntilClosed(connection, worker)
@@ -115,6 +116,12 @@ extension Engine {
         while true {
             switch connection.socket.read(into: base, count: worker.scratch.count) {
             case .done:
+                // A client that keeps sending would keep this worker here: the linger limit holds while reading.
+                let started = connection.lingerStarted ?? MonotonicClock.milliseconds()
+                if MonotonicClock.milliseconds() - started > Housekeeper.lingerMilliseconds {
+                    close(connection)
+                    return
+                }
                 continue
             case .wouldBlock:
                 park(connection, writable: false)
@@ -162,15 +169,18 @@ extension Engine {
             switch parser.parse(rest, resumeAt: connection.scanned) {
             case .incomplete(let scanned):
                 connection.scanned = scanned
-                if connection.headStarted == nil { connection.headStarted = MonotonicClock.milliseconds() }
+                // One deadline from the head's first byte, checked here too: a client that keeps this worker
+                // reading (never parked, so never seen by the housekeeper) must not outlive it.
+                let now = MonotonicClock.milliseconds()
+                let started = connection.headStarted ?? now
+                connection.headStarted = started
+                if now - started > Int64(configuration.headerTimeoutSeconds) * 1000 {
+                    return (offset + rest.count,
+                            refuseHead(.requestTimeout, "the request took too long to arrive", connection, worker))
+                }
                 return (offset, .proceed)
             case .failure(let status, let reason):
-                connection.scanned = 0
-                connection.requestStarted = MonotonicClock.microseconds()
-                let id = worker.requestIDs.next()
-                var response = pipeline.error(status, reason, nil, id)
-                response.closeConnection = true
-                return (offset + rest.count, send(response, on: connection, head: nil, id: id, worker))
+                return (offset + rest.count, refuseHead(status, reason, connection, worker))
             case .head(let head, let consumed):
                 offset += consumed
                 connection.scanned = 0
@@ -193,6 +203,18 @@ extension Engine {
                 }
             }
         }
+    }
+
+    /// Answers a head that will never be complete (malformed, over a limit, or too slow) and closes: the one
+    /// place where a request head is refused.
+    private func refuseHead(_ status: HTTPStatus, _ reason: String, _ connection: Connection, _ worker: Worker) -> Step {
+        connection.scanned = 0
+        connection.headStarted = nil
+        connection.requestStarted = MonotonicClock.microseconds()
+        let id = worker.requestIDs.next()
+        var response = pipeline.error(status, reason, nil, id)
+        response.closeConnection = true
+        return send(response, on: connection, head: nil, id: id, worker)
     }
 
     /// The client's `X-Request-ID` when it is short and plain, else a new one.
