@@ -1,5 +1,6 @@
 import CEditLine
 import Glibc
+import HTTPServer
 
 /// The interactive prompt, on libedit's histedit API: emacs keys, history in a file, Tab completion, a dimmed
 /// argument hint after the cursor, and log lines printed above the prompt without breaking the line being typed.
@@ -296,7 +297,7 @@ final class LineEditor {
         let (lines, dropped) = logs.take()
         guard !lines.isEmpty || dropped > 0 else { return }
         var text = aboveLine ? moveToStart(layout()) + "\u{1B}[J" : ""
-        for line in lines { text += Self.printable(line) + "\r\n" }
+        for line in lines { text += TerminalText.escaped(line) + "\r\n" }
         if dropped > 0 { text += "(\(dropped) log lines dropped while the terminal was busy)\r\n" }
         write(text)
         if aboveLine { redraw() }
@@ -390,14 +391,6 @@ final class LineEditor {
             if character < 0x20 || character == 0x7F { return total + 2 }
             return total + max(0, Int(ceditline_display_width(character)))
         }
-    }
-
-    /// A log line made safe for the terminal: control characters (a request path could carry escape codes)
-    /// become `?`.
-    private static func printable(_ line: String) -> String {
-        String(String.UnicodeScalarView(line.unicodeScalars.map {
-            ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F ? "?" : $0
-        }))
     }
 
     /// Writes straight to the terminal after what libedit has buffered.

@@ -2,17 +2,21 @@ import HTTPServer
 
 /// Renders replies as text a person reads at a glance (`Key: value` lines, aligned tables) or as one JSON object.
 public enum ReplyFormatter {
-    /// The reply as text lines; failures start with `error: `.
+    /// The reply as text lines; failures start with `error: `. Every value is escaped for the terminal
+    /// (`TerminalText`): paths, names and file contents come from clients.
     public static func text(_ reply: Reply) -> String {
         switch reply.content {
         case .message(let message):
-            return reply.ok ? message : "error: " + message
+            let safe = TerminalText.escaped(message, layout: .multiLine)
+            return reply.ok ? safe : "error: " + safe
         case .fields(let fields):
             let width = fields.map(\.key.count).max() ?? 0
-            return fields.map { $0.key + ":" + String(repeating: " ", count: width - $0.key.count + 1) + $0.value }
-                .joined(separator: "\n")
-        case .table(let columns, let rows):
-            guard !rows.isEmpty else { return "(none)" }
+            return fields.map {
+                $0.key + ":" + String(repeating: " ", count: width - $0.key.count + 1) + TerminalText.escaped($0.value)
+            }.joined(separator: "\n")
+        case .table(let columns, let unsafeRows):
+            guard !unsafeRows.isEmpty else { return "(none)" }
+            let rows = unsafeRows.map { $0.map { TerminalText.escaped($0) } }
             var widths = columns.map(\.count)
             for row in rows {
                 for (index, cell) in row.enumerated() where index < widths.count {

@@ -24,6 +24,18 @@ final class Pipeline: Sendable {
 
     /// Starts a request: everything up to the point where its body is needed.
     func begin(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
+        let (request, start) = route(head, client: client, id: id)
+        if let request, case .respond(let response, _) = start { countIfServed(request, response) }
+        return (request, start)
+    }
+
+    /// Counts the path of a request that was served (below 400), before the response goes out. A refused
+    /// request's path is a client's choice (escape codes, scanners' guesses), not something the server served.
+    private func countIfServed(_ request: Request, _ response: Response) {
+        if response.status.code < 400 { counters.record(request.path) }
+    }
+
+    private func route(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
         let hasBody = head.framing != .none
         guard hosts.allows(head) else {
             return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
@@ -32,7 +44,6 @@ final class Pipeline: Sendable {
         guard var request = Request(head: head, client: client, id: id) else {
             return (nil, .respond(error(.badRequest, "the path is not valid percent-encoded UTF-8", head, id), bodyUnread: hasBody))
         }
-        counters.record(request.path)
 
         guard head.method.isStandard, head.method != .connect else {
             return (request, .respond(error(.notImplemented, "method \(head.method) is not supported", head, id), bodyUnread: hasBody))
@@ -86,13 +97,16 @@ final class Pipeline: Sendable {
     /// Finishes a request whose body has been read.
     func complete(_ reader: BodyReader) -> Response {
         var request = reader.request
+        let response: Response
         switch reader.destination {
         case .buffer(let bytes):
             request.body = bytes
-            return run(request, route: reader.route, final: reader.route.handler)
+            response = run(request, route: reader.route, final: reader.route.handler)
         case .sink(let sink):
-            return run(request, route: reader.route) { _ in try sink.finish() }
+            response = run(request, route: reader.route) { _ in try sink.finish() }
         }
+        countIfServed(request, response)
+        return response
     }
 
     /// The error response for a thrown error: `HTTPError` keeps its status; anything else is a logged 500.
