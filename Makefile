@@ -27,6 +27,12 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libedit-dev pkg-config >/dev/null; \
 	fi
+	@# The end-to-end tests drive the shell in a real terminal (tmux) and refuse a peer as nobody (setpriv).
+	@if ! command -v tmux >/dev/null || ! command -v setpriv >/dev/null; then \
+		echo "installing tmux and util-linux for the end-to-end tests"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tmux util-linux >/dev/null; \
+	fi
 
 bench: build
 	./Benchmarks/bench.sh

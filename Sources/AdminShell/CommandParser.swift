@@ -114,7 +114,11 @@ public enum CommandParser {
             try noArguments()
             return .server(.blocked, json: json)
         case "log":
-            guard args == ["reopen"] else { throw usage("the only log command is 'log reopen'") }
+            if args.first == "follow" {
+                if json { throw usage("follow prints access-log lines as they are (--log-format json for JSON)") }
+                return .followLog(try logFilter(args.dropFirst(), usage))
+            }
+            guard args == ["reopen"] else { throw usage("expected 'log reopen' or 'log follow'") }
             return .server(.reopenLogs, json: json)
         case "shutdown":
             if args.isEmpty { return .server(.shutdown(graceSeconds: nil), json: json) }
@@ -174,6 +178,34 @@ public enum CommandParser {
             }
         }
         return .counters(top: top, prefix: prefix)
+    }
+
+    /// `[status 4xx|5xx|CODE] [path PREFIX] [client CIDR]`, each at most once, in any order.
+    private static func logFilter(_ args: ArraySlice<String>, _ usage: (String) -> ParseError) throws(ParseError)
+        -> LogFilter {
+        var filter = LogFilter()
+        var rest = args
+        while let word = rest.first {
+            rest = rest.dropFirst()
+            guard let value = rest.first else { throw usage("'\(word)' needs a value") }
+            rest = rest.dropFirst()
+            switch word {
+            case "status" where filter.status == nil:
+                guard let status = LogFilter.statusMatch(value) else {
+                    throw usage("'\(value)' is not a status class such as 4xx or a status such as 404")
+                }
+                filter.status = status
+            case "path" where filter.pathPrefix == nil:
+                guard value.hasPrefix("/") else { throw usage("'\(value)' is not a path prefix (it starts with /)") }
+                filter.pathPrefix = value
+            case "client" where filter.client == nil:
+                guard let range = CIDR(value) else { throw usage("'\(value)' is not an IP address or CIDR range") }
+                filter.client = range
+            default:
+                throw usage("unexpected '\(word)' (status, path and client, each once)")
+            }
+        }
+        return filter
     }
 
     /// The command a mistyped name most likely meant: one it starts, or one at most two edits away.

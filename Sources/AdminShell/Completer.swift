@@ -68,7 +68,11 @@ struct Completer {
         case "unblock":
             return arguments.isEmpty ? serverWords(.blockedRanges) : []
         case "log":
-            return arguments.isEmpty ? ["reopen"] : []
+            if arguments.isEmpty { return ["reopen", "follow"] }
+            guard arguments.first == "follow" else { return [] }
+            let filters = arguments.dropFirst()
+            if filters.count % 2 == 1 { return filters.last == "status" ? ["4xx", "5xx"] : [] }
+            return ["status", "path", "client"].filter { !filters.contains($0) }
         case "shutdown":
             return arguments.isEmpty ? ["--grace", "now"] : []
         default:

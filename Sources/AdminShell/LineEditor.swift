@@ -1,5 +1,6 @@
 import CEditLine
 import Glibc
+import HTTPServer
 
 /// The interactive prompt, on libedit's histedit API: emacs keys, history in a file, Tab completion, a dimmed
 /// argument hint after the cursor, and log lines printed above the prompt without breaking the line being typed.
@@ -13,8 +14,10 @@ final class LineEditor {
         case line(String)
         /// Ctrl-C: the line was abandoned.
         case interrupted
-        /// Ctrl-D on an empty line, or the terminal went away.
+        /// Ctrl-D on an empty line.
         case endOfInput
+        /// The terminal went away (reading it failed or hit its end): a hang-up, not the operator's Ctrl-D.
+        case hungUp
         /// `shouldStop` turned true while waiting for a key.
         case stopped
     }
@@ -29,7 +32,7 @@ final class LineEditor {
     private let files: [UnsafeMutablePointer<FILE>]
     private let originalTerminal: termios
     private let completer: Completer
-    private let logs: PromptLogSink?
+    private let logs: LineMailbox?
     private let shouldStop: () -> Bool
     private let historyPath: String?
     private let decorations: Bool
@@ -37,6 +40,7 @@ final class LineEditor {
     private var promptWidth = 0
     private var interrupted = false
     private var stopRequested = false
+    private var terminalGone = false
     private var pendingByte: UInt8?
     private var hintShown = false
     private var hintDrawnFor: [wchar_t]?
@@ -44,7 +48,7 @@ final class LineEditor {
 
     /// Takes over the terminal on descriptors 0 and 1; nil when libedit cannot start. The history is loaded from
     /// `historyPath` and saved there after each line.
-    init?(completer: Completer, logs: PromptLogSink?, historyPath: String?, shouldStop: @escaping () -> Bool) {
+    init?(completer: Completer, logs: LineMailbox?, historyPath: String?, shouldStop: @escaping () -> Bool) {
         // libedit decodes keys with the C library's locale: without a UTF-8 one, non-ASCII input is dropped.
         setlocale(LC_CTYPE, "")
         if String(cString: nl_langinfo(Int32(CODESET))) != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
@@ -88,16 +92,24 @@ final class LineEditor {
         promptWidth = Self.displayWidth(text.unicodeScalars.map { wchar_t(bitPattern: $0.value) })
         interrupted = false
         stopRequested = false
+        terminalGone = false
         hintShown = false
         hintDrawnFor = nil
         var count: Int32 = 0
         guard let wide = el_wgets(el, &count), count > 0 else {
             if stopRequested { return .stopped }
+            if terminalGone { return .hungUp }
             return interrupted ? .interrupted : .endOfInput
         }
         var line = Self.string(UnsafeBufferPointer(start: wide, count: Int(count)))
         if line.last == "\n" { line.removeLast() }
         return .line(line)
+    }
+
+    /// Asks a yes/no `question`: true only for an answer starting with y.
+    func confirm(_ question: String) -> Bool {
+        guard case .line(let answer) = readLine(prompt: question) else { return false }
+        return answer.drop { $0 == " " || $0 == "\t" }.lowercased().hasPrefix("y")
     }
 
     /// Adds a line to the history (and the history file).
@@ -186,7 +198,10 @@ final class LineEditor {
                 drawHint()
                 guard keyWaiting(milliseconds: Self.stopCheckMilliseconds) else { continue }
             }
-            guard let lead = nextByte() else { return 0 }
+            guard let lead = nextByte() else {
+                terminalGone = true
+                return 0
+            }
             if let scalar = decode(lead) {
                 character.pointee = wchar_t(bitPattern: scalar.value)
                 return 1
@@ -394,7 +409,7 @@ final class LineEditor {
 
     /// A log line made safe for the terminal: control characters (a request path could carry escape codes)
     /// become `?`.
-    private static func printable(_ line: String) -> String {
+    static func printable(_ line: String) -> String {
         String(String.UnicodeScalarView(line.unicodeScalars.map {
             ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F ? "?" : $0
         }))

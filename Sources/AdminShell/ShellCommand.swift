@@ -8,6 +8,8 @@ public enum ShellCommand: Equatable, Sendable {
     case help(String?)
     /// Leave the shell (shuts the server down gracefully).
     case exit
+    /// Stream the access-log lines `filter` matches until Ctrl-C (`log follow`).
+    case followLog(LogFilter)
 }
 
 /// One shell command's syntax and meaning, for `help`, completion and hints.
@@ -62,8 +64,9 @@ public struct CommandInfo: Sendable {
                     example: "unblock 203.0.113.0/24"),
         CommandInfo(name: "blocked", syntax: "blocked [--json]", summary: "The blocked addresses and ranges.",
                     example: "blocked"),
-        CommandInfo(name: "log", syntax: "log reopen", summary: "Reopen the access-log file (after logrotate).",
-                    example: "log reopen"),
+        CommandInfo(name: "log", syntax: "log reopen | log follow [status 4xx|5xx|CODE] [path PREFIX] [client CIDR]",
+                    summary: "Reopen the access-log file (after logrotate), or stream matching requests until Ctrl-C.",
+                    example: "log follow status 5xx path /api/"),
         CommandInfo(name: "shutdown", syntax: "shutdown [--grace SECONDS] | shutdown now",
                     summary: "Finish in-flight requests, close the rest, exit.",
                     example: "shutdown --grace 5"),

@@ -34,3 +34,10 @@ void clinux_handoff_release(void *object) {
 void clinux_handoff_acquire(void *object) {
     if (__tsan_acquire) __tsan_acquire(object);
 }
+
+long clinux_peer_uid(int fd) {
+    struct ucred credentials;
+    socklen_t length = sizeof(credentials);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
+    return (long)credentials.uid;
+}

@@ -1,3 +1,4 @@
+import AdminShell
 import HTTPServer
 
 /// The command line and environment, parsed into a server configuration and how to run.
@@ -16,8 +17,20 @@ struct Options {
     var serveAfterScript = false
     /// Commands from `-c 'cmd; cmd'`.
     var commands: String?
+    /// Where the control socket goes.
+    var control = Control.defaultPath
+    /// The name that tells this server's default control socket from others on the same port (`--reuse-port`).
+    var instance: String?
     var showHelp = false
     var showVersion = false
+
+    /// The control socket `httpsh attach` reaches this server through.
+    enum Control: Equatable {
+        /// `ControlPath.defaultPath`, from the port actually bound.
+        case defaultPath
+        case path(String)
+        case off
+    }
 
     /// A bad flag or value: printed as one line, exit status 2.
     struct UsageError: Error, CustomStringConvertible {
@@ -26,8 +39,10 @@ struct Options {
 
     static let usage = """
     Usage: httpsh [options]
+           httpsh attach [--port N | --control PATH] [--instance NAME] [-c COMMANDS]
 
-    Serves a folder over HTTP/1.1 and opens an admin shell to control the running server.
+    Serves a folder over HTTP/1.1 and opens an admin shell to control the running server. 'httpsh attach' opens
+    the same shell on a server that is already running (see httpsh attach --help).
 
     Options:
       -p, --port PORT             port to listen on (default 8080; env SERVER_PORT)
@@ -52,6 +67,9 @@ struct Options {
                                   localhost, 127.0.0.1, [::1]; any name when bound to 0.0.0.0 or ::; * for any)
           --trust-proxy CIDR      take the client address from X-Forwarded-For when the peer is in CIDR
                                   (repeatable)
+          --control PATH|off      the control socket for 'httpsh attach' (default: $XDG_RUNTIME_DIR/httpsh/PORT.sock,
+                                  else /run/httpsh/PORT.sock as root, /tmp/httpsh-UID/PORT.sock otherwise)
+          --instance NAME         name this server's default control socket PORT-NAME.sock (several on one port)
           --no-shell              serve until SIGTERM or SIGINT, without a shell
           --serve                 after commands from stdin or -c, keep serving until a signal
       -c COMMANDS                 run shell commands separated by ';', then shut down (unless --serve)
@@ -134,6 +152,16 @@ struct Options {
                     throw UsageError(description: "\(argument): '\(text)' is not an IP address or CIDR range")
                 }
                 config.trustedProxies.append(range)
+            case "--control":
+                let path = try next()
+                guard !path.isEmpty else { throw UsageError(description: "\(argument) needs a path or off") }
+                options.control = path == "off" ? .off : .path(path)
+            case "--instance":
+                let name = try next()
+                guard ControlPath.isValidInstance(name) else {
+                    throw UsageError(description: "\(argument): '\(name)' is not a name of 1-32 letters, digits, '.', '_', '-'")
+                }
+                options.instance = name
             case "--no-shell": options.mode = .serveOnly
             case "--serve": options.serveAfterScript = true
             case "-c": options.commands = try next()

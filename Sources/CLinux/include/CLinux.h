@@ -26,4 +26,8 @@ int clinux_gettid(void);
 void clinux_handoff_release(void *object);
 void clinux_handoff_acquire(void *object);
 
+/// The user id of the process at the other end of a Unix-domain socket (SO_PEERCRED, which needs _GNU_SOURCE),
+/// or -1 when it cannot be read.
+long clinux_peer_uid(int fd);
+
 #endif

@@ -5,11 +5,14 @@ import Glibc
 public struct ServerControl: Sendable {
     let server: Server
     let limiter: RateLimiter
+    /// Where `httpsh attach` reaches this server (nil: no control socket), for `status`.
+    let controlSocket: String?
     private var requestsAtLastStatus: (count: Int, time: Double)
 
-    public init(server: Server, limiter: RateLimiter) {
+    public init(server: Server, limiter: RateLimiter, controlSocket: String? = nil) {
         self.server = server
         self.limiter = limiter
+        self.controlSocket = controlSocket
         requestsAtLastStatus = (server.context.stats.requestsServed, RateLimiter.now())
     }
 
@@ -103,6 +106,7 @@ public struct ServerControl: Sendable {
             .init("Blocked ranges", context.blocklist.count),
             .init("Memory", Self.bytes(ProcessStats.residentBytes())),
             .init("Open files", ProcessStats.openDescriptors()),
+            .init("Control socket", controlSocket ?? "off"),
         ])
     }
 

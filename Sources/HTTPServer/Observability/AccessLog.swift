@@ -39,6 +39,9 @@ public final class AccessLog: Sendable {
     let format: Format
     let destination: Destination
     private let file: AsyncLineWriter?
+    /// Sessions running `log follow`: they see every request their filter matches, whatever the destination
+    /// and log level.
+    public let followers = LogFollowers()
 
     /// Opens the destination (creating a log file if needed).
     public init(logger: Logger, format: Format = .combined, destination: Destination = .logger) throws(OpenError) {
@@ -53,6 +56,9 @@ public final class AccessLog: Sendable {
     }
 
     func record(_ entry: Entry) {
+        if followers.isActive {
+            followers.offer(status: entry.status, target: entry.head?.target, client: entry.client) { line(entry) }
+        }
         switch destination {
         case .off:
             return
