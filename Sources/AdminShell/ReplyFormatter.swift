@@ -64,7 +64,7 @@ public enum ReplyFormatter {
         return text(reply).split(separator: "\n").joined(separator: ", ")
     }
 
-    private static func jsonString(_ text: String) -> String { "\"" + ErrorPage.jsonEscaped(text) + "\"" }
+    private static func jsonString(_ text: String) -> String { JSONText.quoted(text) }
 
     private static func jsonValue(_ value: Reply.Value) -> String {
         switch value {
