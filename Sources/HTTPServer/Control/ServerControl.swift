@@ -37,6 +37,9 @@ public struct ServerControl: Sendable {
         case .setDirectoryListing(let on):
             context.settings.directoryListing = on
             return .done("directory listing: \(on ? "on" : "off")")
+        case .setCORS(let origins):
+            context.settings.cors.current = origins
+            return .done("cors: \(origins?.description ?? "off")")
         case .setLogLevel(let level):
             context.logger.level = level
             return .done("log level: \(level)")
@@ -99,6 +102,7 @@ public struct ServerControl: Sendable {
             .init("Rate limit", limiter.limit.map(\.description) ?? "off"),
             .init("Rate limited", limiter.limitedTotal),
             .init("Directory listing", context.settings.directoryListing ? "on" : "off"),
+            .init("CORS", context.settings.cors.current?.description ?? "off"),
             .init("Log level", context.logger.level.description),
             .init("Blocked ranges", context.blocklist.count),
             .init("Memory", Self.bytes(ProcessStats.residentBytes())),
