@@ -65,7 +65,7 @@ public enum ReplyFormatter {
         return text(reply).split(separator: "\n").joined(separator: ", ")
     }
 
-    private static func jsonString(_ text: String) -> String { "\"" + ErrorPage.jsonEscaped(text) + "\"" }
+    private static func jsonString(_ text: String) -> String { JSONText.quoted(text) }
 
     private static func jsonKey(_ text: String) -> String {
         var key = ""

@@ -101,7 +101,7 @@ public final class AccessLog: Sendable {
     }
 
     static func json(_ entry: Entry) -> String {
-        func field(_ name: String, _ value: String) -> String { "\"\(name)\":\"\(ErrorPage.jsonEscaped(value))\"" }
+        func field(_ name: String, _ value: String) -> String { "\"\(name)\":\"\(JSONText.escaped(value))\"" }
         let head = entry.head
         return "{" + [
             field("time", UTCTime.now("%Y-%m-%dT%H:%M:%SZ")),

@@ -6,9 +6,9 @@ public enum ErrorPage {
                                 headers: HTTPHeaders = HTTPHeaders()) -> Response {
         var response: Response
         if json {
-            var body = "{\"status\":\(status.code),\"error\":\"\(jsonEscaped(status.reason))\""
-            body += ",\"detail\":\"\(jsonEscaped(reason))\""
-            if let requestID { body += ",\"request_id\":\"\(jsonEscaped(requestID))\"" }
+            var body = "{\"status\":\(status.code),\"error\":\"\(JSONText.escaped(status.reason))\""
+            body += ",\"detail\":\"\(JSONText.escaped(reason))\""
+            if let requestID { body += ",\"request_id\":\"\(JSONText.escaped(requestID))\"" }
             body += "}\n"
             response = Response(status: status, contentType: "application/json", text: body)
         } else {
@@ -28,22 +28,7 @@ public enum ErrorPage {
         return response
     }
 
-    /// Escapes a string for a JSON string literal.
-    public static func jsonEscaped(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// Kept while branches written before `JSONText` merge; use `JSONText.escaped`.
+    @available(*, deprecated, renamed: "JSONText.escaped")
+    public static func jsonEscaped(_ text: String) -> String { JSONText.escaped(text) }
 }
