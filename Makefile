@@ -27,6 +27,12 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libedit-dev pkg-config >/dev/null; \
 	fi
+	@# The tests feed --json replies to python3's parser and drive the prompt through tmux.
+	@if ! command -v python3 >/dev/null || ! command -v tmux >/dev/null; then \
+		echo "installing python3 and tmux (for the tests)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 tmux >/dev/null; \
+	fi
 
 # Headless Chromium for the browser tests (CORS, compressed pages), installed only when absent.
 browser:

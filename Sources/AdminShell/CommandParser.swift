@@ -16,12 +16,18 @@ public enum CommandParser {
     /// Other names operators reach for.
     static let aliases = ["quit": "exit", "?": "help", "stop": "shutdown", "info": "status"]
 
-    /// Parses `line`; nil for a blank line or a `#` comment.
+    /// The longest block reason: one line of `blocked` in a terminal; a longer text is a paste gone wrong.
+    static let maximumReasonLength = 200
+
+    /// Parses `line`; nil for a blank line or a `#` comment. Quotes group words (`block 192.0.2.7 'a; b'`).
     public static func parse(_ line: String) -> Result<ShellCommand, ParseError>? {
-        var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        guard let first = words.first, !first.hasPrefix("#") else { return nil }
-        words.removeFirst()
-        let name = canonicalName(first)
+        guard let first = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first, !first.hasPrefix("#") else {
+            return nil
+        }
+        guard var words = ScriptText.words(line), !words.isEmpty else {
+            return .failure(ParseError(description: "a quote is not closed: end it with the same quote mark"))
+        }
+        let name = canonicalName(words.removeFirst())
         let json = words.contains("--json")
         words.removeAll { $0 == "--json" }
         do throws(ParseError) {
@@ -47,9 +53,13 @@ public enum CommandParser {
         func noArguments() throws(ParseError) {
             if !args.isEmpty { throw usage("unexpected '\(args[0])'") }
         }
+        /// Words after the last one the command takes are named as such, not mistaken for a missing argument.
+        func nothingAfter(_ count: Int, _ what: String) throws(ParseError) {
+            if args.count > count { throw usage("unexpected '\(args[count])' after \(what)") }
+        }
         switch name {
         case "help":
-            if args.count > 1 { throw usage("give one command name") }
+            try nothingAfter(1, "the command name")
             if let topic = args.first, CommandInfo.named(topic.lowercased()) == nil {
                 throw ParseError(description: "help: no command '\(topic)'; type 'help' for the list")
             }
@@ -64,13 +74,14 @@ public enum CommandParser {
             try noArguments()
             return .server(.stats, json: json)
         case "top":
-            guard args.count <= 1 else { throw usage("give at most one number") }
+            try nothingAfter(1, "the number")
             guard let count = args.first.map({ Int($0) }) ?? 10, (1...1000).contains(count) else {
                 throw usage("'\(args[0])' is not a number from 1 to 1000")
             }
             return .server(.top(count: count), json: json)
         case "workers":
-            guard args.count == 1 else { throw usage("give the number of workers") }
+            guard !args.isEmpty else { throw usage("give the number of workers") }
+            try nothingAfter(1, "the number")
             guard let count = Int(args[0]), workerRange.contains(count) else {
                 throw usage("'\(args[0])' is not a number from 1 to 256")
             }
@@ -78,6 +89,7 @@ public enum CommandParser {
         case "ratelimit":
             return .server(.setRateLimit(try rateLimit(args, usage)), json: json)
         case "dirlisting":
+            try nothingAfter(1, "on or off")
             guard args.count == 1, let on = onOff(args[0]) else { throw usage("say on or off") }
             return .server(.setDirectoryListing(on), json: json)
         case "cors":
@@ -88,7 +100,8 @@ public enum CommandParser {
             }
             return .server(.setCORS(origins), json: json)
         case "loglevel":
-            guard args.count == 1 else { throw usage("give a level") }
+            guard !args.isEmpty else { throw usage("give a level") }
+            try nothingAfter(1, "the level")
             guard let level = LogLevel(name: args[0]) else {
                 throw usage("'\(args[0])' is not a level (debug, info, warning, error, none)")
             }
@@ -104,7 +117,8 @@ public enum CommandParser {
                 return .server(.uploads(limit: count), json: json)
             }
             guard args[0] == "show" else { throw usage("unexpected '\(args[0])'") }
-            guard args.count == 2 else { throw usage("give one upload name") }
+            guard args.count >= 2 else { throw usage("give one upload name") }
+            try nothingAfter(2, "the upload name")
             return .server(.showUpload(name: args[1]), json: json)
         case "block":
             guard let first = args.first else { throw usage("give an IP address or CIDR range") }
@@ -112,9 +126,13 @@ public enum CommandParser {
                 throw usage("'\(first)' is not an IP address or CIDR range such as 203.0.113.7 or 2001:db8::/32")
             }
             let reason = args.dropFirst().joined(separator: " ")
+            guard reason.count <= maximumReasonLength else {
+                throw usage("the reason is \(reason.count) characters; at most \(maximumReasonLength)")
+            }
             return .server(.block(range, reason: reason.isEmpty ? "blocked by operator" : reason), json: json)
         case "unblock":
-            guard args.count == 1 else { throw usage("give one IP address or CIDR range") }
+            guard !args.isEmpty else { throw usage("give one IP address or CIDR range") }
+            try nothingAfter(1, "the address")
             guard let range = CIDR(args[0]) else { throw usage("'\(args[0])' is not an IP address or CIDR range") }
             return .server(.unblock(range), json: json)
         case "blocked":
@@ -153,7 +171,8 @@ public enum CommandParser {
             throw usage("expected N/SECONDS [burst B]")
         }
         guard let limit = RateLimit(parsing: first, burst: burst) else {
-            throw usage("'\(first)' is not N/SECONDS with N ≥ 1 and SECONDS > 0 (e.g. 10/1, 100/60)")
+            let longest = Int(RateLimit.maximumWindowSeconds)
+            throw usage("'\(first)' is not N/SECONDS with N ≥ 1 and 0 < SECONDS ≤ \(longest) (e.g. 10/1, 100/60)")
         }
         return limit
     }
@@ -183,27 +202,33 @@ public enum CommandParser {
         return .counters(top: top, prefix: prefix)
     }
 
-    /// The command a mistyped name most likely meant: one it starts, or one at most two edits away.
+    /// The command a mistyped name most likely meant: one it starts, or one at most two edits away (a swap of
+    /// two neighbours is one edit, so `stauts` is `status`); on a tie, the one of the same length.
     static func suggestion(for name: String) -> String? {
         let names = CommandInfo.all.map(\.name)
         let started = names.filter { $0.hasPrefix(name) }
         if started.count == 1 { return started[0] }
-        let scored = names.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= 2 }
-        return scored.min { $0.1 < $1.1 }?.0
+        let scored = names.map { ($0, editDistance(name, $0), abs($0.count - name.count)) }.filter { $0.1 <= 2 }
+        return scored.min { ($0.1, $0.2) < ($1.1, $1.2) }?.0
     }
 
-    /// Levenshtein distance between two short words.
+    /// Edit distance between two short words: insertions, deletions, substitutions and swaps of neighbours
+    /// (optimal string alignment).
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1]
-            for (j, y) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+        var rows = [Array(0...b.count)]
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var row = [i] + [Int](repeating: 0, count: b.count)
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                row[j] = min(rows[i - 1][j] + 1, row[j - 1] + 1, rows[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    row[j] = min(row[j], rows[i - 2][j - 2] + 1)
+                }
             }
-            previous = current
+            rows.append(row)
         }
-        return previous[b.count]
+        return rows[a.count][b.count]
     }
 
     private static func onOff(_ word: String) -> Bool? {

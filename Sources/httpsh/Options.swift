@@ -56,7 +56,8 @@ struct Options {
                                   (repeatable)
           --no-shell              serve until SIGTERM or SIGINT, without a shell
           --serve                 after commands from stdin or -c, keep serving until a signal
-      -c COMMANDS                 run shell commands separated by ';', then shut down (unless --serve)
+      -c COMMANDS                 run shell commands (one per line, or separated by ; outside quotes), then
+                                  shut down (unless --serve)
       -h, --help                  show this help
           --version               show the version
     """

@@ -64,6 +64,8 @@ import Testing
                                           json: false)),
             ("block 203.0.113.0/24 noisy scanner",
              .server(.block(try #require(CIDR("203.0.113.0/24")), reason: "noisy scanner"), json: false)),
+            ("block 203.0.113.7 \"bad; bot\"  'x  y'",
+             .server(.block(try #require(CIDR("203.0.113.7")), reason: "bad; bot x  y"), json: false)),
             ("block 2001:db8::/32", .server(.block(try #require(CIDR("2001:db8::/32")), reason: "blocked by operator"),
                                             json: false)),
             ("unblock 203.0.113.0/24", .server(.unblock(try #require(CIDR("203.0.113.0/24"))), json: false)),
@@ -88,7 +90,7 @@ import Testing
             ("frobnicate", "unknown command 'frobnicate'; type 'help' for the list"),
             ("ratel 5/1", "unknown command 'ratel'; did you mean 'ratelimit'? type 'help' for the list"),
             ("help nothing", "help: no command 'nothing'; type 'help' for the list"),
-            ("help a b", "help: give one command name; usage: help [COMMAND]"),
+            ("help a b", "help: unexpected 'b' after the command name; usage: help [COMMAND]"),
             ("help --json", "help: --json is only for commands that ask the server something"),
             ("exit now", "exit: unexpected 'now'; usage: exit"),
             ("status please", "status: unexpected 'please'; usage: status [--json]"),
@@ -96,12 +98,19 @@ import Testing
             ("workers 0", "workers: '0' is not a number from 1 to 256; usage: workers N"),
             ("workers 257", "workers: '257' is not a number from 1 to 256; usage: workers N"),
             ("workers many", "workers: 'many' is not a number from 1 to 256; usage: workers N"),
-            ("workers 2 3", "workers: give the number of workers; usage: workers N"),
+            ("workers 2 3", "workers: unexpected '3' after the number; usage: workers N"),
+            ("workers 4 please", "workers: unexpected 'please' after the number; usage: workers N"),
+            ("dirlisting on now", "dirlisting: unexpected 'now' after on or off; usage: dirlisting on|off"),
+            ("unblock 10.0.0.1 10.0.0.2", "unblock: unexpected '10.0.0.2' after the address; usage: unblock IP|CIDR"),
+            ("stauts", "unknown command 'stauts'; did you mean 'status'? type 'help' for the list"),
+            ("block 10.0.0.1 \(String(repeating: "x", count: 201))",
+             "block: the reason is 201 characters; at most 200; usage: block IP|CIDR [REASON]"),
+            ("block 10.0.0.1 'unclosed", "a quote is not closed: end it with the same quote mark"),
             ("ratelimit", "ratelimit: give a limit such as 10/1, or off; "
                 + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
-            ("ratelimit 5", "ratelimit: '5' is not N/SECONDS with N ≥ 1 and SECONDS > 0 (e.g. 10/1, 100/60); "
+            ("ratelimit 5", "ratelimit: '5' is not N/SECONDS with N ≥ 1 and 0 < SECONDS ≤ 86400 (e.g. 10/1, 100/60); "
                 + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
-            ("ratelimit 0/1", "ratelimit: '0/1' is not N/SECONDS with N ≥ 1 and SECONDS > 0 (e.g. 10/1, 100/60); "
+            ("ratelimit 0/1", "ratelimit: '0/1' is not N/SECONDS with N ≥ 1 and 0 < SECONDS ≤ 86400 (e.g. 10/1, 100/60); "
                 + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
             ("ratelimit 5/1 burst 0", "ratelimit: burst must be a whole number of at least 1; "
                 + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
@@ -146,6 +155,12 @@ import Testing
         for (line, expected) in cases {
             #expect(error(line) == expected, "\(line)")
         }
+    }
+
+    @Test func scriptStatements_SplitAtNewlinesAndSemicolonsOutsideQuotes() {
+        #expect(ScriptText.statements("status; block 10.0.0.1 'a; b'\nblocked\n\n") ==
+            ["status", " block 10.0.0.1 'a; b'", "blocked"])
+        #expect(ScriptText.statements("block 10.0.0.1 \"x;y\";top") == ["block 10.0.0.1 \"x;y\"", "top"])
     }
 
     @Test func errors_AreOneLine() {

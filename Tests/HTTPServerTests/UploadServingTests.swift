@@ -117,11 +117,12 @@ import Testing
 
         let reply = bus.send(.uploads(limit: nil))
 
-        guard case .table(let columns, let rows) = reply.content else {
+        guard case .table(let columns, _) = reply.content else {
             Issue.record("expected a table, got \(reply)")
             return
         }
-        #expect(columns == ["NAME", "SIZE", "UPLOADED"])
+        let rows = reply.rowTexts
+        #expect(columns.map(\.label) == ["NAME", "SIZE", "UPLOADED"])
         #expect(rows.map { $0[0] } == ["newer.txt", "older.txt"])
         #expect(rows[1] == ["older.txt", "4", "2023-11-14 22:13:20"])
     }

@@ -55,10 +55,9 @@ final class TestServer {
         return bus.send(command)
     }
 
-    /// One field of `status`.
+    /// The text of one field of `status`, by its JSON key.
     func status(_ key: String) -> String? {
-        guard case .fields(let fields) = bus.send(.status).content else { return nil }
-        return fields.first { $0.key == key }?.value
+        bus.send(.status).field(key)?.text
     }
 
     /// GET over a fresh connection.
