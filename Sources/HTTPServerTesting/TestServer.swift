@@ -8,7 +8,8 @@ import Synchronization
 /// The folder holds the web root at `root` (`<folder>/site`) and the uploads folder at `uploads`
 /// (`<folder>/uploads`); the folder itself is outside the root, so a test can put "secret" files there and check
 /// they never come out. The router is httpsh's own (`StandardRoutes`) unless `standardRoutes` is false; `routes`
-/// adds more (literal routes win over the static files' `/*path`).
+/// adds more (literal routes win over the static files' `/*path`); `wire` adds what needs the server's live
+/// state (`/metrics`, middleware reading live settings).
 ///
 /// ```swift
 /// let server = try TestServer(files: ["hello.txt": "hello\n"]) { $0.workers = 1 }
@@ -41,7 +42,8 @@ public final class TestServer: Sendable {
     public init(files: [String: String] = [:],
          standardRoutes: Bool = true,
          configure: (inout ServerConfiguration) -> Void = { _ in },
-         routes: (inout Router) -> Void = { _ in }) throws {
+         routes: (inout Router) -> Void = { _ in },
+         wire: (ServerContext, inout Router) -> Void = { _, _ in }) throws {
         folder = try TemporaryDirectory()
         try folder.makeDirectory("site")
         try folder.makeDirectory("uploads")
@@ -64,6 +66,7 @@ public final class TestServer: Sendable {
             server = try Server.start(configuration, logSink: logs) { router, context in
                 if standardRoutes { router = try StandardRoutes.router(configuration: configuration, context: context) }
                 routes(&router)
+                wire(context, &router)
             }
         } catch {
             folder.remove()

@@ -14,7 +14,8 @@ struct Launcher {
         let server: Server
         do {
             let context = try ServerContext(configuration: configuration, logger: logger)
-            let router = try StandardRoutes.router(configuration: configuration, context: context)
+            var router = try StandardRoutes.router(configuration: configuration, context: context)
+            router.use(CORSMiddleware(origins: context.settings.cors))
             server = try Server(configuration: configuration, context: context, router: router)
             try server.start()
         } catch {

@@ -32,7 +32,8 @@ final class TestServer {
         configuration.allowedHosts = ["*"]
         let logger = Logger(level: .info, sink: logs)
         let context = try ServerContext(configuration: configuration, logger: logger)
-        let router = try StandardRoutes.router(configuration: configuration, context: context)
+        var router = try StandardRoutes.router(configuration: configuration, context: context)
+        router.use(CORSMiddleware(origins: context.settings.cors))
         server = try Server(configuration: configuration, context: context, router: router)
         try server.start()
         bus = CommandBus(control: ServerControl(server: server))
