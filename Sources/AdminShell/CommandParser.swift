@@ -119,6 +119,13 @@ public enum CommandParser {
             try nothingAfter(1, "on or off")
             guard args.count == 1, let on = onOff(args[0]) else { throw usage("say on or off") }
             return .server(.setDirectoryListing(on), json: json)
+        case "cors":
+            guard args.count == 1 else { throw usage("give off, * or origins separated by commas") }
+            if args[0].lowercased() == "off" { return .server(.setCORS(nil), json: json) }
+            guard let origins = CORSMiddleware.AllowedOrigins(parsing: args[0]) else {
+                throw usage("'\(args[0])' is not off, * or origins such as https://app.example,http://localhost:3000")
+            }
+            return .server(.setCORS(origins), json: json)
         case "loglevel":
             guard !args.isEmpty else { throw usage("give a level") }
             try nothingAfter(1, "the level")

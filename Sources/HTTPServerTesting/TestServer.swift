@@ -8,7 +8,8 @@ import Synchronization
 /// The folder holds the web root at `root` (`<folder>/site`) and the uploads folder at `uploads`
 /// (`<folder>/uploads`); the folder itself is outside the root, so a test can put "secret" files there and check
 /// they never come out. The router is httpsh's own (`StandardRoutes`) unless `standardRoutes` is false; `routes`
-/// adds more (literal routes win over the static files' `/*path`).
+/// adds more (literal routes win over the static files' `/*path`); `wire` adds what needs the server's live
+/// state (`/metrics`, middleware reading live settings).
 ///
 /// ```swift
 /// let server = try TestServer(files: ["hello.txt": "hello\n"]) { $0.workers = 1 }
@@ -41,7 +42,8 @@ public final class TestServer: Sendable {
     public init(files: [String: String] = [:],
          standardRoutes: Bool = true,
          configure: (inout ServerConfiguration) -> Void = { _ in },
-         routes: (inout Router) -> Void = { _ in }) throws {
+         routes: (inout Router) -> Void = { _ in },
+         wire: (ServerContext, inout Router) -> Void = { _, _ in }) throws {
         folder = try TemporaryDirectory()
         try folder.makeDirectory("site")
         try folder.makeDirectory("uploads")
@@ -66,6 +68,7 @@ public final class TestServer: Sendable {
                 ? try StandardRoutes.router(configuration: configuration, context: context)
                 : Router()
             routes(&router)
+            wire(context, &router)
             server = try Server(configuration: configuration, context: context, router: router)
             try server.start()
         } catch {

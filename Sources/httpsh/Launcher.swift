@@ -21,6 +21,7 @@ struct Launcher {
                 router.get(path, metrics.handle)
             }
             router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter))
+            router.use(CORSMiddleware(origins: context.settings.cors))
             server = try Server(configuration: configuration, context: context, router: router)
             try server.start()
         } catch {

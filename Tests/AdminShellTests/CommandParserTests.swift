@@ -42,6 +42,10 @@ import Testing
             ("dirlisting on", .server(.setDirectoryListing(true), json: false)),
             ("dirlisting OFF", .server(.setDirectoryListing(false), json: false)),
             ("dirlisting disabled", .server(.setDirectoryListing(false), json: false)),
+            ("cors off", .server(.setCORS(nil), json: false)),
+            ("cors *", .server(.setCORS(.any), json: false)),
+            ("cors https://a.example,http://localhost:3000",
+             .server(.setCORS(.list(["https://a.example", "http://localhost:3000"])), json: false)),
             ("loglevel debug", .server(.setLogLevel(.debug), json: false)),
             ("loglevel warn", .server(.setLogLevel(.warning), json: false)),
             ("loglevel none", .server(.setLogLevel(.none), json: false)),
@@ -140,6 +144,9 @@ import Testing
                 + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
             ("dirlisting", "dirlisting: say on or off; usage: dirlisting on|off"),
             ("dirlisting maybe", "dirlisting: say on or off; usage: dirlisting on|off"),
+            ("cors", "cors: give off, * or origins separated by commas; usage: cors off|*|ORIGIN[,ORIGIN...]"),
+            ("cors a.example", "cors: 'a.example' is not off, * or origins such as https://app.example,"
+                + "http://localhost:3000; usage: cors off|*|ORIGIN[,ORIGIN...]"),
             ("loglevel", "loglevel: give a level; usage: loglevel debug|info|warning|error|none"),
             ("loglevel loud", "loglevel: 'loud' is not a level (debug, info, warning, error, none); "
                 + "usage: loglevel debug|info|warning|error|none"),

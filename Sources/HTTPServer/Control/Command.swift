@@ -9,6 +9,8 @@ public enum Command: Sendable, Equatable {
     case setWorkers(Int)
     case setRateLimit(RateLimit?)
     case setDirectoryListing(Bool)
+    /// Which origins CORS answers; nil turns it off.
+    case setCORS(CORSMiddleware.AllowedOrigins?)
     case setLogLevel(LogLevel)
     case counters(top: Int?, prefix: String?)
     case resetCounters

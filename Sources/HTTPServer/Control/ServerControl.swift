@@ -36,6 +36,9 @@ public struct ServerControl: Sendable {
         case .setDirectoryListing(let on):
             context.settings.directoryListing = on
             return .done("directory listing: \(on ? "on" : "off")")
+        case .setCORS(let origins):
+            context.settings.cors.current = origins
+            return .done("cors: \(origins?.description ?? "off")")
         case .setLogLevel(let level):
             context.logger.level = level
             return .done("log level: \(level)")
@@ -139,6 +142,8 @@ public struct ServerControl: Sendable {
                   text: limiter.limit.map(\.description) ?? "off"),
             .init("Rate limited", key: "rate_limited", limiter.limitedTotal),
             .init("Directory listing", key: "directory_listing", listing, text: listing ? "on" : "off"),
+            .init("CORS", key: "cors", context.settings.cors.current.map { Reply.Value.string($0.description) } ?? .null,
+                  text: context.settings.cors.current?.description ?? "off"),
             .init("Log level", key: "log_level", context.logger.level.description),
             .init("Blocked ranges", key: "blocked_ranges", context.blocklist.count),
             .init("Memory", key: "memory_bytes", .integer(memory), text: Self.bytes(memory)),

@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     }
     /// Whether directories without `index.html` are listed (else 403).
     public var directoryListing = true
+    /// The origins whose scripts may read responses (CORS); off by default, since a file server that answers
+    /// every origin lets any web page a visitor opens read what the server shows on the visitor's network.
+    public var cors: CORSMiddleware.AllowedOrigins?
     public var logLevel = LogLevel.info
     /// The per-client rate limit at start; off by default (a file server on a LAN should not surprise anyone).
     public var rateLimit: RateLimit?

@@ -38,7 +38,7 @@ public final class ServerContext: Sendable {
         self.logger = logger
         accessLog = try AccessLog(logger: logger, format: configuration.accessLogFormat,
                                   destination: configuration.accessLog)
-        settings = LiveSettings(directoryListing: configuration.directoryListing)
+        settings = LiveSettings(directoryListing: configuration.directoryListing, cors: configuration.cors)
         counters = RequestCounters()
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()

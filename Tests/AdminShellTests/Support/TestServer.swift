@@ -35,6 +35,7 @@ final class TestServer {
         let limiter = RateLimiter()
         var router = try StandardRoutes.router(configuration: configuration, context: context)
         router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter))
+        router.use(CORSMiddleware(origins: context.settings.cors))
         server = try Server(configuration: configuration, context: context, router: router)
         try server.start()
         bus = CommandBus(control: ServerControl(server: server, limiter: limiter))
