@@ -104,6 +104,14 @@ public final class RawClient {
         return try client.readResponse(toHead: method == "HEAD")
     }
 
+    /// Connects, sends `raw` exactly as given, reads one response and closes. `toHead` says the request was HEAD.
+    public static func exchange(port: UInt16, _ raw: String, toHead: Bool = false) throws -> RawResponse {
+        let client = try RawClient(port: port)
+        defer { client.close() }
+        try client.send(raw)
+        return try client.readResponse(toHead: toHead)
+    }
+
     // MARK: - Sending
 
     /// Sends all of `text` as UTF-8.
