@@ -105,9 +105,11 @@ public final class TestServer: Sendable {
     }
 
     /// Drops every connection at once, stops the workers and deletes the folder. Safe to call twice.
-    public func stop() {
+    /// `beforeRemoving` runs between the two (a test that mounted a file system in the folder unmounts it).
+    public func stop(beforeRemoving: () -> Void = {}) {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
         if !server.isDraining { _ = server.shutdown(graceSeconds: 0) }
+        beforeRemoving()
         folder.remove()
     }
 }
