@@ -101,6 +101,7 @@ public struct ServerControl: Sendable {
             .init("Directory listing", context.settings.directoryListing ? "on" : "off"),
             .init("Log level", context.logger.level.description),
             .init("Blocked ranges", context.blocklist.count),
+            .init("File cache", Self.fileCache(context.fileCache.usage)),
             .init("Memory", Self.bytes(ProcessStats.residentBytes())),
             .init("Open files", ProcessStats.openDescriptors()),
         ])
@@ -133,6 +134,12 @@ public struct ServerControl: Sendable {
     static func bytes(_ value: Int) -> String {
         if value < 1 << 20 { return "\(value >> 10) KiB" }
         return String(format: Double(value) / Double(1 << 20)) + " MiB"
+    }
+
+    /// `12 files, 40 KiB of 32.0 MiB` (or `off`).
+    static func fileCache(_ usage: FileCache.Usage) -> String {
+        guard usage.capacity > 0 else { return "off" }
+        return "\(usage.files) files, \(bytes(usage.bytes)) of \(bytes(usage.capacity))"
     }
 
     private func uploads(limit: Int?) -> Reply {

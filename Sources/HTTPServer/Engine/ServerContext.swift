@@ -15,6 +15,8 @@ public final class ServerContext: Sendable {
     public let accessLog: AccessLog
     /// The uploads folder: written by `POST /upload`, listed by the shell, counted for metrics.
     public let uploads: UploadStore
+    /// Hot files served from memory, shared by the server's `StaticFiles` (its size shows in `status`, `/metrics`).
+    public let fileCache: FileCache
     private let readiness = Atomic<Bool>(true)
     private let gaugeSource = Lock<(@Sendable () -> EngineGauges)?>(nil)
 
@@ -42,6 +44,7 @@ public final class ServerContext: Sendable {
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
         uploads = UploadStore(folder: configuration.uploads)
+        fileCache = FileCache(capacity: configuration.fileCacheBytes)
     }
 
     /// False once a graceful shutdown has begun (`/readyz` answers 503 then).
