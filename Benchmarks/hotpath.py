@@ -150,7 +150,8 @@ def instructions(binary, temp, args):
         stop(process)
     total = 0
     for dump in temp.glob("callgrind.out*"):
-        text = subprocess.run(["callgrind_annotate", str(dump)], capture_output=True, text=True).stdout
+        options = ["--inclusive=yes"] if args.inclusive else []
+        text = subprocess.run(["callgrind_annotate", *options, str(dump)], capture_output=True, text=True).stdout
         match = re.search(r"([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", text)
         if match:
             total += int(match.group(1).replace(",", ""))
@@ -166,6 +167,7 @@ def main():
     parser.add_argument("--path", default="/1k.html")
     parser.add_argument("--close", action="store_true")
     parser.add_argument("--only", choices=["strace", "callgrind"])
+    parser.add_argument("--inclusive", action="store_true", help="annotate with inclusive costs")
     parser.add_argument("--annotate", type=int, default=0, help="print this many characters of the profile")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:

@@ -213,8 +213,9 @@ extension Engine {
         }
     }
 
-    /// Serializes and writes a response as far as the socket takes it. The request is counted as served
-    /// before the first byte goes out, so a client never sees a count that misses its own request.
+    /// Serializes a response, records the exchange, and writes as much as the socket takes. The request is
+    /// counted as served before the first byte goes out, so a client never sees a count that misses its own
+    /// request.
     func send(_ response: Response, on connection: Connection, head: RequestHead?, id: String,
               _ worker: Worker) -> Step {
         var response = response
@@ -235,7 +236,14 @@ extension Engine {
         let headBytes = ResponseSerializer.head(for: response, bodyLength: bodyLength, date: worker.dates.current(),
                                                 server: configuration.serverName, persistence: persistence,
                                                 requestID: id)
+        record(response, head: head, id: id, on: connection, worker)
         var outbound = Outbound(head: headBytes, body: response.body, closeAfter: !keepAlive)
+        return write(&outbound, on: connection, keepAlive: keepAlive)
+    }
+
+    /// The bookkeeping of one answered request: statistics, per-worker metrics, the access log.
+    private func record(_ response: Response, head: RequestHead?, id: String, on connection: Connection,
+                        _ worker: Worker) {
         if head != nil { stats.requestFinished() }
         let microseconds = MonotonicClock.microseconds() - connection.requestStarted
         let client = head == nil ? connection.client : connection.requestClient
@@ -244,6 +252,10 @@ extension Engine {
                               nowSeconds: worker.dates.second)
         accessLog.record(AccessLog.Entry(client: client, head: head, status: response.status.code,
                                          bytes: response.body.count, requestID: id, microseconds: microseconds))
+    }
+
+    /// Socket I/O only: writes what the socket takes now; the rest waits for `EPOLLOUT`.
+    private func write(_ outbound: inout Outbound, on connection: Connection, keepAlive: Bool) -> Step {
         switch outbound.write(to: connection.socket) {
         case .done:
             return keepAlive ? .proceed : .close

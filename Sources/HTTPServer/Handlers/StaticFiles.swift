@@ -14,6 +14,8 @@ public struct StaticFiles: Sendable {
     let cache: FileCache
     /// This folder's number in `cache`.
     let cacheRoot: Int
+    /// Rendered listings of this folder's subfolders.
+    let listings: ListingCache
 
     /// Serves `root` under `mount`; nil when the root does not exist. Without a `cache` every request looks at
     /// the disk (pass the server context's `fileCache` to share its memory bound and its figures).
@@ -27,11 +29,12 @@ public struct StaticFiles: Sendable {
         self.extraHeaders = extraHeaders
         self.cache = cache
         cacheRoot = cache.register(root: resolver.root)
+        listings = ListingCache(revalidateMilliseconds: cache.isEnabled ? cache.revalidateMilliseconds : 0)
     }
 
     /// The handler for GET (and so HEAD) on `mount` + `*path`.
     public func handle(_ request: Request) throws -> Response {
-        guard request.path.hasPrefix(mount) || request.path + "/" == mount else {
+        guard request.path.utf8.starts(with: mount.utf8) || request.path + "/" == mount else {
             throw HTTPError(.notFound, "nothing at \(request.path)")
         }
         let key = FileCache.Key(root: cacheRoot, path: request.path)
@@ -52,7 +55,7 @@ public struct StaticFiles: Sendable {
         let info = resolved.info
 
         if info.st_mode & S_IFMT == S_IFDIR {
-            return try directory(path, request: request)
+            return try directory(path, info: info, request: request)
         }
         guard info.st_mode & S_IFMT == S_IFREG else { throw HTTPError(.notFound, "nothing at \(request.path)") }
         return try file(path, name: segments.last.map(String.init) ?? "", request: request, key: key)
@@ -97,7 +100,7 @@ public struct StaticFiles: Sendable {
         }
     }
 
-    private func directory(_ path: String, request: Request) throws -> Response {
+    private func directory(_ path: String, info: stat, request: Request) throws -> Response {
         guard request.path.hasSuffix("/") else {
             // 308 keeps the method; the query is kept too (RFC 9110 §15.4.9).
             let location = PercentEncoding.encodePath(request.path + "/") + (request.head.query.map { "?" + $0 } ?? "")
@@ -105,17 +108,19 @@ public struct StaticFiles: Sendable {
             response.headers.add("Location", location)
             return response
         }
-        var info = stat()
+        var indexInfo = stat()
         let index = path + "/index.html"
-        if stat(index, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+        if stat(index, &indexInfo) == 0, indexInfo.st_mode & S_IFMT == S_IFREG {
             return try file(index, name: "index.html", request: request)
         }
         guard settings.directoryListing else {
             throw HTTPError(.forbidden, "directory listing is turned off")
         }
-        let page = DirectoryListing(path: path, urlPath: request.path, isRoot: request.path == mount,
-                                    counters: counters).html()
-        var response = Response(status: .ok, contentType: "text/html; charset=utf-8", bytes: Array(page.utf8))
+        let listing = listings.listing(request.path, info: info, now: MonotonicClock.milliseconds()) {
+            DirectoryListing(path: path, urlPath: request.path, isRoot: request.path == mount).render()
+        }
+        var response = Response(status: .ok, contentType: "text/html; charset=utf-8",
+                                bytes: listing.page(counters: counters))
         response.headers.add("Cache-Control", "no-cache")
         for (name, value) in extraHeaders { response.headers.add(name, value) }
         return response
