@@ -7,13 +7,13 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?=
 
-.PHONY: run test build deps bench fuzz soak sanitize
+.PHONY: run test build deps browser bench fuzz soak sanitize
 
 run: deps
 	$(SWIFT) build -c release --product httpsh
 	./.build/release/httpsh $(ARGS)
 
-test: deps
+test: deps browser
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -26,6 +26,20 @@ deps:
 		echo "installing libedit-dev and pkg-config"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libedit-dev pkg-config >/dev/null; \
+	fi
+	@# The tests feed --json replies to python3's parser and drive the prompt through tmux.
+	@if ! command -v python3 >/dev/null || ! command -v tmux >/dev/null; then \
+		echo "installing python3 and tmux (for the tests)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 tmux >/dev/null; \
+	fi
+
+# Headless Chromium for the browser tests (CORS, compressed pages), installed only when absent.
+browser:
+	@if ! command -v chromium >/dev/null; then \
+		echo "installing chromium (browser tests)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
 	fi
 
 bench: build

@@ -56,6 +56,8 @@ struct Completer {
             return arguments.count == 1 && arguments[0] != "off" ? ["burst"] : []
         case "dirlisting":
             return arguments.isEmpty ? ["on", "off"] : []
+        case "cors":
+            return arguments.isEmpty ? ["off", "*"] : []
         case "loglevel":
             return arguments.isEmpty ? LogLevel.allCases.map(\.description) : []
         case "counters":

@@ -36,6 +36,8 @@ struct Options {
           --uploads DIR           folder for uploads (default ./uploads)
           --workers N             worker threads, 1-256 (default: one per CPU, at least 2; env MAX_WORKERS)
           --dir-listing on|off    list folders without index.html (default on; also enabled|disabled)
+          --cors off|*|ORIGINS    origins (comma-separated) whose scripts may read responses (default off;
+                                  env CORS_ORIGINS)
           --log-level LEVEL       debug, info, warning, error or none (default info; env LOG_LEVEL)
           --rate-limit N/SECONDS  per-client limit, 429 beyond (default off; env RATE_LIMIT_REQUESTS
                                   and RATE_LIMIT_WINDOW)
@@ -55,7 +57,8 @@ struct Options {
                                   (repeatable)
           --no-shell              serve until SIGTERM or SIGINT, without a shell
           --serve                 after commands from stdin or -c, keep serving until a signal
-      -c COMMANDS                 run shell commands separated by ';', then shut down (unless --serve)
+      -c COMMANDS                 run shell commands (one per line, or separated by ; outside quotes), then
+                                  shut down (unless --serve)
       -h, --help                  show this help
           --version               show the version
     """
@@ -73,6 +76,9 @@ struct Options {
         if let requests = environment["RATE_LIMIT_REQUESTS"], !requests.isEmpty {
             let window = environment["RATE_LIMIT_WINDOW"].flatMap { $0.isEmpty ? nil : $0 } ?? "1"
             config.rateLimit = try parseRateLimit("\(requests)/\(window)", "RATE_LIMIT_REQUESTS/RATE_LIMIT_WINDOW")
+        }
+        if let origins = environment["CORS_ORIGINS"], !origins.isEmpty {
+            config.cors = try parseCORS(origins, "CORS_ORIGINS")
         }
         if let timeout = environment["CLIENT_TIMEOUT"], !timeout.isEmpty {
             config.headerTimeoutSeconds = try parseInt(timeout, "CLIENT_TIMEOUT", 1...3600)
@@ -102,6 +108,7 @@ struct Options {
             case "--uploads": config.uploads = try next()
             case "--workers": config.workers = try parseInt(try next(), argument, 1...256)
             case "--dir-listing": config.directoryListing = try parseSwitch(try next(), argument)
+            case "--cors": config.cors = try parseCORS(try next(), argument)
             case "--log-level": config.logLevel = try parseLevel(try next(), argument)
             case "--rate-limit":
                 let text = try next()
@@ -174,6 +181,15 @@ struct Options {
             throw UsageError(description: "\(name): '\(text)' is not a log level (debug, info, warning, error, none)")
         }
         return level
+    }
+
+    /// `off` (nil), `*`, or origins separated by commas.
+    private static func parseCORS(_ text: String, _ name: String) throws(UsageError) -> CORSMiddleware.AllowedOrigins? {
+        if text.lowercased() == "off" { return nil }
+        guard let origins = CORSMiddleware.AllowedOrigins(parsing: text) else {
+            throw UsageError(description: "\(name): '\(text)' is not off, * or origins such as https://app.example,http://localhost:3000")
+        }
+        return origins
     }
 
     private static func parseSwitch(_ text: String, _ name: String) throws(UsageError) -> Bool {

@@ -25,7 +25,6 @@ public enum StandardRoutes {
                                         cache: context.fileCache)
         else { throw Server.StartError(description: "uploads folder '\(configuration.uploads)' does not exist") }
         var router = Router()
-        router.defaultBodyLimit = configuration.maxBodyBytes
         router.get("/healthz", Health.live)
         router.get("/readyz", Health.ready(context))
         UploadEndpoint(store: context.uploads, maxBytes: configuration.maxUploadBytes).register(on: &router)

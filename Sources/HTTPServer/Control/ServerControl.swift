@@ -4,16 +4,20 @@ import Glibc
 /// else changes them: every change arrives here through the `CommandBus`.
 public struct ServerControl: Sendable {
     let server: Server
-    let limiter: RateLimiter
-    private var requestsAtLastStatus: (count: Int, time: Double)
 
-    public init(server: Server, limiter: RateLimiter) {
+    public init(server: Server) {
         self.server = server
-        self.limiter = limiter
-        requestsAtLastStatus = (server.context.stats.requestsServed, RateLimiter.now())
+    }
+
+    /// Kept while branches written before the limiter moved into `ServerContext` merge; the server's own limiter
+    /// is used.
+    @available(*, deprecated, message: "the limiter is server.context.limiter; use init(server:)")
+    public init(server: Server, limiter: RateLimiter) {
+        self.init(server: server)
     }
 
     private var context: ServerContext { server.context }
+    private var limiter: RateLimiter { context.limiter }
 
     mutating func apply(_ command: Command) -> Reply {
         switch command {
@@ -23,9 +27,10 @@ public struct ServerControl: Sendable {
             return stats()
         case .top(let count):
             let summary = context.metrics.summary(top: count)
-            let rows = summary.topPaths.map { ["path", String($0.1), $0.0] }
-                + summary.topClients.map { ["client", String($0.1), $0.0] }
-            return .table(["KIND", "REQUESTS", "NAME"], rows)
+            let rows = summary.topPaths.map { [Reply.Cell.string("path"), .integer($0.1), .string(Self.decoded($0.0))] }
+                + summary.topClients.map { [Reply.Cell.string("client"), .integer($0.1), .string($0.0)] }
+            return .table([.init("KIND", key: "kind"), .init("REQUESTS", key: "requests"), .init("NAME", key: "name")],
+                          rows)
         case .setWorkers(let count):
             guard (1...256).contains(count) else { return .failed("workers: \(count) is out of range; use 1 to 256") }
             let before = server.workers.target
@@ -37,6 +42,9 @@ public struct ServerControl: Sendable {
         case .setDirectoryListing(let on):
             context.settings.directoryListing = on
             return .done("directory listing: \(on ? "on" : "off")")
+        case .setCORS(let origins):
+            context.settings.cors.current = origins
+            return .done("cors: \(origins?.description ?? "off")")
         case .setLogLevel(let level):
             context.logger.level = level
             return .done("log level: \(level)")
@@ -44,7 +52,8 @@ public struct ServerControl: Sendable {
             var rows = context.counters.snapshot()
             if let prefix { rows = rows.filter { $0.path.hasPrefix(prefix) } }
             if let top { rows = Array(rows.prefix(top)) }
-            return .table(["COUNT", "PATH"], rows.map { [String($0.count), $0.path] })
+            return .table([.init("COUNT", key: "count"), .init("PATH", key: "path")],
+                          rows.map { [.integer($0.count), .string($0.path)] })
         case .resetCounters:
             context.counters.reset()
             return .done("counters reset")
@@ -52,75 +61,162 @@ public struct ServerControl: Sendable {
             return uploads(limit: limit)
         case .showUpload(let name):
             return showUpload(name)
-        case .block(let range, let reason):
-            guard context.blocklist.block(range, reason: reason) else { return .failed("\(range) is already blocked") }
+        case .block(let range, let reason, let seconds):
+            guard context.blocklist.block(range, reason: reason, seconds: seconds) else {
+                return .failed("\(range) is already blocked")
+            }
             let closed = server.disconnect(range)
-            return .done("blocked \(range)" + (closed > 0 ? "; closed \(closed) open connection(s)" : ""))
+            return .done("blocked \(range)" + (seconds.map { " for \(Self.duration($0))" } ?? "")
+                + (closed > 0 ? "; closed \(closed) open connection(s)" : ""))
         case .unblock(let range):
-            guard context.blocklist.unblock(range) else { return .failed("\(range) is not blocked (see 'blocked')") }
+            guard context.blocklist.unblock(range) else {
+                // A narrower range inside a blocked one stays refused: name the range that does it.
+                let covering = context.blocklist.list.first {
+                    $0.range.prefixLength <= range.prefixLength && $0.range.contains(range.network)
+                }
+                if let covering {
+                    return .failed("\(range) is not blocked itself, but \(covering.range) blocks it; "
+                        + "'unblock \(covering.range)' lifts that")
+                }
+                return .failed("\(range) is not blocked (see 'blocked')")
+            }
             return .done("unblocked \(range)")
         case .blocked:
-            return .table(["RANGE", "SINCE", "HITS", "REASON"], context.blocklist.list.map {
-                [$0.range.description, Self.time($0.since), String($0.hits), $0.reason]
+            let columns: [Reply.Column] = [.init("RANGE", key: "range"), .init("SINCE", key: "since"),
+                                           .init("EXPIRES", key: "expires"), .init("HITS", key: "hits"),
+                                           .init("REASON", key: "reason")]
+            return .table(columns, context.blocklist.list.map {
+                [.string($0.range.description), Self.timeCell($0.since),
+                 $0.expires.map(Self.timeCell) ?? Reply.Cell(.null, text: "never"), .integer($0.hits),
+                 .string($0.reason)]
             })
         case .reopenLogs:
             return .done(context.accessLog.reopen())
+        case .drain(let on):
+            context.drained = on
+            return .done(on ? "draining: /readyz answers 503; requests are still served (drain off to undo)"
+                : "ready: /readyz answers 200")
+        case .resetStats:
+            context.metrics.reset()
+            return .done("stats reset")
+        case .slowlog(let count):
+            return slowlog(count)
+        case .resetSlowlog:
+            context.metrics.resetSlowest()
+            return .done("slowlog reset")
+        case .connections:
+            return connections()
+        case .kill(let id):
+            guard server.kill(connection: id) else {
+                return .failed("no open connection \(id) (see 'connections')")
+            }
+            return .done("closed connection \(id)")
         case .shutdown(let grace):
             let report = server.shutdown(graceSeconds: grace ?? Double(server.configuration.shutdownGraceSeconds))
             return .fields([
-                .init("Finished requests", report.finishedRequests),
-                .init("Closed idle connections", report.closedIdle),
-                .init("Forced connections", report.forced),
-                .init("Drain milliseconds", report.milliseconds),
+                .init("Finished requests", key: "finished_requests", report.finishedRequests),
+                .init("Closed idle connections", key: "closed_idle_connections", report.closedIdle),
+                .init("Forced connections", key: "forced_connections", report.forced),
+                .init("Drain milliseconds", key: "drain_ms", report.milliseconds),
             ])
         }
     }
 
-    private mutating func status() -> Reply {
+    private func status() -> Reply {
         let stats = context.stats
-        let now = RateLimiter.now()
-        let served = stats.requestsServed
-        let elapsed = max(now - requestsAtLastStatus.time, 0.001)
-        let rate = Double(served - requestsAtLastStatus.count) / elapsed
-        requestsAtLastStatus = (served, now)
+        let summary = context.metrics.summary(top: 0)
+        let rate = Double(summary.lastWindowRequests) / Double(WorkerMetrics.windowSeconds)
+        let uptime = Int(Glibc.time(nil)) - stats.startedAt
+        let memory = ProcessStats.residentBytes()
         let workers = server.workers
+        let listing = context.settings.directoryListing
+        let fileCache = context.fileCache.usage
         return .fields([
-            .init("State", server.isDraining ? "draining" : "serving"),
-            .init("Uptime", Self.duration(Int(Glibc.time(nil)) - stats.startedAt)),
-            .init("URL", server.url),
-            .init("Root", server.configuration.root),
-            .init("Uploads", server.configuration.uploads),
-            .init("Workers", workers.live),
-            .init("Workers busy", workers.busy),
-            .init("Open connections", server.openConnections),
-            .init("In-flight requests", stats.requestsInFlight),
-            .init("Requests served", served),
-            .init("Recent req/s", String(format: rate)),
-            .init("Rate limit", limiter.limit.map(\.description) ?? "off"),
-            .init("Rate limited", limiter.limitedTotal),
-            .init("Directory listing", context.settings.directoryListing ? "on" : "off"),
-            .init("Log level", context.logger.level.description),
-            .init("Blocked ranges", context.blocklist.count),
-            .init("File cache", Self.fileCache(context.fileCache.usage)),
-            .init("Memory", Self.bytes(ProcessStats.residentBytes())),
-            .init("Open files", ProcessStats.openDescriptors()),
+            .init("State", key: "state", server.isDraining ? "draining" : "serving"),
+            .init("Ready", key: "ready", context.ready, text: context.ready ? "yes" : "no (/readyz answers 503)"),
+            .init("Uptime", key: "uptime_seconds", .integer(uptime), text: Self.duration(uptime)),
+            .init("URL", key: "url", server.url),
+            .init("Root", key: "root", server.configuration.root),
+            .init("Uploads", key: "uploads", server.configuration.uploads),
+            .init("Workers", key: "workers", workers.live),
+            .init("Workers busy", key: "workers_busy", workers.busy),
+            .init("Open connections", key: "open_connections", server.openConnections),
+            .init("In-flight requests", key: "in_flight_requests", stats.requestsInFlight),
+            .init("Requests served", key: "requests_served", stats.requestsServed),
+            .init("Req/s, last 10 s", key: "recent_requests_per_second", .number(Self.rounded(rate, 1)),
+                  text: String(format: rate)),
+            .init("Rate limit", key: "rate_limit", limiter.limit.map { Reply.Value.string($0.description) } ?? .null,
+                  text: limiter.limit.map(\.description) ?? "off"),
+            .init("Rate limited", key: "rate_limited", limiter.limitedTotal),
+            .init("Directory listing", key: "directory_listing", listing, text: listing ? "on" : "off"),
+            .init("CORS", key: "cors", context.settings.cors.current.map { Reply.Value.string($0.description) } ?? .null,
+                  text: context.settings.cors.current?.description ?? "off"),
+            .init("Log level", key: "log_level", context.logger.level.description),
+            .init("Blocked ranges", key: "blocked_ranges", context.blocklist.count),
+            .init("File cache", key: "file_cache_bytes", .integer(fileCache.bytes), text: Self.fileCache(fileCache)),
+            .init("Memory", key: "memory_bytes", .integer(memory), text: Self.bytes(memory)),
+            .init("Open files", key: "open_files", ProcessStats.openDescriptors()),
         ])
+    }
+
+    private func slowlog(_ count: Int) -> Reply {
+        let columns: [Reply.Column] = [
+            .init("ID", key: "id"), .init("DURATION", key: "duration_ms"), .init("STATUS", key: "status"),
+            .init("CLIENT", key: "client"), .init("FINISHED", key: "finished"), .init("METHOD", key: "method"),
+            .init("PATH", key: "path"),
+        ]
+        return .table(columns, context.metrics.slowest(count).map { entry in
+            [.string(entry.id),
+             Reply.Cell(.number(Double(entry.microseconds) / 1000), text: Self.microseconds(entry.microseconds)),
+             .integer(entry.status), .string(entry.client.description), Self.timeCell(entry.finishedAt),
+             .string(entry.method), .string(Self.decoded(entry.path))]
+        })
+    }
+
+    private func connections() -> Reply {
+        let columns: [Reply.Column] = [
+            .init("ID", key: "id"), .init("CLIENT", key: "client"), .init("AGE", key: "age_seconds"),
+            .init("STATE", key: "state"), .init("REQUESTS", key: "requests"), .init("BYTES OUT", key: "bytes_out"),
+            .init("CURRENT REQUEST", key: "current_request"),
+        ]
+        return .table(columns, server.connections().map { connection in
+            [.integer(connection.id), .string(connection.client),
+             Reply.Cell(.integer(connection.ageSeconds), text: Self.duration(connection.ageSeconds)),
+             .string(connection.state), .integer(connection.requests), .integer(connection.bytesOut),
+             connection.currentRequest.map { Reply.Cell.string(Self.decoded($0)) } ?? Reply.Cell(.null, text: "-")]
+        })
+    }
+
+    /// A path as `counters` shows it: percent-decoded (left as sent when it does not decode).
+    static func decoded(_ path: String) -> String {
+        PercentEncoding.decode(path) ?? path
     }
 
     private func stats() -> Reply {
         let summary = context.metrics.summary()
         var fields: [Reply.Field] = ["1xx", "2xx", "3xx", "4xx", "5xx"].map {
-            .init("Requests \($0)", summary.byClass[$0] ?? 0)
+            .init("Requests \($0)", key: "requests_\($0)", summary.byClass[$0] ?? 0)
         }
-        fields.append(.init("Bytes out", summary.responseBytes))
-        for (label, histogram) in [("last minute", summary.lastMinute), ("since start", summary.sinceStart)] {
-            fields.append(.init("Requests (\(label))", histogram.total))
-            for (name, fraction) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)] {
-                fields.append(.init("Latency \(name) (\(label))", Self.microseconds(histogram.percentile(fraction))))
+        fields.append(.init("Bytes out", key: "response_bytes", summary.responseBytes))
+        let windows = [("last minute", "last_minute", summary.lastMinute),
+                       ("since start", "since_start", summary.sinceStart)]
+        for (label, key, histogram) in windows {
+            fields.append(.init("Requests (\(label))", key: "\(key)_requests", histogram.total))
+            let points: [(String, Int64)] = [("p50", histogram.percentile(0.5)), ("p90", histogram.percentile(0.9)),
+                                             ("p99", histogram.percentile(0.99)), ("max", histogram.maximum)]
+            for (name, microseconds) in points {
+                fields.append(.init("Latency \(name) (\(label))", key: "\(key)_\(name)_ms",
+                                    .number(Double(microseconds) / 1000), text: Self.microseconds(microseconds)))
             }
-            fields.append(.init("Latency max (\(label))", Self.microseconds(histogram.maximum)))
         }
         return .fields(fields)
+    }
+
+    /// `value` rounded to `digits` decimals, so JSON shows `12.5`, not `12.499999999999998`.
+    static func rounded(_ value: Double, _ digits: Int) -> Double {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        return (value * scale).rounded() / scale
     }
 
     /// `850 µs`, `12.3 ms`, `1.2 s`.
@@ -145,7 +241,9 @@ public struct ServerControl: Sendable {
     private func uploads(limit: Int?) -> Reply {
         do throws(UploadStore.ReadError) {
             let files = try context.uploads.list().prefix(limit ?? Int.max)
-            return .table(["NAME", "SIZE", "UPLOADED"], files.map { [$0.name, String($0.size), Self.time($0.modified)] })
+            let columns: [Reply.Column] = [.init("NAME", key: "name"), .init("SIZE", key: "size_bytes"),
+                                           .init("UPLOADED", key: "uploaded")]
+            return .table(columns, files.map { [.string($0.name), .integer($0.size), Self.timeCell($0.modified)] })
         } catch {
             return .failed("uploads: cannot read \(context.uploads.folder)")
         }
@@ -171,6 +269,11 @@ public struct ServerControl: Sendable {
 
     static func time(_ seconds: Int) -> String {
         UTCTime.format(seconds, "%Y-%m-%d %H:%M:%S")
+    }
+
+    /// A moment: shown as `2026-11-28 06:40:00` (UTC), in JSON as RFC 3339 `2026-11-28T06:40:00Z`.
+    static func timeCell(_ seconds: Int) -> Reply.Cell {
+        Reply.Cell(.string(UTCTime.format(seconds, "%Y-%m-%dT%H:%M:%SZ")), text: time(seconds))
     }
 
     static func duration(_ seconds: Int) -> String {

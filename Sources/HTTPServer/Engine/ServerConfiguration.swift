@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     }
     /// Whether directories without `index.html` are listed (else 403).
     public var directoryListing = true
+    /// The origins whose scripts may read responses (CORS); off by default, since a file server that answers
+    /// every origin lets any web page a visitor opens read what the server shows on the visitor's network.
+    public var cors: CORSMiddleware.AllowedOrigins?
     public var logLevel = LogLevel.info
     /// The per-client rate limit at start; off by default (a file server on a LAN should not surprise anyone).
     public var rateLimit: RateLimit?
@@ -39,8 +42,6 @@ public struct ServerConfiguration: Sendable {
     public var shutdownGraceSeconds = 10
     /// Open connections beyond this get 503 at once; sized from the descriptor limit when nil.
     public var maxConnections: Int?
-    /// Request bodies on routes without their own limit; larger ones get 413.
-    public var maxBodyBytes = 1 << 20
     /// The limit for uploads.
     public var maxUploadBytes = 64 << 20
     /// Parser limits (request line, header section).

@@ -2,13 +2,16 @@ import Glibc
 import Synchronization
 
 /// The live state a running server shares with its handlers and its control: settings, counters, the
-/// blocklist, statistics and the logger. Create it first, build the router's handlers with it, then the server.
+/// blocklist and rate limiter, statistics and the logger. Create it first, build the router's handlers with it,
+/// then the server.
 public final class ServerContext: Sendable {
     public let logger: Logger
     public let settings: LiveSettings
     public let counters: RequestCounters
     public let stats: ServerStats
     public let blocklist: Blocklist
+    /// The per-client rate limit, started from `ServerConfiguration.rateLimit` and changed live.
+    public let limiter: RateLimiter
     /// Per-worker request metrics, combined for `/metrics` and the shell.
     public let metrics = MetricsRegistry()
     /// One line per request.
@@ -18,6 +21,7 @@ public final class ServerContext: Sendable {
     /// Hot files served from memory, shared by the server's `StaticFiles` (its size shows in `status`, `/metrics`).
     public let fileCache: FileCache
     private let readiness = Atomic<Bool>(true)
+    private let operatorDrain = Atomic<Bool>(false)
     private let gaugeSource = Lock<(@Sendable () -> EngineGauges)?>(nil)
 
     /// What the running engine looks like right now.
@@ -34,22 +38,31 @@ public final class ServerContext: Sendable {
         gaugeSource.withLock { $0 = source }
     }
 
-    /// Creates the live state; fails only when the access-log file cannot be opened.
+    /// Creates the live state from `configuration` (the logger's level becomes `configuration.logLevel`); fails
+    /// only when the access-log file cannot be opened.
     public init(configuration: ServerConfiguration, logger: Logger) throws(AccessLog.OpenError) {
+        logger.level = configuration.logLevel
         self.logger = logger
         accessLog = try AccessLog(logger: logger, format: configuration.accessLogFormat,
                                   destination: configuration.accessLog)
-        settings = LiveSettings(directoryListing: configuration.directoryListing)
+        settings = LiveSettings(directoryListing: configuration.directoryListing, cors: configuration.cors)
         counters = RequestCounters()
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
+        limiter = RateLimiter(limit: configuration.rateLimit)
         uploads = UploadStore(folder: configuration.uploads)
         fileCache = FileCache(capacity: configuration.fileCacheBytes)
     }
 
-    /// False once a graceful shutdown has begun (`/readyz` answers 503 then).
+    /// False once a graceful shutdown has begun, or while the operator drains (`/readyz` answers 503 then).
     public internal(set) var ready: Bool {
-        get { readiness.load(ordering: .relaxed) }
+        get { readiness.load(ordering: .relaxed) && !drained }
         set { readiness.store(newValue, ordering: .relaxed) }
+    }
+
+    /// `drain on`: not ready, so a balancer sends no new work, while everything keeps being served.
+    public var drained: Bool {
+        get { operatorDrain.load(ordering: .relaxed) }
+        set { operatorDrain.store(newValue, ordering: .relaxed) }
     }
 }
