@@ -20,7 +20,8 @@ struct Launcher {
                 let metrics = MetricsEndpoint(context: context, limiter: limiter)
                 router.get(path, metrics.handle)
             }
-            router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter))
+            router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter,
+                                            journal: context.securityEvents))
             router.use(CORSMiddleware(origins: context.settings.cors))
             server = try Server(configuration: configuration, context: context, router: router)
             try server.start()

@@ -20,6 +20,12 @@ public enum Command: Sendable, Equatable {
     case block(CIDR, reason: String)
     case unblock(CIDR)
     case blocked
+    /// The newest `limit` security events, of clients in `client` when given.
+    case securityEvents(limit: Int, client: CIDR?)
+    /// The clients with the most security events in the journal.
+    case securityTop(count: Int)
+    /// Block clients automatically by their security events; nil turns it off.
+    case setAutoblock(AutoblockRule?)
     case reopenLogs
     /// Graceful: finish in-flight requests within `graceSeconds` (nil: the configured grace); 0 drops everything.
     case shutdown(graceSeconds: Double?)

@@ -37,7 +37,8 @@ final class Engine: Sendable {
         self.configuration = configuration
         self.context = context
         pipeline = Pipeline(router: router, counters: context.counters, logger: context.logger,
-                            hosts: HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host))
+                            hosts: HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host),
+                            journal: context.securityEvents)
         forwarded = ForwardedClient(trustedProxies: configuration.trustedProxies)
         parser = RequestParser(limits: configuration.parserLimits)
         events = try EventSet()
@@ -95,6 +96,7 @@ final class Engine: Sendable {
         stats.connectionAccepted()
         if blocklist.isBlocked(peer.ip) {
             logger.debug("refused connection from blocked \(peer.ip)")
+            context.securityEvents.record(.blocked, client: peer.ip, requestID: "-", detail: "connection refused")
             socket.close()
             return
         }

@@ -9,6 +9,10 @@ public final class ServerContext: Sendable {
     public let counters: RequestCounters
     public let stats: ServerStats
     public let blocklist: Blocklist
+    /// What looked hostile (traversal, smuggling, floods…), for `events` and `/metrics`.
+    public let securityEvents: SecurityJournal
+    /// Blocks clients by their security events once the operator sets a rule (`autoblock`); off at start.
+    public let autoblock: Autoblocker
     /// Per-worker request metrics, combined for `/metrics` and the shell.
     public let metrics = MetricsRegistry()
     /// One line per request.
@@ -41,6 +45,9 @@ public final class ServerContext: Sendable {
         counters = RequestCounters()
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
+        securityEvents = SecurityJournal(capacity: configuration.securityEventCapacity)
+        autoblock = Autoblocker(blocklist: blocklist)
+        autoblock.watch(securityEvents)
         uploads = UploadStore(folder: configuration.uploads)
     }
 
