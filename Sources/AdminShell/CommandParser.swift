@@ -71,8 +71,35 @@ public enum CommandParser {
             try noArguments()
             return .server(.status, json: json)
         case "stats":
+            if args.first == "reset" {
+                try nothingAfter(1, "reset")
+                return .server(.resetStats, json: json)
+            }
             try noArguments()
             return .server(.stats, json: json)
+        case "slowlog":
+            if args.first == "reset" {
+                try nothingAfter(1, "reset")
+                return .server(.resetSlowlog, json: json)
+            }
+            try nothingAfter(1, "the number")
+            guard let count = args.first.map({ Int($0) }) ?? 10, (1...SlowRequest.kept).contains(count) else {
+                throw usage("'\(args[0])' is not a number from 1 to \(SlowRequest.kept)")
+            }
+            return .server(.slowlog(count: count), json: json)
+        case "connections":
+            try noArguments()
+            return .server(.connections, json: json)
+        case "kill":
+            guard let first = args.first else { throw usage("give a connection id (see 'connections')") }
+            try nothingAfter(1, "the id")
+            guard let id = Int(first), id >= 1 else { throw usage("'\(first)' is not a connection id") }
+            return .server(.kill(connection: id), json: json)
+        case "drain":
+            guard !args.isEmpty else { throw usage("say on or off") }
+            try nothingAfter(1, "on or off")
+            guard let on = onOff(args[0]) else { throw usage("say on or off") }
+            return .server(.drain(on), json: json)
         case "top":
             try nothingAfter(1, "the number")
             guard let count = args.first.map({ Int($0) }) ?? 10, (1...1000).contains(count) else {
@@ -125,11 +152,19 @@ public enum CommandParser {
             guard let range = CIDR(first) else {
                 throw usage("'\(first)' is not an IP address or CIDR range such as 203.0.113.7 or 2001:db8::/32")
             }
-            let reason = args.dropFirst().joined(separator: " ")
+            var rest = args.dropFirst()
+            var seconds: Int?
+            if rest.first == "for" {
+                guard rest.count >= 2 else { throw usage("'for' needs a duration such as 30s, 10m or 2h") }
+                seconds = try duration(rest[rest.startIndex + 1], usage)
+                rest = rest.dropFirst(2)
+            }
+            let reason = rest.joined(separator: " ")
             guard reason.count <= maximumReasonLength else {
                 throw usage("the reason is \(reason.count) characters; at most \(maximumReasonLength)")
             }
-            return .server(.block(range, reason: reason.isEmpty ? "blocked by operator" : reason), json: json)
+            return .server(.block(range, reason: reason.isEmpty ? "blocked by operator" : reason, seconds: seconds),
+                           json: json)
         case "unblock":
             guard !args.isEmpty else { throw usage("give one IP address or CIDR range") }
             try nothingAfter(1, "the address")

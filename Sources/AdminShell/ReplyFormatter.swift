@@ -44,7 +44,8 @@ public enum ReplyFormatter {
             members += fields.map { jsonString($0.key) + ":" + jsonValue($0.value) }
         case .table(let columns, let rows):
             let objects = rows.map { row in
-                "{" + zip(columns, row).map { jsonString($0.key) + ":" + jsonValue($1.value) }.joined(separator: ",") + "}"
+                let members = zip(columns, row).map { jsonString($0.key) + ":" + jsonValue($1.value) }
+                return "{" + members.joined(separator: ",") + "}"
             }
             members.append("\"rows\":[" + objects.joined(separator: ",") + "]")
         }

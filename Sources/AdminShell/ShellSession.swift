@@ -63,7 +63,7 @@ public final class ShellSession {
         case .success(.exit):
             return send(.shutdown(graceSeconds: nil), json: false, interactive: interactive)
         case .success(.server(let command, let json)):
-            if interactive, case .block(let range, _) = command, !confirmBlockingOperator(range) {
+            if interactive, case .block(let range, _, _) = command, !confirmBlockingOperator(range) {
                 emit("not blocked")
                 return true
             }

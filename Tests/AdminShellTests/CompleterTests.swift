@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func ambiguousPrefix_ListsTheChoices() {
-        #expect(completer.complete("s") == .list(["status", "stats", "shutdown"]))
+        #expect(completer.complete("s") == .list(["status", "stats", "slowlog", "shutdown"]))
     }
 
     @Test func sharedPrefix_IsInsertedFirst() {

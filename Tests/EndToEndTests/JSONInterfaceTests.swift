@@ -79,7 +79,8 @@ import Testing
         let scripts = ["status --json", "stats --json", "top --json", "counters --json", "uploads --json",
                        "block 192.0.2.0/24 42\nblocked --json", "workers 3 --json", "ratelimit 10/1 --json",
                        "dirlisting off --json", "loglevel warning --json", "unblock 192.0.2.9 --json",
-                       "workers lots --json", "shutdown --json"]
+                       "workers lots --json", "connections --json", "slowlog --json", "drain on --json",
+                       "stats reset --json", "slowlog reset --json", "kill 999 --json", "shutdown --json"]
         for script in scripts {
             let result = try run(script, folders)
             let document = script.contains("\n") ? String(result.stdout.split(separator: "\n").last ?? "")

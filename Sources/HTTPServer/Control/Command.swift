@@ -17,7 +17,8 @@ public enum Command: Sendable, Equatable {
     /// The newest `limit` uploads (nil: all of them).
     case uploads(limit: Int?)
     case showUpload(name: String)
-    case block(CIDR, reason: String)
+    /// Refuse `range` (403), for `seconds` when given, else until `unblock`.
+    case block(CIDR, reason: String, seconds: Int? = nil)
     case unblock(CIDR)
     case blocked
     /// The newest `limit` security events, of clients in `client` when given.
@@ -27,6 +28,17 @@ public enum Command: Sendable, Equatable {
     /// Block clients automatically by their security events; nil turns it off.
     case setAutoblock(AutoblockRule?)
     case reopenLogs
+    /// `drain on`: `/readyz` answers 503 so a balancer stops sending work; everything else keeps being served.
+    case drain(Bool)
+    /// Start `stats`, `top`, `slowlog` and the Prometheus counters again from zero.
+    case resetStats
+    /// The `count` slowest requests since start or the last `slowlog reset`.
+    case slowlog(count: Int)
+    case resetSlowlog
+    /// The open connections.
+    case connections
+    /// Close the connection numbered `id` (from `connections`).
+    case kill(connection: Int)
     /// Graceful: finish in-flight requests within `graceSeconds` (nil: the configured grace); 0 drops everything.
     case shutdown(graceSeconds: Double?)
 }

@@ -21,7 +21,7 @@ public struct ServerControl: Sendable {
             return stats()
         case .top(let count):
             let summary = context.metrics.summary(top: count)
-            let rows = summary.topPaths.map { [Reply.Cell.string("path"), .integer($0.1), .string($0.0)] }
+            let rows = summary.topPaths.map { [Reply.Cell.string("path"), .integer($0.1), .string(Self.decoded($0.0))] }
                 + summary.topClients.map { [Reply.Cell.string("client"), .integer($0.1), .string($0.0)] }
             return .table([.init("KIND", key: "kind"), .init("REQUESTS", key: "requests"), .init("NAME", key: "name")],
                           rows)
@@ -55,10 +55,13 @@ public struct ServerControl: Sendable {
             return uploads(limit: limit)
         case .showUpload(let name):
             return showUpload(name)
-        case .block(let range, let reason):
-            guard context.blocklist.block(range, reason: reason) else { return .failed("\(range) is already blocked") }
+        case .block(let range, let reason, let seconds):
+            guard context.blocklist.block(range, reason: reason, seconds: seconds) else {
+                return .failed("\(range) is already blocked")
+            }
             let closed = server.disconnect(range)
-            return .done("blocked \(range)" + (closed > 0 ? "; closed \(closed) open connection(s)" : ""))
+            return .done("blocked \(range)" + (seconds.map { " for \(Self.duration($0))" } ?? "")
+                + (closed > 0 ? "; closed \(closed) open connection(s)" : ""))
         case .unblock(let range):
             guard context.blocklist.unblock(range) else {
                 // A narrower range inside a blocked one stays refused: name the range that does it.
@@ -74,9 +77,12 @@ public struct ServerControl: Sendable {
             return .done("unblocked \(range)")
         case .blocked:
             let columns: [Reply.Column] = [.init("RANGE", key: "range"), .init("SINCE", key: "since"),
-                                           .init("HITS", key: "hits"), .init("REASON", key: "reason")]
+                                           .init("EXPIRES", key: "expires"), .init("HITS", key: "hits"),
+                                           .init("REASON", key: "reason")]
             return .table(columns, context.blocklist.list.map {
-                [.string($0.range.description), Self.timeCell($0.since), .integer($0.hits), .string($0.reason)]
+                [.string($0.range.description), Self.timeCell($0.since),
+                 $0.expires.map(Self.timeCell) ?? Reply.Cell(.null, text: "never"), .integer($0.hits),
+                 .string($0.reason)]
             })
         case .securityEvents(let limit, let client):
             return securityEvents(limit: limit, client: client)
@@ -93,6 +99,25 @@ public struct ServerControl: Sendable {
                 ?? "autoblock: off")
         case .reopenLogs:
             return .done(context.accessLog.reopen())
+        case .drain(let on):
+            context.drained = on
+            return .done(on ? "draining: /readyz answers 503; requests are still served (drain off to undo)"
+                : "ready: /readyz answers 200")
+        case .resetStats:
+            context.metrics.reset()
+            return .done("stats reset")
+        case .slowlog(let count):
+            return slowlog(count)
+        case .resetSlowlog:
+            context.metrics.resetSlowest()
+            return .done("slowlog reset")
+        case .connections:
+            return connections()
+        case .kill(let id):
+            guard server.kill(connection: id) else {
+                return .failed("no open connection \(id) (see 'connections')")
+            }
+            return .done("closed connection \(id)")
         case .shutdown(let grace):
             let report = server.shutdown(graceSeconds: grace ?? Double(server.configuration.shutdownGraceSeconds))
             return .fields([
@@ -126,6 +151,7 @@ public struct ServerControl: Sendable {
         let listing = context.settings.directoryListing
         return .fields([
             .init("State", key: "state", server.isDraining ? "draining" : "serving"),
+            .init("Ready", key: "ready", context.ready, text: context.ready ? "yes" : "no (/readyz answers 503)"),
             .init("Uptime", key: "uptime_seconds", .integer(uptime), text: Self.duration(uptime)),
             .init("URL", key: "url", server.url),
             .init("Root", key: "root", server.configuration.root),
@@ -151,6 +177,39 @@ public struct ServerControl: Sendable {
             .init("Memory", key: "memory_bytes", .integer(memory), text: Self.bytes(memory)),
             .init("Open files", key: "open_files", ProcessStats.openDescriptors()),
         ])
+    }
+
+    private func slowlog(_ count: Int) -> Reply {
+        let columns: [Reply.Column] = [
+            .init("ID", key: "id"), .init("DURATION", key: "duration_ms"), .init("STATUS", key: "status"),
+            .init("CLIENT", key: "client"), .init("FINISHED", key: "finished"), .init("METHOD", key: "method"),
+            .init("PATH", key: "path"),
+        ]
+        return .table(columns, context.metrics.slowest(count).map { entry in
+            [.string(entry.id),
+             Reply.Cell(.number(Double(entry.microseconds) / 1000), text: Self.microseconds(entry.microseconds)),
+             .integer(entry.status), .string(entry.client.description), Self.timeCell(entry.finishedAt),
+             .string(entry.method), .string(Self.decoded(entry.path))]
+        })
+    }
+
+    private func connections() -> Reply {
+        let columns: [Reply.Column] = [
+            .init("ID", key: "id"), .init("CLIENT", key: "client"), .init("AGE", key: "age_seconds"),
+            .init("STATE", key: "state"), .init("REQUESTS", key: "requests"), .init("BYTES OUT", key: "bytes_out"),
+            .init("CURRENT REQUEST", key: "current_request"),
+        ]
+        return .table(columns, server.connections().map { connection in
+            [.integer(connection.id), .string(connection.client),
+             Reply.Cell(.integer(connection.ageSeconds), text: Self.duration(connection.ageSeconds)),
+             .string(connection.state), .integer(connection.requests), .integer(connection.bytesOut),
+             connection.currentRequest.map { Reply.Cell.string(Self.decoded($0)) } ?? Reply.Cell(.null, text: "-")]
+        })
+    }
+
+    /// A path as `counters` shows it: percent-decoded (left as sent when it does not decode).
+    static func decoded(_ path: String) -> String {
+        PercentEncoding.decode(path) ?? path
     }
 
     private func stats() -> Reply {

@@ -23,6 +23,21 @@ final class Connection: @unchecked Sendable {
         case lingering
     }
 
+    /// What `connections` shows of a connection; its owner updates it twice per request, under its own
+    /// uncontended lock, and the shell reads it under the registry's lock.
+    struct Activity: Sendable {
+        var requests = 0
+        var bytesOut = 0
+        /// The request under way (method and path as sent); kept as the parsed values, so nothing is built per
+        /// request.
+        var current: (method: HTTPMethod, path: String)?
+    }
+
+    /// A number for `connections` and `kill`: unlike the descriptor, never reused while the server runs.
+    let id: Int
+    /// When it was accepted (monotonic ms).
+    let openedAt: Int64
+    let activity = Lock(Activity())
     let socket: Socket
     let peer: SocketAddress
     /// The peer's address.
@@ -55,7 +70,9 @@ final class Connection: @unchecked Sendable {
     /// Set by the housekeeper before it shuts the socket down for a slow head, so the owner answers 408.
     let timedOut = Atomic<Bool>(false)
 
-    init(socket: Socket, peer: SocketAddress) {
+    init(socket: Socket, peer: SocketAddress, id: Int) {
+        self.id = id
+        openedAt = MonotonicClock.milliseconds()
         self.socket = socket
         self.peer = peer
         self.client = peer.ip

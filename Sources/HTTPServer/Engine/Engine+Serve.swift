@@ -177,15 +177,20 @@ extension Engine {
                 offset += consumed
                 connection.scanned = 0
                 connection.headStarted = nil
-                if blocklist.isBlocked(connection.client) {
-                    context.securityEvents.record(.blocked, client: connection.client, requestID: "-",
-                                                  detail: "\(head.method) \(head.rawPath)")
-                    return (offset, .close)
-                }
                 connection.requestStarted = MonotonicClock.microseconds()
                 let id = requestID(for: head, worker)
+                if blocklist.isBlocked(connection.client) {
+                    context.securityEvents.record(.blocked, client: connection.client, requestID: id,
+                                                  detail: "\(head.method) \(head.rawPath)")
+                    // Answered, as the README promises, then closed: a reset would look like a network fault.
+                    var response = pipeline.error(.forbidden, "your address is blocked", head, id)
+                    response.closeConnection = true
+                    stats.requestStarted()
+                    return (offset, send(response, on: connection, head: head, id: id, worker))
+                }
                 stats.requestStarted()
                 connection.requestClient = forwarded.client(peer: connection.client, headers: head.headers)
+                connection.activity.withLock { $0.current = (head.method, head.rawPath) }
                 switch pipeline.begin(head, client: connection.requestClient, id: id).1 {
                 case .respond(var response, let bodyUnread):
                     if bodyUnread { response.closeConnection = true }
@@ -242,12 +247,17 @@ extension Engine {
                                                 server: configuration.serverName, persistence: persistence,
                                                 requestID: id)
         var outbound = Outbound(head: headBytes, body: response.body, closeAfter: !keepAlive)
+        connection.activity.withLock { activity in
+            activity.requests += 1
+            activity.bytesOut += headBytes.count + response.body.count
+            activity.current = nil
+        }
         if head != nil { stats.requestFinished() }
         let microseconds = MonotonicClock.microseconds() - connection.requestStarted
         let client = head == nil ? connection.client : connection.requestClient
         worker.metrics.record(method: head?.method, path: head?.rawPath, code: response.status.code,
                               bytes: response.body.count, microseconds: microseconds, client: client,
-                              nowSeconds: worker.dates.second)
+                              nowSeconds: worker.dates.second, id: id)
         accessLog.record(AccessLog.Entry(client: client, head: head, status: response.status.code,
                                          bytes: response.body.count, requestID: id, microseconds: microseconds))
         switch outbound.write(to: connection.socket) {

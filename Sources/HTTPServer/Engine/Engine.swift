@@ -29,6 +29,8 @@ final class Engine: Sendable {
     /// Set while accepting is paused after EMFILE/ENFILE; the housekeeper resumes it.
     let acceptPaused = Atomic<Bool>(false)
     private let lastAcceptErrorLog = Atomic<Int64>(0)
+    /// The last connection id handed out.
+    private let connectionIDs = Atomic<Int>(0)
 
     init(configuration: ServerConfiguration, context: ServerContext, router: Router) throws(SocketError) {
         guard let bindAddress = SocketAddress(host: configuration.host, port: configuration.port) else {
@@ -94,12 +96,6 @@ final class Engine: Sendable {
 
     private func admit(_ socket: Socket, _ peer: SocketAddress) {
         stats.connectionAccepted()
-        if blocklist.isBlocked(peer.ip) {
-            logger.debug("refused connection from blocked \(peer.ip)")
-            context.securityEvents.record(.blocked, client: peer.ip, requestID: "-", detail: "connection refused")
-            socket.close()
-            return
-        }
         if registry.count >= maxConnections {
             // Full: answer 503 without a worker ever reading the request, and close.
             stats.connectionRefused()
@@ -115,7 +111,8 @@ final class Engine: Sendable {
             return
         }
         socket.setNoDelay()
-        let connection = Connection(socket: socket, peer: peer)
+        let id = connectionIDs.add(1, ordering: .relaxed).newValue
+        let connection = Connection(socket: socket, peer: peer, id: id)
         registry.insert(connection)
         connection.enter(.idle, since: MonotonicClock.milliseconds())
         do {

@@ -20,6 +20,7 @@ public final class ServerContext: Sendable {
     /// The uploads folder: written by `POST /upload`, listed by the shell, counted for metrics.
     public let uploads: UploadStore
     private let readiness = Atomic<Bool>(true)
+    private let operatorDrain = Atomic<Bool>(false)
     private let gaugeSource = Lock<(@Sendable () -> EngineGauges)?>(nil)
 
     /// What the running engine looks like right now.
@@ -51,9 +52,15 @@ public final class ServerContext: Sendable {
         uploads = UploadStore(folder: configuration.uploads)
     }
 
-    /// False once a graceful shutdown has begun (`/readyz` answers 503 then).
+    /// False once a graceful shutdown has begun, or while the operator drains (`/readyz` answers 503 then).
     public internal(set) var ready: Bool {
-        get { readiness.load(ordering: .relaxed) }
+        get { readiness.load(ordering: .relaxed) && !drained }
         set { readiness.store(newValue, ordering: .relaxed) }
+    }
+
+    /// `drain on`: not ready, so a balancer sends no new work, while everything keeps being served.
+    public var drained: Bool {
+        get { operatorDrain.load(ordering: .relaxed) }
+        set { operatorDrain.store(newValue, ordering: .relaxed) }
     }
 }

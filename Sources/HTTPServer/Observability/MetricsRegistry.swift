@@ -34,6 +34,30 @@ public final class MetricsRegistry: Sendable {
         return total
     }
 
+    /// `stats reset`: every count, histogram and recent window starts again from zero (Prometheus sees a
+    /// counter reset, as after a restart).
+    public func reset() {
+        resetShards { $0 = WorkerMetrics.Shard() }
+    }
+
+    /// `slowlog reset`: forget the slowest requests.
+    public func resetSlowest() {
+        resetShards { $0.slowest = [] }
+    }
+
+    private func resetShards(_ change: (inout WorkerMetrics.Shard) -> Void) {
+        let live = state.withLock { state in
+            change(&state.retired)
+            return Array(state.live.values)
+        }
+        for metrics in live { metrics.state.withLock { change(&$0) } }
+    }
+
+    /// The slowest requests since start or the last reset, slowest first.
+    public func slowest(_ count: Int) -> [SlowRequest] {
+        Array(total().slowest.prefix(count))
+    }
+
     /// Request counts by status class (`2xx`…), for `stats`.
     public struct Summary: Sendable {
         public var byClass: [String: Int]
@@ -72,6 +96,7 @@ public final class MetricsRegistry: Sendable {
                 .prefix(top).map { $0 }
         }
         return Summary(byClass: byClass, responseBytes: total.responseBytes, sinceStart: total.sinceStart,
-                       lastMinute: minute, lastWindowRequests: lastWindowRequests, topPaths: ranked(paths) { $0 }, topClients: ranked(clients) { $0.description })
+                       lastMinute: minute, lastWindowRequests: lastWindowRequests, topPaths: ranked(paths) { $0 },
+                       topClients: ranked(clients) { $0.description })
     }
 }
