@@ -11,17 +11,10 @@ struct Launcher {
         let configuration = options.configuration
         let logWriter = AsyncLineWriter(fd: 2)
         let logger = Logger(level: configuration.logLevel, sink: logWriter)
-        let limiter = RateLimiter(limit: configuration.rateLimit)
         let server: Server
         do {
             let context = try ServerContext(configuration: configuration, logger: logger)
             var router = try StandardRoutes.router(configuration: configuration, context: context)
-            if let path = configuration.metricsPath {
-                let metrics = MetricsEndpoint(context: context, limiter: limiter)
-                router.get(path, metrics.handle)
-            }
-            router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter,
-                                            journal: context.securityEvents))
             router.use(CORSMiddleware(origins: context.settings.cors))
             server = try Server(configuration: configuration, context: context, router: router)
             try server.start()
@@ -29,7 +22,7 @@ struct Launcher {
             Output.error("httpsh: \(error)")
             return 1
         }
-        let bus = CommandBus(control: ServerControl(server: server, limiter: limiter))
+        let bus = CommandBus(control: ServerControl(server: server))
         let stopped = StopSignal()
         Signals.start(bus: bus) { reply in
             // Through the log sink: while the prompt is open, a line written straight to the terminal garbles it.

@@ -1,7 +1,7 @@
 import AdminShell
 import Foundation
 import Glibc
-@testable import HTTPServer
+import HTTPServer
 import Testing
 
 /// The security journal fed by real hostile requests over loopback, read back through `events --json`, `events top`
@@ -119,7 +119,7 @@ import Testing
         let server = try TestServer()
         for _ in 0..<3 { try send(server, "GET /../x HTTP/1.1\r\nHost: h\r\n\r\n") }
         try send(server, "GET /%2e%2e/x HTTP/1.1\r\nHost: h\r\n\r\n")
-        let metrics = MetricsEndpoint(context: server.server.context, limiter: RateLimiter()).render()
+        let metrics = try RawClient.fetch(port: server.port, "GET", "/metrics").text
         #expect(metrics.contains("httpsh_security_events_total{kind=\"traversal\"} 3\n"))
         #expect(metrics.contains("httpsh_security_events_total{kind=\"encoded_dot\"} 1\n"))
         #expect(metrics.contains("httpsh_security_events_total{kind=\"header_timeout\"} 0\n"))

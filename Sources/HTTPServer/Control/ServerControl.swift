@@ -4,14 +4,20 @@ import Glibc
 /// else changes them: every change arrives here through the `CommandBus`.
 public struct ServerControl: Sendable {
     let server: Server
-    let limiter: RateLimiter
 
-    public init(server: Server, limiter: RateLimiter) {
+    public init(server: Server) {
         self.server = server
-        self.limiter = limiter
+    }
+
+    /// Kept while branches written before the limiter moved into `ServerContext` merge; the server's own limiter
+    /// is used.
+    @available(*, deprecated, message: "the limiter is server.context.limiter; use init(server:)")
+    public init(server: Server, limiter: RateLimiter) {
+        self.init(server: server)
     }
 
     private var context: ServerContext { server.context }
+    private var limiter: RateLimiter { context.limiter }
 
     mutating func apply(_ command: Command) -> Reply {
         switch command {

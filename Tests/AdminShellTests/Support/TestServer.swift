@@ -34,14 +34,11 @@ final class TestServer {
         configure(&configuration)
         let logger = Logger(level: .info, sink: logs)
         let context = try ServerContext(configuration: configuration, logger: logger)
-        let limiter = RateLimiter()
         var router = try StandardRoutes.router(configuration: configuration, context: context)
-        router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter,
-                                             journal: context.securityEvents))
         router.use(CORSMiddleware(origins: context.settings.cors))
         server = try Server(configuration: configuration, context: context, router: router)
         try server.start()
-        bus = CommandBus(control: ServerControl(server: server, limiter: limiter))
+        bus = CommandBus(control: ServerControl(server: server))
         port = server.address.port
     }
 
