@@ -144,6 +144,7 @@ extension Engine {
                     reader.abort()
                     connection.body = nil
                     var response = pipeline.response(for: error, reader.request)
+                    pipeline.bodyFailed(reader, response)
                     response.closeConnection = true
                     return (offset, send(response, on: connection, head: reader.request.head, id: reader.request.id, worker))
                 }
@@ -168,6 +169,7 @@ extension Engine {
                 connection.scanned = 0
                 connection.requestStarted = MonotonicClock.microseconds()
                 let id = worker.requestIDs.next()
+                pipeline.headFailed(status, reason, client: connection.client, id: id)
                 var response = pipeline.error(status, reason, nil, id)
                 response.closeConnection = true
                 return (offset + rest.count, send(response, on: connection, head: nil, id: id, worker))
@@ -178,6 +180,8 @@ extension Engine {
                 connection.requestStarted = MonotonicClock.microseconds()
                 let id = requestID(for: head, worker)
                 if blocklist.isBlocked(connection.client) {
+                    context.securityEvents.record(.blocked, client: connection.client, requestID: id,
+                                                  detail: "\(head.method) \(head.rawPath)")
                     // Answered, as the README promises, then closed: a reset would look like a network fault.
                     var response = pipeline.error(.forbidden, "your address is blocked", head, id)
                     response.closeConnection = true
@@ -220,8 +224,9 @@ extension Engine {
         }
     }
 
-    /// Serializes and writes a response as far as the socket takes it. The request is counted as served
-    /// before the first byte goes out, so a client never sees a count that misses its own request.
+    /// Serializes a response, records the exchange, and writes as much as the socket takes. The request is
+    /// counted as served before the first byte goes out, so a client never sees a count that misses its own
+    /// request.
     func send(_ response: Response, on connection: Connection, head: RequestHead?, id: String,
               _ worker: Worker) -> Step {
         var response = response
@@ -242,10 +247,18 @@ extension Engine {
         let headBytes = ResponseSerializer.head(for: response, bodyLength: bodyLength, date: worker.dates.current(),
                                                 server: configuration.serverName, persistence: persistence,
                                                 requestID: id)
+        record(response, head: head, id: id, headBytes: headBytes.count, on: connection, worker)
         var outbound = Outbound(head: headBytes, body: response.body, closeAfter: !keepAlive)
+        return write(&outbound, on: connection, keepAlive: keepAlive)
+    }
+
+    /// The bookkeeping of one answered request: the connection's activity (for `connections`), statistics,
+    /// per-worker metrics, the access log.
+    private func record(_ response: Response, head: RequestHead?, id: String, headBytes: Int,
+                        on connection: Connection, _ worker: Worker) {
         connection.activity.withLock { activity in
             activity.requests += 1
-            activity.bytesOut += headBytes.count + response.body.count
+            activity.bytesOut += headBytes + response.body.count
             activity.current = nil
         }
         if head != nil { stats.requestFinished() }
@@ -256,6 +269,10 @@ extension Engine {
                               nowSeconds: worker.dates.second, id: id)
         accessLog.record(AccessLog.Entry(client: client, head: head, status: response.status.code,
                                          bytes: response.body.count, requestID: id, microseconds: microseconds))
+    }
+
+    /// Socket I/O only: writes what the socket takes now; the rest waits for `EPOLLOUT`.
+    private func write(_ outbound: inout Outbound, on connection: Connection, keepAlive: Bool) -> Step {
         switch outbound.write(to: connection.socket) {
         case .done:
             return keepAlive ? .proceed : .close
@@ -277,6 +294,10 @@ extension Engine {
             connection.body = nil
             if started == nil { connection.requestStarted = MonotonicClock.microseconds() }
             let id = started?.id ?? worker.requestIDs.next()
+            if started == nil {
+                context.securityEvents.record(.headerTimeout, client: connection.client, requestID: id,
+                                              detail: "\(connection.inbound.count) bytes of head received")
+            }
             var response = pipeline.error(.requestTimeout, "the request took too long to arrive", started?.head, id)
             response.closeConnection = true
             _ = send(response, on: connection, head: started?.head, id: id, worker)

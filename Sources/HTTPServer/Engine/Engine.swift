@@ -39,7 +39,8 @@ final class Engine: Sendable {
         self.configuration = configuration
         self.context = context
         pipeline = Pipeline(router: router, counters: context.counters, logger: context.logger,
-                            hosts: HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host))
+                            hosts: HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host),
+                            journal: context.securityEvents)
         forwarded = ForwardedClient(trustedProxies: configuration.trustedProxies)
         parser = RequestParser(limits: configuration.parserLimits)
         events = try EventSet()

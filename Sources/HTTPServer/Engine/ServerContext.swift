@@ -10,6 +10,10 @@ public final class ServerContext: Sendable {
     public let counters: RequestCounters
     public let stats: ServerStats
     public let blocklist: Blocklist
+    /// What looked hostile (traversal, smuggling, floods…), for `events` and `/metrics`.
+    public let securityEvents: SecurityJournal
+    /// Blocks clients by their security events once the operator sets a rule (`autoblock`); off at start.
+    public let autoblock: Autoblocker
     /// The per-client rate limit, started from `ServerConfiguration.rateLimit` and changed live.
     public let limiter: RateLimiter
     /// Per-worker request metrics, combined for `/metrics` and the shell.
@@ -18,6 +22,8 @@ public final class ServerContext: Sendable {
     public let accessLog: AccessLog
     /// The uploads folder: written by `POST /upload`, listed by the shell, counted for metrics.
     public let uploads: UploadStore
+    /// Hot files served from memory, shared by the server's `StaticFiles` (its size shows in `status`, `/metrics`).
+    public let fileCache: FileCache
     private let readiness = Atomic<Bool>(true)
     private let operatorDrain = Atomic<Bool>(false)
     private let gaugeSource = Lock<(@Sendable () -> EngineGauges)?>(nil)
@@ -47,8 +53,12 @@ public final class ServerContext: Sendable {
         counters = RequestCounters()
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
+        securityEvents = SecurityJournal(capacity: configuration.securityEventCapacity)
+        autoblock = Autoblocker(blocklist: blocklist)
+        autoblock.watch(securityEvents)
         limiter = RateLimiter(limit: configuration.rateLimit)
         uploads = UploadStore(folder: configuration.uploads)
+        fileCache = FileCache(capacity: configuration.fileCacheBytes)
     }
 
     /// False once a graceful shutdown has begun, or while the operator drains (`/readyz` answers 503 then).
