@@ -228,11 +228,11 @@ extension Engine {
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
         let keepAlive = (head?.keepAlive ?? false) && !response.closeConnection
-            && connection.requestsServed < configuration.maxRequestsPerConnection
+            && connection.requestsServed < context.limits.maxRequestsPerConnection
             && !draining.load(ordering: .relaxed)
         let persistence: ResponseSerializer.Persistence = keepAlive
-            ? .keepAlive(timeout: configuration.idleTimeoutSeconds,
-                         remaining: configuration.maxRequestsPerConnection - connection.requestsServed + 1)
+            ? .keepAlive(timeout: context.limits.idleTimeoutSeconds,
+                         remaining: context.limits.maxRequestsPerConnection - connection.requestsServed + 1)
             : .close
         let bodyLength = response.body.count
         if head?.method == .head || response.status.forbidsBody {

@@ -16,7 +16,8 @@ final class Engine: Sendable {
     let parser: RequestParser
     let forwarded: ForwardedClient
     let context: ServerContext
-    let maxConnections: Int
+    /// The most connections served at once; more get 503. Changes live.
+    var maxConnections: Int { context.limits.maxConnections }
     var logger: Logger { context.logger }
     var stats: ServerStats { context.stats }
     var blocklist: Blocklist { context.blocklist }
@@ -39,7 +40,7 @@ final class Engine: Sendable {
         self.configuration = configuration
         self.context = context
         pipeline = Pipeline(router: router, counters: context.counters, logger: context.logger,
-                            hosts: HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host))
+                            limits: context.limits)
         forwarded = ForwardedClient(trustedProxies: configuration.trustedProxies)
         parser = RequestParser(limits: configuration.parserLimits)
         events = try EventSet()
@@ -47,7 +48,6 @@ final class Engine: Sendable {
         pool = WorkerPool(wake: wake)
         listener = try Socket.listen(on: bindAddress, backlog: max(configuration.backlog, 511))
         address = listener.localAddress() ?? bindAddress
-        maxConnections = configuration.maxConnections ?? Self.connectionLimitFromDescriptors()
     }
 
     /// Registers the listener and wake-up descriptors and starts the workers.

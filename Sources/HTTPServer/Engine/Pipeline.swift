@@ -13,19 +13,20 @@ final class Pipeline: Sendable {
     let router: Router
     let counters: RequestCounters
     let logger: Logger
-    let hosts: HostPolicy
+    /// Holds the Host names answered, which change live.
+    let limits: LiveLimits
 
-    init(router: Router, counters: RequestCounters, logger: Logger, hosts: HostPolicy) {
+    init(router: Router, counters: RequestCounters, logger: Logger, limits: LiveLimits) {
         self.router = router
         self.counters = counters
         self.logger = logger
-        self.hosts = hosts
+        self.limits = limits
     }
 
     /// Starts a request: everything up to the point where its body is needed.
     func begin(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
         let hasBody = head.framing != .none
-        guard hosts.allows(head) else {
+        guard limits.hosts.allows(head) else {
             return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
                                   bodyUnread: hasBody))
         }

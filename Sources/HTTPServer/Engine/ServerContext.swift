@@ -9,6 +9,8 @@ public final class ServerContext: Sendable {
     public let counters: RequestCounters
     public let stats: ServerStats
     public let blocklist: Blocklist
+    /// Timeouts, caps and the upload limit, changed live by `config set`.
+    public let limits: LiveLimits
     /// Per-worker request metrics, combined for `/metrics` and the shell.
     public let metrics = MetricsRegistry()
     /// One line per request.
@@ -43,6 +45,8 @@ public final class ServerContext: Sendable {
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
         uploads = UploadStore(folder: configuration.uploads)
+        limits = LiveLimits(configuration,
+                            maxConnections: configuration.maxConnections ?? Engine.connectionLimitFromDescriptors())
     }
 
     /// False once a graceful shutdown has begun, or while the operator drains (`/readyz` answers 503 then).

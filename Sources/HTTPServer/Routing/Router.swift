@@ -29,6 +29,7 @@ public struct Router: Sendable {
         /// The streamed-body sink factory, when the route streams (then `handler` is not used).
         var makeSink: (@Sendable (Request) throws -> any RequestBodySink)? {
             if case .streamed(_, let make) = body { return make }
+            if case .streamedWithin(_, let make) = body { return make }
             return nil
         }
     }
