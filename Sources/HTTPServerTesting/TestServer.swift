@@ -60,17 +60,14 @@ public final class TestServer: Sendable {
         configuration.allowedHosts = ["*"]
         configure(&configuration)
 
-        logs = CollectingLogSink()
+        let logs = CollectingLogSink()
+        self.logs = logs
         do {
-            let context = try ServerContext(configuration: configuration,
-                                            logger: Logger(level: configuration.logLevel, sink: logs))
-            var router = standardRoutes
-                ? try StandardRoutes.router(configuration: configuration, context: context)
-                : Router()
-            routes(&router)
-            wire(context, &router)
-            server = try Server(configuration: configuration, context: context, router: router)
-            try server.start()
+            server = try Server.start(configuration, logSink: logs) { router, context in
+                if standardRoutes { router = try StandardRoutes.router(configuration: configuration, context: context) }
+                routes(&router)
+                wire(context, &router)
+            }
         } catch {
             folder.remove()
             throw error

@@ -11,17 +11,11 @@ struct Launcher {
         let configuration = options.configuration
         let logWriter = AsyncLineWriter(fd: 2)
         let logger = Logger(level: configuration.logLevel, sink: logWriter)
-        let limiter = RateLimiter(limit: configuration.rateLimit)
         let server: Server
         do {
             let context = try ServerContext(configuration: configuration, logger: logger)
             for entry in options.blocks { context.blocklist.add(entry) }
             var router = try StandardRoutes.router(configuration: configuration, context: context)
-            if let path = configuration.metricsPath {
-                let metrics = MetricsEndpoint(context: context, limiter: limiter)
-                router.get(path, metrics.handle)
-            }
-            router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter))
             router.use(CORSMiddleware(origins: context.settings.cors))
             server = try Server(configuration: configuration, context: context, router: router)
             try server.start()
@@ -29,7 +23,7 @@ struct Launcher {
             Output.error("httpsh: \(error)")
             return 1
         }
-        let bus = CommandBus(control: ServerControl(server: server, limiter: limiter, sources: options.sources,
+        let bus = CommandBus(control: ServerControl(server: server, sources: options.sources,
                                                     settingsPath: options.settingsPath))
         let stopped = StopSignal()
         Signals.start(bus: bus) { reply in

@@ -10,7 +10,6 @@ import Testing
     private func server(_ origins: CORSMiddleware.AllowedOrigins?) throws -> TestServer {
         try TestServer(files: ["hello.txt": "hello\n", "folder/a.txt": "a\n"], configure: { $0.cors = origins },
                        wire: { context, router in
-                           router.get("/metrics", MetricsEndpoint(context: context, limiter: RateLimiter()).handle)
                            router.use(CORSMiddleware(origins: context.settings.cors))
                        })
     }

@@ -22,12 +22,10 @@ final class ObservabilityFixture {
         configuration.uploads = root + "/uploads"
         configuration.accessLog = accessLog
         configuration.accessLogFormat = format
-        configuration.logLevel = .info
+        configuration.logLevel = .warning
         let logger = Logger(level: .warning, sink: AsyncLineWriter(fd: 2))
         context = try ServerContext(configuration: configuration, logger: logger)
         var router = try StandardRoutes.router(configuration: configuration, context: context)
-        let metrics = MetricsEndpoint(context: context, limiter: RateLimiter())
-        router.get("/metrics", metrics.handle)
         extraRoutes(&router)
         server = try Server(configuration: configuration, context: context, router: router)
         try server.start()

@@ -113,7 +113,7 @@ import Testing
         // Modification times have one-second resolution in the listing: make the order unambiguous.
         var times = [timeval(tv_sec: 1_700_000_000, tv_usec: 0), timeval(tv_sec: 1_700_000_000, tv_usec: 0)]
         utimes(server.uploads + "/older.txt", &times)
-        let bus = CommandBus(control: ServerControl(server: server.server, limiter: RateLimiter()))
+        let bus = CommandBus(control: ServerControl(server: server.server))
 
         let reply = bus.send(.uploads(limit: nil))
 
@@ -131,7 +131,7 @@ import Testing
         let server = try UploadTestServer()
         defer { server.stop() }
         _ = try upload(server, [("note.txt", Array("hello from a file\n".utf8)), ("blob.bin", [0xff, 0xfe, 0x00])])
-        let bus = CommandBus(control: ServerControl(server: server.server, limiter: RateLimiter()))
+        let bus = CommandBus(control: ServerControl(server: server.server))
 
         #expect(bus.send(.showUpload(name: "note.txt")) == .done("hello from a file\n"))
         #expect(bus.send(.showUpload(name: "blob.bin")).ok == false)

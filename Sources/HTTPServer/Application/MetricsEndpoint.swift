@@ -4,11 +4,9 @@ import Glibc
 /// scrape time so the hot path never formats anything.
 public struct MetricsEndpoint: Sendable {
     let context: ServerContext
-    let limiter: RateLimiter
 
-    public init(context: ServerContext, limiter: RateLimiter) {
+    public init(context: ServerContext) {
         self.context = context
-        self.limiter = limiter
     }
 
     public func handle(_ request: Request) -> Response {
@@ -55,7 +53,7 @@ public struct MetricsEndpoint: Sendable {
         sample("httpsh_workers", "state=\"busy\"", String(gauges.workersBusy))
         sample("httpsh_workers", "state=\"idle\"", String(max(0, gauges.workersLive - gauges.workersBusy)))
         family("httpsh_rate_limited_total", "counter", "Requests refused with 429 by the rate limiter.")
-        sample("httpsh_rate_limited_total", "", String(limiter.limitedTotal))
+        sample("httpsh_rate_limited_total", "", String(context.limiter.limitedTotal))
         family("httpsh_blocked_total", "counter", "Connections and requests refused because the client is blocked.")
         sample("httpsh_blocked_total", "", String(context.blocklist.refusedTotal))
         family("httpsh_connections_refused_total", "counter", "Connections answered 503 at the connection limit.")

@@ -1,9 +1,11 @@
 import Glibc
 
 /// An HTTP/1.1 server: a listening socket, a pool of worker threads sharing one epoll set, and a router.
+/// Every server refuses blocked clients and clients over the rate limit (`ProtectionMiddleware`, outermost) and
+/// serves its metrics at `configuration.metricsPath`.
 ///
 /// ```swift
-/// let context = ServerContext(configuration: config, logger: logger)
+/// let context = try ServerContext(configuration: config, logger: logger)
 /// var router = Router()
 /// router.get("/hello") { _ in Response(text: "hello\n") }
 /// let server = try Server(configuration: config, context: context, router: router)
@@ -13,6 +15,11 @@ public final class Server: Sendable {
     /// Why a server could not start.
     public struct StartError: Error, CustomStringConvertible {
         public let description: String
+
+        /// Also for a program's own reasons not to start (a missing folder its routes need).
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     public let configuration: ServerConfiguration
@@ -23,6 +30,11 @@ public final class Server: Sendable {
     public init(configuration: ServerConfiguration, context: ServerContext, router: Router) throws(StartError) {
         self.configuration = configuration
         self.context = context
+        var router = router
+        router.useFirst(ProtectionMiddleware(blocklist: context.blocklist, limiter: context.limiter))
+        if let path = configuration.metricsPath {
+            router.get(path, MetricsEndpoint(context: context).handle)
+        }
         do {
             engine = try Engine(configuration: configuration, context: context, router: router)
         } catch {

@@ -23,7 +23,6 @@ public enum StandardRoutes {
                                         counters: context.counters, extraHeaders: uploadHeaders)
         else { throw Server.StartError(description: "uploads folder '\(configuration.uploads)' does not exist") }
         var router = Router()
-        router.defaultBodyLimit = configuration.maxBodyBytes
         router.get("/healthz", Health.live)
         router.get("/readyz", Health.ready(context))
         UploadEndpoint(store: context.uploads, limit: context.limits.upload).register(on: &router)

@@ -4,7 +4,6 @@ import Glibc
 /// else changes them: every change arrives here through the `CommandBus`.
 public struct ServerControl: Sendable {
     let server: Server
-    let limiter: RateLimiter
     /// The settings in force: the start configuration with every live change applied.
     private(set) var configuration: ServerConfiguration
     /// Which source set each setting (absent: its default).
@@ -15,16 +14,22 @@ public struct ServerControl: Sendable {
     /// The file `config save` writes when there is no `--config` file, in the working folder.
     static let defaultSettingsPath = "httpsh.conf"
 
-    public init(server: Server, limiter: RateLimiter, sources: [String: Setting.Source] = [:],
-                settingsPath: String? = nil) {
+    public init(server: Server, sources: [String: Setting.Source] = [:], settingsPath: String? = nil) {
         self.server = server
-        self.limiter = limiter
         configuration = server.configuration
         self.sources = sources
         self.settingsPath = settingsPath
     }
 
+    /// Kept while branches written before the limiter moved into `ServerContext` merge; the server's own limiter
+    /// is used.
+    @available(*, deprecated, message: "the limiter is server.context.limiter; use init(server:)")
+    public init(server: Server, limiter: RateLimiter) {
+        self.init(server: server)
+    }
+
     private var context: ServerContext { server.context }
+    private var limiter: RateLimiter { context.limiter }
 
     mutating func apply(_ command: Command) -> Reply {
         switch command {
@@ -188,7 +193,7 @@ public struct ServerControl: Sendable {
     private mutating func changeLive(_ name: String, _ change: (inout ServerConfiguration) -> Void) {
         guard let setting = Settings.named(name) else { return }
         change(&configuration)
-        setting.adopt?(configuration, Setting.Targets(server: server, limiter: limiter))
+        setting.adopt?(configuration, Setting.Targets(server: server))
         sources[name] = .live
     }
 

@@ -17,8 +17,8 @@ public struct Setting: Sendable {
     /// What a live setting changes in the running server.
     public struct Targets: Sendable {
         let server: Server
-        let limiter: RateLimiter
         var context: ServerContext { server.context }
+        var limiter: RateLimiter { server.context.limiter }
     }
 
     /// The long flag's name without dashes.

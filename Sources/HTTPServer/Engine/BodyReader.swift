@@ -70,7 +70,7 @@ struct BodyReader {
             buffer.append(contentsOf: bytes)
             destination = .buffer(buffer)
         case .sink(let sink):
-            try sink.write(bytes)
+            try sink.write(bytes.assumingMemoryBound(to: UInt8.self).span)
         }
     }
 

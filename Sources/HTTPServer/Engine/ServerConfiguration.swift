@@ -42,8 +42,6 @@ public struct ServerConfiguration: Sendable {
     public var shutdownGraceSeconds = 10
     /// Open connections beyond this get 503 at once; sized from the descriptor limit when nil.
     public var maxConnections: Int?
-    /// Request bodies on routes without their own limit; larger ones get 413.
-    public var maxBodyBytes = 1 << 20
     /// The limit for uploads.
     public var maxUploadBytes = 64 << 20
     /// Parser limits (request line, header section).

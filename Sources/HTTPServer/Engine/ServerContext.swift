@@ -2,7 +2,8 @@ import Glibc
 import Synchronization
 
 /// The live state a running server shares with its handlers and its control: settings, counters, the
-/// blocklist, statistics and the logger. Create it first, build the router's handlers with it, then the server.
+/// blocklist and rate limiter, statistics and the logger. Create it first, build the router's handlers with it,
+/// then the server.
 public final class ServerContext: Sendable {
     public let logger: Logger
     public let settings: LiveSettings
@@ -11,6 +12,8 @@ public final class ServerContext: Sendable {
     public let blocklist: Blocklist
     /// Timeouts, caps and the upload limit, changed live by `config set`.
     public let limits: LiveLimits
+    /// The per-client rate limit, started from `ServerConfiguration.rateLimit` and changed live.
+    public let limiter: RateLimiter
     /// Per-worker request metrics, combined for `/metrics` and the shell.
     public let metrics = MetricsRegistry()
     /// One line per request.
@@ -35,8 +38,10 @@ public final class ServerContext: Sendable {
         gaugeSource.withLock { $0 = source }
     }
 
-    /// Creates the live state; fails only when the access-log file cannot be opened.
+    /// Creates the live state from `configuration` (the logger's level becomes `configuration.logLevel`); fails
+    /// only when the access-log file cannot be opened.
     public init(configuration: ServerConfiguration, logger: Logger) throws(AccessLog.OpenError) {
+        logger.level = configuration.logLevel
         self.logger = logger
         accessLog = try AccessLog(logger: logger, format: configuration.accessLogFormat,
                                   destination: configuration.accessLog)
@@ -44,6 +49,7 @@ public final class ServerContext: Sendable {
         counters = RequestCounters()
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
+        limiter = RateLimiter(limit: configuration.rateLimit)
         uploads = UploadStore(folder: configuration.uploads)
         limits = LiveLimits(configuration,
                             maxConnections: configuration.maxConnections ?? Engine.connectionLimitFromDescriptors())

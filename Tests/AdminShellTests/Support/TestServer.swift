@@ -32,13 +32,11 @@ final class TestServer {
         configuration.allowedHosts = ["*"]
         let logger = Logger(level: .info, sink: logs)
         let context = try ServerContext(configuration: configuration, logger: logger)
-        let limiter = RateLimiter()
         var router = try StandardRoutes.router(configuration: configuration, context: context)
-        router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter))
         router.use(CORSMiddleware(origins: context.settings.cors))
         server = try Server(configuration: configuration, context: context, router: router)
         try server.start()
-        bus = CommandBus(control: ServerControl(server: server, limiter: limiter))
+        bus = CommandBus(control: ServerControl(server: server))
         port = server.address.port
     }
 
