@@ -172,6 +172,10 @@ public enum CommandParser {
             try nothingAfter(1, "the address")
             guard let range = CIDR(args[0]) else { throw usage("'\(args[0])' is not an IP address or CIDR range") }
             return .server(.unblock(range), json: json)
+        case "events":
+            return .server(try events(args, usage), json: json)
+        case "autoblock":
+            return .server(.setAutoblock(try autoblock(args, usage)), json: json)
         case "blocked":
             try noArguments()
             return .server(.blocked, json: json)
@@ -228,6 +232,48 @@ public enum CommandParser {
             throw usage("'\(text)' is not a duration from 1s to 30d (such as 30s, 10m, 2h)")
         }
         return value * unit
+    }
+
+    /// `events [N] [client CIDR]` and `events top [N]`.
+    private static func events(_ args: [String], _ usage: (String) -> ParseError) throws(ParseError) -> Command {
+        func count(_ word: String) throws(ParseError) -> Int {
+            guard let value = Int(word), (1...SecurityJournal.defaultCapacity).contains(value) else {
+                throw usage("'\(word)' is not a number from 1 to \(SecurityJournal.defaultCapacity)")
+            }
+            return value
+        }
+        if args.first == "top" {
+            guard args.count <= 2 else { throw usage("give at most one number after top") }
+            return .securityTop(count: try args.dropFirst().first.map(count) ?? 10)
+        }
+        // The newest 20 by default: a screenful.
+        var limit = 20
+        var client: CIDR?
+        var rest = args[...]
+        if let first = rest.first, first != "client" {
+            limit = try count(first)
+            rest = rest.dropFirst()
+        }
+        if let word = rest.first {
+            guard word == "client", rest.count == 2 else { throw usage("unexpected '\(word)'") }
+            guard let range = CIDR(rest[rest.startIndex + 1]) else {
+                throw usage("'\(rest[rest.startIndex + 1])' is not an IP address or CIDR range")
+            }
+            client = range
+        }
+        return .securityEvents(limit: limit, client: client)
+    }
+
+    /// `autoblock N/SECONDS for DURATION` or `autoblock off`.
+    private static func autoblock(_ args: [String], _ usage: (String) -> ParseError) throws(ParseError) -> AutoblockRule? {
+        if args == ["off"] { return nil }
+        guard args.count == 3, args[1] == "for" else { throw usage("expected N/SECONDS for DURATION, or off") }
+        let parts = args[0].split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let events = Int(parts[0]), events >= 1 else {
+            throw usage("'\(args[0])' is not N/SECONDS with N ≥ 1 (e.g. 10/60, 20/5m)")
+        }
+        let window = try duration(String(parts[1]), usage)
+        return AutoblockRule(events: events, windowSeconds: window, blockSeconds: try duration(args[2], usage))
     }
 
     private static func rateLimit(_ args: [String], _ usage: (String) -> ParseError) throws(ParseError) -> RateLimit? {

@@ -69,6 +69,12 @@ struct Completer {
             return arguments == ["show"] ? serverWords(.uploadNames) : []
         case "unblock":
             return arguments.isEmpty ? serverWords(.blockedRanges) : []
+        case "events":
+            if arguments.isEmpty { return ["top", "client"] + json }
+            return arguments.last == "client" || arguments.first == "top" ? [] : ["client"] + json
+        case "autoblock":
+            if arguments.isEmpty { return ["off"] }
+            return arguments.count == 1 && arguments[0] != "off" ? ["for"] : []
         case "log":
             return arguments.isEmpty ? ["reopen"] : []
         case "shutdown":

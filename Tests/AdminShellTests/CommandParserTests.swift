@@ -87,6 +87,17 @@ import Testing
             ("unblock 203.0.113.0/24", .server(.unblock(try #require(CIDR("203.0.113.0/24"))), json: false)),
             ("blocked", .server(.blocked, json: false)),
             ("blocked --json", .server(.blocked, json: true)),
+            ("events", .server(.securityEvents(limit: 20, client: nil), json: false)),
+            ("events 50 --json", .server(.securityEvents(limit: 50, client: nil), json: true)),
+            ("events client 10.0.0.0/8", .server(.securityEvents(limit: 20, client: CIDR("10.0.0.0/8")), json: false)),
+            ("events 5 client ::1", .server(.securityEvents(limit: 5, client: CIDR("::1")), json: false)),
+            ("events top", .server(.securityTop(count: 10), json: false)),
+            ("events top 3", .server(.securityTop(count: 3), json: false)),
+            ("autoblock 10/60 for 10m", .server(.setAutoblock(AutoblockRule(events: 10, windowSeconds: 60,
+                                                                            blockSeconds: 600)), json: false)),
+            ("autoblock 5/1m for 2h", .server(.setAutoblock(AutoblockRule(events: 5, windowSeconds: 60,
+                                                                          blockSeconds: 7200)), json: false)),
+            ("autoblock off", .server(.setAutoblock(nil), json: false)),
             ("log reopen", .server(.reopenLogs, json: false)),
             ("shutdown", .server(.shutdown(graceSeconds: nil), json: false)),
             ("shutdown now", .server(.shutdown(graceSeconds: 0), json: false)),
@@ -168,6 +179,17 @@ import Testing
             ("unblock", "unblock: give one IP address or CIDR range; usage: unblock IP|CIDR"),
             ("unblock 1.2.3", "unblock: '1.2.3' is not an IP address or CIDR range; usage: unblock IP|CIDR"),
             ("blocked all", "blocked: unexpected 'all'; usage: blocked [--json]"),
+            ("events 0", "events: '0' is not a number from 1 to 10000; "
+                + "usage: events [N] [client CIDR] [--json] | events top [N]"),
+            ("events client", "events: unexpected 'client'; usage: events [N] [client CIDR] [--json] | events top [N]"),
+            ("events client nowhere", "events: 'nowhere' is not an IP address or CIDR range; "
+                + "usage: events [N] [client CIDR] [--json] | events top [N]"),
+            ("autoblock", "autoblock: expected N/SECONDS for DURATION, or off; "
+                + "usage: autoblock N/SECONDS for DURATION | autoblock off"),
+            ("autoblock 0/60 for 1m", "autoblock: '0/60' is not N/SECONDS with N ≥ 1 (e.g. 10/60, 20/5m); "
+                + "usage: autoblock N/SECONDS for DURATION | autoblock off"),
+            ("autoblock 5/60 for ever", "autoblock: 'ever' is not a duration from 1s to 30d (such as 30s, 10m, 2h); "
+                + "usage: autoblock N/SECONDS for DURATION | autoblock off"),
             ("log", "log: the only log command is 'log reopen'; usage: log reopen"),
             ("shutdown later", "shutdown: expected 'now' or '--grace SECONDS' (0 to 3600); "
                 + "usage: shutdown [--grace SECONDS] | shutdown now"),

@@ -42,6 +42,8 @@ import Testing
         #expect(completer.complete("dirlisting o") == .list(["on", "off"]))
         #expect(completer.complete("dirlisting of") == .insert("f "))
         #expect(completer.complete("cors ") == .list(["off", "*"]))
+        #expect(completer.complete("events ") == .list(["top", "client", "--json"]))
+        #expect(completer.complete("autoblock 5/60 ") == .insert("for "))
         #expect(completer.complete("ratelimit o") == .insert("ff "))
         #expect(completer.complete("ratelimit 5/1 b") == .insert("urst "))
         #expect(completer.complete("ratelimit off ") == .none)

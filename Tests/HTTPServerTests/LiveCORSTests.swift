@@ -6,7 +6,7 @@ import Testing
 @Suite struct LiveCORSTests {
     static let app = "http://app.example:3000"
 
-    /// A server wired like httpsh: standard routes, `/metrics`, CORS reading the live setting.
+    /// A server wired like httpsh: standard routes (with `/metrics`), CORS reading the live setting.
     private func server(_ origins: CORSMiddleware.AllowedOrigins?) throws -> TestServer {
         try TestServer(files: ["hello.txt": "hello\n", "folder/a.txt": "a\n"], configure: { $0.cors = origins },
                        wire: { context, router in

@@ -56,6 +56,10 @@ public struct MetricsEndpoint: Sendable {
         sample("httpsh_rate_limited_total", "", String(context.limiter.limitedTotal))
         family("httpsh_blocked_total", "counter", "Connections and requests refused because the client is blocked.")
         sample("httpsh_blocked_total", "", String(context.blocklist.refusedTotal))
+        family("httpsh_security_events_total", "counter", "Requests and connections that looked hostile, by kind.")
+        for (kind, count) in context.securityEvents.totals() {
+            sample("httpsh_security_events_total", "kind=\"\(kind.rawValue)\"", String(count))
+        }
         family("httpsh_connections_refused_total", "counter", "Connections answered 503 at the connection limit.")
         sample("httpsh_connections_refused_total", "", String(context.stats.connectionsRefused))
         family("httpsh_uploads_total", "counter", "Files stored by uploads.")

@@ -31,7 +31,8 @@ public final class Server: Sendable {
         self.configuration = configuration
         self.context = context
         var router = router
-        router.useFirst(ProtectionMiddleware(blocklist: context.blocklist, limiter: context.limiter))
+        router.useFirst(ProtectionMiddleware(blocklist: context.blocklist, limiter: context.limiter,
+                                             journal: context.securityEvents))
         if let path = configuration.metricsPath {
             router.get(path, MetricsEndpoint(context: context).handle)
         }

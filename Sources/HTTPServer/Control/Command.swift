@@ -21,6 +21,12 @@ public enum Command: Sendable, Equatable {
     case block(CIDR, reason: String, seconds: Int? = nil)
     case unblock(CIDR)
     case blocked
+    /// The newest `limit` security events, of clients in `client` when given.
+    case securityEvents(limit: Int, client: CIDR?)
+    /// The clients with the most security events in the journal.
+    case securityTop(count: Int)
+    /// Block clients automatically by their security events; nil turns it off.
+    case setAutoblock(AutoblockRule?)
     case reopenLogs
     /// `drain on`: `/readyz` answers 503 so a balancer stops sending work; everything else keeps being served.
     case drain(Bool)

@@ -122,6 +122,19 @@ public struct ServerControl: Sendable {
                  $0.expires.map(Self.timeCell) ?? Reply.Cell(.null, text: "never"), .integer($0.hits),
                  .string($0.reason)]
             })
+        case .securityEvents(let limit, let client):
+            return securityEvents(limit: limit, client: client)
+        case .securityTop(let count):
+            let columns: [Reply.Column] = [.init("CLIENT", key: "client"), .init("EVENTS", key: "events"),
+                                           .init("LAST", key: "last"), .init("KINDS", key: "kinds")]
+            return .table(columns, context.securityEvents.topClients(count).map {
+                [.string($0.client.description), .integer($0.events), Self.timeCell($0.last),
+                 .string($0.kinds.map(\.rawValue).joined(separator: ","))]
+            })
+        case .setAutoblock(let rule):
+            context.autoblock.rule = rule
+            return .done(rule.map { "autoblock: \($0.events) events in \($0.windowSeconds)s block a client for \($0.blockSeconds)s" }
+                ?? "autoblock: off")
         case .reopenLogs:
             return .done(context.accessLog.reopen())
         case .drain(let on):
@@ -154,6 +167,18 @@ public struct ServerControl: Sendable {
         }
     }
 
+    /// The journal's newest events; the detail is what the client sent, escaped for the terminal.
+    private func securityEvents(limit: Int, client: CIDR?) -> Reply {
+        let columns: [Reply.Column] = [.init("TIME", key: "time"), .init("CLIENT", key: "client"),
+                                       .init("KIND", key: "kind"), .init("REQUEST", key: "request_id"),
+                                       .init("DETAIL", key: "detail")]
+        let events = context.securityEvents.recent(limit) { client?.contains($0) ?? true }
+        return .table(columns, events.map {
+            [Self.timeCell($0.time), .string($0.client.description), .string($0.kind.rawValue), .string($0.requestID),
+             Reply.Cell(.string($0.detail), text: TerminalText.escaped($0.detail))]
+        })
+    }
+
     private func status() -> Reply {
         let stats = context.stats
         let summary = context.metrics.summary(top: 0)
@@ -184,6 +209,9 @@ public struct ServerControl: Sendable {
                   text: context.settings.cors.current?.description ?? "off"),
             .init("Log level", key: "log_level", context.logger.level.description),
             .init("Blocked ranges", key: "blocked_ranges", context.blocklist.count),
+            .init("Autoblock", key: "autoblock", context.autoblock.rule.map { Reply.Value.string($0.description) } ?? .null,
+                  text: context.autoblock.rule?.description ?? "off"),
+            .init("Security events", key: "security_events", context.securityEvents.totals().reduce(0) { $0 + $1.count }),
             .init("Memory", key: "memory_bytes", .integer(memory), text: Self.bytes(memory)),
             .init("Open files", key: "open_files", ProcessStats.openDescriptors()),
         ])

@@ -144,6 +144,7 @@ extension Engine {
                     reader.abort()
                     connection.body = nil
                     var response = pipeline.response(for: error, reader.request)
+                    pipeline.bodyFailed(reader, response)
                     response.closeConnection = true
                     return (offset, send(response, on: connection, head: reader.request.head, id: reader.request.id, worker))
                 }
@@ -168,6 +169,7 @@ extension Engine {
                 connection.scanned = 0
                 connection.requestStarted = MonotonicClock.microseconds()
                 let id = worker.requestIDs.next()
+                pipeline.headFailed(status, reason, client: connection.client, id: id)
                 var response = pipeline.error(status, reason, nil, id)
                 response.closeConnection = true
                 return (offset + rest.count, send(response, on: connection, head: nil, id: id, worker))
@@ -178,6 +180,8 @@ extension Engine {
                 connection.requestStarted = MonotonicClock.microseconds()
                 let id = requestID(for: head, worker)
                 if blocklist.isBlocked(connection.client) {
+                    context.securityEvents.record(.blocked, client: connection.client, requestID: id,
+                                                  detail: "\(head.method) \(head.rawPath)")
                     // Answered, as the README promises, then closed: a reset would look like a network fault.
                     var response = pipeline.error(.forbidden, "your address is blocked", head, id)
                     response.closeConnection = true
@@ -277,6 +281,10 @@ extension Engine {
             connection.body = nil
             if started == nil { connection.requestStarted = MonotonicClock.microseconds() }
             let id = started?.id ?? worker.requestIDs.next()
+            if started == nil {
+                context.securityEvents.record(.headerTimeout, client: connection.client, requestID: id,
+                                              detail: "\(connection.inbound.count) bytes of head received")
+            }
             var response = pipeline.error(.requestTimeout, "the request took too long to arrive", started?.head, id)
             response.closeConnection = true
             _ = send(response, on: connection, head: started?.head, id: id, worker)

@@ -40,7 +40,7 @@ final class Engine: Sendable {
         self.configuration = configuration
         self.context = context
         pipeline = Pipeline(router: router, counters: context.counters, logger: context.logger,
-                            limits: context.limits)
+                            limits: context.limits, journal: context.securityEvents)
         forwarded = ForwardedClient(trustedProxies: configuration.trustedProxies)
         parser = RequestParser(limits: configuration.parserLimits)
         events = try EventSet()

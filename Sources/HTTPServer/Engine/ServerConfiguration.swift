@@ -57,6 +57,8 @@ public struct ServerConfiguration: Sendable {
     public var allowedHosts: [String]?
     /// Reverse proxies whose `X-Forwarded-For` names the real client.
     public var trustedProxies: [CIDR] = []
+    /// Security events kept for `events` (older ones are dropped; totals by kind still count them).
+    public var securityEventCapacity = SecurityJournal.defaultCapacity
     /// Sent as `Server`.
     public var serverName = "httpsh"
 

@@ -12,6 +12,10 @@ public final class ServerContext: Sendable {
     public let blocklist: Blocklist
     /// Timeouts, caps and the upload limit, changed live by `config set`.
     public let limits: LiveLimits
+    /// What looked hostile (traversal, smuggling, floods…), for `events` and `/metrics`.
+    public let securityEvents: SecurityJournal
+    /// Blocks clients by their security events once the operator sets a rule (`autoblock`); off at start.
+    public let autoblock: Autoblocker
     /// The per-client rate limit, started from `ServerConfiguration.rateLimit` and changed live.
     public let limiter: RateLimiter
     /// Per-worker request metrics, combined for `/metrics` and the shell.
@@ -49,6 +53,9 @@ public final class ServerContext: Sendable {
         counters = RequestCounters()
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
+        securityEvents = SecurityJournal(capacity: configuration.securityEventCapacity)
+        autoblock = Autoblocker(blocklist: blocklist)
+        autoblock.watch(securityEvents)
         limiter = RateLimiter(limit: configuration.rateLimit)
         uploads = UploadStore(folder: configuration.uploads)
         limits = LiveLimits(configuration,

@@ -12,7 +12,8 @@ final class TestServer {
     let root: String
     let port: UInt16
 
-    init(workers: Int = 2) throws {
+    /// `configure` adjusts the configuration after the defaults (port, folders, workers, any host) are set.
+    init(workers: Int = 2, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         root = NSTemporaryDirectory() + "httpsh-shell-\(UUID().uuidString)"
         let files = FileManager.default
         for folder in ["site/folder", "site/docs", "uploads"] {
@@ -30,6 +31,7 @@ final class TestServer {
         configuration.workers = workers
         configuration.shutdownGraceSeconds = 2
         configuration.allowedHosts = ["*"]
+        configure(&configuration)
         let logger = Logger(level: .info, sink: logs)
         let context = try ServerContext(configuration: configuration, logger: logger)
         var router = try StandardRoutes.router(configuration: configuration, context: context)

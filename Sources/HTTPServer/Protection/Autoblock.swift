@@ -1,0 +1,90 @@
+/// When to block a client automatically: `events` security events within `windowSeconds` block it for
+/// `blockSeconds` (fail2ban's findtime/maxretry/bantime, without parsing logs).
+public struct AutoblockRule: Sendable, Equatable, CustomStringConvertible {
+    public let events: Int
+    public let windowSeconds: Int
+    public let blockSeconds: Int
+
+    public init(events: Int, windowSeconds: Int, blockSeconds: Int) {
+        self.events = events
+        self.windowSeconds = windowSeconds
+        self.blockSeconds = blockSeconds
+    }
+
+    /// `10/60s for 600s`: what `autoblock` reads back, in seconds.
+    public var description: String { "\(events)/\(windowSeconds)s for \(blockSeconds)s" }
+}
+
+/// Watches the security journal and blocks, for a while, each client that crosses the rule. Off until a rule is
+/// set. Blocks land in the blocklist with the reason `autoblock: …` and lift themselves when they expire.
+public final class Autoblocker: Sendable {
+    /// Clients whose recent events are remembered at once. A flood from many addresses (a botnet, or IPv6
+    /// addresses made up per request) could otherwise grow the table without end; past this, clients whose
+    /// events left the window are forgotten, then the quietest.
+    public static let maxTrackedClients = 10_000
+
+    private struct State {
+        var rule: AutoblockRule?
+        /// Each tracked client's event times (Unix seconds) inside the window, oldest first, at most `rule.events`.
+        var recent: [IPAddress: [Int]] = [:]
+    }
+
+    private let state = Lock(State())
+    private let blocklist: Blocklist
+
+    /// Starts off; call `watch` to hear a journal.
+    public init(blocklist: Blocklist, rule: AutoblockRule? = nil) {
+        self.blocklist = blocklist
+        state.withLock { $0.rule = rule }
+    }
+
+    /// Hears every event `journal` records from now on.
+    public func watch(_ journal: SecurityJournal) {
+        journal.observe { [weak self] event in self?.heard(event) }
+    }
+
+    /// The rule in force; nil is off (and forgets what was counted).
+    public var rule: AutoblockRule? {
+        get { state.withLock { $0.rule } }
+        set {
+            state.withLock { state in
+                state.rule = newValue
+                state.recent = [:]
+            }
+        }
+    }
+
+    /// Clients whose recent events are remembered now (bounded by `maxTrackedClients`).
+    public var trackedClients: Int { state.withLock { $0.recent.count } }
+
+    /// Counts `event` against its client; blocks the client when it reaches the rule.
+    func heard(_ event: SecurityEvent) {
+        // A refused request of a client already blocked is the block working, not a new offence.
+        guard event.kind != .blocked else { return }
+        let crossed: AutoblockRule? = state.withLock { state in
+            guard let rule = state.rule else { return nil }
+            var times = state.recent[event.client] ?? []
+            times.removeAll { $0 <= event.time - rule.windowSeconds }
+            times.append(event.time)
+            if times.count > rule.events { times.removeFirst(times.count - rule.events) }
+            guard times.count < rule.events else {
+                state.recent[event.client] = nil
+                return rule
+            }
+            state.recent[event.client] = times
+            if state.recent.count > Self.maxTrackedClients { Self.prune(&state.recent, now: event.time, rule) }
+            return nil
+        }
+        guard let rule = crossed, let range = CIDR(event.client.description) else { return }
+        blocklist.block(range, reason: "autoblock: \(rule.events) events in \(rule.windowSeconds)s, last \(event.kind.rawValue)",
+                        seconds: rule.blockSeconds)
+    }
+
+    /// Forgets clients with no event inside the window, then, if still too many, the half with the oldest events.
+    private static func prune(_ recent: inout [IPAddress: [Int]], now: Int, _ rule: AutoblockRule) {
+        recent = recent.filter { ($0.value.last ?? 0) > now - rule.windowSeconds }
+        guard recent.count > maxTrackedClients else { return }
+        let newest = recent.sorted { ($0.value.last ?? 0) > ($1.value.last ?? 0) }.prefix(maxTrackedClients / 2)
+        recent = Dictionary(uniqueKeysWithValues: newest.map { ($0.key, $0.value) })
+    }
+}
