@@ -76,9 +76,26 @@ public struct StaticFiles: Sendable {
         guard var region = FileRegion.open(path: path, status: &info) else {
             throw HTTPError(.forbidden, "the file cannot be read")
         }
+        let available = settings.precompressed ? PrecompressedVariants.available(for: path, original: info) : 0
+        var coding: ContentCoding?
+        if available != 0 {
+            let accepted = AcceptEncoding(request.headers["Accept-Encoding"])
+            if let chosen = PrecompressedVariants.choose(accepted, available: available),
+               let (variant, variantInfo) = PrecompressedVariants.open(path, chosen, original: info) {
+                region.close()
+                (region, info, coding) = (variant, variantInfo, chosen)
+            } else if !accepted.identityAllowed {
+                region.close()
+                throw HTTPError(.notAcceptable, "no representation in an accepted coding",
+                                headers: ["Vary": "Accept-Encoding"])
+            }
+        }
         let validators = Validators(size: region.length, modifiedSeconds: Int(info.st_mtim.tv_sec),
-                                    modifiedNanoseconds: Int(info.st_mtim.tv_nsec))
+                                    modifiedNanoseconds: Int(info.st_mtim.tv_nsec), coding: coding)
         var headers = HTTPHeaders()
+        if let coding { headers.add("Content-Encoding", coding.token) }
+        // Whenever a variant exists the answer depends on Accept-Encoding, the original's too.
+        if available != 0 { headers.add("Vary", "Accept-Encoding") }
         headers.add("ETag", validators.etag)
         headers.add("Last-Modified", HTTPDate.format(validators.modified))
         headers.add("Accept-Ranges", "bytes")
