@@ -47,6 +47,7 @@ struct Options {
           --max-requests N        requests per keep-alive connection (default 100)
           --max-connections N     open connections before new ones get 503 (default: half the fd limit)
           --max-upload SIZE       largest upload, e.g. 64M (default 64M)
+          --file-cache SIZE       memory for hot small files, 0 for off (default 32M)
           --shutdown-grace SECONDS  how long a graceful shutdown waits (default 10)
           --access-log PATH|off   write the access log to a file (default: standard error, above the prompt)
           --log-format combined|json  access-log line format (default combined, as nginx)
@@ -119,6 +120,9 @@ struct Options {
             case "--max-requests": config.maxRequestsPerConnection = try parseInt(try next(), argument, 1...1_000_000)
             case "--max-connections": config.maxConnections = try parseInt(try next(), argument, 1...10_000_000)
             case "--max-upload": config.maxUploadBytes = try parseSize(try next(), argument)
+            case "--file-cache":
+                let size = try next()
+                config.fileCacheBytes = size == "0" || size == "off" ? 0 : try parseSize(size, argument)
             case "--shutdown-grace": config.shutdownGraceSeconds = try parseInt(try next(), argument, 0...3600)
             case "--access-log":
                 let path = try next()

@@ -158,6 +158,7 @@ public struct ServerControl: Sendable {
         let memory = ProcessStats.residentBytes()
         let workers = server.workers
         let listing = context.settings.directoryListing
+        let fileCache = context.fileCache.usage
         return .fields([
             .init("State", key: "state", server.isDraining ? "draining" : "serving"),
             .init("Ready", key: "ready", context.ready, text: context.ready ? "yes" : "no (/readyz answers 503)"),
@@ -182,6 +183,7 @@ public struct ServerControl: Sendable {
                   text: context.settings.cors.current?.description ?? "off"),
             .init("Log level", key: "log_level", context.logger.level.description),
             .init("Blocked ranges", key: "blocked_ranges", context.blocklist.count),
+            .init("File cache", key: "file_cache_bytes", .integer(fileCache.bytes), text: Self.fileCache(fileCache)),
             .init("Autoblock", key: "autoblock", context.autoblock.rule.map { Reply.Value.string($0.description) } ?? .null,
                   text: context.autoblock.rule?.description ?? "off"),
             .init("Security events", key: "security_events", context.securityEvents.totals().reduce(0) { $0 + $1.count }),
@@ -261,6 +263,12 @@ public struct ServerControl: Sendable {
     static func bytes(_ value: Int) -> String {
         if value < 1 << 20 { return "\(value >> 10) KiB" }
         return String(format: Double(value) / Double(1 << 20)) + " MiB"
+    }
+
+    /// `12 files, 40 KiB of 32.0 MiB` (or `off`).
+    static func fileCache(_ usage: FileCache.Usage) -> String {
+        guard usage.capacity > 0 else { return "off" }
+        return "\(usage.files) files, \(bytes(usage.bytes)) of \(bytes(usage.capacity))"
     }
 
     private func uploads(limit: Int?) -> Reply {

@@ -224,8 +224,9 @@ extension Engine {
         }
     }
 
-    /// Serializes and writes a response as far as the socket takes it. The request is counted as served
-    /// before the first byte goes out, so a client never sees a count that misses its own request.
+    /// Serializes a response, records the exchange, and writes as much as the socket takes. The request is
+    /// counted as served before the first byte goes out, so a client never sees a count that misses its own
+    /// request.
     func send(_ response: Response, on connection: Connection, head: RequestHead?, id: String,
               _ worker: Worker) -> Step {
         var response = response
@@ -246,10 +247,18 @@ extension Engine {
         let headBytes = ResponseSerializer.head(for: response, bodyLength: bodyLength, date: worker.dates.current(),
                                                 server: configuration.serverName, persistence: persistence,
                                                 requestID: id)
+        record(response, head: head, id: id, headBytes: headBytes.count, on: connection, worker)
         var outbound = Outbound(head: headBytes, body: response.body, closeAfter: !keepAlive)
+        return write(&outbound, on: connection, keepAlive: keepAlive)
+    }
+
+    /// The bookkeeping of one answered request: the connection's activity (for `connections`), statistics,
+    /// per-worker metrics, the access log.
+    private func record(_ response: Response, head: RequestHead?, id: String, headBytes: Int,
+                        on connection: Connection, _ worker: Worker) {
         connection.activity.withLock { activity in
             activity.requests += 1
-            activity.bytesOut += headBytes.count + response.body.count
+            activity.bytesOut += headBytes + response.body.count
             activity.current = nil
         }
         if head != nil { stats.requestFinished() }
@@ -260,6 +269,10 @@ extension Engine {
                               nowSeconds: worker.dates.second, id: id)
         accessLog.record(AccessLog.Entry(client: client, head: head, status: response.status.code,
                                          bytes: response.body.count, requestID: id, microseconds: microseconds))
+    }
+
+    /// Socket I/O only: writes what the socket takes now; the rest waits for `EPOLLOUT`.
+    private func write(_ outbound: inout Outbound, on connection: Connection, keepAlive: Bool) -> Step {
         switch outbound.write(to: connection.socket) {
         case .done:
             return keepAlive ? .proceed : .close

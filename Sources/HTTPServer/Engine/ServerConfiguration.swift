@@ -60,6 +60,8 @@ public struct ServerConfiguration: Sendable {
     public var allowedHosts: [String]?
     /// Reverse proxies whose `X-Forwarded-For` names the real client.
     public var trustedProxies: [CIDR] = []
+    /// Memory for the contents of hot small files (`FileCache`); 0 turns the cache off.
+    public var fileCacheBytes = FileCache.defaultCapacity
     /// Security events kept for `events` (older ones are dropped; totals by kind still count them).
     public var securityEventCapacity = SecurityJournal.defaultCapacity
     /// Sent as `Server`.

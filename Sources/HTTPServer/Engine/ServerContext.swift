@@ -22,6 +22,8 @@ public final class ServerContext: Sendable {
     public let accessLog: AccessLog
     /// The uploads folder: written by `POST /upload`, listed by the shell, counted for metrics.
     public let uploads: UploadStore
+    /// Hot files served from memory, shared by the server's `StaticFiles` (its size shows in `status`, `/metrics`).
+    public let fileCache: FileCache
     private let readiness = Atomic<Bool>(true)
     private let operatorDrain = Atomic<Bool>(false)
     private let gaugeSource = Lock<(@Sendable () -> EngineGauges)?>(nil)
@@ -57,6 +59,7 @@ public final class ServerContext: Sendable {
         autoblock.watch(securityEvents)
         limiter = RateLimiter(limit: configuration.rateLimit)
         uploads = UploadStore(folder: configuration.uploads)
+        fileCache = FileCache(capacity: configuration.fileCacheBytes)
     }
 
     /// False once a graceful shutdown has begun, or while the operator drains (`/readyz` answers 503 then).
