@@ -164,4 +164,31 @@ import Testing
         let response = try get(server, [("Accept-Encoding", "gzip")])
         #expect(response["Content-Encoding"] == nil && response.text == "<p>identity</p>\n")
     }
+
+    @Test func cachedFile_keepsChoosingPerRequest() throws {
+        let server = try server(variants: ["gz", "br"])
+        defer { server.stop() }
+        for _ in 0..<3 {
+            for (header, expected) in [("gzip", "gzip"), ("", nil), ("br, gzip", "br"), ("identity", nil)] as [(String, String?)] {
+                let response = try get(server, [("Accept-Encoding", header)])
+                #expect(response["Content-Encoding"] == expected, "\(header)")
+                #expect(response.values("Vary").contains("Accept-Encoding"))
+            }
+        }
+        #expect(server.context.fileCache.usage.hits > 0)
+    }
+
+    @Test func variantMadeLater_andOriginalEditedLater_areSeenWithinASecond() throws {
+        let server = try TestServer(files: ["page.html": "<p>identity</p>\n"])
+        defer { server.stop() }
+        try server.folder.setModified("site/page.html", seconds: 1_700_000_000)
+        #expect(try get(server, [("Accept-Encoding", "gzip")])["Content-Encoding"] == nil)
+        try server.write("page.html.gz", "variant-gz")
+        #expect(eventually(within: 4) { (try? get(server, [("Accept-Encoding", "gzip")]))?["Content-Encoding"] == "gzip" })
+        // Editing the original makes it newer than its variant: the stale variant stops being served.
+        try server.folder.setModified("site/page.html.gz", seconds: 1_600_000_000)
+        #expect(eventually(within: 4) {
+            (try? get(server, [("Accept-Encoding", "gzip")])).map { $0["Content-Encoding"] == nil && $0.text == "<p>identity</p>\n" } == true
+        })
+    }
 }
