@@ -2,7 +2,7 @@
 """Machine-independent cost of one response: system calls (strace -c -f) and user-space instructions (callgrind).
 
 Usage: python3 Benchmarks/hotpath.py [BINARY] [--requests N] [--path /1k.html] [--close] [--only strace|callgrind]
-                                     [--gzip]   (a gzip -k9 sibling of the path, asked for with Accept-Encoding)
+                                     [--gzip] [--accept-encoding VALUE]
 
 Starts BINARY (default .build/release/httpsh) on a fresh web root (the same fixture as bench.py), warms it up,
 then sends N requests on 4 keep-alive connections (or N connections with `Connection: close`) and divides what
@@ -170,12 +170,14 @@ def main():
     parser.add_argument("--path", default="/1k.html")
     parser.add_argument("--close", action="store_true")
     parser.add_argument("--gzip", action="store_true",
-                        help="serve the path's precompressed sibling (browsers' Accept-Encoding)")
+                        help="make the path's precompressed sibling and ask for it (browsers' Accept-Encoding)")
+    parser.add_argument("--accept-encoding", help="send this Accept-Encoding (the baseline for --gzip)")
     parser.add_argument("--only", choices=["strace", "callgrind"])
     parser.add_argument("--inclusive", action="store_true", help="annotate with inclusive costs")
     parser.add_argument("--annotate", type=int, default=0, help="print this many characters of the profile")
     args = parser.parse_args()
-    args.accept_encoding = "gzip, deflate, br, zstd" if args.gzip else None
+    if args.gzip and not args.accept_encoding:
+        args.accept_encoding = "gzip, deflate, br, zstd"
     with tempfile.TemporaryDirectory() as name:
         temp = Path(name)
         make_fixture(temp / "root")
