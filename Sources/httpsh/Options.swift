@@ -36,6 +36,7 @@ struct Options {
           --uploads DIR           folder for uploads (default ./uploads)
           --workers N             worker threads, 1-256 (default: one per CPU, at least 2; env MAX_WORKERS)
           --dir-listing on|off    list folders without index.html (default on; also enabled|disabled)
+          --precompressed on|off  serve x.br, x.zst, x.gz beside x to clients that accept them (default on)
           --cors off|*|ORIGINS    origins (comma-separated) whose scripts may read responses (default off;
                                   env CORS_ORIGINS)
           --log-level LEVEL       debug, info, warning, error or none (default info; env LOG_LEVEL)
@@ -108,6 +109,7 @@ struct Options {
             case "--uploads": config.uploads = try next()
             case "--workers": config.workers = try parseInt(try next(), argument, 1...256)
             case "--dir-listing": config.directoryListing = try parseSwitch(try next(), argument)
+            case "--precompressed": config.precompressed = try parseSwitch(try next(), argument)
             case "--cors": config.cors = try parseCORS(try next(), argument)
             case "--log-level": config.logLevel = try parseLevel(try next(), argument)
             case "--rate-limit":

@@ -39,6 +39,9 @@ public struct ServerControl: Sendable {
         case .setRateLimit(let limit):
             limiter.set(limit)
             return .done(limit.map { "rate limit: \($0) per client" } ?? "rate limit: off")
+        case .setPrecompressed(let on):
+            context.settings.precompressed = on
+            return .done("precompressed: \(on ? "on" : "off")")
         case .setDirectoryListing(let on):
             context.settings.directoryListing = on
             return .done("directory listing: \(on ? "on" : "off")")
@@ -174,6 +177,8 @@ public struct ServerControl: Sendable {
                   text: limiter.limit.map(\.description) ?? "off"),
             .init("Rate limited", key: "rate_limited", limiter.limitedTotal),
             .init("Directory listing", key: "directory_listing", listing, text: listing ? "on" : "off"),
+            .init("Precompressed", key: "precompressed", context.settings.precompressed,
+                  text: context.settings.precompressed ? "on" : "off"),
             .init("CORS", key: "cors", context.settings.cors.current.map { Reply.Value.string($0.description) } ?? .null,
                   text: context.settings.cors.current?.description ?? "off"),
             .init("Log level", key: "log_level", context.logger.level.description),

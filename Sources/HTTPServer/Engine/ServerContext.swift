@@ -36,7 +36,8 @@ public final class ServerContext: Sendable {
         self.logger = logger
         accessLog = try AccessLog(logger: logger, format: configuration.accessLogFormat,
                                   destination: configuration.accessLog)
-        settings = LiveSettings(directoryListing: configuration.directoryListing, cors: configuration.cors)
+        settings = LiveSettings(directoryListing: configuration.directoryListing, cors: configuration.cors,
+                                precompressed: configuration.precompressed)
         counters = RequestCounters()
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
