@@ -180,7 +180,7 @@ extension Engine {
                 connection.requestStarted = MonotonicClock.microseconds()
                 let id = requestID(for: head, worker)
                 if blocklist.isBlocked(connection.client) {
-                    context.securityEvents.record(.blocked, client: connection.client, requestID: id,
+                    services.securityEvents.record(.blocked, client: connection.client, requestID: id,
                                                   detail: "\(head.method) \(head.rawPath)")
                     // Answered, as the README promises, then closed: a reset would look like a network fault.
                     var response = pipeline.error(.forbidden, "your address is blocked", head, id)
@@ -295,7 +295,7 @@ extension Engine {
             if started == nil { connection.requestStarted = MonotonicClock.microseconds() }
             let id = started?.id ?? worker.requestIDs.next()
             if started == nil {
-                context.securityEvents.record(.headerTimeout, client: connection.client, requestID: id,
+                services.securityEvents.record(.headerTimeout, client: connection.client, requestID: id,
                                               detail: "\(connection.inbound.count) bytes of head received")
             }
             var response = pipeline.error(.requestTimeout, "the request took too long to arrive", started?.head, id)

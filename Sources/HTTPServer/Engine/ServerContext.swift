@@ -26,21 +26,8 @@ public final class ServerContext: Sendable {
     public let fileCache: FileCache
     private let readiness = Atomic<Bool>(true)
     private let operatorDrain = Atomic<Bool>(false)
-    private let gaugeSource = Lock<(@Sendable () -> EngineGauges)?>(nil)
-
-    /// What the running engine looks like right now.
-    public struct EngineGauges: Sendable {
-        public var openConnections = 0
-        public var workersLive = 0
-        public var workersBusy = 0
-    }
-
-    /// The engine's gauges; zeros before a server starts.
-    public var gauges: EngineGauges { gaugeSource.withLock { $0 }?() ?? EngineGauges() }
-
-    func setGaugeSource(_ source: @escaping @Sendable () -> EngineGauges) {
-        gaugeSource.withLock { $0 = source }
-    }
+    /// Open connections and workers, written by the running engine; zeros before a server starts.
+    public let gauges = EngineGauges()
 
     /// Creates the live state from `configuration` (the logger's level becomes `configuration.logLevel`); fails
     /// only when the access-log file cannot be opened.
