@@ -117,6 +117,10 @@ public enum CommandParser {
             return .server(.setWorkers(count), json: json)
         case "ratelimit":
             return .server(.setRateLimit(try rateLimit(args, usage)), json: json)
+        case "precompressed":
+            try nothingAfter(1, "on or off")
+            guard args.count == 1, let on = onOff(args[0]) else { throw usage("say on or off") }
+            return .server(.setPrecompressed(on), json: json)
         case "dirlisting":
             try nothingAfter(1, "on or off")
             guard args.count == 1, let on = onOff(args[0]) else { throw usage("say on or off") }

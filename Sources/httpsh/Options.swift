@@ -42,6 +42,7 @@ struct Options {
           --uploads DIR           folder for uploads (default ./uploads)
           --workers N             worker threads, 1-256 (default: one per CPU, at least 2; env MAX_WORKERS)
           --dir-listing on|off    list folders without index.html (default on; also enabled|disabled)
+          --precompressed on|off  serve x.br, x.zst, x.gz beside x to clients that accept them (default on)
           --cors off|*|ORIGINS    origins (comma-separated) whose scripts may read responses (default off;
                                   env CORS_ORIGINS)
           --log-level LEVEL       debug, info, warning, error or none (default info; env LOG_LEVEL)
@@ -53,6 +54,7 @@ struct Options {
           --max-requests N        requests per keep-alive connection (default 100)
           --max-connections N     open connections before new ones get 503 (default: half the fd limit)
           --max-upload SIZE       largest upload, e.g. 64M (default 64M)
+          --file-cache SIZE       memory for hot small files, 0 for off (default 32M)
           --shutdown-grace SECONDS  how long a graceful shutdown waits (default 10)
           --access-log PATH|off   write the access log to a file (default: standard error, above the prompt)
           --log-format combined|json  access-log line format (default combined, as nginx)
@@ -100,7 +102,7 @@ struct Options {
             try set("rate-limit", "\(requests)/\(window)", from: .env, label: "RATE_LIMIT_REQUESTS/RATE_LIMIT_WINDOW")
         }
         if let origins = environment["CORS_ORIGINS"], !origins.isEmpty {
-            config.cors = try parseCORS(origins, "CORS_ORIGINS")
+            try set("cors", origins, from: .env, label: "CORS_ORIGINS")
         }
 
         var index = 0
@@ -124,7 +126,6 @@ struct Options {
             case "-p": try set("port", try next(), from: .flag, label: argument)
             case "-d": try set("root", try next(), from: .flag, label: argument)
             case "--config": _ = try next()
-            case "--cors": config.cors = try parseCORS(try next(), argument)
             case "--trust-proxy":
                 let text = try next()
                 guard let range = CIDR(text) else {
@@ -155,14 +156,5 @@ struct Options {
             if argument == "--config", index + 1 < arguments.count { return arguments[index + 1] }
         }
         return nil
-    }
-
-    /// `off` (nil), `*`, or origins separated by commas.
-    private static func parseCORS(_ text: String, _ name: String) throws(UsageError) -> CORSMiddleware.AllowedOrigins? {
-        if text.lowercased() == "off" { return nil }
-        guard let origins = CORSMiddleware.AllowedOrigins(parsing: text) else {
-            throw UsageError(description: "\(name): '\(text)' is not off, * or origins such as https://app.example,http://localhost:3000")
-        }
-        return origins
     }
 }

@@ -17,7 +17,7 @@ import Testing
         #expect(port[3] == "at restart")
         for name in ["workers", "rate-limit", "dir-listing", "log-level", "header-timeout", "idle-timeout",
                      "body-timeout", "max-requests", "max-connections", "max-upload", "allowed-hosts",
-                     "shutdown-grace", "log-format"] {
+                     "shutdown-grace", "log-format", "cors", "precompressed"] {
             #expect(Settings.named(name)?.live == true, "\(name)")
         }
     }
@@ -34,6 +34,20 @@ import Testing
         #expect(server.run("config get workers").field("source")?.text == "live")
         #expect(server.run("config set rate-limit 10/1 burst 20").ok)
         #expect(server.status("rate_limit") == "10/1s burst 20")
+    }
+
+    @Test func configSet_CoversCORSAndPrecompressed_AsTheirOwnCommandsDo() throws {
+        let server = try TestServer()
+        #expect(server.run("config set cors https://app.example").ok)
+        #expect(server.status("cors") == "https://app.example")
+        let allowed = try RawClient.fetch(port: server.port, "GET", "/hello.txt",
+                                          headers: [("Origin", "https://app.example")])
+        #expect(allowed["Access-Control-Allow-Origin"] == "https://app.example")
+        #expect(!server.run("config set cors ftp://nope/").ok)
+        #expect(server.run("config get cors").field("value")?.text == "https://app.example")
+        #expect(server.run("config set precompressed off").ok)
+        #expect(server.run("config get precompressed").field("value")?.text == "off")
+        #expect(server.run("precompressed on").ok)
     }
 
     @Test func configSet_RefusesBadValuesAndRestartOnlySettings() throws {

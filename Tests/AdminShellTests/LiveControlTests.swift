@@ -4,6 +4,13 @@ import Testing
 
 /// Each knob changed over the command bus while clients keep requesting, on a real server over loopback.
 @Suite struct LiveControlTests {
+    @Test func status_showsTheFileCache() throws {
+        let server = try TestServer()
+        #expect(server.get("/hello.txt").status == 200)
+        #expect(server.status("file_cache_bytes")?.hasPrefix("1 files, 0 KiB of 32.0 MiB") == true,
+                "\(server.status("file_cache_bytes") ?? "none")")
+    }
+
     @Test func rateLimit_Answers429ThenServesAgainWhenOff() throws {
         let server = try TestServer()
         let loop = ClientLoop(port: server.port, path: "/hello.txt", threads: 1)

@@ -66,6 +66,16 @@ public struct MetricsEndpoint: Sendable {
         sample("httpsh_uploads_total", "", String(context.uploads.uploadsTotal))
         family("httpsh_uploads_bytes_total", "counter", "Bytes stored by uploads.")
         sample("httpsh_uploads_bytes_total", "", String(context.uploads.uploadedBytesTotal))
+        let cache = context.fileCache.usage
+        family("httpsh_file_cache_bytes", "gauge", "Bytes of file contents held in memory by the file cache.")
+        sample("httpsh_file_cache_bytes", "", String(cache.bytes))
+        family("httpsh_file_cache_capacity_bytes", "gauge", "The most file contents the file cache may hold.")
+        sample("httpsh_file_cache_capacity_bytes", "", String(cache.capacity))
+        family("httpsh_file_cache_files", "gauge", "Files the file cache describes.")
+        sample("httpsh_file_cache_files", "", String(cache.files))
+        family("httpsh_file_cache_lookups_total", "counter", "File cache lookups, by result.")
+        sample("httpsh_file_cache_lookups_total", "result=\"hit\"", String(cache.hits))
+        sample("httpsh_file_cache_lookups_total", "result=\"miss\"", String(cache.misses))
         family("httpsh_log_lines_dropped_total", "counter", "Log lines dropped because the log output was too slow.")
         sample("httpsh_log_lines_dropped_total", "", String(context.logger.droppedLines))
 

@@ -9,6 +9,8 @@ public enum Command: Sendable, Equatable {
     case setWorkers(Int)
     case setRateLimit(RateLimit?)
     case setDirectoryListing(Bool)
+    /// Whether precompressed siblings are served.
+    case setPrecompressed(Bool)
     /// Which origins CORS answers; nil turns it off.
     case setCORS(CORSMiddleware.AllowedOrigins?)
     case setLogLevel(LogLevel)

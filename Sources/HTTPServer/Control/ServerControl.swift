@@ -51,6 +51,9 @@ public struct ServerControl: Sendable {
         case .setRateLimit(let limit):
             changeLive("rate-limit") { $0.rateLimit = limit }
             return .done(limit.map { "rate limit: \($0) per client" } ?? "rate limit: off")
+        case .setPrecompressed(let on):
+            context.settings.precompressed = on
+            return .done("precompressed: \(on ? "on" : "off")")
         case .setDirectoryListing(let on):
             changeLive("dir-listing") { $0.directoryListing = on }
             return .done("directory listing: \(on ? "on" : "off")")
@@ -187,6 +190,7 @@ public struct ServerControl: Sendable {
         let memory = ProcessStats.residentBytes()
         let workers = server.workers
         let listing = context.settings.directoryListing
+        let fileCache = context.fileCache.usage
         return .fields([
             .init("State", key: "state", server.isDraining ? "draining" : "serving"),
             .init("Ready", key: "ready", context.ready, text: context.ready ? "yes" : "no (/readyz answers 503)"),
@@ -205,10 +209,13 @@ public struct ServerControl: Sendable {
                   text: limiter.limit.map(\.description) ?? "off"),
             .init("Rate limited", key: "rate_limited", limiter.limitedTotal),
             .init("Directory listing", key: "directory_listing", listing, text: listing ? "on" : "off"),
+            .init("Precompressed", key: "precompressed", context.settings.precompressed,
+                  text: context.settings.precompressed ? "on" : "off"),
             .init("CORS", key: "cors", context.settings.cors.current.map { Reply.Value.string($0.description) } ?? .null,
                   text: context.settings.cors.current?.description ?? "off"),
             .init("Log level", key: "log_level", context.logger.level.description),
             .init("Blocked ranges", key: "blocked_ranges", context.blocklist.count),
+            .init("File cache", key: "file_cache_bytes", .integer(fileCache.bytes), text: Self.fileCache(fileCache)),
             .init("Autoblock", key: "autoblock", context.autoblock.rule.map { Reply.Value.string($0.description) } ?? .null,
                   text: context.autoblock.rule?.description ?? "off"),
             .init("Security events", key: "security_events", context.securityEvents.totals().reduce(0) { $0 + $1.count }),
@@ -325,6 +332,12 @@ public struct ServerControl: Sendable {
     static func bytes(_ value: Int) -> String {
         if value < 1 << 20 { return "\(value >> 10) KiB" }
         return String(format: Double(value) / Double(1 << 20)) + " MiB"
+    }
+
+    /// `12 files, 40 KiB of 32.0 MiB` (or `off`).
+    static func fileCache(_ usage: FileCache.Usage) -> String {
+        guard usage.capacity > 0 else { return "off" }
+        return "\(usage.files) files, \(bytes(usage.bytes)) of \(bytes(usage.capacity))"
     }
 
     private func uploads(limit: Int?) -> Reply {

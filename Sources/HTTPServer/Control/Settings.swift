@@ -24,6 +24,20 @@ public enum Settings {
         Setting("dir-listing", read: { $0.directoryListing ? "on" : "off" }, write: { config, text in
             apply(SettingValue.onOff(text)) { config.directoryListing = $0 }
         }, adopt: { config, targets in targets.context.settings.directoryListing = config.directoryListing }),
+        Setting("precompressed", read: { $0.precompressed ? "on" : "off" }, write: { config, text in
+            apply(SettingValue.onOff(text)) { config.precompressed = $0 }
+        }, adopt: { config, targets in targets.context.settings.precompressed = config.precompressed }),
+        Setting("cors", environment: ["CORS_ORIGINS"], read: { $0.cors?.description ?? "off" }, write: { config, text in
+            if text.lowercased() == "off" {
+                config.cors = nil
+                return nil
+            }
+            guard let origins = CORSMiddleware.AllowedOrigins(parsing: text) else {
+                return "'\(text)' is not off, * or origins such as https://app.example,http://localhost:3000"
+            }
+            config.cors = origins
+            return nil
+        }, adopt: { config, targets in targets.context.settings.cors.current = config.cors }),
         Setting("log-level", environment: ["LOG_LEVEL"], read: { $0.logLevel.description }, write: { config, text in
             apply(SettingValue.level(text)) { config.logLevel = $0 }
         }, adopt: { config, targets in targets.context.logger.level = config.logLevel }),
@@ -59,6 +73,13 @@ public enum Settings {
         Setting("max-upload", read: { SettingValue.sizeText($0.maxUploadBytes) }, write: { config, text in
             apply(SettingValue.size(text)) { config.maxUploadBytes = $0 }
         }, adopt: { config, targets in targets.context.limits.upload.value = config.maxUploadBytes }),
+        Setting("file-cache", read: { SettingValue.sizeText($0.fileCacheBytes) }, write: { config, text in
+            if text == "0" || text == "off" {
+                config.fileCacheBytes = 0
+                return nil
+            }
+            return apply(SettingValue.size(text)) { config.fileCacheBytes = $0 }
+        }),
         Setting("shutdown-grace", read: { String($0.shutdownGraceSeconds) }, write: { config, text in
             apply(SettingValue.integer(text, 0...3600)) { config.shutdownGraceSeconds = $0 }
         }, adopt: { config, targets in targets.context.limits.shutdownGraceSeconds = config.shutdownGraceSeconds }),

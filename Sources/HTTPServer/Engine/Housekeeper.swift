@@ -25,7 +25,7 @@ struct Housekeeper {
     /// Closes or times out every connection past its phase's limit.
     func sweep(now: Int64) {
         let configuration = engine.configuration
-        let limits = engine.context.limits
+        let limits = engine.services.limits
         engine.registry.forEach { connection in
             let age = now - connection.since.load(ordering: .relaxed)
             switch connection.phase {

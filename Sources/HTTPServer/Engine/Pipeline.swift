@@ -150,6 +150,13 @@ final class Pipeline: Sendable {
     /// `.traversal` for a `..` segment in the decoded path (or a backslash one, for Windows-minded scanners),
     /// `.encodedDot` when the raw target spelled a dot or slash in percent-encoding to hide it; nil otherwise.
     static func traversal(_ request: Request) -> SecurityEvent.Kind? {
+        // Every request comes through here: only a path with two dots in a row can climb, so look no further
+        // in the others.
+        var previousWasDot = false
+        guard request.path.utf8.contains(where: { byte in
+            defer { previousWasDot = byte == .dot }
+            return previousWasDot && byte == .dot
+        }) else { return nil }
         let climbs = request.path.split(whereSeparator: { $0 == "/" || $0 == "\\" }).contains("..")
         guard climbs else { return nil }
         let raw = request.head.rawPath.lowercased()

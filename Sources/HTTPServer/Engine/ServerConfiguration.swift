@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     }
     /// Whether directories without `index.html` are listed (else 403).
     public var directoryListing = true
+    /// Whether `x.br`, `x.zst` or `x.gz` beside `x` are served to clients that accept them: on, since such files
+    /// exist only when the operator made them for that purpose.
+    public var precompressed = true
     /// The origins whose scripts may read responses (CORS); off by default, since a file server that answers
     /// every origin lets any web page a visitor opens read what the server shows on the visitor's network.
     public var cors: CORSMiddleware.AllowedOrigins?
@@ -57,6 +60,8 @@ public struct ServerConfiguration: Sendable {
     public var allowedHosts: [String]?
     /// Reverse proxies whose `X-Forwarded-For` names the real client.
     public var trustedProxies: [CIDR] = []
+    /// Memory for the contents of hot small files (`FileCache`); 0 turns the cache off.
+    public var fileCacheBytes = FileCache.defaultCapacity
     /// Security events kept for `events` (older ones are dropped; totals by kind still count them).
     public var securityEventCapacity = SecurityJournal.defaultCapacity
     /// Sent as `Server`.

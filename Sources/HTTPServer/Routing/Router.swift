@@ -140,8 +140,24 @@ public struct Router: Sendable {
         return order.filter(methods.contains)
     }
 
+    /// The pieces between slashes, empty ones kept, without the piece before the first slash. Split on UTF-8
+    /// bytes: a `/` is always one byte, and Character-by-Character splitting cost more than the rest of a lookup.
     static func segments(of path: String) -> [Substring] {
-        path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { $0 }
+        var pieces: [Substring] = []
+        let bytes = path.utf8
+        var start = bytes.startIndex
+        var index = start
+        var isFirst = true
+        while true {
+            let atEnd = index == bytes.endIndex
+            if atEnd || bytes[index] == .slash {
+                if !isFirst { pieces.append(path[start..<index]) }
+                isFirst = false
+                if atEnd { return pieces }
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
     }
 }
 
@@ -194,7 +210,8 @@ private struct Node: Sendable {
             if let found = child.find(rest, values: &values, answering: answering) { return found }
             values.removeLast()
         }
-        if let route = answering(wildcardRoutes), let value = PercentEncoding.decode(segments.joined(separator: "/")) {
+        // The rest of the path is the raw path from this segment on: decoded once, without splitting and joining.
+        if let route = answering(wildcardRoutes), let value = PercentEncoding.decode(first.base[first.startIndex...]) {
             values.append(value)
             return route
         }
