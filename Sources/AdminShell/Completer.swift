@@ -54,7 +54,7 @@ struct Completer {
         case "ratelimit":
             if arguments.isEmpty { return ["off"] }
             return arguments.count == 1 && arguments[0] != "off" ? ["burst"] : []
-        case "dirlisting":
+        case "dirlisting", "precompressed":
             return arguments.isEmpty ? ["on", "off"] : []
         case "cors":
             return arguments.isEmpty ? ["off", "*"] : []

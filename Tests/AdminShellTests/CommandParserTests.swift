@@ -42,6 +42,8 @@ import Testing
             ("dirlisting on", .server(.setDirectoryListing(true), json: false)),
             ("dirlisting OFF", .server(.setDirectoryListing(false), json: false)),
             ("dirlisting disabled", .server(.setDirectoryListing(false), json: false)),
+            ("precompressed off", .server(.setPrecompressed(false), json: false)),
+            ("precompressed on", .server(.setPrecompressed(true), json: false)),
             ("cors off", .server(.setCORS(nil), json: false)),
             ("cors *", .server(.setCORS(.any), json: false)),
             ("cors https://a.example,http://localhost:3000",
@@ -155,6 +157,7 @@ import Testing
                 + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
             ("dirlisting", "dirlisting: say on or off; usage: dirlisting on|off"),
             ("dirlisting maybe", "dirlisting: say on or off; usage: dirlisting on|off"),
+            ("precompressed maybe", "precompressed: say on or off; usage: precompressed on|off"),
             ("cors", "cors: give off, * or origins separated by commas; usage: cors off|*|ORIGIN[,ORIGIN...]"),
             ("cors a.example", "cors: 'a.example' is not off, * or origins such as https://app.example,"
                 + "http://localhost:3000; usage: cors off|*|ORIGIN[,ORIGIN...]"),

@@ -37,7 +37,7 @@ public final class Server: Sendable {
             router.get(path, MetricsEndpoint(context: context).handle)
         }
         do {
-            engine = try Engine(configuration: configuration, context: context, router: router)
+            engine = try Engine(configuration: configuration, services: EngineServices(context), router: router)
         } catch {
             throw StartError(description: Self.explain(error, configuration))
         }
@@ -105,6 +105,7 @@ public final class Server: Sendable {
     /// connections, and after `graceSeconds` closes what is left. Returns when every worker has stopped.
     /// A grace of 0 drops everything at once.
     public func shutdown(graceSeconds: Double) -> DrainReport {
+        context.ready = false  // before anything closes: a balancer polling /readyz stops sending work first
         let report = engine.drain(graceSeconds: graceSeconds)
         return DrainReport(finishedRequests: report.finished, closedIdle: report.closedIdle, forced: report.forced,
                            milliseconds: Int(report.milliseconds))

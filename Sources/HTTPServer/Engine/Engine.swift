@@ -11,16 +11,17 @@ final class Engine: Sendable {
     let events: EventSet
     let wake: WakeEvent
     let pool: WorkerPool
-    let registry = ConnectionRegistry()
+    let registry: ConnectionRegistry
     let pipeline: Pipeline
     let parser: RequestParser
     let forwarded: ForwardedClient
-    let context: ServerContext
-    let maxConnections: Int
-    var logger: Logger { context.logger }
-    var stats: ServerStats { context.stats }
-    var blocklist: Blocklist { context.blocklist }
-    var accessLog: AccessLog { context.accessLog }
+    let services: EngineServices
+    /// The most connections served at once; more get 503. Changes live.
+    var maxConnections: Int { services.limits.maxConnections }
+    var logger: Logger { services.logger }
+    var stats: ServerStats { services.stats }
+    var blocklist: Blocklist { services.blocklist }
+    var accessLog: AccessLog { services.accessLog }
 
     /// Set when a graceful shutdown begins: no new connections, no keep-alive.
     let draining = Atomic<Bool>(false)
@@ -32,33 +33,28 @@ final class Engine: Sendable {
     /// The last connection id handed out.
     private let connectionIDs = Atomic<Int>(0)
 
-    init(configuration: ServerConfiguration, context: ServerContext, router: Router) throws(SocketError) {
+    init(configuration: ServerConfiguration, services: EngineServices, router: Router) throws(SocketError) {
         guard let bindAddress = SocketAddress(host: configuration.host, port: configuration.port) else {
             throw SocketError("invalid address '\(configuration.host)'", code: EINVAL)
         }
         self.configuration = configuration
-        self.context = context
-        pipeline = Pipeline(router: router, counters: context.counters, logger: context.logger,
-                            hosts: HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host),
-                            journal: context.securityEvents)
+        self.services = services
+        registry = ConnectionRegistry(gauges: services.gauges)
+        pipeline = Pipeline(router: router, counters: services.counters, logger: services.logger,
+                            limits: services.limits, journal: services.securityEvents)
         forwarded = ForwardedClient(trustedProxies: configuration.trustedProxies)
         parser = RequestParser(limits: configuration.parserLimits)
         events = try EventSet()
         wake = try WakeEvent()
-        pool = WorkerPool(wake: wake)
+        pool = WorkerPool(wake: wake, gauges: services.gauges)
         listener = try Socket.listen(on: bindAddress, backlog: max(configuration.backlog, 511))
         address = listener.localAddress() ?? bindAddress
-        maxConnections = configuration.maxConnections ?? Self.connectionLimitFromDescriptors()
     }
 
     /// Registers the listener and wake-up descriptors and starts the workers.
     func start() throws(SocketError) {
         // `sendfile` has no MSG_NOSIGNAL: without this, a client hanging up mid-file would kill the process.
         signal(SIGPIPE, SIG_IGN)
-        context.setGaugeSource { [unowned self] in
-            ServerContext.EngineGauges(openConnections: registry.count, workersLive: pool.liveCount,
-                                       workersBusy: pool.busy)
-        }
         try events.add(listener.fd, token: Worker.listenerToken, interest: .readable)
         try events.addPersistent(wake.fd, token: Worker.wakeToken)
         resizeWorkers(to: configuration.workers)
@@ -68,7 +64,7 @@ final class Engine: Sendable {
     /// Changes the worker count; returns the new target.
     @discardableResult
     func resizeWorkers(to count: Int) -> Int {
-        pool.resize(to: count) { Worker(engine: self, metrics: context.metrics.register()) }
+        pool.resize(to: count) { Worker(engine: self, metrics: services.metrics.register()) }
     }
 
     // MARK: - Accepting
@@ -161,7 +157,6 @@ final class Engine: Sendable {
         let started = MonotonicClock.milliseconds()
         let servedBefore = stats.requestsServed
         let inFlightBefore = stats.requestsInFlight
-        context.ready = false
         guard !draining.exchange(true, ordering: .relaxed) else {
             return DrainReport(finished: 0, closedIdle: 0, forced: 0, milliseconds: 0)
         }

@@ -13,21 +13,22 @@ final class Pipeline: Sendable {
     let router: Router
     let counters: RequestCounters
     let logger: Logger
-    let hosts: HostPolicy
+    /// Holds the Host names answered, which change live.
+    let limits: LiveLimits
     let journal: SecurityJournal
 
-    init(router: Router, counters: RequestCounters, logger: Logger, hosts: HostPolicy, journal: SecurityJournal) {
+    init(router: Router, counters: RequestCounters, logger: Logger, limits: LiveLimits, journal: SecurityJournal) {
         self.router = router
         self.counters = counters
         self.logger = logger
-        self.hosts = hosts
+        self.limits = limits
         self.journal = journal
     }
 
     /// Starts a request: everything up to the point where its body is needed.
     func begin(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
         let hasBody = head.framing != .none
-        guard hosts.allows(head) else {
+        guard limits.hosts.allows(head) else {
             journal.record(.hostMismatch, client: client, requestID: id, detail: head.headers["Host"] ?? "")
             return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
                                   bodyUnread: hasBody))
@@ -149,6 +150,13 @@ final class Pipeline: Sendable {
     /// `.traversal` for a `..` segment in the decoded path (or a backslash one, for Windows-minded scanners),
     /// `.encodedDot` when the raw target spelled a dot or slash in percent-encoding to hide it; nil otherwise.
     static func traversal(_ request: Request) -> SecurityEvent.Kind? {
+        // Every request comes through here: only a path with two dots in a row can climb, so look no further
+        // in the others.
+        var previousWasDot = false
+        guard request.path.utf8.contains(where: { byte in
+            defer { previousWasDot = byte == .dot }
+            return previousWasDot && byte == .dot
+        }) else { return nil }
         let climbs = request.path.split(whereSeparator: { $0 == "/" || $0 == "\\" }).contains("..")
         guard climbs else { return nil }
         let raw = request.head.rawPath.lowercased()

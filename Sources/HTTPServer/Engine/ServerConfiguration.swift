@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     }
     /// Whether directories without `index.html` are listed (else 403).
     public var directoryListing = true
+    /// Whether `x.br`, `x.zst` or `x.gz` beside `x` are served to clients that accept them: on, since such files
+    /// exist only when the operator made them for that purpose.
+    public var precompressed = true
     /// The origins whose scripts may read responses (CORS); off by default, since a file server that answers
     /// every origin lets any web page a visitor opens read what the server shows on the visitor's network.
     public var cors: CORSMiddleware.AllowedOrigins?

@@ -10,6 +10,8 @@ public final class ServerContext: Sendable {
     public let counters: RequestCounters
     public let stats: ServerStats
     public let blocklist: Blocklist
+    /// Timeouts, caps and the upload limit, changed live by `config set`.
+    public let limits: LiveLimits
     /// What looked hostile (traversal, smuggling, floods…), for `events` and `/metrics`.
     public let securityEvents: SecurityJournal
     /// Blocks clients by their security events once the operator sets a rule (`autoblock`); off at start.
@@ -26,21 +28,8 @@ public final class ServerContext: Sendable {
     public let fileCache: FileCache
     private let readiness = Atomic<Bool>(true)
     private let operatorDrain = Atomic<Bool>(false)
-    private let gaugeSource = Lock<(@Sendable () -> EngineGauges)?>(nil)
-
-    /// What the running engine looks like right now.
-    public struct EngineGauges: Sendable {
-        public var openConnections = 0
-        public var workersLive = 0
-        public var workersBusy = 0
-    }
-
-    /// The engine's gauges; zeros before a server starts.
-    public var gauges: EngineGauges { gaugeSource.withLock { $0 }?() ?? EngineGauges() }
-
-    func setGaugeSource(_ source: @escaping @Sendable () -> EngineGauges) {
-        gaugeSource.withLock { $0 = source }
-    }
+    /// Open connections and workers, written by the running engine; zeros before a server starts.
+    public let gauges = EngineGauges()
 
     /// Creates the live state from `configuration` (the logger's level becomes `configuration.logLevel`); fails
     /// only when the access-log file cannot be opened.
@@ -49,7 +38,8 @@ public final class ServerContext: Sendable {
         self.logger = logger
         accessLog = try AccessLog(logger: logger, format: configuration.accessLogFormat,
                                   destination: configuration.accessLog)
-        settings = LiveSettings(directoryListing: configuration.directoryListing, cors: configuration.cors)
+        settings = LiveSettings(directoryListing: configuration.directoryListing, cors: configuration.cors,
+                                precompressed: configuration.precompressed)
         counters = RequestCounters()
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
@@ -58,6 +48,8 @@ public final class ServerContext: Sendable {
         autoblock.watch(securityEvents)
         limiter = RateLimiter(limit: configuration.rateLimit)
         uploads = UploadStore(folder: configuration.uploads)
+        limits = LiveLimits(configuration,
+                            maxConnections: configuration.maxConnections ?? Engine.connectionLimitFromDescriptors())
         fileCache = FileCache(capacity: configuration.fileCacheBytes)
     }
 

@@ -105,6 +105,17 @@ func asciiCaseInsensitiveEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBuffer
     return true
 }
 
+extension String {
+    /// `equalsIgnoringASCIICase` for two strings, on their UTF-8 storage (the common case: header names).
+    func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        var a = self, b = other  // copies of the references, not of the bytes
+        return a.withUTF8 { x in
+            b.withUTF8 { y in asciiCaseInsensitiveEqual(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y)) }
+        }
+    }
+}
+
 extension StringProtocol {
     /// ASCII case-insensitive equality, without allocating. Compares contiguous bytes when both sides have them
     /// (every native string does): header lookups call this for each field of each request.

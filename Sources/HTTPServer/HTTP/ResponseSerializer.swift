@@ -17,49 +17,49 @@ enum ResponseSerializer {
         for (name, value) in response.headers { capacity += name.utf8.count + value.utf8.count + 4 }
         return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             var out = ByteWriter(buffer)
-            out.write("HTTP/1.1 ")
+            out.fixed("HTTP/1.1 ")
             out.write(decimal: response.status.code)
-            out.write(" ")
+            out.fixed(" ")
             out.write(response.status.reason)
-            out.write("\r\nDate: ")
+            out.fixed("\r\nDate: ")
             out.write(date)
-            out.write("\r\nServer: ")
+            out.fixed("\r\nServer: ")
             out.write(server)
-            out.write("\r\n")
+            out.fixed("\r\n")
             if response.status.code >= 200, response.status.code != 204, response.status.code != 304 {
-                out.write("Content-Length: ")
+                out.fixed("Content-Length: ")
                 out.write(decimal: bodyLength)
-                out.write("\r\n")
+                out.fixed("\r\n")
             }
             switch persistence {
             case .close:
-                out.write("Connection: close\r\n")
+                out.fixed("Connection: close\r\n")
             case .keepAlive(let timeout, let remaining):
-                out.write("Connection: keep-alive\r\nKeep-Alive: timeout=")
+                out.fixed("Connection: keep-alive\r\nKeep-Alive: timeout=")
                 out.write(decimal: timeout)
-                out.write(", max=")
+                out.fixed(", max=")
                 out.write(decimal: remaining)
-                out.write("\r\n")
+                out.fixed("\r\n")
             }
             if let requestID {
-                out.write("X-Request-ID: ")
+                out.fixed("X-Request-ID: ")
                 out.write(requestID)
-                out.write("\r\n")
+                out.fixed("\r\n")
             }
             // Security headers on every response: no MIME sniffing; HTML pages may only be framed by this site
             // (unless the handler set its own policy).
-            out.write("X-Content-Type-Options: nosniff\r\n")
+            out.fixed("X-Content-Type-Options: nosniff\r\n")
             if response.headers["Content-Type"]?.utf8.starts(with: "text/html".utf8) == true,
                !response.headers.contains("Content-Security-Policy") {
-                out.write("X-Frame-Options: SAMEORIGIN\r\nContent-Security-Policy: frame-ancestors 'self'\r\n")
+                out.fixed("X-Frame-Options: SAMEORIGIN\r\nContent-Security-Policy: frame-ancestors 'self'\r\n")
             }
             for (name, value) in response.headers where !name.equalsIgnoringASCIICase("X-Content-Type-Options") {
                 out.write(name)
-                out.write(": ")
+                out.fixed(": ")
                 out.write(value)
-                out.write("\r\n")
+                out.fixed("\r\n")
             }
-            out.write("\r\n")
+            out.fixed("\r\n")
             count = out.count
         }
     }
@@ -94,14 +94,14 @@ struct ByteWriter {
         self.buffer = buffer
     }
 
-    mutating func write(_ text: StaticString) {
+    /// Fixed text (a literal): copied straight from the binary, with no `String` in between.
+    mutating func fixed(_ text: StaticString) {
         write(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     mutating func write(_ text: String) {
-        if text.utf8.withContiguousStorageIfAvailable({ write(UnsafeRawBufferPointer($0)) }) == nil {
-            write(Array(text.utf8))
-        }
+        var text = text  // a copy of the reference, not of the bytes
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
     mutating func write(_ bytes: [UInt8]) {

@@ -35,6 +35,7 @@ struct DirectoryListing {
             entries.append(Entry(name: name, isDirectory: isDirectory, size: Int(info.st_size),
                                  modified: Int(info.st_mtim.tv_sec)))
         }
+        entries = Self.withoutVariants(entries)
         // Each name is lowercased once, not twice per comparison.
         return entries.map { (key: $0.name.lowercased(), entry: $0) }
             .sorted { a, b in
@@ -112,6 +113,18 @@ struct DirectoryListing {
             }
             out.append(contentsOf: tail)
             return out
+        }
+    }
+
+    /// `entries` without the precompressed siblings (`x.gz`, `x.br`, `x.zst`) of a file `x` listed too: they are
+    /// the same document, served for `x`. A `.gz` without its original stays, as a file of its own.
+    static func withoutVariants(_ entries: [Entry]) -> [Entry] {
+        let files = Set(entries.lazy.filter { !$0.isDirectory }.map(\.name))
+        return entries.filter { entry in
+            guard !entry.isDirectory else { return true }
+            return !ContentCoding.allCases.contains { coding in
+                entry.name.hasSuffix(coding.suffix) && files.contains(String(entry.name.dropLast(coding.suffix.count)))
+            }
         }
     }
 

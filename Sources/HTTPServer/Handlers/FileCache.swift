@@ -37,10 +37,12 @@ public final class FileCache: Sendable {
         public var misses = 0
     }
 
-    /// Which file: the folder a `StaticFiles` serves (its number here) and the decoded URL path under it.
+    /// Which file: the folder a `StaticFiles` serves (its number here), the decoded URL path under it, and the
+    /// representation (0 for the file itself, else a `ContentCoding`'s raw value for its precompressed sibling).
     struct Key: Hashable {
         var root: Int
         var path: String
+        var coding: UInt8 = 0
     }
 
     /// Whether a file on disk is still the one an entry describes.
@@ -78,15 +80,19 @@ public final class FileCache: Sendable {
         let contents: [UInt8]?
         /// When the file was last found unchanged (monotonic ms).
         let checkedAt: Atomic<Int64>
+        /// The file's fresh precompressed siblings when it was checked (`ContentCoding.bit`s), so choosing one
+        /// costs no file-system call.
+        let variants: UInt8
 
         init(path: String, identity: Identity, validators: Validators, headers: HTTPHeaders, contents: [UInt8]?,
-             checkedAt: Int64) {
+             checkedAt: Int64, variants: UInt8 = 0) {
             self.path = path
             self.identity = identity
             self.validators = validators
             self.headers = headers
             self.contents = contents
             self.checkedAt = Atomic(checkedAt)
+            self.variants = variants
         }
     }
 
@@ -131,8 +137,9 @@ public final class FileCache: Sendable {
 
     /// The entry for `key`, when there is one and it is fresh; nil sends the caller to the disk (and `store`).
     /// An entry past its window is revalidated here by the first caller that notices; `revalidate` walks the path
-    /// again and returns the status found there, or nil when it no longer resolves inside the root.
-    func lookup(_ key: Key, now: Int64, revalidate: () -> stat?) -> Entry? {
+    /// again and returns the status found there, or nil when it no longer resolves inside the root (or no longer
+    /// matches what else the entry recorded, such as its variants).
+    func lookup(_ key: Key, now: Int64, revalidate: (Entry) -> stat?) -> Entry? {
         guard isEnabled else { return nil }
         let found = state.withLock { state -> Entry? in
             let entry = state.entries[key]
@@ -146,7 +153,7 @@ public final class FileCache: Sendable {
         guard entry.checkedAt.compareExchange(expected: checked, desired: now, ordering: .relaxed).exchanged else {
             return entry
         }
-        if let info = revalidate(), Identity(info) == entry.identity, info.st_mode & S_IFMT == S_IFREG {
+        if let info = revalidate(entry), Identity(info) == entry.identity, info.st_mode & S_IFMT == S_IFREG {
             return entry
         }
         remove(key, entry)

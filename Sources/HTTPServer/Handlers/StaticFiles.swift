@@ -38,9 +38,21 @@ public struct StaticFiles: Sendable {
             throw HTTPError(.notFound, "nothing at \(request.path)")
         }
         let key = FileCache.Key(root: cacheRoot, path: request.path)
-        if let entry = cache.lookup(key, now: MonotonicClock.milliseconds(), revalidate: { locate(request)?.info }),
-           let response = cached(entry, key: key, request: request) {
-            return response
+        let now = MonotonicClock.milliseconds()
+        if let entry = cache.lookup(key, now: now, revalidate: { revalidate($0, request) }) {
+            let variants = settings.precompressed ? entry.variants : 0
+            if let coding = try choose(variants, request) {
+                // The variant's own entry (its head says Vary already); on a miss the uncached path stores it.
+                let variantKey = FileCache.Key(root: cacheRoot, path: request.path, coding: coding.rawValue)
+                if let variant = cache.lookup(variantKey, now: now, revalidate: { _ in
+                       locateVariant(request, coding)
+                   }),
+                   let response = cached(variant, key: variantKey, request: request, varies: false) {
+                    return response
+                }
+            } else if let response = cached(entry, key: key, request: request, varies: variants != 0) {
+                return response
+            }
         }
         let segments: [Substring]
         switch resolver.segments(of: relative(request)) {
@@ -73,12 +85,43 @@ public struct StaticFiles: Sendable {
         return resolver.resolve(segments)
     }
 
+    /// A cached file's status now, or nil to drop the entry: gone, or its precompressed siblings changed (one made,
+    /// removed or gone stale), which only the uncached path records.
+    private func revalidate(_ entry: FileCache.Entry, _ request: Request) -> stat? {
+        guard let found = locate(request) else { return nil }
+        let variants = PrecompressedVariants.available(for: found.path, original: found.info)
+        return variants == entry.variants ? found.info : nil
+    }
+
+    /// A cached variant's status now, or nil when it, or its freshness against the original, is gone.
+    private func locateVariant(_ request: Request, _ coding: ContentCoding) -> stat? {
+        guard let original = locate(request) else { return nil }
+        var info = stat()
+        guard lstat(original.path + coding.suffix, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+              PrecompressedVariants.isFresh(info, comparedTo: original.info) else { return nil }
+        return info
+    }
+
+    /// The coding to answer with among a file's `variants` (nil: the file itself), by `Accept-Encoding`. Parsed
+    /// only for files that have variants, so other files pay nothing. 406 when the client refuses the file itself
+    /// and accepts none of its variants.
+    private func choose(_ variants: UInt8, _ request: Request) throws -> ContentCoding? {
+        guard variants != 0 else { return nil }
+        let accepted = AcceptEncoding(request.headers["Accept-Encoding"])
+        if let coding = PrecompressedVariants.choose(accepted, available: variants) { return coding }
+        guard accepted.identityAllowed else {
+            throw HTTPError(.notAcceptable, "no representation in an accepted coding",
+                            headers: ["Vary": "Accept-Encoding"])
+        }
+        return nil
+    }
+
     /// The response from a cache entry; nil when a large file's descriptor no longer leads to the checked inode
-    /// (the caller then takes the uncached path).
-    private func cached(_ entry: FileCache.Entry, key: FileCache.Key, request: Request) -> Response? {
+    /// (the caller then takes the uncached path). `varies` adds `Vary: Accept-Encoding`.
+    private func cached(_ entry: FileCache.Entry, key: FileCache.Key, request: Request, varies: Bool) -> Response? {
         if let contents = entry.contents {
             return respond(validators: entry.validators, headers: entry.headers, length: contents.count,
-                           request: request) { lower, upper in
+                           request: request, varies: varies) { lower, upper in
                 lower == 0 && upper == contents.count - 1 ? .bytes(contents) : .bytes(Array(contents[lower...upper]))
             }
         }
@@ -95,7 +138,7 @@ public struct StaticFiles: Sendable {
         }
         let region = FileRegion(fd: fd, offset: 0, length: Int(info.st_size))
         return respond(validators: entry.validators, headers: entry.headers, length: region.length,
-                       request: request, release: region.close) { lower, upper in
+                       request: request, varies: varies, release: region.close) { lower, upper in
             .file(FileRegion(fd: fd, offset: lower, length: upper - lower + 1))
         }
     }
@@ -131,12 +174,51 @@ public struct StaticFiles: Sendable {
         guard let region = FileRegion.open(path: path, status: &info) else {
             throw HTTPError(.forbidden, "the file cannot be read")
         }
+        // A cached entry records the variants even while they are off, so turning them on takes effect at once.
+        let caching = key != nil && cache.isEnabled
+        let variants = settings.precompressed || caching
+            ? PrecompressedVariants.available(for: path, original: info) : 0
+        let offered = settings.precompressed ? variants : 0
+        let coding: ContentCoding?
+        do {
+            coding = try choose(offered, request)
+        } catch {
+            region.close()
+            throw error
+        }
+        guard let coding, let (variant, variantInfo) = PrecompressedVariants.open(path, coding, original: info) else {
+            return serve(region, info: info, path: path, name: name, coding: nil, variants: variants,
+                         varies: offered != 0, key: key, request: request)
+        }
+        // The original is cached too (once): its entry carries the variants for the next request's choice.
+        if caching {
+            _ = serve(region, info: info, path: path, name: name, coding: nil, variants: variants, varies: true,
+                      key: key, request: nil)
+        }
+        region.close()
+        let variantKey = key.map { FileCache.Key(root: $0.root, path: $0.path, coding: coding.rawValue) }
+        return serve(variant, info: variantInfo, path: path + coding.suffix, name: name, coding: coding,
+                     variants: variants, varies: true, key: variantKey, request: request)
+    }
+
+    /// Answers `request` with the file open in `region` (the file `name`, or its `coding` variant), caching its
+    /// header fields (and a small file's contents) under `key` with the original's `variants`. `varies` adds
+    /// `Vary: Accept-Encoding`. Without a request it only caches.
+    private func serve(_ region: FileRegion, info: stat, path: String, name: String, coding: ContentCoding?,
+                       variants: UInt8, varies: Bool, key: FileCache.Key?, request: Request?) -> Response {
         let validators = Validators(size: region.length, modifiedSeconds: Int(info.st_mtim.tv_sec),
-                                    modifiedNanoseconds: Int(info.st_mtim.tv_nsec))
+                                    modifiedNanoseconds: Int(info.st_mtim.tv_nsec), coding: coding)
         var headers = HTTPHeaders()
         headers.add("ETag", validators.etag)
         headers.add("Last-Modified", HTTPDate.format(validators.modified))
         headers.add("Accept-Ranges", "bytes")
+        // A variant always varies: its field is part of its cached head. The original's is added per response,
+        // while variants are on.
+        if let coding {
+            headers.add("Content-Encoding", coding.token)
+            headers.add("Vary", "Accept-Encoding")
+        }
+        let varies = varies && coding == nil
         if let type = MIMETypes.type(forFileName: name) {
             headers.add("Content-Type", type)
         } else {
@@ -151,27 +233,30 @@ public struct StaticFiles: Sendable {
                 ? FileCache.readContents(region.fd, size: region.length) : nil
             let entry = FileCache.Entry(path: path, identity: FileCache.Identity(info), validators: validators,
                                         headers: headers, contents: contents,
-                                        checkedAt: MonotonicClock.milliseconds())
+                                        checkedAt: MonotonicClock.milliseconds(), variants: variants)
             if region.length > FileCache.maximumFileBytes || contents != nil { cache.store(key, entry) }
-            if let contents {
+            if let contents, let request {
                 region.close()
                 return respond(validators: validators, headers: headers, length: contents.count,
-                               request: request) { lower, upper in
+                               request: request, varies: varies) { lower, upper in
                     lower == 0 && upper == contents.count - 1 ? .bytes(contents) : .bytes(Array(contents[lower...upper]))
                 }
             }
         }
+        guard let request else { return Response(status: .ok) }
         return respond(validators: validators, headers: headers, length: region.length, request: request,
-                       release: region.close) { lower, upper in
+                       varies: varies, release: region.close) { lower, upper in
             .file(FileRegion(fd: region.fd, offset: lower, length: upper - lower + 1))
         }
     }
 
     /// The conditional and range logic shared by cached and uncached files: 304, 200, 206 or 416. `body` makes the
     /// body for bytes `lower...upper`; `release` frees what the body would have used when none is sent.
-    private func respond(validators: Validators, headers: HTTPHeaders, length: Int, request: Request,
+    private func respond(validators: Validators, headers: HTTPHeaders, length: Int, request: Request, varies: Bool,
                          release: () -> Void = {}, body: (Int, Int) -> Response.Body) -> Response {
         var headers = headers
+        // Whenever a file has variants its answer depends on Accept-Encoding, the original's too (RFC 9110 §12.5.5).
+        if varies { headers.add("Vary", "Accept-Encoding") }
         if validators.notModified(request.headers) {
             release()
             return Response(status: .notModified, headers: headers)

@@ -89,7 +89,10 @@ final class WorkerMetrics: Sendable {
             if shard.slowest.count < SlowRequest.kept || microseconds > (shard.slowest.last?.microseconds ?? 0) {
                 let entry = SlowRequest(id: id, microseconds: microseconds, method: methodName, path: path ?? "-",
                                         client: client, status: code, finishedAt: nowSeconds)
-                shard.slowest = SlowRequest.slowest(shard.slowest + [entry])
+                // Inserted in place, slowest first: no sorted copy per entry.
+                let index = shard.slowest.firstIndex { $0.microseconds < microseconds } ?? shard.slowest.count
+                shard.slowest.insert(entry, at: index)
+                if shard.slowest.count > SlowRequest.kept { shard.slowest.removeLast() }
             }
         }
     }
