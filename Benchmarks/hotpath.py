@@ -2,6 +2,7 @@
 """Machine-independent cost of one response: system calls (strace -c -f) and user-space instructions (callgrind).
 
 Usage: python3 Benchmarks/hotpath.py [BINARY] [--requests N] [--path /1k.html] [--close] [--only strace|callgrind]
+                                     [--gzip] [--accept-encoding VALUE]
 
 Starts BINARY (default .build/release/httpsh) on a fresh web root (the same fixture as bench.py), warms it up,
 then sends N requests on 4 keep-alive connections (or N connections with `Connection: close`) and divides what
@@ -50,8 +51,10 @@ def read_response(conn, pending):
     return rest[length:], b"connection: close" in head.lower()
 
 
-def run_requests(port, path, count, close):
+def run_requests(port, path, count, close, accept_encoding=None):
     request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: hotpath\r\nAccept: */*\r\n".encode()
+    if accept_encoding:
+        request += f"Accept-Encoding: {accept_encoding}\r\n".encode()
     if close:
         request += b"Connection: close\r\n\r\n"
         for _ in range(count):
@@ -105,12 +108,12 @@ def syscalls(binary, temp, args):
     port = free_port()
     process = start(server_command(binary, temp / "root", temp / "uploads", port), port)
     try:
-        run_requests(port, args.path, 200, args.close)
+        run_requests(port, args.path, 200, args.close, args.accept_encoding)
         out = temp / "strace.txt"
         tracer = subprocess.Popen(["strace", "-c", "-f", "-o", str(out), "-p", str(process.pid)],
                                   stderr=subprocess.DEVNULL)
         time.sleep(1.0)
-        run_requests(port, args.path, args.requests, args.close)
+        run_requests(port, args.path, args.requests, args.close, args.accept_encoding)
         time.sleep(0.3)
         tracer.send_signal(signal.SIGINT)
         tracer.wait(timeout=30)
@@ -142,9 +145,9 @@ def instructions(binary, temp, args):
                *server_command(stripped, temp / "root", temp / "uploads", port)]
     process = start(command, port)
     try:
-        run_requests(port, args.path, 200, args.close)
+        run_requests(port, args.path, 200, args.close, args.accept_encoding)
         subprocess.run(["callgrind_control", "-i", "on", str(process.pid)], check=True, capture_output=True)
-        run_requests(port, args.path, args.requests, args.close)
+        run_requests(port, args.path, args.requests, args.close, args.accept_encoding)
         subprocess.run(["callgrind_control", "-i", "off", str(process.pid)], check=True, capture_output=True)
     finally:
         stop(process)
@@ -166,13 +169,20 @@ def main():
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--path", default="/1k.html")
     parser.add_argument("--close", action="store_true")
+    parser.add_argument("--gzip", action="store_true",
+                        help="make the path's precompressed sibling and ask for it (browsers' Accept-Encoding)")
+    parser.add_argument("--accept-encoding", help="send this Accept-Encoding (the baseline for --gzip)")
     parser.add_argument("--only", choices=["strace", "callgrind"])
     parser.add_argument("--inclusive", action="store_true", help="annotate with inclusive costs")
     parser.add_argument("--annotate", type=int, default=0, help="print this many characters of the profile")
     args = parser.parse_args()
+    if args.gzip and not args.accept_encoding:
+        args.accept_encoding = "gzip, deflate, br, zstd"
     with tempfile.TemporaryDirectory() as name:
         temp = Path(name)
         make_fixture(temp / "root")
+        if args.gzip:
+            subprocess.run(["gzip", "-k9", str(temp / "root" / args.path.lstrip("/"))], check=True)
         (temp / "uploads").mkdir()
         if args.only != "callgrind":
             syscalls(Path(args.binary), temp, args)

@@ -87,6 +87,8 @@ public enum CommandParser {
                 throw usage("'\(args[0])' is not a number from 1 to \(SlowRequest.kept)")
             }
             return .server(.slowlog(count: count), json: json)
+        case "config":
+            return .server(try config(args, usage), json: json)
         case "connections":
             try noArguments()
             return .server(.connections, json: json)
@@ -195,6 +197,26 @@ public enum CommandParser {
         default:
             let guess = suggestion(for: name).map { "did you mean '\($0)'? " } ?? ""
             throw ParseError(description: "unknown command '\(name)'; \(guess)type 'help' for the list")
+        }
+    }
+
+    /// `config`, `config get NAME`, `config set NAME VALUE…`, `config save [PATH]`.
+    private static func config(_ args: [String], _ usage: (String) -> ParseError) throws(ParseError) -> Command {
+        guard let verb = args.first else { return .config }
+        switch verb {
+        case "get":
+            guard args.count >= 2 else { throw usage("give a setting name (see 'config')") }
+            if args.count > 2 { throw usage("unexpected '\(args[2])' after the name") }
+            return .configGet(args[1])
+        case "set":
+            guard args.count >= 3 else { throw usage("give a setting name and its value, as the flag takes it") }
+            // The value may have words of its own: `config set rate-limit 10/1 burst 20`.
+            return .configSet(args[1], args.dropFirst(2).joined(separator: " "))
+        case "save":
+            if args.count > 2 { throw usage("unexpected '\(args[2])' after the path") }
+            return .configSave(path: args.count == 2 ? args[1] : nil)
+        default:
+            throw usage("unexpected '\(verb)'; say get, set or save")
         }
     }
 

@@ -14,6 +14,7 @@ struct Launcher {
         let server: Server
         do {
             let context = try ServerContext(configuration: configuration, logger: logger)
+            for entry in options.blocks { context.blocklist.add(entry) }
             var router = try StandardRoutes.router(configuration: configuration, context: context)
             router.use(CORSMiddleware(origins: context.settings.cors))
             server = try Server(configuration: configuration, context: context, router: router)
@@ -22,7 +23,8 @@ struct Launcher {
             Output.error("httpsh: \(error)")
             return 1
         }
-        let bus = CommandBus(control: ServerControl(server: server))
+        let bus = CommandBus(control: ServerControl(server: server, sources: options.sources,
+                                                    settingsPath: options.settingsPath))
         let stopped = StopSignal()
         Signals.start(bus: bus) { reply in
             // Through the log sink: while the prompt is open, a line written straight to the terminal garbles it.

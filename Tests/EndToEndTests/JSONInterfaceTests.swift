@@ -80,7 +80,8 @@ import Testing
                        "block 192.0.2.0/24 42\nblocked --json", "workers 3 --json", "ratelimit 10/1 --json",
                        "dirlisting off --json", "loglevel warning --json", "unblock 192.0.2.9 --json",
                        "workers lots --json", "connections --json", "slowlog --json", "drain on --json",
-                       "stats reset --json", "slowlog reset --json", "kill 999 --json", "shutdown --json"]
+                       "stats reset --json", "slowlog reset --json", "kill 999 --json", "config --json",
+                       "config get max-upload --json", "config set idle-timeout 12 --json", "shutdown --json"]
         for script in scripts {
             let result = try run(script, folders)
             let document = script.contains("\n") ? String(result.stdout.split(separator: "\n").last ?? "")
@@ -124,6 +125,10 @@ import Testing
         #expect(row["name"] as? String == "2024")
         #expect(try pythonTypes(uploadsText) == ["ok": "bool", "rows": "list", "rows.name": "str",
                                                  "rows.size_bytes": "int", "rows.uploaded": "str"])
+
+        let config = try pythonTypes(try run("config --json", folders).stdout)
+        #expect(config["rows.name"] == "str" && config["rows.value"] == "str" && config["rows.source"] == "str")
+        #expect(config["rows.live"] == "bool")
 
         let output = try run("block 192.0.2.0/24 42\nblocked --json", folders).stdout
         let blocked = try object(String(output.split(separator: "\n").last ?? ""))

@@ -192,3 +192,27 @@ import Testing
         })
     }
 }
+
+/// The `Accept-Encoding` parser on its own: weights, case, malformed parts.
+@Suite struct AcceptEncodingTests {
+    @Test(arguments: [
+        ("gzip, deflate, br, zstd", [ContentCoding.br, .zstd, .gzip], true),
+        ("gzip;q=0.8, br;q=0.9", [.br, .gzip], true),
+        ("GZip ; Q=0.5 , Br;q=0.25", [.gzip, .br], true),
+        ("zstd;q=1.000, gzip;q=0.999", [.zstd, .gzip], true),
+        ("*;q=0.5, br;q=0", [.zstd, .gzip], true),
+        ("gzip;q=0", [], true),
+        ("identity;q=0", [], false),
+        ("*;q=0", [], false),
+        ("*;q=0, identity", [], true),
+        ("gzip;q=2, br;q=abc", [.br, .gzip], true),
+        ("gzip;level=9;q=0.3, br", [.br, .gzip], true),
+        (",,, ;q=1, gzip", [.gzip], true),
+        ("", [], true),
+    ] as [(String, [ContentCoding], Bool)])
+    func parses(header: String, codings: [ContentCoding], identityAllowed: Bool) {
+        let accepted = AcceptEncoding(header)
+        #expect(accepted.codings == codings)
+        #expect(accepted.identityAllowed == identityAllowed)
+    }
+}

@@ -52,6 +52,22 @@ import Testing
         #expect(server.context.securityEvents.totals().first { $0.kind == .traversal }?.count == 500)
     }
 
+    @Test func autoblock_countsAnIPv6ClientByItsSlash64() throws {
+        let blocklist = Blocklist()
+        let journal = SecurityJournal()
+        let autoblock = Autoblocker(blocklist: blocklist, rule: AutoblockRule(events: 3, windowSeconds: 60,
+                                                                              blockSeconds: 60))
+        autoblock.watch(journal)
+        for host in [":1", ":2", "ffff:0:0:3"] {
+            journal.record(.traversal, client: try #require(IPAddress("2001:db8:1:2:\(host)")), requestID: "-",
+                           detail: "/..")
+        }
+        #expect(blocklist.list.map(\.range.description) == ["2001:db8:1:2::/64"])
+        #expect(blocklist.isBlocked(try #require(IPAddress("2001:db8:1:2:abcd::9"))))
+        #expect(!blocklist.isBlocked(try #require(IPAddress("2001:db8:1:3::1"))))
+        #expect(blocklist.list.first?.expires != nil)
+    }
+
     @Test func detail_isCutOnACharacterBoundary() {
         let cut = SecurityJournal.cut(String(repeating: "é", count: 300))
         #expect(cut.utf8.count <= SecurityJournal.maxDetailBytes)

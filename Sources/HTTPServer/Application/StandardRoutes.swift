@@ -27,7 +27,7 @@ public enum StandardRoutes {
         var router = Router()
         router.get("/healthz", Health.live)
         router.get("/readyz", Health.ready(context))
-        UploadEndpoint(store: context.uploads, maxBytes: configuration.maxUploadBytes).register(on: &router)
+        UploadEndpoint(store: context.uploads, limit: context.limits.upload).register(on: &router)
         router.get("/uploads/*path", uploads.handle)
         router.get("/*path", site.handle)
         return router

@@ -37,6 +37,13 @@ public enum Command: Sendable, Equatable {
     /// The `count` slowest requests since start or the last `slowlog reset`.
     case slowlog(count: Int)
     case resetSlowlog
+    /// Every setting with its value, source and whether it changes live.
+    case config
+    case configGet(String)
+    /// Change a live setting: name and value as the long flag takes them.
+    case configSet(String, String)
+    /// Write the settings and the blocklist to `path` (nil: the `--config` file, else `httpsh.conf`).
+    case configSave(path: String?)
     /// The open connections.
     case connections
     /// Close the connection numbered `id` (from `connections`).

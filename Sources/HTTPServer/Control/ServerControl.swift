@@ -4,9 +4,21 @@ import Glibc
 /// else changes them: every change arrives here through the `CommandBus`.
 public struct ServerControl: Sendable {
     let server: Server
+    /// The settings in force: the start configuration with every live change applied.
+    private(set) var configuration: ServerConfiguration
+    /// Which source set each setting (absent: its default).
+    private(set) var sources: [String: Setting.Source]
+    /// Where `config save` writes when not told: the `--config` file.
+    let settingsPath: String?
 
-    public init(server: Server) {
+    /// The file `config save` writes when there is no `--config` file, in the working folder.
+    static let defaultSettingsPath = "httpsh.conf"
+
+    public init(server: Server, sources: [String: Setting.Source] = [:], settingsPath: String? = nil) {
         self.server = server
+        configuration = server.configuration
+        self.sources = sources
+        self.settingsPath = settingsPath
     }
 
     /// Kept while branches written before the limiter moved into `ServerContext` merge; the server's own limiter
@@ -34,23 +46,43 @@ public struct ServerControl: Sendable {
         case .setWorkers(let count):
             guard (1...256).contains(count) else { return .failed("workers: \(count) is out of range; use 1 to 256") }
             let before = server.workers.target
-            server.resizeWorkers(to: count)
+            changeLive("workers") { $0.workers = count }
             return .done("workers: \(before) -> \(count)")
         case .setRateLimit(let limit):
-            limiter.set(limit)
+            changeLive("rate-limit") { $0.rateLimit = limit }
             return .done(limit.map { "rate limit: \($0) per client" } ?? "rate limit: off")
         case .setPrecompressed(let on):
             context.settings.precompressed = on
             return .done("precompressed: \(on ? "on" : "off")")
         case .setDirectoryListing(let on):
-            context.settings.directoryListing = on
+            changeLive("dir-listing") { $0.directoryListing = on }
             return .done("directory listing: \(on ? "on" : "off")")
         case .setCORS(let origins):
             context.settings.cors.current = origins
             return .done("cors: \(origins?.description ?? "off")")
         case .setLogLevel(let level):
-            context.logger.level = level
+            changeLive("log-level") { $0.logLevel = level }
             return .done("log level: \(level)")
+        case .config:
+            let columns: [Reply.Column] = [.init("SETTING", key: "name"), .init("VALUE", key: "value"),
+                                           .init("SOURCE", key: "source"), .init("CHANGES", key: "live")]
+            return .table(columns, Settings.all.map { setting in
+                [.string(setting.name), .string(setting.read(configuration)),
+                 .string((sources[setting.name] ?? .default).rawValue),
+                 Reply.Cell(.boolean(setting.live), text: setting.live ? "live" : "at restart")]
+            })
+        case .configGet(let name):
+            guard let setting = Settings.named(name) else { return unknownSetting(name) }
+            return .fields([
+                .init("Setting", key: "name", setting.name),
+                .init("Value", key: "value", setting.read(configuration)),
+                .init("Source", key: "source", (sources[setting.name] ?? .default).rawValue),
+                .init("Changes", key: "live", setting.live, text: setting.live ? "live" : "at restart"),
+            ])
+        case .configSet(let name, let text):
+            return configSet(name, text)
+        case .configSave(let path):
+            return configSave(path ?? settingsPath ?? Self.defaultSettingsPath)
         case .counters(let top, let prefix):
             var rows = context.counters.snapshot()
             if let prefix { rows = rows.filter { $0.path.hasPrefix(prefix) } }
@@ -128,7 +160,7 @@ public struct ServerControl: Sendable {
             }
             return .done("closed connection \(id)")
         case .shutdown(let grace):
-            let report = server.shutdown(graceSeconds: grace ?? Double(server.configuration.shutdownGraceSeconds))
+            let report = server.shutdown(graceSeconds: grace ?? Double(context.limits.shutdownGraceSeconds))
             return .fields([
                 .init("Finished requests", key: "finished_requests", report.finishedRequests),
                 .init("Closed idle connections", key: "closed_idle_connections", report.closedIdle),
@@ -190,6 +222,43 @@ public struct ServerControl: Sendable {
             .init("Memory", key: "memory_bytes", .integer(memory), text: Self.bytes(memory)),
             .init("Open files", key: "open_files", ProcessStats.openDescriptors()),
         ])
+    }
+
+    /// Applies a live setting's new value to the running server and records it as changed live.
+    private mutating func changeLive(_ name: String, _ change: (inout ServerConfiguration) -> Void) {
+        guard let setting = Settings.named(name) else { return }
+        change(&configuration)
+        setting.adopt?(configuration, Setting.Targets(server: server))
+        sources[name] = .live
+    }
+
+    private mutating func configSet(_ name: String, _ text: String) -> Reply {
+        guard let setting = Settings.named(name) else { return unknownSetting(name) }
+        guard setting.live else {
+            return .failed("\(name) changes only at start: put it in the settings file ('config save') "
+                + "or pass --\(name), then restart")
+        }
+        var changed = configuration
+        if let problem = setting.write(&changed, text) { return .failed("\(name): \(problem)") }
+        let before = setting.read(configuration)
+        changeLive(name) { $0 = changed }
+        return .done("\(name): \(before) -> \(setting.read(configuration))")
+    }
+
+    private func configSave(_ path: String) -> Reply {
+        let text = SettingsFile.render(configuration, blocks: context.blocklist.list, savedAt: Int(Glibc.time(nil)))
+        do throws(SettingsFile.Failure) {
+            try SettingsFile.write(text, to: path)
+        } catch {
+            return .failed(error.description)
+        }
+        let blocks = context.blocklist.count
+        return .done("saved \(Settings.all.count) settings and \(blocks) blocked range(s) to \(path); "
+            + "start with --config \(path) to use them")
+    }
+
+    private func unknownSetting(_ name: String) -> Reply {
+        .failed("no setting '\(name)'; 'config' lists them (the long flags' names: max-upload, idle-timeout, …)")
     }
 
     private func slowlog(_ count: Int) -> Reply {

@@ -234,11 +234,11 @@ extension Engine {
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
         let keepAlive = (head?.keepAlive ?? false) && !response.closeConnection
-            && connection.requestsServed < configuration.maxRequestsPerConnection
+            && connection.requestsServed < services.limits.maxRequestsPerConnection
             && !draining.load(ordering: .relaxed)
         let persistence: ResponseSerializer.Persistence = keepAlive
-            ? .keepAlive(timeout: configuration.idleTimeoutSeconds,
-                         remaining: configuration.maxRequestsPerConnection - connection.requestsServed + 1)
+            ? .keepAlive(timeout: services.limits.idleTimeoutSeconds,
+                         remaining: services.limits.maxRequestsPerConnection - connection.requestsServed + 1)
             : .close
         let bodyLength = response.body.count
         if head?.method == .head || response.status.forbidsBody {

@@ -16,7 +16,8 @@ final class Engine: Sendable {
     let parser: RequestParser
     let forwarded: ForwardedClient
     let services: EngineServices
-    let maxConnections: Int
+    /// The most connections served at once; more get 503. Changes live.
+    var maxConnections: Int { services.limits.maxConnections }
     var logger: Logger { services.logger }
     var stats: ServerStats { services.stats }
     var blocklist: Blocklist { services.blocklist }
@@ -40,8 +41,7 @@ final class Engine: Sendable {
         self.services = services
         registry = ConnectionRegistry(gauges: services.gauges)
         pipeline = Pipeline(router: router, counters: services.counters, logger: services.logger,
-                            hosts: HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host),
-                            journal: services.securityEvents)
+                            limits: services.limits, journal: services.securityEvents)
         forwarded = ForwardedClient(trustedProxies: configuration.trustedProxies)
         parser = RequestParser(limits: configuration.parserLimits)
         events = try EventSet()
@@ -49,7 +49,6 @@ final class Engine: Sendable {
         pool = WorkerPool(wake: wake, gauges: services.gauges)
         listener = try Socket.listen(on: bindAddress, backlog: max(configuration.backlog, 511))
         address = listener.localAddress() ?? bindAddress
-        maxConnections = configuration.maxConnections ?? Self.connectionLimitFromDescriptors()
     }
 
     /// Registers the listener and wake-up descriptors and starts the workers.

@@ -9,6 +9,7 @@ struct EngineServices: Sendable {
     let metrics: MetricsRegistry
     let securityEvents: SecurityJournal
     let gauges: EngineGauges
+    let limits: LiveLimits
 
     init(_ context: ServerContext) {
         logger = context.logger
@@ -19,5 +20,6 @@ struct EngineServices: Sendable {
         metrics = context.metrics
         securityEvents = context.securityEvents
         gauges = context.gauges
+        limits = context.limits
     }
 }

@@ -13,21 +13,22 @@ final class Pipeline: Sendable {
     let router: Router
     let counters: RequestCounters
     let logger: Logger
-    let hosts: HostPolicy
+    /// Holds the Host names answered, which change live.
+    let limits: LiveLimits
     let journal: SecurityJournal
 
-    init(router: Router, counters: RequestCounters, logger: Logger, hosts: HostPolicy, journal: SecurityJournal) {
+    init(router: Router, counters: RequestCounters, logger: Logger, limits: LiveLimits, journal: SecurityJournal) {
         self.router = router
         self.counters = counters
         self.logger = logger
-        self.hosts = hosts
+        self.limits = limits
         self.journal = journal
     }
 
     /// Starts a request: everything up to the point where its body is needed.
     func begin(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
         let hasBody = head.framing != .none
-        guard hosts.allows(head) else {
+        guard limits.hosts.allows(head) else {
             journal.record(.hostMismatch, client: client, requestID: id, detail: head.headers["Host"] ?? "")
             return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
                                   bodyUnread: hasBody))

@@ -10,6 +10,8 @@ public final class ServerContext: Sendable {
     public let counters: RequestCounters
     public let stats: ServerStats
     public let blocklist: Blocklist
+    /// Timeouts, caps and the upload limit, changed live by `config set`.
+    public let limits: LiveLimits
     /// What looked hostile (traversal, smuggling, floods…), for `events` and `/metrics`.
     public let securityEvents: SecurityJournal
     /// Blocks clients by their security events once the operator sets a rule (`autoblock`); off at start.
@@ -46,6 +48,8 @@ public final class ServerContext: Sendable {
         autoblock.watch(securityEvents)
         limiter = RateLimiter(limit: configuration.rateLimit)
         uploads = UploadStore(folder: configuration.uploads)
+        limits = LiveLimits(configuration,
+                            maxConnections: configuration.maxConnections ?? Engine.connectionLimitFromDescriptors())
         fileCache = FileCache(capacity: configuration.fileCacheBytes)
     }
 

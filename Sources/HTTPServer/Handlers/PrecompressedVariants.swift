@@ -42,6 +42,6 @@ enum PrecompressedVariants {
 
     /// The coding to answer `accepted` with among `available`: the client's best that exists, nil for the original.
     static func choose(_ accepted: AcceptEncoding, available: UInt8) -> ContentCoding? {
-        accepted.codings.first { available & $0.bit != 0 }
+        accepted.best(among: available)
     }
 }

@@ -42,12 +42,12 @@ public struct StaticFiles: Sendable {
         if let entry = cache.lookup(key, now: now, revalidate: { revalidate($0, request) }) {
             let variants = settings.precompressed ? entry.variants : 0
             if let coding = try choose(variants, request) {
-                // The variant's own entry; on a miss the uncached path below stores it.
+                // The variant's own entry (its head says Vary already); on a miss the uncached path stores it.
                 let variantKey = FileCache.Key(root: cacheRoot, path: request.path, coding: coding.rawValue)
                 if let variant = cache.lookup(variantKey, now: now, revalidate: { _ in
                        locateVariant(request, coding)
                    }),
-                   let response = cached(variant, key: variantKey, request: request, varies: true) {
+                   let response = cached(variant, key: variantKey, request: request, varies: false) {
                     return response
                 }
             } else if let response = cached(entry, key: key, request: request, varies: variants != 0) {
@@ -212,7 +212,13 @@ public struct StaticFiles: Sendable {
         headers.add("ETag", validators.etag)
         headers.add("Last-Modified", HTTPDate.format(validators.modified))
         headers.add("Accept-Ranges", "bytes")
-        if let coding { headers.add("Content-Encoding", coding.token) }
+        // A variant always varies: its field is part of its cached head. The original's is added per response,
+        // while variants are on.
+        if let coding {
+            headers.add("Content-Encoding", coding.token)
+            headers.add("Vary", "Accept-Encoding")
+        }
+        let varies = varies && coding == nil
         if let type = MIMETypes.type(forFileName: name) {
             headers.add("Content-Type", type)
         } else {

@@ -17,6 +17,9 @@ public struct AutoblockRule: Sendable, Equatable, CustomStringConvertible {
 
 /// Watches the security journal and blocks, for a while, each client that crosses the rule. Off until a rule is
 /// set. Blocks land in the blocklist with the reason `autoblock: …` and lift themselves when they expire.
+///
+/// A client is an IPv4 address, or an IPv6 /64: one subscriber's network, whose every address an attacker can use
+/// (counting per address would let them dodge the rule by rotating).
 public final class Autoblocker: Sendable {
     /// Clients whose recent events are remembered at once. A flood from many addresses (a botnet, or IPv6
     /// addresses made up per request) could otherwise grow the table without end; past this, clients whose
@@ -26,7 +29,7 @@ public final class Autoblocker: Sendable {
     private struct State {
         var rule: AutoblockRule?
         /// Each tracked client's event times (Unix seconds) inside the window, oldest first, at most `rule.events`.
-        var recent: [IPAddress: [Int]] = [:]
+        var recent: [CIDR: [Int]] = [:]
     }
 
     private let state = Lock(State())
@@ -60,28 +63,33 @@ public final class Autoblocker: Sendable {
     /// Counts `event` against its client; blocks the client when it reaches the rule.
     func heard(_ event: SecurityEvent) {
         // A refused request of a client already blocked is the block working, not a new offence.
-        guard event.kind != .blocked else { return }
+        guard event.kind != .blocked, let client = Self.client(of: event.client) else { return }
         let crossed: AutoblockRule? = state.withLock { state in
             guard let rule = state.rule else { return nil }
-            var times = state.recent[event.client] ?? []
+            var times = state.recent[client] ?? []
             times.removeAll { $0 <= event.time - rule.windowSeconds }
             times.append(event.time)
             if times.count > rule.events { times.removeFirst(times.count - rule.events) }
             guard times.count < rule.events else {
-                state.recent[event.client] = nil
+                state.recent[client] = nil
                 return rule
             }
-            state.recent[event.client] = times
+            state.recent[client] = times
             if state.recent.count > Self.maxTrackedClients { Self.prune(&state.recent, now: event.time, rule) }
             return nil
         }
-        guard let rule = crossed, let range = CIDR(event.client.description) else { return }
-        blocklist.block(range, reason: "autoblock: \(rule.events) events in \(rule.windowSeconds)s, last \(event.kind.rawValue)",
+        guard let rule = crossed else { return }
+        blocklist.block(client, reason: "autoblock: \(rule.events) events in \(rule.windowSeconds)s, last \(event.kind.rawValue)",
                         seconds: rule.blockSeconds)
     }
 
+    /// The range counted and blocked for `address`: itself (IPv4), or its /64 (IPv6).
+    static func client(of address: IPAddress) -> CIDR? {
+        CIDR(address.bytes.count == 16 ? "\(address)/64" : "\(address)")
+    }
+
     /// Forgets clients with no event inside the window, then, if still too many, the half with the oldest events.
-    private static func prune(_ recent: inout [IPAddress: [Int]], now: Int, _ rule: AutoblockRule) {
+    private static func prune(_ recent: inout [CIDR: [Int]], now: Int, _ rule: AutoblockRule) {
         recent = recent.filter { ($0.value.last ?? 0) > now - rule.windowSeconds }
         guard recent.count > maxTrackedClients else { return }
         let newest = recent.sorted { ($0.value.last ?? 0) > ($1.value.last ?? 0) }.prefix(maxTrackedClients / 2)

@@ -20,10 +20,13 @@ public enum BodyPolicy: Sendable {
     case buffered(maxBytes: Int)
     /// Stream the body into the sink the factory makes, refusing (413) one larger than `maxBytes`.
     case streamed(maxBytes: Int, makeSink: @Sendable (Request) throws -> any RequestBodySink)
+    /// As `streamed`, with a limit the operator can change live.
+    case streamedWithin(BodyLimit, makeSink: @Sendable (Request) throws -> any RequestBodySink)
 
     var maxBytes: Int {
         switch self {
         case .buffered(let limit), .streamed(let limit, _): limit
+        case .streamedWithin(let limit, _): limit.value
         }
     }
 }

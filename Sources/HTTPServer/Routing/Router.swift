@@ -30,6 +30,7 @@ public struct Router: Sendable {
         /// body).
         var makeSink: (@Sendable (Request) throws -> any RequestBodySink)? {
             if case .streamed(_, let make) = body { return make }
+            if case .streamedWithin(_, let make) = body { return make }
             return nil
         }
     }
