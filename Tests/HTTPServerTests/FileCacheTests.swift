@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func cacheSize_isShownInMetrics() throws {
-        let fixture = try ObservabilityFixture()
+        let fixture = try TestServer.observed()
         #expect(try RawClient.fetch(port: fixture.port, "GET", "/hello.txt").text == "hello\n")
         let metrics = try RawClient.fetch(port: fixture.port, "GET", "/metrics").text
         #expect(metrics.contains("httpsh_file_cache_bytes 6\n"))
