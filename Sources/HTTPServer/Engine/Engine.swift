@@ -106,7 +106,7 @@ final class Engine: Sendable {
             socket.close()
             return
         }
-        socket.setNoDelay()
+        // TCP_NODELAY comes from the listener (Linux copies it to accepted sockets): no setsockopt here.
         let id = connectionIDs.add(1, ordering: .relaxed).newValue
         let connection = Connection(socket: socket, peer: peer, id: id)
         registry.insert(connection)
