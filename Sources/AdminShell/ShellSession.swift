@@ -36,13 +36,14 @@ public final class ShellSession {
         self.output = output
     }
 
-    /// Runs to the end of input and returns the exit status: 0 when every command succeeded, 1 otherwise.
+    /// Runs to the end of input and returns the exit status: in script mode (stdin or `-c`) 0 when every command
+    /// succeeded, 1 otherwise; an interactive session's typos are answered on the spot and do not count.
     /// At the end of a script the server shuts down gracefully, unless `serveAfterScript`: then (and when a signal
     /// is already shutting the server down) `waitForSignal` blocks until the signal's shutdown has finished.
     public func run(commands: String?, serveAfterScript: Bool, waitForSignal: () -> Void) -> Int32 {
         if let commands {
-            for line in commands.split(separator: ";") where !stopped && !server.isDraining {
-                execute(String(line), interactive: false)
+            for line in ScriptText.statements(commands) where !stopped && !server.isDraining {
+                execute(line, interactive: false)
             }
         } else if isatty(0) == 1, isatty(1) == 1 {
             runInteractive(waitForSignal: waitForSignal)
@@ -61,8 +62,8 @@ public final class ShellSession {
             }
             if lines == 0, !server.isDraining {
                 // Started as services are (systemd, nohup, a container without -i): stdin is /dev/null.
-                Terminal.write(2, "httpsh: standard input is empty: serving without a shell until SIGTERM or SIGINT; "
-                    + "attach with: \(attachCommand)\n")
+                Terminal.write(2, "httpsh: standard input is empty: serving \(server.url) without a shell until SIGTERM "
+                    + "or SIGINT; attach with: \(attachCommand)\n")
                 waitForSignal()
                 stopped = true
             }
@@ -71,7 +72,8 @@ public final class ShellSession {
             if serveAfterScript || server.isDraining {
                 waitForSignal()
             } else {
-                execute("shutdown", interactive: false)
+                // Not asked for: its report goes to stderr, so stdout holds only the script's replies.
+                send(.shutdown(graceSeconds: nil), json: false, interactive: false, reportTo: 2)
             }
         }
         return failures == 0 ? 0 : 1
@@ -83,7 +85,7 @@ public final class ShellSession {
         guard let parsed = CommandParser.parse(line) else { return true }
         switch parsed {
         case .failure(let error):
-            failures += 1
+            if !interactive { failures += 1 }
             let json = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).contains("--json")
             emit(json ? ReplyFormatter.jsonError(error.description) : "error: \(error)")
             return false
@@ -93,30 +95,34 @@ public final class ShellSession {
         case .success(.followLog(let filter)):
             return followLog(filter, interactive: interactive)
         case .success(.exit):
-            return send(.shutdown(graceSeconds: nil), json: false)
+            return send(.shutdown(graceSeconds: nil), json: false, interactive: interactive)
         case .success(.server(let command, let json)):
-            if interactive, case .block(let range, _) = command, !confirmBlockingOperator(range) {
+            if interactive, case .block(let range, _, _) = command, !confirmBlockingOperator(range) {
                 emit("not blocked")
                 return true
             }
-            return send(command, json: json)
+            return send(command, json: json, interactive: interactive)
         }
     }
 
-    private func send(_ command: Command, json: Bool) -> Bool {
+    /// Sends `command` and prints its reply to `reportTo` (standard output unless told otherwise).
+    @discardableResult
+    private func send(_ command: Command, json: Bool, interactive: Bool, reportTo fd: Int32 = 1) -> Bool {
         if case .shutdown = command {
             stopped = true
-            if !json { emit("shutting down: finishing in-flight requests") }
+            if !json { emit("shutting down: finishing in-flight requests", to: fd) }
         }
         let reply = bus.send(command)
-        if !reply.ok { failures += 1 }
-        emit(json ? ReplyFormatter.json(reply) : ReplyFormatter.text(reply))
+        if !reply.ok, !interactive { failures += 1 }
+        emit(json ? ReplyFormatter.json(reply) : ReplyFormatter.text(reply), to: fd)
         return reply.ok
     }
 
     /// Prints a reply at once (stdout may be a pipe; each reply must reach the reader when it is made).
-    func emit(_ text: String) {
-        output(text.hasSuffix("\n") ? text : text + "\n")
+    /// Standard output is this session's `output` (a control session's reply); standard error stays the process's.
+    func emit(_ text: String, to fd: Int32 = 1) {
+        let line = text.hasSuffix("\n") ? text : text + "\n"
+        if fd == 1 { output(line) } else { Terminal.write(fd, line) }
     }
 
     /// `log follow` in this shell: prints the access-log lines `filter` matches until Ctrl-C at a terminal, or
@@ -218,8 +224,7 @@ public final class ShellSession {
     /// The words Tab offers from the running server: the first column of `blocked` or `uploads`.
     static func serverWords(_ source: Completer.Source, bus: CommandBus) -> [String] {
         let reply = bus.send(source == .blockedRanges ? .blocked : .uploads(limit: 200))
-        guard case .table(_, let rows) = reply.content else { return [] }
-        return rows.compactMap(\.first)
+        return reply.rowTexts.compactMap(\.first)
     }
 
     func banner() -> String {

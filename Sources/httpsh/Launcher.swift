@@ -14,16 +14,12 @@ struct Launcher {
         let configuration = options.configuration
         let logWriter = AsyncLineWriter(fd: 2)
         let logger = Logger(level: configuration.logLevel, sink: logWriter)
-        let limiter = RateLimiter(limit: configuration.rateLimit)
         let server: Server
         do {
             let context = try ServerContext(configuration: configuration, logger: logger)
+            for entry in options.blocks { context.blocklist.add(entry) }
             var router = try StandardRoutes.router(configuration: configuration, context: context)
-            if let path = configuration.metricsPath {
-                let metrics = MetricsEndpoint(context: context, limiter: limiter)
-                router.get(path, metrics.handle)
-            }
-            router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter))
+            router.use(CORSMiddleware(origins: context.settings.cors))
             server = try Server(configuration: configuration, context: context, router: router)
             try server.start()
         } catch {
@@ -40,7 +36,8 @@ struct Launcher {
         }
         defer { control?.stop() }
 
-        let bus = CommandBus(control: ServerControl(server: server, limiter: limiter, controlSocket: control?.path))
+        let bus = CommandBus(control: ServerControl(server: server, sources: options.sources,
+                                                    settingsPath: options.settingsPath, controlSocket: control?.path))
         let stopped = StopSignal()
         let hungUp = Atomic<Bool>(false)
         let interactive = options.mode == .shell && options.commands == nil && isatty(0) == 1 && isatty(1) == 1

@@ -82,7 +82,7 @@ public final class AttachSession {
                 print("not stopped")
                 return
             }
-        case .success(.server(.block(let range, _), _))?:
+        case .success(.server(.block(let range, _, _), _))?:
             if let editor, !ShellSession.confirmBlocking(range, editor: editor) {
                 print("not blocked")
                 return

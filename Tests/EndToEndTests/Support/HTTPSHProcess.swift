@@ -75,7 +75,7 @@ final class HTTPSHProcess: Sendable {
         process.arguments = launcher.dropFirst() + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         var env = ProcessInfo.processInfo.environment
-        for name in ["SERVER_HOST", "SERVER_PORT", "MAX_WORKERS", "LOG_LEVEL", "CLIENT_TIMEOUT"] { env[name] = nil }
+        for name in ["SERVER_HOST", "SERVER_PORT", "MAX_WORKERS", "LOG_LEVEL", "CLIENT_TIMEOUT", "CORS_ORIGINS"] { env[name] = nil }
         env.merge(environment) { _, new in new }
         process.environment = env
 

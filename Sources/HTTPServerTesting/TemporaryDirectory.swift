@@ -8,17 +8,17 @@ import Glibc
 /// defer { folder.remove() }
 /// try folder.write("site/index.html", "<h1>hi</h1>")
 /// ```
-final class TemporaryDirectory: Sendable {
+public final class TemporaryDirectory: Sendable {
     /// Why a folder or file could not be made.
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// The folder's absolute path (no trailing slash).
-    let path: String
+    public let path: String
 
     /// Creates `/tmp/httpsh-tests-XXXXXX`.
-    init(prefix: String = "httpsh-tests") throws {
+    public init(prefix: String = "httpsh-tests") throws {
         var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw Failure(description: "mkdtemp failed: errno \(errno)")
@@ -27,17 +27,17 @@ final class TemporaryDirectory: Sendable {
     }
 
     /// The absolute path of `relative` inside the folder.
-    func path(_ relative: String) -> String {
+    public func path(_ relative: String) -> String {
         relative.isEmpty ? path : path + "/" + relative
     }
 
     /// Writes `contents` to `relative`, creating the folders above it.
-    func write(_ relative: String, _ contents: String) throws {
+    public func write(_ relative: String, _ contents: String) throws {
         try write(relative, bytes: Array(contents.utf8))
     }
 
     /// Writes raw bytes to `relative`, creating the folders above it.
-    func write(_ relative: String, bytes: [UInt8]) throws {
+    public func write(_ relative: String, bytes: [UInt8]) throws {
         let full = path(relative)
         try createFolder(atAbsolute: (full as NSString).deletingLastPathComponent)
         guard FileManager.default.createFile(atPath: full, contents: Data(bytes)) else {
@@ -46,19 +46,19 @@ final class TemporaryDirectory: Sendable {
     }
 
     /// Creates the folder `relative` (and the folders above it).
-    func makeDirectory(_ relative: String) throws {
+    public func makeDirectory(_ relative: String) throws {
         try createFolder(atAbsolute: path(relative))
     }
 
     /// Creates a symbolic link at `relative` pointing to `target` (absolute, or relative to the link).
-    func symlink(_ relative: String, to target: String) throws {
+    public func symlink(_ relative: String, to target: String) throws {
         guard Glibc.symlink(target, path(relative)) == 0 else {
             throw Failure(description: "symlink \(relative) -> \(target) failed: errno \(errno)")
         }
     }
 
     /// Sets the modification (and access) time of `relative` to `seconds` since the epoch.
-    func setModified(_ relative: String, seconds: Int) throws {
+    public func setModified(_ relative: String, seconds: Int) throws {
         var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
         guard utimensat(AT_FDCWD, path(relative), &times, 0) == 0 else {
             throw Failure(description: "utimensat \(relative) failed: errno \(errno)")
@@ -66,7 +66,7 @@ final class TemporaryDirectory: Sendable {
     }
 
     /// Deletes the folder and everything in it.
-    func remove() {
+    public func remove() {
         try? FileManager.default.removeItem(atPath: path)
     }
 

@@ -1,27 +1,27 @@
 /// One HTTP response as a `RawClient` read it off the wire.
-struct RawResponse: Sendable {
+public struct RawResponse: Sendable {
     /// The status code (`200`).
-    let status: Int
+    public let status: Int
     /// The reason phrase (`OK`).
-    let reason: String
+    public let reason: String
     /// The header fields in order, duplicates kept, names as sent.
-    let headers: [(name: String, value: String)]
+    public let headers: [(name: String, value: String)]
     /// The body bytes (empty for HEAD, 1xx, 204 and 304).
-    let body: [UInt8]
+    public let body: [UInt8]
 
     /// The first value of a header, matching the name case-insensitively.
-    subscript(name: String) -> String? {
+    public subscript(name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
     /// Every value of a header, in order.
-    func values(_ name: String) -> [String] {
+    public func values(_ name: String) -> [String] {
         headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
     }
 
     /// The body decoded as UTF-8.
-    var text: String { String(decoding: body, as: UTF8.self) }
+    public var text: String { String(decoding: body, as: UTF8.self) }
 
     /// True when the server said it will close the connection after this response.
-    var closesConnection: Bool { self["Connection"]?.lowercased() == "close" }
+    public var closesConnection: Bool { self["Connection"]?.lowercased() == "close" }
 }

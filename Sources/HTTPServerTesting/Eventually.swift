@@ -2,7 +2,7 @@ import Glibc
 
 /// Polls `condition` every 10 ms until it holds or `seconds` pass; true when it held.
 /// For "eventually" checks only: the limit is generous and never part of what a test asserts about speed.
-func eventually(within seconds: Double = 5, _ condition: () -> Bool) -> Bool {
+public func eventually(within seconds: Double = 5, _ condition: () -> Bool) -> Bool {
     let deadline = monotonicSeconds() + seconds
     while true {
         if condition() { return true }
@@ -12,7 +12,7 @@ func eventually(within seconds: Double = 5, _ condition: () -> Bool) -> Bool {
 }
 
 /// Seconds on the monotonic clock.
-func monotonicSeconds() -> Double {
+public func monotonicSeconds() -> Double {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9

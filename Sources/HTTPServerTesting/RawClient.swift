@@ -12,9 +12,9 @@ import Glibc
 /// try client.send(RawClient.request("GET", "/a.txt"))
 /// let response = try client.readResponse()
 /// ```
-final class RawClient {
+public final class RawClient {
     /// What went wrong talking to the server.
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case connect(errno: Int32)
         case send(errno: Int32)
         /// The server sent nothing more within the timeout; `partial` is what had arrived.
@@ -23,7 +23,7 @@ final class RawClient {
         case closed(partial: [UInt8])
         case malformed(String)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .connect(let code): "connect failed: \(String(cString: strerror(code)))"
             case .send(let code): "send failed: \(String(cString: strerror(code)))"
@@ -34,14 +34,14 @@ final class RawClient {
         }
     }
 
-    let fd: Int32
+    public let fd: Int32
     private var buffer: [UInt8] = []
     private var isOpen = true
     /// Seconds any one read waits before failing with `timeout`.
-    var timeout: Double
+    public var timeout: Double
 
     /// Connects to 127.0.0.1 (or another IPv4 address, or an IPv6 one such as `::1`) on `port`.
-    init(port: UInt16, host: String = "127.0.0.1", timeout: Double = 5) throws {
+    public init(port: UInt16, host: String = "127.0.0.1", timeout: Double = 5) throws {
         self.timeout = timeout
         let family = host.contains(":") ? AF_INET6 : AF_INET
         fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -85,7 +85,7 @@ final class RawClient {
 
     /// The bytes of a request: `GET /path HTTP/1.1`, a `Host` (unless `host` is nil), the headers, and the body
     /// with a `Content-Length` when there is one.
-    static func request(_ method: String, _ target: String, version: String = "HTTP/1.1",
+    public static func request(_ method: String, _ target: String, version: String = "HTTP/1.1",
                         host: String? = "127.0.0.1", headers: [(String, String)] = [], body: String? = nil) -> String {
         var text = "\(method) \(target) \(version)\r\n"
         if let host { text += "Host: \(host)\r\n" }
@@ -96,23 +96,31 @@ final class RawClient {
     }
 
     /// Connects, sends one request with `Connection: close` and reads its response.
-    static func fetch(port: UInt16, _ method: String, _ target: String, headers: [(String, String)] = [],
-                      body: String? = nil) throws -> RawResponse {
+    public static func fetch(port: UInt16, _ method: String, _ target: String, host: String = "127.0.0.1",
+                             headers: [(String, String)] = [], body: String? = nil) throws -> RawResponse {
         let client = try RawClient(port: port)
         defer { client.close() }
-        try client.send(request(method, target, headers: headers + [("Connection", "close")], body: body))
+        try client.send(request(method, target, host: host, headers: headers + [("Connection", "close")], body: body))
         return try client.readResponse(toHead: method == "HEAD")
+    }
+
+    /// Connects, sends `raw` exactly as given, reads one response and closes. `toHead` says the request was HEAD.
+    public static func exchange(port: UInt16, _ raw: String, toHead: Bool = false) throws -> RawResponse {
+        let client = try RawClient(port: port)
+        defer { client.close() }
+        try client.send(raw)
+        return try client.readResponse(toHead: toHead)
     }
 
     // MARK: - Sending
 
     /// Sends all of `text` as UTF-8.
-    func send(_ text: String) throws {
+    public func send(_ text: String) throws {
         try send(bytes: Array(text.utf8))
     }
 
     /// Sends all of `bytes`.
-    func send(bytes: [UInt8]) throws {
+    public func send(bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -125,7 +133,7 @@ final class RawClient {
     // MARK: - Reading
 
     /// Reads one whole response. `toHead` says the request was HEAD, so a `Content-Length` announces no body.
-    func readResponse(toHead: Bool = false) throws -> RawResponse {
+    public func readResponse(toHead: Bool = false) throws -> RawResponse {
         let headEnd = try readUntilHeadEnd()
         let headText = String(decoding: buffer[..<headEnd], as: UTF8.self)
         buffer.removeFirst(headEnd + 4)
@@ -161,14 +169,14 @@ final class RawClient {
     }
 
     /// Reads until the server closes the connection (or the timeout passes); returns everything not yet consumed.
-    func readToEnd() -> [UInt8] {
+    public func readToEnd() -> [UInt8] {
         while (try? fill()) == true {}
         defer { buffer.removeAll() }
         return buffer
     }
 
     /// True when the server closes the connection within the timeout. Bytes that arrive first stay buffered.
-    func waitForClose() -> Bool {
+    public func waitForClose() -> Bool {
         while true {
             do {
                 guard try fill() else { return true }
@@ -179,7 +187,7 @@ final class RawClient {
     }
 
     /// Closes the socket.
-    func close() {
+    public func close() {
         guard isOpen else { return }
         isOpen = false
         Glibc.close(fd)
