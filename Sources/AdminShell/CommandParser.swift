@@ -9,7 +9,7 @@ public enum CommandParser {
     }
 
     /// Worker counts `workers` accepts: the pool's own bounds (the server refuses others too).
-    static let workerRange = 1...256
+    static let workerRange = ServerConfiguration.workerRange
     /// The longest grace `shutdown --grace` accepts: an hour covers any real transfer, more is a typo.
     static let graceRange = 0.0...3600
 
@@ -112,7 +112,7 @@ public enum CommandParser {
             guard !args.isEmpty else { throw usage("give the number of workers") }
             try nothingAfter(1, "the number")
             guard let count = Int(args[0]), workerRange.contains(count) else {
-                throw usage("'\(args[0])' is not a number from 1 to 256")
+                throw usage("'\(args[0])' is not a number from \(workerRange.lowerBound) to \(workerRange.upperBound)")
             }
             return .server(.setWorkers(count), json: json)
         case "ratelimit":

@@ -54,7 +54,7 @@ public struct CommandInfo: Sendable {
         CommandInfo(name: "top", syntax: "top [N] [--json]",
                     summary: "The busiest paths and clients over the last 10-20 seconds.",
                     example: "top 5"),
-        CommandInfo(name: "workers", syntax: "workers N", summary: "Resize the worker pool live (1 to 256).",
+        CommandInfo(name: "workers", syntax: "workers N", summary: "Resize the worker pool live (\(ServerConfiguration.workerRange.lowerBound) to \(ServerConfiguration.workerRange.upperBound)).",
                     example: "workers 8"),
         CommandInfo(name: "ratelimit", syntax: "ratelimit N/SECONDS [burst B] | ratelimit off",
                     summary: "Limit each client to N requests per SECONDS (429).",

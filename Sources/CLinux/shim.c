@@ -19,10 +19,6 @@ int clinux_usable_cpus(void) {
     return CPU_COUNT(&set);
 }
 
-int clinux_gettid(void) {
-    return gettid();
-}
-
 // Defined by the ThreadSanitizer runtime; null when it is not linked in.
 void __tsan_acquire(void *address) __attribute__((weak));
 void __tsan_release(void *address) __attribute__((weak));

@@ -17,9 +17,6 @@ void clinux_set_thread_name(const char *name);
 /// CPUs this process may run on (its affinity mask, so `taskset` and container limits count), or 0 on error.
 int clinux_usable_cpus(void);
 
-/// The calling thread's id as the kernel knows it (for logs).
-int clinux_gettid(void);
-
 /// Tell ThreadSanitizer (when the process runs under it; no-ops otherwise) that ownership of `object` passes
 /// from the thread that re-arms a socket in epoll to the thread that epoll wakes for it: EPOLLONESHOT is a
 /// hand-off TSan cannot see by itself.

@@ -72,7 +72,7 @@ public final class Server: Sendable {
     /// The most connections served at once; more get 503.
     public var maxConnections: Int { engine.maxConnections }
 
-    /// Resizes the worker pool live (1...256); returns the new size.
+    /// Resizes the worker pool live (within `ServerConfiguration.workerRange`); returns the new size.
     @discardableResult
     public func resizeWorkers(to count: Int) -> Int {
         engine.resizeWorkers(to: count)
@@ -90,25 +90,12 @@ public final class Server: Sendable {
         return closed
     }
 
-    /// What a graceful shutdown did.
-    public struct DrainReport: Sendable {
-        /// Requests that were in flight when the shutdown began and completed.
-        public let finishedRequests: Int
-        /// Idle keep-alive connections closed at once.
-        public let closedIdle: Int
-        /// Connections still open at the deadline, closed without finishing.
-        public let forced: Int
-        public let milliseconds: Int
-    }
-
     /// Stops accepting, finishes in-flight requests (closing their connections after the response), closes idle
     /// connections, and after `graceSeconds` closes what is left. Returns when every worker has stopped.
     /// A grace of 0 drops everything at once.
     public func shutdown(graceSeconds: Double) -> DrainReport {
         context.ready = false  // before anything closes: a balancer polling /readyz stops sending work first
-        let report = engine.drain(graceSeconds: graceSeconds)
-        return DrainReport(finishedRequests: report.finished, closedIdle: report.closedIdle, forced: report.forced,
-                           milliseconds: Int(report.milliseconds))
+        return engine.drain(graceSeconds: graceSeconds)
     }
 
     /// True once `shutdown` has begun.

@@ -44,7 +44,10 @@ public struct ServerControl: Sendable {
             return .table([.init("KIND", key: "kind"), .init("REQUESTS", key: "requests"), .init("NAME", key: "name")],
                           rows)
         case .setWorkers(let count):
-            guard (1...256).contains(count) else { return .failed("workers: \(count) is out of range; use 1 to 256") }
+            let range = ServerConfiguration.workerRange
+            guard range.contains(count) else {
+                return .failed("workers: \(count) is out of range; use \(range.lowerBound) to \(range.upperBound)")
+            }
             let before = server.workers.target
             changeLive("workers") { $0.workers = count }
             return .done("workers: \(before) -> \(count)")

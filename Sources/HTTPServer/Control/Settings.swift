@@ -19,7 +19,7 @@ public enum Settings {
             return nil
         }),
         Setting("workers", environment: ["MAX_WORKERS"], read: { String($0.workers) }, write: { config, text in
-            apply(SettingValue.integer(text, 1...256)) { config.workers = $0 }
+            apply(SettingValue.integer(text, ServerConfiguration.workerRange)) { config.workers = $0 }
         }, adopt: { config, targets in targets.server.resizeWorkers(to: config.workers) }),
         Setting("dir-listing", read: { $0.directoryListing ? "on" : "off" }, write: { config, text in
             apply(SettingValue.onOff(text)) { config.directoryListing = $0 }

@@ -143,14 +143,6 @@ final class Engine: Sendable {
 
     // MARK: - Stopping
 
-    /// What a graceful shutdown did.
-    struct DrainReport: Sendable {
-        var finished: Int
-        var closedIdle: Int
-        var forced: Int
-        var milliseconds: Int64
-    }
-
     /// Stops accepting, closes idle connections, lets active ones finish their current request, and after
     /// `graceSeconds` closes whatever is left. Then stops the workers.
     func drain(graceSeconds: Double) -> DrainReport {
@@ -158,7 +150,7 @@ final class Engine: Sendable {
         let servedBefore = stats.requestsServed
         let inFlightBefore = stats.requestsInFlight
         guard !draining.exchange(true, ordering: .relaxed) else {
-            return DrainReport(finished: 0, closedIdle: 0, forced: 0, milliseconds: 0)
+            return DrainReport(finishedRequests: 0, closedIdle: 0, forced: 0, milliseconds: 0)
         }
         events.remove(listener.fd)
         listener.close()
@@ -193,7 +185,7 @@ final class Engine: Sendable {
         pool.stopAll()
         stopped.store(true, ordering: .relaxed)
         let finished = max(0, min(inFlightBefore, stats.requestsServed - servedBefore))
-        return DrainReport(finished: finished, closedIdle: closedIdle, forced: forced,
-                           milliseconds: MonotonicClock.milliseconds() - started)
+        return DrainReport(finishedRequests: finished, closedIdle: closedIdle, forced: forced,
+                           milliseconds: Int(MonotonicClock.milliseconds() - started))
     }
 }

@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public static var defaultWorkers: Int {
         max(2, Int(clinux_usable_cpus()))
     }
+    /// How many workers a server may run: past 256 threads on a machine of a few cores only context switches grow.
+    public static let workerRange = 1...256
     /// Whether directories without `index.html` are listed (else 403).
     public var directoryListing = true
     /// Whether `x.br`, `x.zst` or `x.gz` beside `x` are served to clients that accept them: on, since such files

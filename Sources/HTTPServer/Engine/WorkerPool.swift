@@ -5,9 +5,6 @@ import Synchronization
 /// Growing starts threads at once. Shrinking posts retirements: a worker takes one only when it wakes on the
 /// pool's eventfd between events, so a worker never stops in the middle of a request.
 final class WorkerPool: Sendable {
-    /// The most workers one pool runs: more than this on a 2-core machine only adds context switches.
-    static let maximum = 256
-
     /// Live and busy workers are counted here, where `/metrics` reads them.
     private let gauges: EngineGauges
     private let pendingRetirements = Atomic<Int>(0)
@@ -28,10 +25,10 @@ final class WorkerPool: Sendable {
     /// Workers handling an event right now.
     var busy: Int { gauges.workersBusy }
 
-    /// Sets the number of workers (clamped to 1...maximum); returns the new target.
+    /// Sets the number of workers (clamped to `ServerConfiguration.workerRange`); returns the new target.
     @discardableResult
     func resize(to count: Int, makeWorker: () -> Worker) -> Int {
-        let wanted = min(max(count, 1), Self.maximum)
+        let wanted = min(max(count, ServerConfiguration.workerRange.lowerBound), ServerConfiguration.workerRange.upperBound)
         target.withLock { current in
             let difference = wanted - current
             if difference > 0 {

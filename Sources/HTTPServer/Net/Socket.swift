@@ -4,9 +4,9 @@ import Glibc
 /// A file descriptor of a TCP socket. A small value: copying it does not duplicate the descriptor.
 /// Every syscall the server makes on a socket goes through here, and `errno` becomes an `IOResult` or a
 /// `SocketError` in this file only.
-public struct Socket: Sendable, Hashable {
+package struct Socket: Sendable, Hashable {
     /// The raw descriptor.
-    public let fd: Int32
+    package let fd: Int32
 
     init(fd: Int32) {
         self.fd = fd
