@@ -45,6 +45,10 @@ final class LineEditor {
     private var hintShown = false
     private var hintDrawnFor: [wchar_t]?
     private var closed = false
+    /// True while a `[y/N]` question is asked: Tab completes nothing there.
+    private var confirming = false
+    /// Ctrl-Z and Ctrl-\ are explained once, then ignored quietly.
+    private var explainedSignalKeys = false
 
     /// Takes over the terminal on descriptors 0 and 1; nil when libedit cannot start. The history is loaded from
     /// `historyPath` and saved there after each line.
@@ -108,6 +112,8 @@ final class LineEditor {
 
     /// Asks a yes/no `question`: true only for an answer starting with y.
     func confirm(_ question: String) -> Bool {
+        confirming = true
+        defer { confirming = false }
         guard case .line(let answer) = readLine(prompt: question) else { return false }
         return answer.drop { $0 == " " || $0 == "\t" }.lowercased().hasPrefix("y")
     }
@@ -159,12 +165,22 @@ final class LineEditor {
         ceditline_add_function(el, "httpsh-accept", "Run the line", { el, _ in
             LineEditor.of(el)?.accept() ?? UInt8(CC_NEWLINE)
         })
+        ceditline_add_function(el, "httpsh-signal-key", "Say why Ctrl-Z and Ctrl-\\ do nothing", { el, _ in
+            LineEditor.of(el)?.explainSignalKey() ?? UInt8(CC_NORM)
+        })
         // Bound after choosing emacs mode, which resets the key map.
         ceditline_bind(el, "^I", "httpsh-complete")
         ceditline_bind(el, "^C", "httpsh-interrupt")
         ceditline_bind(el, "^D", "httpsh-end")
         ceditline_bind(el, "^M", "httpsh-accept")
         ceditline_bind(el, "^J", "httpsh-accept")
+        ceditline_bind(el, "^Z", "httpsh-signal-key")
+        ceditline_bind(el, "^\\\\", "httpsh-signal-key")
+        // Ctrl- and Alt-arrows move by words, as in bash and zsh (xterm's and tmux's sequences).
+        for modifier in ["5", "3"] {
+            ceditline_bind(el, "\\e[1;\(modifier)D", "ed-prev-word")
+            ceditline_bind(el, "\\e[1;\(modifier)C", "em-next-word")
+        }
 
         ceditline_history_setsize(history, Self.historySize)
         ceditline_history_setunique(history, 1)
@@ -258,6 +274,7 @@ final class LineEditor {
 
     /// Tab: completes the word before the cursor, or lists the choices under the line.
     private func complete() -> UInt8 {
+        guard !confirming else { return UInt8(CC_ERROR) }
         let line = lineState()
         switch completer.complete(Self.string(line.text[..<line.cursor])) {
         case .none:
@@ -275,6 +292,19 @@ final class LineEditor {
     }
 
     /// Ctrl-C: leaves the line on screen marked `^C` and starts a fresh prompt; never a signal.
+    /// Ctrl-Z would stop (and Ctrl-\ kill) the process that serves: the shell turns terminal signals off while
+    /// editing, and says so once instead of ignoring the key silently.
+    private func explainSignalKey() -> UInt8 {
+        guard !explainedSignalKeys else { return UInt8(CC_NORM) }
+        explainedSignalKeys = true
+        write(moveToEnd(layout()) + "\u{1B}[K\r\n" + Self.signalKeyNote + "\r\n")
+        redraw()
+        return UInt8(CC_NORM)
+    }
+
+    static let signalKeyNote = "Ctrl-Z and Ctrl-\\ do nothing here: this shell runs inside the server. "
+        + "Type 'exit' to stop it; close the terminal to leave it serving (then: httpsh attach)."
+
     private func interrupt() -> UInt8 {
         interrupted = true
         write(moveToEnd(layout()) + "^C\u{1B}[K\r\n")
