@@ -96,12 +96,20 @@ public final class RawClient {
     }
 
     /// Connects, sends one request with `Connection: close` and reads its response.
-    public static func fetch(port: UInt16, _ method: String, _ target: String, headers: [(String, String)] = [],
-                      body: String? = nil) throws -> RawResponse {
+    public static func fetch(port: UInt16, _ method: String, _ target: String, host: String = "127.0.0.1",
+                             headers: [(String, String)] = [], body: String? = nil) throws -> RawResponse {
         let client = try RawClient(port: port)
         defer { client.close() }
-        try client.send(request(method, target, headers: headers + [("Connection", "close")], body: body))
+        try client.send(request(method, target, host: host, headers: headers + [("Connection", "close")], body: body))
         return try client.readResponse(toHead: method == "HEAD")
+    }
+
+    /// Connects, sends `raw` exactly as given, reads one response and closes. `toHead` says the request was HEAD.
+    public static func exchange(port: UInt16, _ raw: String, toHead: Bool = false) throws -> RawResponse {
+        let client = try RawClient(port: port)
+        defer { client.close() }
+        try client.send(raw)
+        return try client.readResponse(toHead: toHead)
     }
 
     // MARK: - Sending

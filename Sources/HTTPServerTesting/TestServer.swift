@@ -8,7 +8,9 @@ import Synchronization
 /// The folder holds the web root at `root` (`<folder>/site`) and the uploads folder at `uploads`
 /// (`<folder>/uploads`); the folder itself is outside the root, so a test can put "secret" files there and check
 /// they never come out. The router is httpsh's own (`StandardRoutes`) unless `standardRoutes` is false; `routes`
-/// adds more (literal routes win over the static files' `/*path`).
+/// adds more (literal routes win over the static files' `/*path`); `wire` adds what needs the server's live
+/// state (middleware reading live settings); `prepare` runs on the folder before the server starts. `bus` sends
+/// commands as the shell does.
 ///
 /// ```swift
 /// let server = try TestServer(files: ["hello.txt": "hello\n"]) { $0.workers = 1 }
@@ -25,6 +27,8 @@ public final class TestServer: Sendable {
     public let folder: TemporaryDirectory
     /// Everything the server logged (access lines included).
     public let logs: CollectingLogSink
+    /// The command bus into the server, as the shell and signals use it.
+    public let bus: CommandBus
     private let stopped = Atomic<Bool>(false)
 
     /// The port the kernel picked.
@@ -41,11 +45,19 @@ public final class TestServer: Sendable {
     public init(files: [String: String] = [:],
          standardRoutes: Bool = true,
          configure: (inout ServerConfiguration) -> Void = { _ in },
-         routes: (inout Router) -> Void = { _ in }) throws {
+         routes: (inout Router) -> Void = { _ in },
+         wire: (ServerContext, inout Router) -> Void = { _, _ in },
+         prepare: (TemporaryDirectory) throws -> Void = { _ in }) throws {
         folder = try TemporaryDirectory()
         try folder.makeDirectory("site")
         try folder.makeDirectory("uploads")
-        for (path, contents) in files { try folder.write("site/" + path, contents) }
+        do {
+            for (path, contents) in files { try folder.write("site/" + path, contents) }
+            try prepare(folder)
+        } catch {
+            folder.remove()
+            throw error
+        }
 
         var configuration = ServerConfiguration()
         configuration.host = "127.0.0.1"
@@ -58,20 +70,33 @@ public final class TestServer: Sendable {
         configuration.allowedHosts = ["*"]
         configure(&configuration)
 
-        logs = CollectingLogSink()
+        let logs = CollectingLogSink()
+        self.logs = logs
         do {
-            let context = try ServerContext(configuration: configuration,
-                                            logger: Logger(level: configuration.logLevel, sink: logs))
-            var router = standardRoutes
-                ? try StandardRoutes.router(configuration: configuration, context: context)
-                : Router()
-            routes(&router)
-            server = try Server(configuration: configuration, context: context, router: router)
-            try server.start()
+            server = try Server.start(configuration, logSink: logs) { router, context in
+                if standardRoutes { router = try StandardRoutes.router(configuration: configuration, context: context) }
+                routes(&router)
+                wire(context, &router)
+            }
         } catch {
             folder.remove()
             throw error
         }
+        bus = CommandBus(control: ServerControl(server: server))
+    }
+
+    /// A server answering with `router` alone (no static files).
+    public convenience init(router: Router, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        try self.init(standardRoutes: false, configure: configure, routes: { $0 = router })
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// The text of one field of the `status` command's reply, by its JSON key (`workers`).
+    public func status(_ key: String) -> String? {
+        bus.send(.status).field(key)?.text
     }
 
     /// Writes a file under the root after the server started.
@@ -80,9 +105,11 @@ public final class TestServer: Sendable {
     }
 
     /// Drops every connection at once, stops the workers and deletes the folder. Safe to call twice.
-    public func stop() {
+    /// `beforeRemoving` runs between the two (a test that mounted a file system in the folder unmounts it).
+    public func stop(beforeRemoving: () -> Void = {}) {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
         if !server.isDraining { _ = server.shutdown(graceSeconds: 0) }
+        beforeRemoving()
         folder.remove()
     }
 }

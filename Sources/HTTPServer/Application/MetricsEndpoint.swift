@@ -4,11 +4,9 @@ import Glibc
 /// scrape time so the hot path never formats anything.
 public struct MetricsEndpoint: Sendable {
     let context: ServerContext
-    let limiter: RateLimiter
 
-    public init(context: ServerContext, limiter: RateLimiter) {
+    public init(context: ServerContext) {
         self.context = context
-        self.limiter = limiter
     }
 
     public func handle(_ request: Request) -> Response {
@@ -55,15 +53,29 @@ public struct MetricsEndpoint: Sendable {
         sample("httpsh_workers", "state=\"busy\"", String(gauges.workersBusy))
         sample("httpsh_workers", "state=\"idle\"", String(max(0, gauges.workersLive - gauges.workersBusy)))
         family("httpsh_rate_limited_total", "counter", "Requests refused with 429 by the rate limiter.")
-        sample("httpsh_rate_limited_total", "", String(limiter.limitedTotal))
+        sample("httpsh_rate_limited_total", "", String(context.limiter.limitedTotal))
         family("httpsh_blocked_total", "counter", "Connections and requests refused because the client is blocked.")
         sample("httpsh_blocked_total", "", String(context.blocklist.refusedTotal))
+        family("httpsh_security_events_total", "counter", "Requests and connections that looked hostile, by kind.")
+        for (kind, count) in context.securityEvents.totals() {
+            sample("httpsh_security_events_total", "kind=\"\(kind.rawValue)\"", String(count))
+        }
         family("httpsh_connections_refused_total", "counter", "Connections answered 503 at the connection limit.")
         sample("httpsh_connections_refused_total", "", String(context.stats.connectionsRefused))
         family("httpsh_uploads_total", "counter", "Files stored by uploads.")
         sample("httpsh_uploads_total", "", String(context.uploads.uploadsTotal))
         family("httpsh_uploads_bytes_total", "counter", "Bytes stored by uploads.")
         sample("httpsh_uploads_bytes_total", "", String(context.uploads.uploadedBytesTotal))
+        let cache = context.fileCache.usage
+        family("httpsh_file_cache_bytes", "gauge", "Bytes of file contents held in memory by the file cache.")
+        sample("httpsh_file_cache_bytes", "", String(cache.bytes))
+        family("httpsh_file_cache_capacity_bytes", "gauge", "The most file contents the file cache may hold.")
+        sample("httpsh_file_cache_capacity_bytes", "", String(cache.capacity))
+        family("httpsh_file_cache_files", "gauge", "Files the file cache describes.")
+        sample("httpsh_file_cache_files", "", String(cache.files))
+        family("httpsh_file_cache_lookups_total", "counter", "File cache lookups, by result.")
+        sample("httpsh_file_cache_lookups_total", "result=\"hit\"", String(cache.hits))
+        sample("httpsh_file_cache_lookups_total", "result=\"miss\"", String(cache.misses))
         family("httpsh_log_lines_dropped_total", "counter", "Log lines dropped because the log output was too slow.")
         sample("httpsh_log_lines_dropped_total", "", String(context.logger.droppedLines))
 

@@ -1,9 +1,11 @@
 import Glibc
 
 /// An HTTP/1.1 server: a listening socket, a pool of worker threads sharing one epoll set, and a router.
+/// Every server refuses blocked clients and clients over the rate limit (`ProtectionMiddleware`, outermost) and
+/// serves its metrics at `configuration.metricsPath`.
 ///
 /// ```swift
-/// let context = ServerContext(configuration: config, logger: logger)
+/// let context = try ServerContext(configuration: config, logger: logger)
 /// var router = Router()
 /// router.get("/hello") { _ in Response(text: "hello\n") }
 /// let server = try Server(configuration: config, context: context, router: router)
@@ -13,6 +15,11 @@ public final class Server: Sendable {
     /// Why a server could not start.
     public struct StartError: Error, CustomStringConvertible {
         public let description: String
+
+        /// Also for a program's own reasons not to start (a missing folder its routes need).
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     public let configuration: ServerConfiguration
@@ -23,8 +30,14 @@ public final class Server: Sendable {
     public init(configuration: ServerConfiguration, context: ServerContext, router: Router) throws(StartError) {
         self.configuration = configuration
         self.context = context
+        var router = router
+        router.useFirst(ProtectionMiddleware(blocklist: context.blocklist, limiter: context.limiter,
+                                             journal: context.securityEvents))
+        if let path = configuration.metricsPath {
+            router.get(path, MetricsEndpoint(context: context).handle)
+        }
         do {
-            engine = try Engine(configuration: configuration, context: context, router: router)
+            engine = try Engine(configuration: configuration, services: EngineServices(context), router: router)
         } catch {
             throw StartError(description: Self.explain(error, configuration))
         }
@@ -59,7 +72,7 @@ public final class Server: Sendable {
     /// The most connections served at once; more get 503.
     public var maxConnections: Int { engine.maxConnections }
 
-    /// Resizes the worker pool live (1...256); returns the new size.
+    /// Resizes the worker pool live (within `ServerConfiguration.workerRange`); returns the new size.
     @discardableResult
     public func resizeWorkers(to count: Int) -> Int {
         engine.resizeWorkers(to: count)
@@ -77,24 +90,12 @@ public final class Server: Sendable {
         return closed
     }
 
-    /// What a graceful shutdown did.
-    public struct DrainReport: Sendable {
-        /// Requests that were in flight when the shutdown began and completed.
-        public let finishedRequests: Int
-        /// Idle keep-alive connections closed at once.
-        public let closedIdle: Int
-        /// Connections still open at the deadline, closed without finishing.
-        public let forced: Int
-        public let milliseconds: Int
-    }
-
     /// Stops accepting, finishes in-flight requests (closing their connections after the response), closes idle
     /// connections, and after `graceSeconds` closes what is left. Returns when every worker has stopped.
     /// A grace of 0 drops everything at once.
     public func shutdown(graceSeconds: Double) -> DrainReport {
-        let report = engine.drain(graceSeconds: graceSeconds)
-        return DrainReport(finishedRequests: report.finished, closedIdle: report.closedIdle, forced: report.forced,
-                           milliseconds: Int(report.milliseconds))
+        context.ready = false  // before anything closes: a balancer polling /readyz stops sending work first
+        return engine.drain(graceSeconds: graceSeconds)
     }
 
     /// True once `shutdown` has begun.

@@ -11,7 +11,8 @@ public enum StandardRoutes {
     /// `/uploads/`, and health checks. Prepares the upload store (creating its folder, sweeping temporary files a
     /// crash left). Fails when the root does not exist or the uploads folder cannot be made.
     public static func router(configuration: ServerConfiguration, context: ServerContext) throws -> Router {
-        guard let site = StaticFiles(root: configuration.root, settings: context.settings, counters: context.counters)
+        guard let site = StaticFiles(root: configuration.root, settings: context.settings, counters: context.counters,
+                                     cache: context.fileCache)
         else { throw Server.StartError(description: "web root '\(configuration.root)' does not exist") }
         do {
             let swept = try context.uploads.prepare()
@@ -20,13 +21,13 @@ public enum StandardRoutes {
             throw Server.StartError(description: "uploads folder '\(configuration.uploads)': \(error)")
         }
         guard let uploads = StaticFiles(root: configuration.uploads, mount: "/uploads/", settings: context.settings,
-                                        counters: context.counters, extraHeaders: uploadHeaders)
+                                        counters: context.counters, extraHeaders: uploadHeaders,
+                                        cache: context.fileCache)
         else { throw Server.StartError(description: "uploads folder '\(configuration.uploads)' does not exist") }
         var router = Router()
-        router.defaultBodyLimit = configuration.maxBodyBytes
         router.get("/healthz", Health.live)
         router.get("/readyz", Health.ready(context))
-        UploadEndpoint(store: context.uploads, maxBytes: configuration.maxUploadBytes).register(on: &router)
+        UploadEndpoint(store: context.uploads, limit: context.limits.upload).register(on: &router)
         router.get("/uploads/*path", uploads.handle)
         router.get("/*path", site.handle)
         return router

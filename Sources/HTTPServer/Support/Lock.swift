@@ -5,12 +5,12 @@ import Glibc
 /// Why not `Synchronization.Mutex`: on Linux it synchronizes through futexes that ThreadSanitizer cannot see,
 /// so every access under it is reported as a race (a 4-thread counter reproduces it). With pthread, which TSan
 /// intercepts, `make sanitize` checks the server's own synchronization precisely. The cost is the same.
-public final class Lock<State>: @unchecked Sendable {
+package final class Lock<State>: @unchecked Sendable {
     // The mutex must not move in memory, so it lives on the heap.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var state: State
 
-    public init(_ state: State) {
+    package init(_ state: State) {
         self.state = state
         pthread_mutex_init(mutex, nil)
     }
@@ -21,7 +21,7 @@ public final class Lock<State>: @unchecked Sendable {
     }
 
     /// Runs `body` with exclusive access to the value.
-    public func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
+    package func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&state)

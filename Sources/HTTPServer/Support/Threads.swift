@@ -3,7 +3,7 @@ import CLinux
 
 /// Starts a detached, named thread running `body`; false when the system refused to create it.
 @discardableResult
-func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
+public func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
     final class Box: Sendable {
         let name: String
         let body: @Sendable () -> Void
@@ -84,14 +84,14 @@ final class Condition: @unchecked Sendable {
 }
 
 /// Milliseconds on the monotonic clock, for timeouts that must not jump with the wall clock.
-enum MonotonicClock {
-    static func milliseconds() -> Int64 {
+public enum MonotonicClock {
+    public static func milliseconds() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
     }
 
-    static func microseconds() -> Int64 {
+    public static func microseconds() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
