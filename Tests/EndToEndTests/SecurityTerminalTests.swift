@@ -11,10 +11,12 @@ import Testing
         try site.write("public/hello.txt", "hello\n")
         try site.write("uploads/clip.txt", "before\u{1B}]52;c;SGVsbG8=\u{07}after\n")
         try site.write("uploads/blob.bin", bytes: [0x00, 0xFF, 0x1B, 0x5B])
-        let terminal = try TmuxTerminal(arguments: ["--port", "0", "-d", "public", "--uploads", "uploads"],
-                                        folder: site.path)
-        defer { terminal.stop() }
-        let banner = try #require(terminal.waitForScreen { $0.contains("http://127.0.0.1:") && $0.contains("httpsh>") })
+        let binary = try HTTPSHProcess.binaryPath()
+        let terminal = try TmuxSession("cd '\(site.path)' && '\(binary)' --port 0 -d public --uploads uploads "
+            + "--control off")
+        defer { terminal.send("C-d") }
+        #expect(terminal.waitFor("httpsh>") != nil)
+        let banner = try #require(terminal.waitFor("http://127.0.0.1:"))
         let portText = try #require(banner.range(of: "http://127.0.0.1:")).upperBound
         let port = try #require(UInt16(banner[portText...].prefix { $0.isNumber }))
 
@@ -23,22 +25,24 @@ import Testing
         #expect(LoopbackHTTP.status(port: port, hostile).map { $0 >= 400 } == true)
         #expect(LoopbackHTTP.status(port: port, "/hello.txt") == 200)
         _ = try RawClient.fetch(port: port, "GET", "/hello.txt", headers: [("User-Agent", "agent\u{9B}31m\u{202E}kcab")])
-        #expect(terminal.waitForScreen { $0.contains("agent\\x9b31m\\u{202e}kcab") } != nil)
+        #expect(terminal.waitFor("agent\\x9b31m\\u{202e}kcab") != nil)
 
-        terminal.type("counters")
-        let counters = try #require(terminal.waitForScreen { $0.contains("COUNT") && $0.contains("/hello.txt") })
+        terminal.send("-l", "counters")
+        terminal.send("Enter")
+        let counters = try #require(terminal.waitFor("COUNT"))
         #expect(!counters.contains("evil"), "a refused request's path is not counted")
 
-        terminal.type("uploads show clip.txt")
-        let shown = try #require(terminal.waitForScreen { $0.contains("shown escaped") })
+        terminal.send("-l", "uploads show clip.txt")
+        terminal.send("Enter")
+        let shown = try #require(terminal.waitFor("shown escaped"))
         #expect(shown.contains("before\\x1b]52;c;SGVsbG8=\\x07after"))
         #expect(shown.contains("raw bytes: cat '\(site.path("uploads/clip.txt"))'"))
 
-        terminal.type("uploads show blob.bin")
-        #expect(terminal.waitForScreen { $0.contains("'blob.bin' is binary, not shown") } != nil)
+        terminal.send("-l", "uploads show blob.bin")
+        terminal.send("Enter")
+        #expect(terminal.waitFor("'blob.bin' is binary, not shown") != nil)
 
-        #expect(!terminal.title.contains("PWNED"))
-        #expect(terminal.screen.contains("httpsh>"), "the screen was never cleared")
-        #expect(terminal.screen.contains("http://127.0.0.1:"), "the banner is still there")
+        #expect(!terminal.title().contains("PWNED"))
+        #expect(terminal.screen().contains("http://127.0.0.1:"), "the screen was never cleared: the banner is there")
     }
 }

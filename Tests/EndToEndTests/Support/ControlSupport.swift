@@ -153,6 +153,11 @@ final class TmuxSession {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The window's title (what an OSC 0/2 sequence that reached the terminal would have set).
+    func title() -> String {
+        Self.tmux(["display-message", "-p", "-t", name, "#{pane_title}"]).output
+    }
+
     /// Waits until the screen contains `text`; the screen then, or nil.
     func waitFor(_ text: String, seconds: Double = 10) -> String? {
         var seen = ""
