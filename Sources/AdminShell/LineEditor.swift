@@ -175,7 +175,7 @@ final class LineEditor {
         ceditline_bind(el, "^M", "httpsh-accept")
         ceditline_bind(el, "^J", "httpsh-accept")
         ceditline_bind(el, "^Z", "httpsh-signal-key")
-        ceditline_bind(el, "^\\\\", "httpsh-signal-key")
+        ceditline_bind(el, "^\\", "httpsh-signal-key")
         // Ctrl- and Alt-arrows move by words, as in bash and zsh (xterm's and tmux's sequences).
         for modifier in ["5", "3"] {
             ceditline_bind(el, "\\e[1;\(modifier)D", "ed-prev-word")
