@@ -41,7 +41,7 @@ public final class ServerContext: Sendable {
         counters = RequestCounters()
         stats = ServerStats(startedAt: Int(time(nil)))
         blocklist = Blocklist()
-        uploads = UploadStore(folder: configuration.uploads)
+        uploads = UploadStore(folder: configuration.uploads, abandonAfterSeconds: configuration.bodyTimeoutSeconds)
     }
 
     /// False once a graceful shutdown has begun (`/readyz` answers 503 then).
