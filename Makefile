@@ -7,13 +7,13 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?=
 
-.PHONY: run test build deps bench fuzz soak sanitize
+.PHONY: run test build deps browser bench fuzz soak sanitize
 
 run: deps
 	$(SWIFT) build -c release --product httpsh
 	./.build/release/httpsh $(ARGS)
 
-test: deps
+test: deps browser
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -27,19 +27,39 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libedit-dev pkg-config >/dev/null; \
 	fi
+	@# The tests feed --json replies to python3's parser, drive the prompt through tmux and refuse a peer as
+	@# nobody (setpriv, from util-linux).
+	@if ! command -v python3 >/dev/null || ! command -v tmux >/dev/null || ! command -v setpriv >/dev/null; then \
+		echo "installing python3, tmux and util-linux (for the tests)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 tmux util-linux >/dev/null; \
+	fi
+
+# Headless Chromium for the browser tests (CORS, compressed pages), installed only when absent.
+browser:
+	@if ! command -v chromium >/dev/null; then \
+		echo "installing chromium (browser tests)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
 
 bench: build
 	./Benchmarks/bench.sh
 
 # The request parser and path resolver under libFuzzer + AddressSanitizer, for FUZZ_SECONDS (default 60).
+# The entry point is compiled into the whole library (every file of Sources/HTTPServer, and the CLinux shim), so
+# moving or adding a library file never breaks the fuzz build and the entry can use internal types.
 FUZZ_SECONDS ?= 60
-FUZZ_SOURCES := $(addprefix Sources/HTTPServer/HTTP/,RequestParser.swift RequestHead.swift HTTPHeaders.swift \
-	HTTPMethod.swift HTTPStatus.swift ChunkedDecoder.swift PercentEncoding.swift) \
-	Sources/HTTPServer/Handlers/PathResolver.swift Benchmarks/fuzz/FuzzRequest.swift
+FUZZ := .build/fuzz
 
 fuzz:
-	mkdir -p .build/fuzz Benchmarks/fuzz/findings
-	swiftc -O -sanitize=fuzzer,address -parse-as-library $(FUZZ_SOURCES) -o .build/fuzz/fuzz-request
+	mkdir -p $(FUZZ)/CLinux Benchmarks/fuzz/findings
+	printf 'module CLinux {\n    header "$(CURDIR)/Sources/CLinux/include/CLinux.h"\n    export *\n}\n' \
+		> $(FUZZ)/CLinux/module.modulemap
+	clang -O1 -fsanitize=fuzzer-no-link,address -I Sources/CLinux/include -c Sources/CLinux/shim.c -o $(FUZZ)/shim.o
+	swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name HTTPServer -I $(FUZZ)/CLinux \
+		$$(find Sources/HTTPServer -name '*.swift') Benchmarks/fuzz/FuzzRequest.swift $(FUZZ)/shim.o \
+		-o $(FUZZ)/fuzz-request
 	cp -n Benchmarks/fuzz/corpus/* .build/fuzz/ 2>/dev/null; mkdir -p .build/fuzz/corpus && cp Benchmarks/fuzz/corpus/* .build/fuzz/corpus/
 	.build/fuzz/fuzz-request .build/fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-artifact_prefix=Benchmarks/fuzz/findings/ -print_final_stats=1

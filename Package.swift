@@ -21,9 +21,12 @@ let package = Package(
         .executableTarget(name: "httpsh", dependencies: ["HTTPServer", "AdminShell"]),
         // A small program embedding the library: documentation that compiles (see EMBEDDING.md).
         .executableTarget(name: "EmbedExample", dependencies: ["HTTPServer"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CLinux"]),
-        .testTarget(name: "AdminShellTests", dependencies: ["AdminShell", "HTTPServer"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer"]),
+        // The one test kit every test target shares: a raw HTTP client, a server fixture, `eventually`, a log
+        // capture and temporary folders (as Hummingbird's HummingbirdTesting serves its tests).
+        .target(name: "HTTPServerTesting", dependencies: ["HTTPServer"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPServerTesting", "CLinux"]),
+        .testTarget(name: "AdminShellTests", dependencies: ["AdminShell", "HTTPServer", "HTTPServerTesting"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer", "HTTPServerTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,5 @@
 // libFuzzer entry point for the request parser, the chunked decoder, percent-decoding and the path resolver.
-// Built by `make fuzz` with `swiftc -sanitize=fuzzer,address` together with the HTTP sources it exercises.
+// Built by `make fuzz` with `swiftc -sanitize=fuzzer,address` into the whole HTTPServer library's sources.
 // The contract checked: no input crashes, and every successful parse is internally consistent.
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -54,8 +54,10 @@ struct Completer {
         case "ratelimit":
             if arguments.isEmpty { return ["off"] }
             return arguments.count == 1 && arguments[0] != "off" ? ["burst"] : []
-        case "dirlisting":
+        case "dirlisting", "precompressed":
             return arguments.isEmpty ? ["on", "off"] : []
+        case "cors":
+            return arguments.isEmpty ? ["off", "*"] : []
         case "loglevel":
             return arguments.isEmpty ? LogLevel.allCases.map(\.description) : []
         case "counters":
@@ -67,8 +69,18 @@ struct Completer {
             return arguments == ["show"] ? serverWords(.uploadNames) : []
         case "unblock":
             return arguments.isEmpty ? serverWords(.blockedRanges) : []
+        case "events":
+            if arguments.isEmpty { return ["top", "client"] + json }
+            return arguments.last == "client" || arguments.first == "top" ? [] : ["client"] + json
+        case "autoblock":
+            if arguments.isEmpty { return ["off"] }
+            return arguments.count == 1 && arguments[0] != "off" ? ["for"] : []
         case "log":
-            return arguments.isEmpty ? ["reopen"] : []
+            if arguments.isEmpty { return ["reopen", "follow"] }
+            guard arguments.first == "follow" else { return [] }
+            let filters = arguments.dropFirst()
+            if filters.count % 2 == 1 { return filters.last == "status" ? ["4xx", "5xx"] : [] }
+            return ["status", "path", "client"].filter { !filters.contains($0) }
         case "shutdown":
             return arguments.isEmpty ? ["--grace", "now"] : []
         default:

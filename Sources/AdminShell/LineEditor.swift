@@ -1,5 +1,6 @@
 import CEditLine
 import Glibc
+import HTTPServer
 
 /// The interactive prompt, on libedit's histedit API: emacs keys, history in a file, Tab completion, a dimmed
 /// argument hint after the cursor, and log lines printed above the prompt without breaking the line being typed.
@@ -13,8 +14,10 @@ final class LineEditor {
         case line(String)
         /// Ctrl-C: the line was abandoned.
         case interrupted
-        /// Ctrl-D on an empty line, or the terminal went away.
+        /// Ctrl-D on an empty line.
         case endOfInput
+        /// The terminal went away (reading it failed or hit its end): a hang-up, not the operator's Ctrl-D.
+        case hungUp
         /// `shouldStop` turned true while waiting for a key.
         case stopped
     }
@@ -29,7 +32,7 @@ final class LineEditor {
     private let files: [UnsafeMutablePointer<FILE>]
     private let originalTerminal: termios
     private let completer: Completer
-    private let logs: PromptLogSink?
+    private let logs: LineMailbox?
     private let shouldStop: () -> Bool
     private let historyPath: String?
     private let decorations: Bool
@@ -37,14 +40,19 @@ final class LineEditor {
     private var promptWidth = 0
     private var interrupted = false
     private var stopRequested = false
+    private var terminalGone = false
     private var pendingByte: UInt8?
     private var hintShown = false
     private var hintDrawnFor: [wchar_t]?
     private var closed = false
+    /// True while a `[y/N]` question is asked: Tab completes nothing there.
+    private var confirming = false
+    /// Ctrl-Z and Ctrl-\ are explained once, then ignored quietly.
+    private var explainedSignalKeys = false
 
     /// Takes over the terminal on descriptors 0 and 1; nil when libedit cannot start. The history is loaded from
     /// `historyPath` and saved there after each line.
-    init?(completer: Completer, logs: PromptLogSink?, historyPath: String?, shouldStop: @escaping () -> Bool) {
+    init?(completer: Completer, logs: LineMailbox?, historyPath: String?, shouldStop: @escaping () -> Bool) {
         // libedit decodes keys with the C library's locale: without a UTF-8 one, non-ASCII input is dropped.
         setlocale(LC_CTYPE, "")
         if String(cString: nl_langinfo(Int32(CODESET))) != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
@@ -88,16 +96,26 @@ final class LineEditor {
         promptWidth = Self.displayWidth(text.unicodeScalars.map { wchar_t(bitPattern: $0.value) })
         interrupted = false
         stopRequested = false
+        terminalGone = false
         hintShown = false
         hintDrawnFor = nil
         var count: Int32 = 0
         guard let wide = el_wgets(el, &count), count > 0 else {
             if stopRequested { return .stopped }
+            if terminalGone { return .hungUp }
             return interrupted ? .interrupted : .endOfInput
         }
         var line = Self.string(UnsafeBufferPointer(start: wide, count: Int(count)))
         if line.last == "\n" { line.removeLast() }
         return .line(line)
+    }
+
+    /// Asks a yes/no `question`: true only for an answer starting with y.
+    func confirm(_ question: String) -> Bool {
+        confirming = true
+        defer { confirming = false }
+        guard case .line(let answer) = readLine(prompt: question) else { return false }
+        return answer.drop { $0 == " " || $0 == "\t" }.lowercased().hasPrefix("y")
     }
 
     /// Adds a line to the history (and the history file).
@@ -147,12 +165,22 @@ final class LineEditor {
         ceditline_add_function(el, "httpsh-accept", "Run the line", { el, _ in
             LineEditor.of(el)?.accept() ?? UInt8(CC_NEWLINE)
         })
+        ceditline_add_function(el, "httpsh-signal-key", "Say why Ctrl-Z and Ctrl-\\ do nothing", { el, _ in
+            LineEditor.of(el)?.explainSignalKey() ?? UInt8(CC_NORM)
+        })
         // Bound after choosing emacs mode, which resets the key map.
         ceditline_bind(el, "^I", "httpsh-complete")
         ceditline_bind(el, "^C", "httpsh-interrupt")
         ceditline_bind(el, "^D", "httpsh-end")
         ceditline_bind(el, "^M", "httpsh-accept")
         ceditline_bind(el, "^J", "httpsh-accept")
+        ceditline_bind(el, "^Z", "httpsh-signal-key")
+        ceditline_bind(el, "^\\\\", "httpsh-signal-key")
+        // Ctrl- and Alt-arrows move by words, as in bash and zsh (xterm's and tmux's sequences).
+        for modifier in ["5", "3"] {
+            ceditline_bind(el, "\\e[1;\(modifier)D", "ed-prev-word")
+            ceditline_bind(el, "\\e[1;\(modifier)C", "em-next-word")
+        }
 
         ceditline_history_setsize(history, Self.historySize)
         ceditline_history_setunique(history, 1)
@@ -186,7 +214,10 @@ final class LineEditor {
                 drawHint()
                 guard keyWaiting(milliseconds: Self.stopCheckMilliseconds) else { continue }
             }
-            guard let lead = nextByte() else { return 0 }
+            guard let lead = nextByte() else {
+                terminalGone = true
+                return 0
+            }
             if let scalar = decode(lead) {
                 character.pointee = wchar_t(bitPattern: scalar.value)
                 return 1
@@ -243,6 +274,7 @@ final class LineEditor {
 
     /// Tab: completes the word before the cursor, or lists the choices under the line.
     private func complete() -> UInt8 {
+        guard !confirming else { return UInt8(CC_ERROR) }
         let line = lineState()
         switch completer.complete(Self.string(line.text[..<line.cursor])) {
         case .none:
@@ -260,6 +292,19 @@ final class LineEditor {
     }
 
     /// Ctrl-C: leaves the line on screen marked `^C` and starts a fresh prompt; never a signal.
+    /// Ctrl-Z would stop (and Ctrl-\ kill) the process that serves: the shell turns terminal signals off while
+    /// editing, and says so once instead of ignoring the key silently.
+    private func explainSignalKey() -> UInt8 {
+        guard !explainedSignalKeys else { return UInt8(CC_NORM) }
+        explainedSignalKeys = true
+        write(moveToEnd(layout()) + "\u{1B}[K\r\n" + Self.signalKeyNote + "\r\n")
+        redraw()
+        return UInt8(CC_NORM)
+    }
+
+    static let signalKeyNote = "Ctrl-Z and Ctrl-\\ do nothing here: this shell runs inside the server. "
+        + "Type 'exit' to stop it; close the terminal to leave it serving (then: httpsh attach)."
+
     private func interrupt() -> UInt8 {
         interrupted = true
         write(moveToEnd(layout()) + "^C\u{1B}[K\r\n")
@@ -394,7 +439,7 @@ final class LineEditor {
 
     /// A log line made safe for the terminal: control characters (a request path could carry escape codes)
     /// become `?`.
-    private static func printable(_ line: String) -> String {
+    static func printable(_ line: String) -> String {
         String(String.UnicodeScalarView(line.unicodeScalars.map {
             ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F ? "?" : $0
         }))

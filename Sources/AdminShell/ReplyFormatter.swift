@@ -8,12 +8,13 @@ public enum ReplyFormatter {
         case .message(let message):
             return reply.ok ? message : "error: " + message
         case .fields(let fields):
-            let width = fields.map(\.key.count).max() ?? 0
-            return fields.map { $0.key + ":" + String(repeating: " ", count: width - $0.key.count + 1) + $0.value }
+            let width = fields.map(\.label.count).max() ?? 0
+            return fields.map { $0.label + ":" + String(repeating: " ", count: width - $0.label.count + 1) + $0.text }
                 .joined(separator: "\n")
-        case .table(let columns, let rows):
-            guard !rows.isEmpty else { return "(none)" }
-            var widths = columns.map(\.count)
+        case .table(let columns, let cells):
+            guard !cells.isEmpty else { return "(none)" }
+            let rows = cells.map { $0.map(\.text) }
+            var widths = columns.map(\.label.count)
             for row in rows {
                 for (index, cell) in row.enumerated() where index < widths.count {
                     widths[index] = max(widths[index], cell.count)
@@ -27,25 +28,24 @@ public enum ReplyFormatter {
                 }
                 return out
             }
-            return ([line(columns)] + rows.map(line)).joined(separator: "\n")
+            return ([line(columns.map(\.label))] + rows.map(line)).joined(separator: "\n")
         }
     }
 
-    /// The reply as one JSON object: `{"ok":true,"message":…}` (`"error"` when it failed), `{"ok":true,"key":…}`
-    /// for `Key: value` fields, or `{"ok":true,"rows":[{…}]}` for a table. Keys are lower-cased, with every run
-    /// of other characters turned into one `_` (`Recent req/s` → `recent_req_s`).
+    /// The reply as one JSON object on one line: `{"ok":true,"message":…}` (`"error"` when it failed),
+    /// `{"ok":true,KEY:VALUE,…}` for fields, or `{"ok":true,"rows":[{KEY:VALUE,…}]}` for a table. Keys and value
+    /// types come from the reply's own fields and columns (README, "JSON replies").
     public static func json(_ reply: Reply) -> String {
         var members = ["\"ok\":\(reply.ok)"]
         switch reply.content {
         case .message(let message):
             members.append("\"\(reply.ok ? "message" : "error")\":" + jsonString(message))
         case .fields(let fields):
-            members += fields.map { jsonKey($0.key) + ":" + ($0.isNumber ? $0.value : jsonString($0.value)) }
+            members += fields.map { jsonString($0.key) + ":" + jsonValue($0.value) }
         case .table(let columns, let rows):
             let objects = rows.map { row in
-                "{" + zip(columns, row).map { column, cell in
-                    jsonKey(column) + ":" + (isJSONInteger(cell) ? cell : jsonString(cell))
-                }.joined(separator: ",") + "}"
+                let members = zip(columns, row).map { jsonString($0.key) + ":" + jsonValue($1.value) }
+                return "{" + members.joined(separator: ",") + "}"
             }
             members.append("\"rows\":[" + objects.joined(separator: ",") + "]")
         }
@@ -60,29 +60,21 @@ public enum ReplyFormatter {
     /// A one-line summary, for logs: `Key: value, Key: value`.
     public static func oneLine(_ reply: Reply) -> String {
         if case .fields(let fields) = reply.content {
-            return fields.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+            return fields.map { "\($0.label): \($0.text)" }.joined(separator: ", ")
         }
         return text(reply).split(separator: "\n").joined(separator: ", ")
     }
 
-    private static func jsonString(_ text: String) -> String { "\"" + ErrorPage.jsonEscaped(text) + "\"" }
+    private static func jsonString(_ text: String) -> String { JSONText.quoted(text) }
 
-    private static func jsonKey(_ text: String) -> String {
-        var key = ""
-        for character in text.lowercased() {
-            if character.isASCII, character.isLetter || character.isNumber {
-                key.append(character)
-            } else if !key.isEmpty, key.last != "_" {
-                key.append("_")
-            }
+    private static func jsonValue(_ value: Reply.Value) -> String {
+        switch value {
+        case .string(let text): jsonString(text)
+        case .integer(let number): String(number)
+        // JSON has no infinity or NaN.
+        case .number(let number): number.isFinite ? "\(number)" : "null"
+        case .boolean(let flag): String(flag)
+        case .null: "null"
         }
-        while key.last == "_" { key.removeLast() }
-        return jsonString(key)
-    }
-
-    /// Only a cell that is exactly a JSON integer (no `+`, no leading zero) becomes a number: `007` stays text.
-    private static func isJSONInteger(_ cell: String) -> Bool {
-        guard let value = Int(cell) else { return false }
-        return String(value) == cell
     }
 }

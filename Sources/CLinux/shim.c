@@ -19,10 +19,6 @@ int clinux_usable_cpus(void) {
     return CPU_COUNT(&set);
 }
 
-int clinux_gettid(void) {
-    return gettid();
-}
-
 // Defined by the ThreadSanitizer runtime; null when it is not linked in.
 void __tsan_acquire(void *address) __attribute__((weak));
 void __tsan_release(void *address) __attribute__((weak));
@@ -33,4 +29,11 @@ void clinux_handoff_release(void *object) {
 
 void clinux_handoff_acquire(void *object) {
     if (__tsan_acquire) __tsan_acquire(object);
+}
+
+long clinux_peer_uid(int fd) {
+    struct ucred credentials;
+    socklen_t length = sizeof(credentials);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
+    return (long)credentials.uid;
 }

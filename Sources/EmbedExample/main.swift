@@ -61,34 +61,26 @@ while let flag = arguments.popFirst() {
     }
 }
 
-// Log lines (one access-log line per request, errors) go to standard error from a thread of their own.
+// One call: the routes are registered with the server's live state (the static files share its settings and
+// counters), then the workers start. Log lines (one access-log line per request, errors) go to standard error
+// from a thread of their own.
 let logWriter = AsyncLineWriter(fd: 2)
-let context: ServerContext
-do {
-    context = try ServerContext(configuration: configuration, logger: Logger(level: .info, sink: logWriter))
-} catch {
-    fail("EmbedExample: \(error)")
-}
-guard let site = StaticFiles(root: configuration.root, settings: context.settings, counters: context.counters) else {
-    fail("EmbedExample: folder '\(configuration.root)' does not exist")
-}
-
-var router = Router()
-router.use(CORSMiddleware(allowedOrigins: .any))
-router.use(Timing())
-router.get("/api/hello/:name") { request in
-    try .json(["hello": request.parameters["name"] ?? ""])
-}
-router.post("/api/echo") { request in
-    let message = try request.decode(Message.self)
-    return try .json(Echo(text: message.text, from: message.from, characters: message.text.count))
-}
-router.get("/*path", site.handle)
-
 let server: Server
 do {
-    server = try Server(configuration: configuration, context: context, router: router)
-    try server.start()
+    server = try Server.start(configuration, logSink: logWriter) { router, context in
+        guard let site = StaticFiles(root: configuration.root, settings: context.settings, counters: context.counters)
+        else { throw Server.StartError(description: "folder '\(configuration.root)' does not exist") }
+        router.use(CORSMiddleware(allowedOrigins: .any))
+        router.use(Timing())
+        router.get("/api/hello/:name") { request in
+            try .json(["hello": request.parameters["name"] ?? ""])
+        }
+        router.post("/api/echo") { request in
+            let message = try request.decode(Message.self)
+            return try .json(Echo(text: message.text, from: message.from, characters: message.text.count))
+        }
+        router.get("/*path", site.handle)
+    }
 } catch {
     fail("EmbedExample: \(error)")
 }

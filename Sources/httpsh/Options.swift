@@ -1,3 +1,4 @@
+import AdminShell
 import HTTPServer
 
 /// The command line and environment, parsed into a server configuration and how to run.
@@ -16,8 +17,26 @@ struct Options {
     var serveAfterScript = false
     /// Commands from `-c 'cmd; cmd'`.
     var commands: String?
+    /// Where the control socket goes.
+    var control = Control.defaultPath
+    /// The name that tells this server's default control socket from others on the same port (`--reuse-port`).
+    var instance: String?
+    /// Which source set each setting (absent: its default).
+    var sources: [String: Setting.Source] = [:]
+    /// The settings file read at start (`--config`), where `config save` writes by default.
+    var settingsPath: String?
+    /// Blocked ranges the settings file restores.
+    var blocks: [Blocklist.Entry] = []
     var showHelp = false
     var showVersion = false
+
+    /// The control socket `httpsh attach` reaches this server through.
+    enum Control: Equatable {
+        /// `ControlPath.defaultPath`, from the port actually bound.
+        case defaultPath
+        case path(String)
+        case off
+    }
 
     /// A bad flag or value: printed as one line, exit status 2.
     struct UsageError: Error, CustomStringConvertible {
@@ -26,24 +45,31 @@ struct Options {
 
     static let usage = """
     Usage: httpsh [options]
+           httpsh attach [--port N | --control PATH] [--instance NAME] [-c COMMANDS]
 
-    Serves a folder over HTTP/1.1 and opens an admin shell to control the running server.
+    Serves a folder over HTTP/1.1 and opens an admin shell to control the running server. 'httpsh attach' opens
+    the same shell on a server that is already running (see httpsh attach --help).
 
     Options:
       -p, --port PORT             port to listen on (default 8080; env SERVER_PORT)
           --host ADDRESS          address to bind: 127.0.0.1, 0.0.0.0, ::, ::1 (default 127.0.0.1; env SERVER_HOST)
       -d, --root DIR              folder to serve (default ./public)
           --uploads DIR           folder for uploads (default ./uploads)
-          --workers N             worker threads, 1-256 (default: one per CPU, at least 2; env MAX_WORKERS)
+          --workers N             worker threads, \(ServerConfiguration.workerRange.lowerBound)-\(ServerConfiguration.workerRange.upperBound) (default: one per CPU, at least 2; env MAX_WORKERS)
           --dir-listing on|off    list folders without index.html (default on; also enabled|disabled)
+          --precompressed on|off  serve x.br, x.zst, x.gz beside x to clients that accept them (default on)
+          --cors off|*|ORIGINS    origins (comma-separated) whose scripts may read responses (default off;
+                                  env CORS_ORIGINS)
           --log-level LEVEL       debug, info, warning, error or none (default info; env LOG_LEVEL)
           --rate-limit N/SECONDS  per-client limit, 429 beyond (default off; env RATE_LIMIT_REQUESTS
-                                  and RATE_LIMIT_WINDOW)
+                                  and RATE_LIMIT_WINDOW); 'N/SECONDS burst B' sets the burst
+          --body-timeout SECONDS  abandon a request body that makes no progress this long (default 30)
           --idle-timeout SECONDS  close idle keep-alive connections after this long (default 30)
           --header-timeout SECONDS  answer 408 when a request head takes longer (default 10; env CLIENT_TIMEOUT)
           --max-requests N        requests per keep-alive connection (default 100)
           --max-connections N     open connections before new ones get 503 (default: half the fd limit)
           --max-upload SIZE       largest upload, e.g. 64M (default 64M)
+          --file-cache SIZE       memory for hot small files, 0 for off (default 32M)
           --shutdown-grace SECONDS  how long a graceful shutdown waits (default 10)
           --access-log PATH|off   write the access log to a file (default: standard error, above the prompt)
           --log-format combined|json  access-log line format (default combined, as nginx)
@@ -52,29 +78,49 @@ struct Options {
                                   localhost, 127.0.0.1, [::1]; any name when bound to 0.0.0.0 or ::; * for any)
           --trust-proxy CIDR      take the client address from X-Forwarded-For when the peer is in CIDR
                                   (repeatable)
+          --control PATH|off      the control socket for 'httpsh attach' (default: $XDG_RUNTIME_DIR/httpsh/PORT.sock,
+                                  else /run/httpsh/PORT.sock as root, /tmp/httpsh-UID/PORT.sock otherwise)
+          --instance NAME         name this server's default control socket PORT-NAME.sock (several on one port)
           --no-shell              serve until SIGTERM or SIGINT, without a shell
           --serve                 after commands from stdin or -c, keep serving until a signal
-      -c COMMANDS                 run shell commands separated by ';', then shut down (unless --serve)
+          --config PATH           read settings (and blocked ranges) from a file 'config save' wrote;
+                                  flags and environment variables win over it
+      -c COMMANDS                 run shell commands (one per line, or separated by ; outside quotes), then
+                                  shut down (unless --serve)
       -h, --help                  show this help
           --version               show the version
     """
 
-    /// Parses `arguments` (without the program name) over `environment`; flags win over the environment.
+    /// Parses `arguments` (without the program name) over `environment` and the settings file `--config` names.
+    /// Precedence: flags > environment > file > defaults; `sources` records which one set each setting.
     static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> Options {
         var options = Options()
         var config = ServerConfiguration()
-        if let host = environment["SERVER_HOST"], !host.isEmpty { config.host = host }
-        if let port = environment["SERVER_PORT"], !port.isEmpty { config.port = try parsePort(port, "SERVER_PORT") }
-        if let workers = environment["MAX_WORKERS"], !workers.isEmpty {
-            config.workers = try parseInt(workers, "MAX_WORKERS", 1...256)
+        func set(_ name: String, _ text: String, from source: Setting.Source, label: String) throws(UsageError) {
+            guard let setting = Settings.named(name) else { return }
+            if let problem = setting.write(&config, text) { throw UsageError(description: "\(label): \(problem)") }
+            options.sources[name] = source
         }
-        if let level = environment["LOG_LEVEL"], !level.isEmpty { config.logLevel = try parseLevel(level, "LOG_LEVEL") }
+
+        if let path = settingsPath(arguments) {
+            do throws(SettingsFile.Failure) {
+                options.blocks = try SettingsFile.load(path, into: &config, sources: &options.sources)
+            } catch {
+                throw UsageError(description: error.description)
+            }
+            options.settingsPath = path
+        }
+
+        for (name, setting) in [("SERVER_HOST", "host"), ("SERVER_PORT", "port"), ("MAX_WORKERS", "workers"),
+                                ("LOG_LEVEL", "log-level"), ("CLIENT_TIMEOUT", "header-timeout")] {
+            if let text = environment[name], !text.isEmpty { try set(setting, text, from: .env, label: name) }
+        }
         if let requests = environment["RATE_LIMIT_REQUESTS"], !requests.isEmpty {
             let window = environment["RATE_LIMIT_WINDOW"].flatMap { $0.isEmpty ? nil : $0 } ?? "1"
-            config.rateLimit = try parseRateLimit("\(requests)/\(window)", "RATE_LIMIT_REQUESTS/RATE_LIMIT_WINDOW")
+            try set("rate-limit", "\(requests)/\(window)", from: .env, label: "RATE_LIMIT_REQUESTS/RATE_LIMIT_WINDOW")
         }
-        if let timeout = environment["CLIENT_TIMEOUT"], !timeout.isEmpty {
-            config.headerTimeoutSeconds = try parseInt(timeout, "CLIENT_TIMEOUT", 1...3600)
+        if let origins = environment["CORS_ORIGINS"], !origins.isEmpty {
+            try set("cors", origins, from: .env, label: "CORS_ORIGINS")
         }
 
         var index = 0
@@ -95,51 +141,35 @@ struct Options {
                 return try value(argument)
             }
             switch argument {
-            case "-p", "--port": config.port = try parsePort(try next(), argument)
-            case "--host": config.host = try next()
-            case "-d", "--root": config.root = try next()
-            case "--uploads": config.uploads = try next()
-            case "--workers": config.workers = try parseInt(try next(), argument, 1...256)
-            case "--dir-listing": config.directoryListing = try parseSwitch(try next(), argument)
-            case "--log-level": config.logLevel = try parseLevel(try next(), argument)
-            case "--rate-limit":
-                let text = try next()
-                config.rateLimit = text == "off" ? nil : try parseRateLimit(text, argument)
-            case "--idle-timeout": config.idleTimeoutSeconds = try parseInt(try next(), argument, 1...86_400)
-            case "--header-timeout": config.headerTimeoutSeconds = try parseInt(try next(), argument, 1...3600)
-            case "--max-requests": config.maxRequestsPerConnection = try parseInt(try next(), argument, 1...1_000_000)
-            case "--max-connections": config.maxConnections = try parseInt(try next(), argument, 1...10_000_000)
-            case "--max-upload": config.maxUploadBytes = try parseSize(try next(), argument)
-            case "--shutdown-grace": config.shutdownGraceSeconds = try parseInt(try next(), argument, 0...3600)
-            case "--access-log":
-                let path = try next()
-                config.accessLog = path == "off" ? .off : path == "-" ? .logger : .file(path)
-            case "--log-format":
-                let name = try next()
-                guard let format = AccessLog.Format(rawValue: name) else {
-                    throw UsageError(description: "\(argument): '\(name)' is not combined or json")
-                }
-                config.accessLogFormat = format
-            case "--metrics-path":
-                let path = try next()
-                guard path == "off" || path.hasPrefix("/") else {
-                    throw UsageError(description: "\(argument): '\(path)' must start with / (or be off)")
-                }
-                config.metricsPath = path == "off" ? nil : path
-            case "--allowed-hosts":
-                config.allowedHosts = try next().split(separator: ",").map { String($0.filter { $0 != " " }) }
+            case "-p": try set("port", try next(), from: .flag, label: argument)
+            case "-d": try set("root", try next(), from: .flag, label: argument)
+            case "--config": _ = try next()
             case "--trust-proxy":
                 let text = try next()
                 guard let range = CIDR(text) else {
                     throw UsageError(description: "\(argument): '\(text)' is not an IP address or CIDR range")
                 }
                 config.trustedProxies.append(range)
+            case "--control":
+                let path = try next()
+                guard !path.isEmpty else { throw UsageError(description: "\(argument) needs a path or off") }
+                options.control = path == "off" ? .off : .path(path)
+            case "--instance":
+                let name = try next()
+                guard ControlPath.isValidInstance(name) else {
+                    throw UsageError(description: "\(argument): '\(name)' is not a name of 1-32 letters, digits, '.', '_', '-'")
+                }
+                options.instance = name
             case "--no-shell": options.mode = .serveOnly
             case "--serve": options.serveAfterScript = true
             case "-c": options.commands = try next()
             case "-h", "--help": options.showHelp = true
             case "--version": options.showVersion = true
-            default: throw UsageError(description: "unknown option '\(arguments[index])' (see httpsh --help)")
+            default:
+                guard argument.hasPrefix("--"), Settings.named(String(argument.dropFirst(2))) != nil else {
+                    throw UsageError(description: "unknown option '\(arguments[index])' (see httpsh --help)")
+                }
+                try set(String(argument.dropFirst(2)), try next(), from: .flag, label: argument)
             }
             index += 1
         }
@@ -147,52 +177,12 @@ struct Options {
         return options
     }
 
-    private static func parseInt(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws(UsageError) -> Int {
-        guard let value = Int(text), range.contains(value) else {
-            throw UsageError(description: "\(name): '\(text)' is not a number from \(range.lowerBound) to \(range.upperBound)")
+    /// The settings file named by `--config PATH` (or `--config=PATH`), read before everything else.
+    private static func settingsPath(_ arguments: [String]) -> String? {
+        for (index, argument) in arguments.enumerated() {
+            if argument.hasPrefix("--config=") { return String(argument.dropFirst("--config=".count)) }
+            if argument == "--config", index + 1 < arguments.count { return arguments[index + 1] }
         }
-        return value
-    }
-
-    private static func parsePort(_ text: String, _ name: String) throws(UsageError) -> UInt16 {
-        UInt16(try parseInt(text, name, 0...65535))
-    }
-
-    private static func parseRateLimit(_ text: String, _ name: String) throws(UsageError) -> RateLimit {
-        guard let limit = RateLimit(parsing: text) else {
-            throw UsageError(description: "\(name): '\(text)' is not N/SECONDS such as 10/1 or 100/60")
-        }
-        return limit
-    }
-
-    private static func parseLevel(_ text: String, _ name: String) throws(UsageError) -> LogLevel {
-        guard let level = LogLevel(name: text) else {
-            throw UsageError(description: "\(name): '\(text)' is not a log level (debug, info, warning, error, none)")
-        }
-        return level
-    }
-
-    private static func parseSwitch(_ text: String, _ name: String) throws(UsageError) -> Bool {
-        switch text.lowercased() {
-        case "on", "enabled", "true", "yes", "1": return true
-        case "off", "disabled", "false", "no", "0": return false
-        default: throw UsageError(description: "\(name): '\(text)' is not on/off (or enabled/disabled)")
-        }
-    }
-
-    /// `65536`, `64K`, `64M`, `1G`.
-    static func parseSize(_ text: String, _ name: String) throws(UsageError) -> Int {
-        let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
-        var digits = Substring(text.uppercased())
-        var multiplier = 1
-        if digits.hasSuffix("B") { digits = digits.dropLast() }
-        if let last = digits.last, let factor = multipliers[last] {
-            multiplier = factor
-            digits = digits.dropLast()
-        }
-        guard let value = Int(digits), value > 0, value <= Int.max / multiplier else {
-            throw UsageError(description: "\(name): '\(text)' is not a size such as 65536, 512K or 64M")
-        }
-        return value * multiplier
+        return nil
     }
 }

@@ -1,9 +1,9 @@
 import Glibc
 import HTTPServer
 
-/// Turns SIGTERM, SIGINT and SIGHUP into commands on the bus, from one thread that waits for them.
+/// Turns SIGTERM, SIGINT, SIGHUP and SIGUSR1 into actions, from one thread that waits for them.
 enum Signals {
-    private static let handled = [SIGTERM, SIGINT, SIGHUP]
+    private static let handled = [SIGTERM, SIGINT, SIGHUP, SIGUSR1]
 
     /// Blocks the handled signals (and ignores SIGPIPE) for the whole process. Call first in `main`, before any
     /// thread starts, so every thread inherits the mask and only `sigwait` sees them.
@@ -15,41 +15,22 @@ enum Signals {
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
-    /// Starts the signal thread: TERM and INT shut down gracefully (`onShutdown` runs after the drain),
-    /// HUP reopens the logs.
-    static func start(bus: CommandBus, onShutdown: @escaping @Sendable (Reply) -> Void) {
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        let context = Unmanaged.passRetained(SignalContext(bus: bus, onShutdown: onShutdown)).toOpaque()
-        var thread = pthread_t()
-        pthread_create(&thread, &attributes, { raw in
-            guard let raw else { return nil }
-            let context = Unmanaged<SignalContext>.fromOpaque(raw).takeRetainedValue()
-            context.run()
-            return nil
-        }, context)
-        pthread_detach(thread)
-    }
-
-    private final class SignalContext: Sendable {
-        let bus: CommandBus
-        let onShutdown: @Sendable (Reply) -> Void
-
-        init(bus: CommandBus, onShutdown: @escaping @Sendable (Reply) -> Void) {
-            self.bus = bus
-            self.onShutdown = onShutdown
-        }
-
-        func run() {
+    /// Starts the signal thread: TERM and INT shut down gracefully (`onShutdown` runs after the drain), USR1
+    /// reopens the logs (nginx's and lighttpd's signal), HUP (the terminal went away) calls `onHangUp` and never
+    /// stops the server.
+    static func start(bus: CommandBus, onHangUp: @escaping @Sendable () -> Void,
+                      onShutdown: @escaping @Sendable (Reply) -> Void) {
+        spawnThread(name: "httpsh-signals") {
             var set = sigset_t()
             sigemptyset(&set)
-            for signal in Signals.handled { sigaddset(&set, signal) }
+            for signal in handled { sigaddset(&set, signal) }
             while true {
                 var received: Int32 = 0
                 guard sigwait(&set, &received) == 0 else { continue }
-                if received == SIGHUP {
-                    _ = bus.send(.reopenLogs)
-                } else {
+                switch received {
+                case SIGUSR1: _ = bus.send(.reopenLogs)
+                case SIGHUP: onHangUp()
+                default:
                     onShutdown(bus.send(.shutdown(graceSeconds: nil)))
                     return
                 }

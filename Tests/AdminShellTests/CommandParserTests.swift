@@ -42,6 +42,12 @@ import Testing
             ("dirlisting on", .server(.setDirectoryListing(true), json: false)),
             ("dirlisting OFF", .server(.setDirectoryListing(false), json: false)),
             ("dirlisting disabled", .server(.setDirectoryListing(false), json: false)),
+            ("precompressed off", .server(.setPrecompressed(false), json: false)),
+            ("precompressed on", .server(.setPrecompressed(true), json: false)),
+            ("cors off", .server(.setCORS(nil), json: false)),
+            ("cors *", .server(.setCORS(.any), json: false)),
+            ("cors https://a.example,http://localhost:3000",
+             .server(.setCORS(.list(["https://a.example", "http://localhost:3000"])), json: false)),
             ("loglevel debug", .server(.setLogLevel(.debug), json: false)),
             ("loglevel warn", .server(.setLogLevel(.warning), json: false)),
             ("loglevel none", .server(.setLogLevel(.none), json: false)),
@@ -51,6 +57,22 @@ import Testing
             ("counters top 3 /docs/ --json", .server(.counters(top: 3, prefix: "/docs/"), json: true)),
             ("counters /docs/ top 3", .server(.counters(top: 3, prefix: "/docs/"), json: false)),
             ("counters reset", .server(.resetCounters, json: false)),
+            ("stats reset", .server(.resetStats, json: false)),
+            ("slowlog", .server(.slowlog(count: 10), json: false)),
+            ("slowlog 3 --json", .server(.slowlog(count: 3), json: true)),
+            ("slowlog reset", .server(.resetSlowlog, json: false)),
+            ("connections --json", .server(.connections, json: true)),
+            ("kill 12", .server(.kill(connection: 12), json: false)),
+            ("drain on", .server(.drain(true), json: false)),
+            ("drain off", .server(.drain(false), json: false)),
+            ("block 203.0.113.7 for 10m scanner",
+             .server(.block(try #require(CIDR("203.0.113.7")), reason: "scanner", seconds: 600), json: false)),
+            ("block 203.0.113.7 for 2h",
+             .server(.block(try #require(CIDR("203.0.113.7")), reason: "blocked by operator", seconds: 7200),
+                     json: false)),
+            ("block 203.0.113.7 for 30s",
+             .server(.block(try #require(CIDR("203.0.113.7")), reason: "blocked by operator", seconds: 30),
+                     json: false)),
             ("uploads", .server(.uploads(limit: 50), json: false)),
             ("uploads --json", .server(.uploads(limit: 50), json: true)),
             ("uploads 5", .server(.uploads(limit: 5), json: false)),
@@ -60,11 +82,24 @@ import Testing
                                           json: false)),
             ("block 203.0.113.0/24 noisy scanner",
              .server(.block(try #require(CIDR("203.0.113.0/24")), reason: "noisy scanner"), json: false)),
+            ("block 203.0.113.7 \"bad; bot\"  'x  y'",
+             .server(.block(try #require(CIDR("203.0.113.7")), reason: "bad; bot x  y"), json: false)),
             ("block 2001:db8::/32", .server(.block(try #require(CIDR("2001:db8::/32")), reason: "blocked by operator"),
                                             json: false)),
             ("unblock 203.0.113.0/24", .server(.unblock(try #require(CIDR("203.0.113.0/24"))), json: false)),
             ("blocked", .server(.blocked, json: false)),
             ("blocked --json", .server(.blocked, json: true)),
+            ("events", .server(.securityEvents(limit: 20, client: nil), json: false)),
+            ("events 50 --json", .server(.securityEvents(limit: 50, client: nil), json: true)),
+            ("events client 10.0.0.0/8", .server(.securityEvents(limit: 20, client: CIDR("10.0.0.0/8")), json: false)),
+            ("events 5 client ::1", .server(.securityEvents(limit: 5, client: CIDR("::1")), json: false)),
+            ("events top", .server(.securityTop(count: 10), json: false)),
+            ("events top 3", .server(.securityTop(count: 3), json: false)),
+            ("autoblock 10/60 for 10m", .server(.setAutoblock(AutoblockRule(events: 10, windowSeconds: 60,
+                                                                            blockSeconds: 600)), json: false)),
+            ("autoblock 5/1m for 2h", .server(.setAutoblock(AutoblockRule(events: 5, windowSeconds: 60,
+                                                                          blockSeconds: 7200)), json: false)),
+            ("autoblock off", .server(.setAutoblock(nil), json: false)),
             ("log reopen", .server(.reopenLogs, json: false)),
             ("shutdown", .server(.shutdown(graceSeconds: nil), json: false)),
             ("shutdown now", .server(.shutdown(graceSeconds: 0), json: false)),
@@ -84,7 +119,7 @@ import Testing
             ("frobnicate", "unknown command 'frobnicate'; type 'help' for the list"),
             ("ratel 5/1", "unknown command 'ratel'; did you mean 'ratelimit'? type 'help' for the list"),
             ("help nothing", "help: no command 'nothing'; type 'help' for the list"),
-            ("help a b", "help: give one command name; usage: help [COMMAND]"),
+            ("help a b", "help: unexpected 'b' after the command name; usage: help [COMMAND]"),
             ("help --json", "help: --json is only for commands that ask the server something"),
             ("exit now", "exit: unexpected 'now'; usage: exit"),
             ("status please", "status: unexpected 'please'; usage: status [--json]"),
@@ -92,12 +127,27 @@ import Testing
             ("workers 0", "workers: '0' is not a number from 1 to 256; usage: workers N"),
             ("workers 257", "workers: '257' is not a number from 1 to 256; usage: workers N"),
             ("workers many", "workers: 'many' is not a number from 1 to 256; usage: workers N"),
-            ("workers 2 3", "workers: give the number of workers; usage: workers N"),
+            ("workers 2 3", "workers: unexpected '3' after the number; usage: workers N"),
+            ("workers 4 please", "workers: unexpected 'please' after the number; usage: workers N"),
+            ("dirlisting on now", "dirlisting: unexpected 'now' after on or off; usage: dirlisting on|off"),
+            ("unblock 10.0.0.1 10.0.0.2", "unblock: unexpected '10.0.0.2' after the address; usage: unblock IP|CIDR"),
+            ("block 10.0.0.1 for", "block: 'for' needs a duration such as 30s, 10m or 2h; "
+                + "usage: block IP|CIDR [for DURATION] [REASON]"),
+            ("block 10.0.0.1 for ever", "block: 'ever' is not a duration from 1s to 30d (such as 30s, 10m, 2h); "
+                + "usage: block IP|CIDR [for DURATION] [REASON]"),
+            ("kill x", "kill: 'x' is not a connection id; usage: kill ID"),
+            ("drain maybe", "drain: say on or off; usage: drain on|off"),
+            ("slowlog 0", "slowlog: '0' is not a number from 1 to 32; usage: slowlog [N] [--json] | slowlog reset"),
+            ("stats reset now", "stats: unexpected 'now' after reset; usage: stats [--json] | stats reset"),
+            ("stauts", "unknown command 'stauts'; did you mean 'status'? type 'help' for the list"),
+            ("block 10.0.0.1 \(String(repeating: "x", count: 201))",
+             "block: the reason is 201 characters; at most 200; usage: block IP|CIDR [for DURATION] [REASON]"),
+            ("block 10.0.0.1 'unclosed", "a quote is not closed: end it with the same quote mark"),
             ("ratelimit", "ratelimit: give a limit such as 10/1, or off; "
                 + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
-            ("ratelimit 5", "ratelimit: '5' is not N/SECONDS with N ≥ 1 and SECONDS > 0 (e.g. 10/1, 100/60); "
+            ("ratelimit 5", "ratelimit: '5' is not N/SECONDS with N ≥ 1 and 0 < SECONDS ≤ 86400 (e.g. 10/1, 100/60); "
                 + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
-            ("ratelimit 0/1", "ratelimit: '0/1' is not N/SECONDS with N ≥ 1 and SECONDS > 0 (e.g. 10/1, 100/60); "
+            ("ratelimit 0/1", "ratelimit: '0/1' is not N/SECONDS with N ≥ 1 and 0 < SECONDS ≤ 86400 (e.g. 10/1, 100/60); "
                 + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
             ("ratelimit 5/1 burst 0", "ratelimit: burst must be a whole number of at least 1; "
                 + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
@@ -107,6 +157,10 @@ import Testing
                 + "usage: ratelimit N/SECONDS [burst B] | ratelimit off"),
             ("dirlisting", "dirlisting: say on or off; usage: dirlisting on|off"),
             ("dirlisting maybe", "dirlisting: say on or off; usage: dirlisting on|off"),
+            ("precompressed maybe", "precompressed: say on or off; usage: precompressed on|off"),
+            ("cors", "cors: give off, * or origins separated by commas; usage: cors off|*|ORIGIN[,ORIGIN...]"),
+            ("cors a.example", "cors: 'a.example' is not off, * or origins such as https://app.example,"
+                + "http://localhost:3000; usage: cors off|*|ORIGIN[,ORIGIN...]"),
             ("loglevel", "loglevel: give a level; usage: loglevel debug|info|warning|error|none"),
             ("loglevel loud", "loglevel: 'loud' is not a level (debug, info, warning, error, none); "
                 + "usage: loglevel debug|info|warning|error|none"),
@@ -120,15 +174,27 @@ import Testing
                 + "usage: counters [top N] [PATH-PREFIX] [--json] | counters reset"),
             ("uploads list", "uploads: unexpected 'list'; usage: uploads [N|all] [--json] | uploads show NAME"),
             ("uploads show", "uploads: give one upload name; usage: uploads [N|all] [--json] | uploads show NAME"),
-            ("block", "block: give an IP address or CIDR range; usage: block IP|CIDR [REASON]"),
+            ("block", "block: give an IP address or CIDR range; usage: block IP|CIDR [for DURATION] [REASON]"),
             ("block example.com", "block: 'example.com' is not an IP address or CIDR range such as 203.0.113.7 "
-                + "or 2001:db8::/32; usage: block IP|CIDR [REASON]"),
+                + "or 2001:db8::/32; usage: block IP|CIDR [for DURATION] [REASON]"),
             ("block 10.0.0.0/33", "block: '10.0.0.0/33' is not an IP address or CIDR range such as 203.0.113.7 "
-                + "or 2001:db8::/32; usage: block IP|CIDR [REASON]"),
+                + "or 2001:db8::/32; usage: block IP|CIDR [for DURATION] [REASON]"),
             ("unblock", "unblock: give one IP address or CIDR range; usage: unblock IP|CIDR"),
             ("unblock 1.2.3", "unblock: '1.2.3' is not an IP address or CIDR range; usage: unblock IP|CIDR"),
             ("blocked all", "blocked: unexpected 'all'; usage: blocked [--json]"),
-            ("log", "log: the only log command is 'log reopen'; usage: log reopen"),
+            ("events 0", "events: '0' is not a number from 1 to 10000; "
+                + "usage: events [N] [client CIDR] [--json] | events top [N]"),
+            ("events client", "events: unexpected 'client'; usage: events [N] [client CIDR] [--json] | events top [N]"),
+            ("events client nowhere", "events: 'nowhere' is not an IP address or CIDR range; "
+                + "usage: events [N] [client CIDR] [--json] | events top [N]"),
+            ("autoblock", "autoblock: expected N/SECONDS for DURATION, or off; "
+                + "usage: autoblock N/SECONDS for DURATION | autoblock off"),
+            ("autoblock 0/60 for 1m", "autoblock: '0/60' is not N/SECONDS with N ≥ 1 (e.g. 10/60, 20/5m); "
+                + "usage: autoblock N/SECONDS for DURATION | autoblock off"),
+            ("autoblock 5/60 for ever", "autoblock: 'ever' is not a duration from 1s to 30d (such as 30s, 10m, 2h); "
+                + "usage: autoblock N/SECONDS for DURATION | autoblock off"),
+            ("log", "log: expected 'log reopen' or 'log follow'; "
+                + "usage: log reopen | log follow [status 4xx|5xx|CODE] [path PREFIX] [client CIDR]"),
             ("shutdown later", "shutdown: expected 'now' or '--grace SECONDS' (0 to 3600); "
                 + "usage: shutdown [--grace SECONDS] | shutdown now"),
             ("shutdown --grace", "shutdown: expected 'now' or '--grace SECONDS' (0 to 3600); "
@@ -139,6 +205,12 @@ import Testing
         for (line, expected) in cases {
             #expect(error(line) == expected, "\(line)")
         }
+    }
+
+    @Test func scriptStatements_SplitAtNewlinesAndSemicolonsOutsideQuotes() {
+        #expect(ScriptText.statements("status; block 10.0.0.1 'a; b'\nblocked\n\n") ==
+            ["status", " block 10.0.0.1 'a; b'", "blocked"])
+        #expect(ScriptText.statements("block 10.0.0.1 \"x;y\";top") == ["block 10.0.0.1 \"x;y\"", "top"])
     }
 
     @Test func errors_AreOneLine() {

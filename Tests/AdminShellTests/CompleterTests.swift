@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func ambiguousPrefix_ListsTheChoices() {
-        #expect(completer.complete("s") == .list(["status", "stats", "shutdown"]))
+        #expect(completer.complete("s") == .list(["status", "stats", "slowlog", "shutdown"]))
     }
 
     @Test func sharedPrefix_IsInsertedFirst() {
@@ -41,6 +41,9 @@ import Testing
         #expect(completer.complete("loglevel ") == .list(["debug", "info", "warning", "error", "none"]))
         #expect(completer.complete("dirlisting o") == .list(["on", "off"]))
         #expect(completer.complete("dirlisting of") == .insert("f "))
+        #expect(completer.complete("cors ") == .list(["off", "*"]))
+        #expect(completer.complete("events ") == .list(["top", "client", "--json"]))
+        #expect(completer.complete("autoblock 5/60 ") == .insert("for "))
         #expect(completer.complete("ratelimit o") == .insert("ff "))
         #expect(completer.complete("ratelimit 5/1 b") == .insert("urst "))
         #expect(completer.complete("ratelimit off ") == .none)

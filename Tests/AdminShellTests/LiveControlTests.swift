@@ -4,6 +4,13 @@ import Testing
 
 /// Each knob changed over the command bus while clients keep requesting, on a real server over loopback.
 @Suite struct LiveControlTests {
+    @Test func status_showsTheFileCache() throws {
+        let server = try TestServer()
+        #expect(server.get("/hello.txt").status == 200)
+        #expect(server.status("file_cache_bytes")?.hasPrefix("1 files, 0 KiB of 32.0 MiB") == true,
+                "\(server.status("file_cache_bytes") ?? "none")")
+    }
+
     @Test func rateLimit_Answers429ThenServesAgainWhenOff() throws {
         let server = try TestServer()
         let loop = ClientLoop(port: server.port, path: "/hello.txt", threads: 1)
@@ -19,11 +26,11 @@ import Testing
         let answer = try #require(limited)
         #expect(Int(answer.header("Retry-After") ?? "") ?? 0 >= 1)
         #expect(answer.header("RateLimit-Limit") == "5")
-        #expect(server.status("Rate limit") == "5/1s burst 5")
-        #expect(Int(server.status("Rate limited") ?? "0") ?? 0 >= 1)
+        #expect(server.status("rate_limit") == "5/1s burst 5")
+        #expect(Int(server.status("rate_limited") ?? "0") ?? 0 >= 1)
 
         #expect(server.run("ratelimit off").ok)
-        #expect(server.status("Rate limit") == "off")
+        #expect(server.status("rate_limit") == "off")
         for _ in 0..<20 { #expect(server.get("/hello.txt").status == 200) }
         #expect(loop.waitForSuccesses(20))
         let result = loop.stop()
@@ -38,13 +45,10 @@ import Testing
         let blocked = server.run("block 127.0.0.1 test")
         #expect(blocked.ok)
         let refused = server.get("/hello.txt")
-        #expect(refused.status == 403 || refused.status == nil)
-        if case .table(_, let rows) = server.run("blocked").content {
-            #expect(rows.first?.first == "127.0.0.1")
-            #expect(rows.first?.last == "test")
-        } else {
-            Issue.record("blocked is not a table")
-        }
+        #expect(refused.status == 403)
+        let rows = server.run("blocked").rowTexts
+        #expect(rows.first?.first == "127.0.0.1")
+        #expect(rows.first?.last == "test")
         #expect(!server.run("block 127.0.0.1").ok, "blocking twice fails")
 
         #expect(server.run("unblock 127.0.0.1").ok)
@@ -62,7 +66,7 @@ import Testing
         #expect(loop.waitForSuccesses(5))
         #expect(server.get("/folder/").status == 200)
         #expect(server.run("dirlisting off").ok)
-        #expect(server.status("Directory listing") == "off")
+        #expect(server.status("directory_listing") == "off")
         #expect(server.get("/folder/").status == 403)
         #expect(server.get("/docs/").status == 200, "a folder with index.html is still served")
         #expect(server.get("/folder/a.txt").status == 200)
@@ -76,12 +80,12 @@ import Testing
     @Test func logLevel_ChangeShowsInStatusAndSilencesAccessLines() throws {
         let server = try TestServer()
         let loop = ClientLoop(port: server.port, path: "/hello.txt")
-        #expect(server.status("Log level") == "info")
+        #expect(server.status("log_level") == "info")
         #expect(server.get("/docs/").status == 200)
         #expect(eventually { server.logs.all.contains { $0.contains("GET /docs/") } })
 
         #expect(server.run("loglevel error").ok)
-        #expect(server.status("Log level") == "error")
+        #expect(server.status("log_level") == "error")
         #expect(server.get("/folder/a.txt").status == 200)
         #expect(loop.waitForSuccesses(5))
         #expect(!server.logs.all.contains { $0.contains("GET /folder/a.txt") })
@@ -100,7 +104,7 @@ import Testing
         for count in [8, 2] {
             #expect(server.run("workers \(count)").ok)
             // Threads start and retire between requests: poll until the live count settles.
-            #expect(eventually { server.status("Workers") == String(count) }, "workers \(count)")
+            #expect(eventually { server.status("workers") == String(count) }, "workers \(count)")
             #expect(loop.waitForSuccesses(50))
         }
         let result = loop.stop()
@@ -114,35 +118,26 @@ import Testing
         #expect(server.get("/docs/").status == 200)
         #expect(server.get("/folder/a.txt").status == 200)
 
-        guard case .table(let columns, let rows) = server.run("counters top 1").content else {
+        guard case .table(let columns, _) = server.run("counters top 1").content else {
             Issue.record("counters is not a table")
             return
         }
-        #expect(columns == ["COUNT", "PATH"])
-        #expect(rows == [["3", "/hello.txt"]])
-
-        guard case .table(_, let folder) = server.run("counters /folder").content else {
-            Issue.record("counters is not a table")
-            return
-        }
-        #expect(folder == [["1", "/folder/a.txt"]])
+        #expect(columns.map(\.label) == ["COUNT", "PATH"])
+        #expect(server.run("counters top 1").rowTexts == [["3", "/hello.txt"]])
+        #expect(server.run("counters /folder").rowTexts == [["1", "/folder/a.txt"]])
 
         #expect(server.run("counters reset").ok)
-        guard case .table(_, let empty) = server.run("counters").content else {
-            Issue.record("counters is not a table")
-            return
-        }
-        #expect(empty.isEmpty)
+        #expect(server.run("counters").rowTexts.isEmpty)
     }
 
     @Test func uploads_ListAndShow() throws {
         let server = try TestServer()
-        guard case .table(let columns, let rows) = server.run("uploads").content else {
+        guard case .table(let columns, _) = server.run("uploads").content else {
             Issue.record("uploads is not a table")
             return
         }
-        #expect(columns == ["NAME", "SIZE", "UPLOADED"])
-        #expect(rows.map(\.first) == ["note.json"])
+        #expect(columns.map(\.label) == ["NAME", "SIZE", "UPLOADED"])
+        #expect(server.run("uploads").rowTexts.map(\.first) == ["note.json"])
         #expect(server.run("uploads show note.json") == .done("{\"n\":1}\n"))
         #expect(!server.run("uploads show missing.json").ok)
         #expect(!server.run("uploads show ../site/hello.txt").ok)
@@ -156,10 +151,10 @@ import Testing
             Issue.record("shutdown reply is not fields")
             return
         }
-        #expect(fields.map(\.key) == ["Finished requests", "Closed idle connections", "Forced connections",
+        #expect(fields.map(\.label) == ["Finished requests", "Closed idle connections", "Forced connections",
                                       "Drain milliseconds"])
         #expect(server.server.isDraining)
         #expect(server.get("/hello.txt").status == nil)
-        #expect(server.status("State") == "draining")
+        #expect(server.status("state") == "draining")
     }
 }

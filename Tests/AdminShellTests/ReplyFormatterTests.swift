@@ -10,17 +10,19 @@ import Testing
     }
 
     @Test func fields_AreAlignedKeyValueLines() {
-        let reply = Reply.fields([.init("State", "serving"), .init("Open connections", 3)])
+        let reply = Reply.fields([.init("State", key: "state", "serving"),
+                                  .init("Open connections", key: "open_connections", 3)])
         #expect(ReplyFormatter.text(reply) == "State:            serving\nOpen connections: 3")
     }
 
     @Test func table_IsAlignedWithAHeader() {
-        let reply = Reply.table(["COUNT", "PATH"], [["12", "/index.html"], ["3", "/a"]])
+        let reply = Reply.table([.init("COUNT", key: "count"), .init("PATH", key: "path")],
+                                [[.integer(12), .string("/index.html")], [.integer(3), .string("/a")]])
         #expect(ReplyFormatter.text(reply) == "COUNT  PATH\n12     /index.html\n3      /a")
     }
 
     @Test func emptyTable_SaysNone() {
-        #expect(ReplyFormatter.text(.table(["RANGE"], [])) == "(none)")
+        #expect(ReplyFormatter.text(.table([.init("RANGE", key: "range")], [])) == "(none)")
     }
 
     @Test func failure_StartsWithError() {
@@ -28,28 +30,47 @@ import Testing
         #expect(ReplyFormatter.text(.done("counters reset")) == "counters reset")
     }
 
-    @Test func fieldsJSON_ParsesWithNumbersAsNumbers() throws {
-        let reply = Reply.fields([.init("State", "serving"), .init("Workers", 4), .init("Recent req/s", "1.5"),
-                                  .init("Root", "public \"quoted\"\n")])
+    @Test func fieldsJSON_UseTheirOwnKeysAndTypes() throws {
+        let reply = Reply.fields([
+            .init("State", key: "state", "serving"),
+            .init("Workers", key: "workers", 4),
+            .init("Uptime", key: "uptime_seconds", .integer(3723), text: "1h 2m 3s"),
+            .init("Recent req/s", key: "recent_requests_per_second", .number(1.5), text: "1.5"),
+            .init("Listing", key: "directory_listing", true, text: "on"),
+            .init("Rate limit", key: "rate_limit", .null, text: "off"),
+            .init("Root", key: "root", "public \"quoted\"\n"),
+        ])
         let json = try object(ReplyFormatter.json(reply))
         #expect(json["ok"] as? Bool == true)
         #expect(json["state"] as? String == "serving")
         #expect((json["workers"] as? NSNumber)?.intValue == 4)
-        #expect(json["recent_req_s"] as? String == "1.5")
+        #expect((json["uptime_seconds"] as? NSNumber)?.intValue == 3723)
+        #expect((json["recent_requests_per_second"] as? NSNumber)?.doubleValue == 1.5)
+        #expect(json["directory_listing"] as? Bool == true)
+        #expect(json["rate_limit"] is NSNull)
         #expect(json["root"] as? String == "public \"quoted\"\n")
+        // The label is for people only.
+        #expect(json["uptime"] == nil && json["recent_req_s"] == nil)
     }
 
-    @Test func tableJSON_IsRowsOfObjects() throws {
-        let reply = Reply.table(["COUNT", "PATH", "REASON"], [["12", "/a b", "007"], ["-3", "/c", "+5"]])
+    @Test func tableJSON_NamesStayStringsWhateverTheyLookLike() throws {
+        let columns: [Reply.Column] = [.init("COUNT", key: "count"), .init("NAME", key: "name"),
+                                       .init("REASON", key: "reason")]
+        let reply = Reply.table(columns, [[.integer(12), .string("2024"), .string("42")],
+                                          [.integer(-3), .string("/c"), .string("+5")]])
         let json = try object(ReplyFormatter.json(reply))
         let rows = try #require(json["rows"] as? [[String: Any]])
         #expect(rows.count == 2)
         #expect((rows[0]["count"] as? NSNumber)?.intValue == 12)
-        #expect(rows[0]["path"] as? String == "/a b")
-        // Not canonical JSON numbers: kept as text so the object still parses.
-        #expect(rows[0]["reason"] as? String == "007")
+        #expect(rows[0]["name"] as? String == "2024")
+        #expect(rows[0]["reason"] as? String == "42")
         #expect(rows[1]["reason"] as? String == "+5")
         #expect((rows[1]["count"] as? NSNumber)?.intValue == -3)
+    }
+
+    @Test func nonFiniteNumber_IsNull() throws {
+        let reply = Reply.fields([.init("Rate", key: "rate", .number(.infinity), text: "inf")])
+        #expect(try object(ReplyFormatter.json(reply))["rate"] is NSNull)
     }
 
     @Test func messagesJSON_UseMessageOrError() throws {
@@ -65,12 +86,13 @@ import Testing
     }
 
     @Test func json_IsOneLine() {
-        let reply = Reply.fields([.init("Text", "a\nb")])
+        let reply = Reply.fields([.init("Text", key: "text", "a\nb")])
         #expect(!ReplyFormatter.json(reply).contains("\n"))
     }
 
     @Test func oneLine_JoinsFieldsWithoutPadding() {
-        let reply = Reply.fields([.init("Finished requests", 2), .init("Forced connections", 0)])
+        let reply = Reply.fields([.init("Finished requests", key: "finished_requests", 2),
+                                  .init("Forced connections", key: "forced_connections", 0)])
         #expect(ReplyFormatter.oneLine(reply) == "Finished requests: 2, Forced connections: 0")
     }
 }

@@ -58,6 +58,8 @@ import Testing
         ["--port"],
         ["--no-such-flag"],
         ["--workers=x"],
+        ["--cors", "example.com"],
+        ["--cors", "https://a.example/"],
     ])
     func badFlag_isOneLineOnStderr_andExit2(_ arguments: [String]) throws {
         let process = try HTTPSHProcess(arguments)

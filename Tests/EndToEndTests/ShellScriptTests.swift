@@ -28,9 +28,10 @@ import Testing
         let status = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect((status["workers"] as? NSNumber)?.intValue == 3)
         #expect(status["state"] as? String == "serving")
-        // End of input: a graceful shutdown, reported.
-        #expect(lines.contains("shutting down: finishing in-flight requests"))
-        #expect(lines.contains { $0.hasPrefix("Finished requests:") })
+        // End of input: a graceful shutdown, reported on stderr so stdout holds only the replies.
+        #expect(result.errors.contains("shutting down: finishing in-flight requests\n"))
+        #expect(result.errors.contains("Finished requests:"))
+        #expect(!result.output.contains("Finished requests:"))
         #expect(!result.output.contains("#"))
     }
 
@@ -64,7 +65,25 @@ import Testing
         #expect(result.status == 0)
         #expect(result.output.contains("State:              serving\n"))
         #expect(result.output.contains("directory listing: off\n"))
-        #expect(result.output.contains("shutting down: finishing in-flight requests\n"))
+        #expect(result.errors.contains("shutting down: finishing in-flight requests\n"))
+    }
+
+    @Test func dashC_SplitsOnNewlinesAndOnSemicolonsOutsideQuotes() throws {
+        let script = "block 192.0.2.7 'scanner; ignores robots.txt'\nblocked; loglevel warning"
+        let run = try ShellRun(arguments: ["-c", script], input: nil)
+        let result = try #require(run.finish())
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("192.0.2.7"))
+        #expect(result.output.contains("scanner; ignores robots.txt\n"))
+        #expect(result.output.contains("log level: warning\n"))
+    }
+
+    @Test func unblockInsideABlockedRange_NamesTheRange() throws {
+        let run = try ShellRun(arguments: ["-c", "block 192.0.2.0/24; unblock 192.0.2.7"], input: nil)
+        let result = try #require(run.finish())
+        #expect(result.status == 1)
+        #expect(result.output.contains("error: 192.0.2.7 is not blocked itself, but 192.0.2.0/24 blocks it; "
+            + "'unblock 192.0.2.0/24' lifts that\n"))
     }
 
     @Test func dashC_FailingCommandGivesStatusOne() throws {

@@ -19,10 +19,10 @@ import Testing
     @Test func combinedLines_parseFieldByField() throws {
         let path = NSTemporaryDirectory() + "access-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let fixture = try ObservabilityFixture(accessLog: .file(path))
-        _ = try ObservabilityClient.get("/hello.txt", port: fixture.port,
-                                        headers: "Referer: http://example.test/a\r\nUser-Agent: probe \"quoted\"/1.0\r\n")
-        _ = try ObservabilityClient.get("/missing", port: fixture.port)
+        let fixture = try TestServer.observed(accessLog: .file(path))
+        _ = try RawClient.fetch(port: fixture.port, "GET", "/hello.txt",
+                                        headers: [("Referer", "http://example.test/a"), ("User-Agent", "probe \"quoted\"/1.0")])
+        _ = try RawClient.fetch(port: fixture.port, "GET", "/missing")
         let lines = lines(of: path, atLeast: 2)
         #expect(lines.count == 2)
         let first = try #require(lines.first.flatMap { try? Self.combined.wholeMatch(in: $0) })
@@ -41,9 +41,9 @@ import Testing
     @Test func jsonLines_parseAsJSON() throws {
         let path = NSTemporaryDirectory() + "access-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let fixture = try ObservabilityFixture(accessLog: .file(path), format: .json)
-        let response = try #require(try ObservabilityClient.get("/hello.txt?x=1", port: fixture.port,
-                                                                headers: "User-Agent: tester\r\n"))
+        let fixture = try TestServer.observed(accessLog: .file(path), format: .json)
+        let response = try RawClient.fetch(port: fixture.port, "GET", "/hello.txt?x=1",
+                                                                headers: [("User-Agent", "tester")])
         let lines = lines(of: path, atLeast: 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         #expect(object["method"] as? String == "GET")
@@ -52,7 +52,7 @@ import Testing
         #expect(object["bytes"] as? Int == 6)
         #expect(object["client"] as? String == "127.0.0.1")
         #expect(object["user_agent"] as? String == "tester")
-        #expect(object["request_id"] as? String == response.headers["x-request-id"])
+        #expect(object["request_id"] as? String == response["x-request-id"])
         #expect((object["duration_us"] as? Int).map { $0 >= 0 } == true)
     }
 
@@ -62,12 +62,12 @@ import Testing
             try? FileManager.default.removeItem(atPath: path)
             try? FileManager.default.removeItem(atPath: path + ".1")
         }
-        let fixture = try ObservabilityFixture(accessLog: .file(path))
-        _ = try ObservabilityClient.get("/hello.txt", port: fixture.port)
+        let fixture = try TestServer.observed(accessLog: .file(path))
+        _ = try RawClient.fetch(port: fixture.port, "GET", "/hello.txt")
         #expect(lines(of: path, atLeast: 1).count == 1)
         try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
         #expect(fixture.context.accessLog.reopen() == "reopened \(path)")
-        _ = try ObservabilityClient.get("/again", port: fixture.port)
+        _ = try RawClient.fetch(port: fixture.port, "GET", "/again")
         let fresh = lines(of: path, atLeast: 1)
         #expect(fresh.count == 1)
         #expect(fresh.first?.contains("/again") == true)
@@ -75,13 +75,13 @@ import Testing
     }
 
     @Test func clientRequestID_isEchoedWhenSane() throws {
-        let fixture = try ObservabilityFixture()
-        let echoed = try #require(try ObservabilityClient.get("/hello.txt", port: fixture.port,
-                                                              headers: "X-Request-ID: abc-123\r\n"))
-        #expect(echoed.headers["x-request-id"] == "abc-123")
-        let replaced = try #require(try ObservabilityClient.get("/hello.txt", port: fixture.port,
-                                                                headers: "X-Request-ID: <script>\r\n"))
-        #expect(replaced.headers["x-request-id"] != "<script>")
-        #expect(replaced.headers["x-request-id"]?.count == 16)
+        let fixture = try TestServer.observed()
+        let echoed = try RawClient.fetch(port: fixture.port, "GET", "/hello.txt",
+                                                              headers: [("X-Request-ID", "abc-123")])
+        #expect(echoed["x-request-id"] == "abc-123")
+        let replaced = try RawClient.fetch(port: fixture.port, "GET", "/hello.txt",
+                                                                headers: [("X-Request-ID", "<script>")])
+        #expect(replaced["x-request-id"] != "<script>")
+        #expect(replaced["x-request-id"]?.count == 16)
     }
 }

@@ -40,94 +40,94 @@ import Testing
         let cors = CORSMiddleware(allowedOrigins: .list(["https://app.example"]),
                                   allowedMethods: [.get, .post, .delete], allowedHeaders: ["Content-Type", "X-Token"],
                                   maxAgeSeconds: 120, allowCredentials: true)
-        let running = try RouterTestHTTP.start(corsRouter(cors))
+        let running = try TestServer(router: corsRouter(cors))
         defer { running.stop() }
         // /api/echo has only POST: the pipeline's OPTIONS path must still let CORS answer.
-        let reply = try RouterTestHTTP.exchange(running.port, preflight("/api/echo", origin: "https://app.example"))
+        let reply = try RawClient.exchange(port: running.port, preflight("/api/echo", origin: "https://app.example"))
         #expect(reply.status == 204)
-        #expect(reply.headers["Access-Control-Allow-Origin"] == "https://app.example")
-        #expect(reply.headers["Access-Control-Allow-Methods"] == "GET, POST, DELETE")
-        #expect(reply.headers["Access-Control-Allow-Headers"] == "Content-Type, X-Token")
-        #expect(reply.headers["Access-Control-Max-Age"] == "120")
-        #expect(reply.headers["Access-Control-Allow-Credentials"] == "true")
-        #expect(reply.headers.values("Vary").contains("Origin"))
+        #expect(reply["Access-Control-Allow-Origin"] == "https://app.example")
+        #expect(reply["Access-Control-Allow-Methods"] == "GET, POST, DELETE")
+        #expect(reply["Access-Control-Allow-Headers"] == "Content-Type, X-Token")
+        #expect(reply["Access-Control-Max-Age"] == "120")
+        #expect(reply["Access-Control-Allow-Credentials"] == "true")
+        #expect(reply.values("Vary").contains("Origin"))
     }
 
     @Test func preflight_isAnsweredBeforeTheRoutesOwnOptionsHandler() throws {
         let calls = Calls()
-        let running = try RouterTestHTTP.start(corsRouter(CORSMiddleware(), optionsCalls: calls))
+        let running = try TestServer(router: corsRouter(CORSMiddleware(), optionsCalls: calls))
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, preflight("/api/custom", origin: "https://x.example"))
+        let reply = try RawClient.exchange(port: running.port, preflight("/api/custom", origin: "https://x.example"))
         #expect(reply.status == 204)
-        #expect(reply.headers["Access-Control-Allow-Origin"] == "*")
+        #expect(reply["Access-Control-Allow-Origin"] == "*")
         #expect(calls.count.load(ordering: .relaxed) == 0)
         // A plain OPTIONS (not a preflight) still reaches the route.
-        let plain = try RouterTestHTTP.exchange(running.port, "OPTIONS /api/custom HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let plain = try RawClient.exchange(port: running.port, "OPTIONS /api/custom HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(plain.text == "own options\n")
         #expect(calls.count.load(ordering: .relaxed) == 1)
     }
 
     @Test func preflight_fromAnOriginNotAllowed_getsNoCORSFields() throws {
-        let running = try RouterTestHTTP.start(corsRouter(CORSMiddleware(allowedOrigins: .list(["https://app.example"]))))
+        let running = try TestServer(router: corsRouter(CORSMiddleware(allowedOrigins: .list(["https://app.example"]))))
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, preflight("/api/echo", origin: "https://evil.example"))
+        let reply = try RawClient.exchange(port: running.port, preflight("/api/echo", origin: "https://evil.example"))
         #expect(reply.status == 204)
-        #expect(reply.headers["Allow"] == "POST, OPTIONS")
-        #expect(reply.headers["Access-Control-Allow-Origin"] == nil)
-        #expect(reply.headers["Access-Control-Allow-Methods"] == nil)
+        #expect(reply["Allow"] == "POST, OPTIONS")
+        #expect(reply["Access-Control-Allow-Origin"] == nil)
+        #expect(reply["Access-Control-Allow-Methods"] == nil)
     }
 
     @Test func simpleRequest_fromAnyOrigin_getsStarAndExposedHeaders() throws {
-        let running = try RouterTestHTTP.start(corsRouter(CORSMiddleware()))
+        let running = try TestServer(router: corsRouter(CORSMiddleware()))
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, get("/api/items", origin: "https://x.example"))
+        let reply = try RawClient.exchange(port: running.port, get("/api/items", origin: "https://x.example"))
         #expect(reply.status == 200)
-        #expect(reply.headers["Access-Control-Allow-Origin"] == "*")
-        #expect(reply.headers["Access-Control-Expose-Headers"] == "X-Request-ID")
-        #expect(reply.headers["Access-Control-Allow-Credentials"] == nil)
-        #expect(reply.headers["Vary"] == nil, "a * answer does not depend on Origin")
+        #expect(reply["Access-Control-Allow-Origin"] == "*")
+        #expect(reply["Access-Control-Expose-Headers"] == "X-Request-ID")
+        #expect(reply["Access-Control-Allow-Credentials"] == nil)
+        #expect(reply["Vary"] == nil, "a * answer does not depend on Origin")
     }
 
     @Test func simpleRequest_fromAListedOrigin_echoesItWithVary() throws {
         let cors = CORSMiddleware(allowedOrigins: .list(["https://a.example", "https://b.example"]),
                                   allowCredentials: true)
-        let running = try RouterTestHTTP.start(corsRouter(cors))
+        let running = try TestServer(router: corsRouter(cors))
         defer { running.stop() }
-        let allowed = try RouterTestHTTP.exchange(running.port, get("/api/items", origin: "https://B.example"))
-        #expect(allowed.headers["Access-Control-Allow-Origin"] == "https://B.example")
-        #expect(allowed.headers["Access-Control-Allow-Credentials"] == "true")
-        #expect(allowed.headers.values("Vary") == ["Origin"])
+        let allowed = try RawClient.exchange(port: running.port, get("/api/items", origin: "https://B.example"))
+        #expect(allowed["Access-Control-Allow-Origin"] == "https://B.example")
+        #expect(allowed["Access-Control-Allow-Credentials"] == "true")
+        #expect(allowed.values("Vary") == ["Origin"])
 
-        let refused = try RouterTestHTTP.exchange(running.port, get("/api/items", origin: "https://c.example"))
+        let refused = try RawClient.exchange(port: running.port, get("/api/items", origin: "https://c.example"))
         #expect(refused.status == 200, "the server answers; the browser withholds it")
-        #expect(refused.headers["Access-Control-Allow-Origin"] == nil)
-        #expect(refused.headers.values("Vary") == ["Origin"])
+        #expect(refused["Access-Control-Allow-Origin"] == nil)
+        #expect(refused.values("Vary") == ["Origin"])
 
-        let sameOrigin = try RouterTestHTTP.exchange(running.port, get("/api/items", origin: nil))
-        #expect(sameOrigin.headers["Access-Control-Allow-Origin"] == nil)
-        #expect(sameOrigin.headers.values("Vary") == ["Origin"], "caches must not reuse it for a cross-origin call")
+        let sameOrigin = try RawClient.exchange(port: running.port, get("/api/items", origin: nil))
+        #expect(sameOrigin["Access-Control-Allow-Origin"] == nil)
+        #expect(sameOrigin.values("Vary") == ["Origin"], "caches must not reuse it for a cross-origin call")
     }
 
     @Test func anyOriginWithCredentials_echoesTheOrigin() throws {
-        let running = try RouterTestHTTP.start(corsRouter(CORSMiddleware(allowedOrigins: .any, allowCredentials: true)))
+        let running = try TestServer(router: corsRouter(CORSMiddleware(allowedOrigins: .any, allowCredentials: true)))
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, get("/api/items", origin: "https://x.example"))
-        #expect(reply.headers["Access-Control-Allow-Origin"] == "https://x.example")
-        #expect(reply.headers["Access-Control-Allow-Credentials"] == "true")
+        let reply = try RawClient.exchange(port: running.port, get("/api/items", origin: "https://x.example"))
+        #expect(reply["Access-Control-Allow-Origin"] == "https://x.example")
+        #expect(reply["Access-Control-Allow-Credentials"] == "true")
     }
 
     @Test func thrownHTTPErrors_carryTheCORSFields() throws {
-        let running = try RouterTestHTTP.start(corsRouter(CORSMiddleware()))
+        let running = try TestServer(router: corsRouter(CORSMiddleware()))
         defer { running.stop() }
-        let conflict = try RouterTestHTTP.exchange(running.port, get("/api/fail", origin: "https://x.example"))
+        let conflict = try RawClient.exchange(port: running.port, get("/api/fail", origin: "https://x.example"))
         #expect(conflict.status == 409)
-        #expect(conflict.headers["Access-Control-Allow-Origin"] == "*")
+        #expect(conflict["Access-Control-Allow-Origin"] == "*")
 
         let body = "{oops"
-        let badJSON = try RouterTestHTTP.exchange(running.port,
+        let badJSON = try RawClient.exchange(port: running.port,
             "POST /api/echo HTTP/1.1\r\nHost: localhost\r\nOrigin: https://x.example\r\nContent-Type: application/json\r\n"
                 + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
         #expect(badJSON.status == 400)
-        #expect(badJSON.headers["Access-Control-Allow-Origin"] == "*")
+        #expect(badJSON["Access-Control-Allow-Origin"] == "*")
     }
 }

@@ -1,3 +1,4 @@
+import Glibc
 import HTTPServer
 import Testing
 
@@ -105,5 +106,41 @@ import Testing
         #expect(try RawClient.fetch(port: server.port, "GET", "/files/A.txt").status == 200)
         server.context.settings.directoryListing = true
         #expect(try RawClient.fetch(port: server.port, "GET", "/files/").status == 200)
+    }
+
+    @Test func cachedListing_keepsCountsLive() throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        let first = rows(try RawClient.fetch(port: server.port, "GET", "/files/").text)
+        #expect(first.first { $0.name == "A.txt" }?.requests == 0)
+        for _ in 0..<2 { #expect(try RawClient.fetch(port: server.port, "GET", "/files/A.txt").status == 200) }
+        let listed = rows(try RawClient.fetch(port: server.port, "GET", "/files/").text)
+        #expect(listed.first { $0.name == "A.txt" }?.requests == 2)
+    }
+
+    @Test func cachedListing_showsAddedAndRemovedEntriesAtOnce() throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        #expect(!rows(try RawClient.fetch(port: server.port, "GET", "/files/").text).contains { $0.name == "new.txt" })
+        try server.write("files/new.txt", "new")
+        let added = rows(try RawClient.fetch(port: server.port, "GET", "/files/").text)
+        #expect(added.contains { $0.name == "new.txt" })
+        #expect(unlink(server.root + "/files/A.txt") == 0)
+        let removed = rows(try RawClient.fetch(port: server.port, "GET", "/files/").text)
+        #expect(!removed.contains { $0.name == "A.txt" })
+    }
+
+    @Test func cachedListing_showsAChangedSize_withinTheWindow() throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        #expect(try RawClient.fetch(port: server.port, "GET", "/files/").text.contains("<td class=\"n\">5 B</td>"))
+        // Rewriting a file in place leaves the folder's times alone: only the window brings the new size.
+        let fd = open(server.root + "/files/A.txt", O_WRONLY | O_APPEND)
+        #expect(fd >= 0)
+        #expect(write(fd, "-longer", 7) == 7)
+        close(fd)
+        #expect(eventually(within: 5) {
+            (try? RawClient.fetch(port: server.port, "GET", "/files/").text.contains("<td class=\"n\">12 B</td>")) == true
+        })
     }
 }

@@ -30,27 +30,27 @@ import Testing
         let banner = try Self.readLine(output.fileHandleForReading.fileDescriptor, timeoutSeconds: 20)
         #expect(banner.contains("http://127.0.0.1:\(port)/"), "\(banner)")
 
-        let hello = try RouterTestHTTP.exchange(port, "GET /api/hello/W%C3%B6rld HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let hello = try RawClient.exchange(port: port, "GET /api/hello/W%C3%B6rld HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(hello.status == 200)
         #expect(hello.text == #"{"hello":"Wörld"}"# + "\n")
-        #expect(hello.headers["Server-Timing"]?.hasPrefix("app;dur=") == true)
+        #expect(hello["Server-Timing"]?.hasPrefix("app;dur=") == true)
 
         let body = #"{"text":"hi there","from":"test"}"#
-        let echo = try RouterTestHTTP.exchange(port, "POST /api/echo HTTP/1.1\r\nHost: localhost\r\nOrigin: https://x.example\r\n"
+        let echo = try RawClient.exchange(port: port, "POST /api/echo HTTP/1.1\r\nHost: localhost\r\nOrigin: https://x.example\r\n"
             + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         #expect(echo.status == 200)
         #expect(echo.text == #"{"characters":8,"from":"test","text":"hi there"}"# + "\n")
-        #expect(echo.headers["Access-Control-Allow-Origin"] == "*")
+        #expect(echo["Access-Control-Allow-Origin"] == "*")
 
-        let preflight = try RouterTestHTTP.exchange(port, "OPTIONS /api/echo HTTP/1.1\r\nHost: localhost\r\n"
+        let preflight = try RawClient.exchange(port: port, "OPTIONS /api/echo HTTP/1.1\r\nHost: localhost\r\n"
             + "Origin: https://x.example\r\nAccess-Control-Request-Method: POST\r\n\r\n")
         #expect(preflight.status == 204)
-        #expect(preflight.headers["Access-Control-Allow-Methods"]?.contains("POST") == true)
+        #expect(preflight["Access-Control-Allow-Methods"]?.contains("POST") == true)
 
-        let file = try RouterTestHTTP.exchange(port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let file = try RawClient.exchange(port: port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(file.status == 200)
         #expect(file.text == page)
-        #expect(file.headers["Content-Type"] == "text/html; charset=utf-8")
+        #expect(file["Content-Type"] == "text/html; charset=utf-8")
 
         kill(process.processIdentifier, SIGTERM)
         // Generous: the example's own grace is 5 s and nothing is in flight.
@@ -86,11 +86,11 @@ import Testing
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let remaining = Int32(max(0, deadline.timeIntervalSinceNow) * 1000)
             guard remaining > 0, poll(&poller, 1, remaining) > 0 else {
-                throw RouterTestHTTP.Failure(description: "no line from EmbedExample within \(timeoutSeconds) s")
+                throw TestFailure("no line from EmbedExample within \(timeoutSeconds) s")
             }
             var chunk = [UInt8](repeating: 0, count: 512)
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw RouterTestHTTP.Failure(description: "EmbedExample closed its output") }
+            guard n > 0 else { throw TestFailure("EmbedExample closed its output") }
             bytes += chunk[..<n]
         }
         return String(decoding: bytes, as: UTF8.self)

@@ -10,7 +10,7 @@ import Testing
         let server = try TestServer(files: ["a.txt": "a", "big.txt": big]) { $0.workers = 2 }
         defer { server.stop() }
         // Half the changes go through the command bus, as the shell and signals send them.
-        let bus = CommandBus(control: ServerControl(server: server.server, limiter: RateLimiter()))
+        let bus = CommandBus(control: ServerControl(server: server.server))
         let load = FaultLoad(port: server.port, threads: 6, paths: ["/a.txt", "/big.txt"])
         #expect(load.waitForAnswers(100), "the load never got going")
 

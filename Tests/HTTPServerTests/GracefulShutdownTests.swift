@@ -19,7 +19,7 @@ import Testing
     /// A shutdown running on another thread, as an operator's command would.
     final class BackgroundShutdown: Sendable {
         private let finished = DispatchSemaphore(value: 0)
-        private let result = Lock<Server.DrainReport?>(nil)
+        private let result = Lock<DrainReport?>(nil)
 
         init(_ server: Server, grace: Double) {
             Thread { [self] in
@@ -30,7 +30,7 @@ import Testing
         }
 
         /// The report, once the shutdown returned within `seconds`; nil if it did not.
-        func wait(seconds: Double = 10) -> Server.DrainReport? {
+        func wait(seconds: Double = 10) -> DrainReport? {
             guard finished.wait(timeout: .now() + seconds) == .success else { return nil }
             return result.withLock { $0 }
         }

@@ -51,23 +51,23 @@ import Testing
     }
 
     @Test func misdirectedHost_gets421OverTheWire() throws {
-        let fixture = try ObservabilityFixture()
-        let refused = try #require(try ObservabilityClient.get("/hello.txt", port: fixture.port,
-                                                               headers: "Host: rebinding.example\r\n"))
+        let fixture = try TestServer.observed()
+        let refused = try RawClient.fetch(port: fixture.port, "GET", "/hello.txt",
+                                                               host: "rebinding.example")
         #expect(refused.status == 421)
-        let served = try #require(try ObservabilityClient.get("/hello.txt", port: fixture.port))
+        let served = try RawClient.fetch(port: fixture.port, "GET", "/hello.txt")
         #expect(served.status == 200)
     }
 
     @Test func securityHeaders_onEveryResponse() throws {
-        let fixture = try ObservabilityFixture()
-        let file = try #require(try ObservabilityClient.get("/hello.txt", port: fixture.port))
-        #expect(file.headers["x-content-type-options"] == "nosniff")
-        #expect(file.headers["x-frame-options"] == nil)
-        let page = try #require(try ObservabilityClient.get("/missing", port: fixture.port))
-        #expect(page.headers["x-content-type-options"] == "nosniff")
-        #expect(page.headers["x-frame-options"] == "SAMEORIGIN")
-        #expect(page.headers["content-security-policy"] == "frame-ancestors 'self'")
-        #expect(!page.body.contains(fixture.root), "error pages never show server paths")
+        let fixture = try TestServer.observed()
+        let file = try RawClient.fetch(port: fixture.port, "GET", "/hello.txt")
+        #expect(file["x-content-type-options"] == "nosniff")
+        #expect(file["x-frame-options"] == nil)
+        let page = try RawClient.fetch(port: fixture.port, "GET", "/missing")
+        #expect(page["x-content-type-options"] == "nosniff")
+        #expect(page["x-frame-options"] == "SAMEORIGIN")
+        #expect(page["content-security-policy"] == "frame-ancestors 'self'")
+        #expect(!page.text.contains(fixture.folder.path), "error pages never show server paths")
     }
 }

@@ -21,11 +21,11 @@ import Testing
     }
 
     @Test func counters_moveByExactlyTheRequestsMade() throws {
-        let fixture = try ObservabilityFixture()
-        let before = Self.parse(try #require(try ObservabilityClient.get("/metrics", port: fixture.port)).body)
-        for _ in 0..<7 { _ = try ObservabilityClient.get("/hello.txt", port: fixture.port) }
-        for _ in 0..<3 { _ = try ObservabilityClient.get("/nothing-here", port: fixture.port) }
-        let after = Self.parse(try #require(try ObservabilityClient.get("/metrics", port: fixture.port)).body)
+        let fixture = try TestServer.observed()
+        let before = Self.parse(try RawClient.fetch(port: fixture.port, "GET", "/metrics").text)
+        for _ in 0..<7 { _ = try RawClient.fetch(port: fixture.port, "GET", "/hello.txt") }
+        for _ in 0..<3 { _ = try RawClient.fetch(port: fixture.port, "GET", "/nothing-here") }
+        let after = Self.parse(try RawClient.fetch(port: fixture.port, "GET", "/metrics").text)
         let ok = "http_requests_total{method=\"GET\",code=\"200\"}"
         let missing = "http_requests_total{method=\"GET\",code=\"404\"}"
         // The first scrape counts itself once it is answered: 7 files + 1 scrape.
@@ -42,9 +42,9 @@ import Testing
     }
 
     @Test func histogramBuckets_areCumulative() throws {
-        let fixture = try ObservabilityFixture()
-        for _ in 0..<5 { _ = try ObservabilityClient.get("/hello.txt", port: fixture.port) }
-        let samples = Self.parse(try #require(try ObservabilityClient.get("/metrics", port: fixture.port)).body)
+        let fixture = try TestServer.observed()
+        for _ in 0..<5 { _ = try RawClient.fetch(port: fixture.port, "GET", "/hello.txt") }
+        let samples = Self.parse(try RawClient.fetch(port: fixture.port, "GET", "/metrics").text)
         var previous = 0.0
         for bound in WorkerMetrics.durationBuckets.map(MetricsEndpoint.number) + ["+Inf"] {
             let value = try #require(samples["http_request_duration_seconds_bucket{le=\"\(bound)\"}"])
@@ -54,47 +54,47 @@ import Testing
     }
 
     @Test func retiredWorkers_keepTheirCounts() throws {
-        let fixture = try ObservabilityFixture()
+        let fixture = try TestServer.observed()
         fixture.server.resizeWorkers(to: 4)
-        for _ in 0..<20 { _ = try ObservabilityClient.get("/hello.txt", port: fixture.port) }
+        for _ in 0..<20 { _ = try RawClient.fetch(port: fixture.port, "GET", "/hello.txt") }
         fixture.server.resizeWorkers(to: 1)
         for _ in 0..<100 where fixture.server.workers.live > 1 { usleep(20_000) }
         #expect(fixture.server.workers.live == 1)
-        let samples = Self.parse(try #require(try ObservabilityClient.get("/metrics", port: fixture.port)).body)
+        let samples = Self.parse(try RawClient.fetch(port: fixture.port, "GET", "/metrics").text)
         #expect(samples["http_requests_total{method=\"GET\",code=\"200\"}"] == 20)
     }
 
     @Test func readyz_turns503WhileDraining() throws {
-        let fixture = try ObservabilityFixture { router in
+        let fixture = try TestServer.observed { router in
             router.get("/slow") { _ in
                 usleep(600_000)
                 return Response(text: "done\n")
             }
         }
-        let ready = try #require(try ObservabilityClient.get("/readyz", port: fixture.port))
+        let ready = try RawClient.fetch(port: fixture.port, "GET", "/readyz")
         #expect(ready.status == 200)
         // One request keeps the drain going; another connection has begun its head before the drain starts.
-        let slow = try ObservabilityClient(port: fixture.port)
-        slow.send("GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        let probe = try ObservabilityClient(port: fixture.port)
+        let slow = try RawClient(port: fixture.port)
+        try slow.send("GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let probe = try RawClient(port: fixture.port)
         // A first exchange makes sure the server has accepted this connection before the drain closes the
         // listener (connections still in the accept backlog are reset, as with nginx).
-        probe.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        #expect(probe.response()?.status == 200)
-        probe.send("GET /readyz HTTP/1.1\r\n")
+        try probe.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect((try? probe.readResponse())?.status == 200)
+        try probe.send("GET /readyz HTTP/1.1\r\n")
         usleep(100_000)
         let server = fixture.server
         let drained = Thread { _ = server.shutdown(graceSeconds: 5) }
         drained.start()
         usleep(100_000)
-        probe.send("Host: localhost\r\n\r\n")
-        let draining = try #require(probe.response())
+        try probe.send("Host: localhost\r\n\r\n")
+        let draining = try probe.readResponse()
         #expect(draining.status == 503)
-        #expect(draining.body.contains("draining"))
-        #expect(draining.headers["connection"] == "close")
-        let finished = try #require(slow.response())
+        #expect(draining.text.contains("draining"))
+        #expect(draining["connection"] == "close")
+        let finished = try slow.readResponse()
         #expect(finished.status == 200)
-        #expect(finished.body == "done\n")
+        #expect(finished.text == "done\n")
         slow.close()
         probe.close()
     }

@@ -66,13 +66,13 @@ import Testing
             trace.record("handler")
             return .text("x\n")
         }
-        let running = try RouterTestHTTP.start(router)
+        let running = try TestServer(router: router)
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, get("/x"))
+        let reply = try RawClient.exchange(port: running.port, get("/x"))
         #expect(reply.status == 200)
         #expect(trace.all == ["a>", "b>", "c>", "handler", "<c", "<b", "<a"])
         // Each changed the response on the way out: the innermost first.
-        #expect(reply.headers.values("X-Chain") == ["c", "b", "a"])
+        #expect(reply.values("X-Chain") == ["c", "b", "a"])
     }
 
     @Test func middleware_canAnswerWithoutCallingNext() throws {
@@ -85,13 +85,13 @@ import Testing
             trace.record("handler")
             return .text("x\n")
         }
-        let running = try RouterTestHTTP.start(router)
+        let running = try TestServer(router: router)
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, get("/x"))
+        let reply = try RawClient.exchange(port: running.port, get("/x"))
         #expect(reply.status == 401)
         #expect(reply.text == "refused by b\n")
         #expect(trace.all == ["a>", "b>", "b refused", "<a"])
-        #expect(reply.headers.values("X-Chain") == ["a"])
+        #expect(reply.values("X-Chain") == ["a"])
     }
 
     @Test func admit_refusesBeforeTheBodyIsRead_firstAnswerWins() throws {
@@ -103,17 +103,17 @@ import Testing
             trace.record("handler")
             return .noContent
         }
-        let running = try RouterTestHTTP.start(router)
+        let running = try TestServer(router: router)
         defer { running.stop() }
-        let connection = try RouterTestHTTP.Connection(port: running.port)
+        let connection = try RawClient(port: running.port)
         defer { connection.close() }
         // Announce 5 MB and send none of it: the answer must come anyway.
         try connection.send("POST /private/upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000000\r\n\r\n")
-        let reply = try connection.readReply()
+        let reply = try connection.readResponse()
         #expect(reply.status == 403)
         #expect(reply.text == "closed by first\n")
-        #expect(reply.headers["Connection"] == "close")
-        #expect(connection.isClosedByPeer())
+        #expect(reply["Connection"] == "close")
+        #expect(connection.waitForClose())
         #expect(trace.all == ["admit first"])
     }
 
@@ -126,9 +126,9 @@ import Testing
             trace.record("handler \(request.body.count)")
             return .noContent
         }
-        let running = try RouterTestHTTP.start(router)
+        let running = try TestServer(router: router)
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port,
+        let reply = try RawClient.exchange(port: running.port,
                                                 "POST /public HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nabc")
         #expect(reply.status == 204)
         #expect(trace.all == ["admit gate", "a>", "handler 3", "<a"])
@@ -138,11 +138,11 @@ import Testing
         var router = Router()
         router.use(TagErrors())
         router.get("/conflict") { _ in throw HTTPError(.conflict, "already there") }
-        let running = try RouterTestHTTP.start(router)
+        let running = try TestServer(router: router)
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, get("/conflict"))
+        let reply = try RawClient.exchange(port: running.port, get("/conflict"))
         #expect(reply.status == 409)
-        #expect(reply.headers["X-Tagged"] == "yes")
+        #expect(reply["X-Tagged"] == "yes")
         #expect(reply.text.contains("already there"))
     }
 
@@ -151,10 +151,10 @@ import Testing
         let limiter = RateLimiter(limit: RateLimit(requests: 2, seconds: 60, burst: 2))
         router.use(ProtectionMiddleware(blocklist: Blocklist(), limiter: limiter))
         router.get("/x") { _ in .text("x\n") }
-        let running = try RouterTestHTTP.start(router)
+        let running = try TestServer(router: router)
         defer { running.stop() }
-        let statuses = try (0..<3).map { _ in try RouterTestHTTP.exchange(running.port, get("/x")) }
+        let statuses = try (0..<3).map { _ in try RawClient.exchange(port: running.port, get("/x")) }
         #expect(statuses.map(\.status) == [200, 200, 429])
-        #expect(statuses[2].headers["Retry-After"] != nil)
+        #expect(statuses[2]["Retry-After"] != nil)
     }
 }

@@ -37,48 +37,48 @@ import Glibc
     }
 
     @Test func throwingHandler_answers500WithRequestID_andKeepAliveGoesOn() throws {
-        let running = try RouterTestHTTP.start(apiRouter())
+        let running = try TestServer(router: apiRouter())
         defer { running.stop() }
-        let connection = try RouterTestHTTP.Connection(port: running.port)
+        let connection = try RawClient(port: running.port)
         defer { connection.close() }
 
         try connection.send(get("/boom", "Accept: application/json\r\n"))
-        let failed = try connection.readReply()
+        let failed = try connection.readResponse()
         #expect(failed.status == 500)
-        let id = try #require(failed.headers["X-Request-ID"])
+        let id = try #require(failed["X-Request-ID"])
         #expect(failed.text.contains("\"request_id\":\"\(id)\""))
         #expect(!failed.text.contains("Failing"), "internals must not reach the client")
-        #expect(failed.headers["Connection"] == "keep-alive")
-        #expect(running.logs.all.contains { $0.contains("ERROR") && $0.contains(id) && $0.contains("Failing") })
+        #expect(failed["Connection"] == "keep-alive")
+        #expect(running.logs.lines.contains { $0.contains("ERROR") && $0.contains(id) && $0.contains("Failing") })
 
         try connection.send(get("/ok"))
-        let next = try connection.readReply()
+        let next = try connection.readResponse()
         #expect(next.status == 200)
         #expect(next.text == "ok\n")
     }
 
     @Test func throwingHandler_keepsTheClientsRequestID() throws {
-        let running = try RouterTestHTTP.start(apiRouter())
+        let running = try TestServer(router: apiRouter())
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, get("/boom", "X-Request-ID: trace-42\r\n"))
+        let reply = try RawClient.exchange(port: running.port, get("/boom", "X-Request-ID: trace-42\r\n"))
         #expect(reply.status == 500)
-        #expect(reply.headers["X-Request-ID"] == "trace-42")
+        #expect(reply["X-Request-ID"] == "trace-42")
         #expect(reply.text.contains("trace-42"))
     }
 
     @Test func jsonBody_isDecodedAndAnsweredAsJSON() throws {
-        let running = try RouterTestHTTP.start(apiRouter())
+        let running = try TestServer(router: apiRouter())
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, post("/notes", json: #"{"text":"hi","stars":2}"#))
+        let reply = try RawClient.exchange(port: running.port, post("/notes", json: #"{"text":"hi","stars":2}"#))
         #expect(reply.status == 201)
-        #expect(reply.headers["Content-Type"] == "application/json")
+        #expect(reply["Content-Type"] == "application/json")
         #expect(reply.text == #"{"stars":3,"text":"hi"}"# + "\n")
     }
 
     @Test func badJSON_answers400SayingWhy_andKeepAliveGoesOn() throws {
-        let running = try RouterTestHTTP.start(apiRouter())
+        let running = try TestServer(router: apiRouter())
         defer { running.stop() }
-        let connection = try RouterTestHTTP.Connection(port: running.port)
+        let connection = try RawClient(port: running.port)
         defer { connection.close() }
         let cases: [(body: String, reason: String)] = [
             (#"{"text": "hi", "#, "the body is not valid JSON"),
@@ -91,56 +91,56 @@ import Glibc
         ]
         for (body, reason) in cases {
             try connection.send(post("/notes", json: body))
-            let reply = try connection.readReply()
+            let reply = try connection.readResponse()
             #expect(reply.status == 400, "\(body)")
             #expect(reply.text.contains("\"detail\":\"\(reason)\""), "\(body) → \(reply.text)")
         }
         try connection.send(post("/notes", json: #"{"text":"ok","stars":0}"#))
-        #expect(try connection.readReply().status == 201)
+        #expect(try connection.readResponse().status == 201)
     }
 
     @Test func wrongMethod_answers405WithAllow() throws {
-        let running = try RouterTestHTTP.start(apiRouter())
+        let running = try TestServer(router: apiRouter())
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port,
+        let reply = try RawClient.exchange(port: running.port,
                                                 "DELETE /items/3 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
         #expect(reply.status == 405)
-        #expect(reply.headers["Allow"] == "GET, HEAD, PUT, OPTIONS")
+        #expect(reply["Allow"] == "GET, HEAD, PUT, OPTIONS")
     }
 
     @Test func options_withoutARoute_answers204WithAllow() throws {
-        let running = try RouterTestHTTP.start(apiRouter())
+        let running = try TestServer(router: apiRouter())
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, "OPTIONS /items/3 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let reply = try RawClient.exchange(port: running.port, "OPTIONS /items/3 HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(reply.status == 204)
-        #expect(reply.headers["Allow"] == "GET, HEAD, PUT, OPTIONS")
+        #expect(reply["Allow"] == "GET, HEAD, PUT, OPTIONS")
     }
 
     @Test func head_isAnsweredByTheGetRoute_withoutBody() throws {
-        let running = try RouterTestHTTP.start(apiRouter())
+        let running = try TestServer(router: apiRouter())
         defer { running.stop() }
-        let connection = try RouterTestHTTP.Connection(port: running.port)
+        let connection = try RawClient(port: running.port)
         defer { connection.close() }
         try connection.send("HEAD /items/a%20b HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        let head = try connection.readReply(headOnly: true)
+        let head = try connection.readResponse(toHead: true)
         try connection.send(get("/items/a%20b"))
-        let full = try connection.readReply()
+        let full = try connection.readResponse()
         #expect(head.status == 200)
         #expect(full.text == "item a b\n")
-        #expect(head.headers["Content-Length"] == String(full.body.count))
+        #expect(head["Content-Length"] == String(full.body.count))
     }
 
     @Test func query_decodesPlusAndPercent20() throws {
-        let running = try RouterTestHTTP.start(apiRouter())
+        let running = try TestServer(router: apiRouter())
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, get("/search?q=big+red%20apple&x=1"))
+        let reply = try RawClient.exchange(port: running.port, get("/search?q=big+red%20apple&x=1"))
         #expect(reply.text == "big red apple")
     }
 
     @Test func unknownPath_answers404() throws {
-        let running = try RouterTestHTTP.start(apiRouter())
+        let running = try TestServer(router: apiRouter())
         defer { running.stop() }
-        let reply = try RouterTestHTTP.exchange(running.port, get("/nowhere", "Accept: application/json\r\n"))
+        let reply = try RawClient.exchange(port: running.port, get("/nowhere", "Accept: application/json\r\n"))
         #expect(reply.status == 404)
         #expect(reply.text.contains("\"status\":404"))
     }

@@ -30,32 +30,32 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("router-helpers-\(UUID())").path
         try FileManager.default.createDirectory(atPath: folder + "/sub", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let running = try RouterTestHTTP.start(helperRouter(folder: folder))
+        let running = try TestServer(router: helperRouter(folder: folder))
         defer { running.stop() }
         try body(running.port, folder)
     }
 
-    private func get(_ port: UInt16, _ path: String, method: String = "GET") throws -> RouterTestHTTP.Reply {
-        try RouterTestHTTP.exchange(port, "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
+    private func get(_ port: UInt16, _ path: String, method: String = "GET") throws -> RawResponse {
+        try RawClient.exchange(port: port, "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
     }
 
     @Test func bodies_carryTheirContentTypes() throws {
         try withServer { port, _ in
             let ok = try get(port, "/ok")
             #expect(ok.status == 200 && ok.text == "fine\n")
-            #expect(ok.headers["Content-Type"] == "text/plain; charset=utf-8")
+            #expect(ok["Content-Type"] == "text/plain; charset=utf-8")
             let bytes = try get(port, "/bytes")
-            #expect(bytes.body == [0, 1, 2, 255] && bytes.headers["Content-Type"] == "application/x-test")
+            #expect(bytes.body == [0, 1, 2, 255] && bytes["Content-Type"] == "application/x-test")
             let html = try get(port, "/html")
             #expect(html.status == 202 && html.text == "<p>a&lt;b</p>")
-            #expect(html.headers["Content-Type"] == "text/html; charset=utf-8")
+            #expect(html["Content-Type"] == "text/html; charset=utf-8")
         }
     }
 
     @Test func json_isCompactSortedAndTyped() throws {
         try withServer { port, _ in
             let reply = try get(port, "/json")
-            #expect(reply.headers["Content-Type"] == "application/json")
+            #expect(reply["Content-Type"] == "application/json")
             #expect(reply.text == #"{"label":"a/b","x":1.5}"# + "\n")
         }
     }
@@ -70,15 +70,15 @@ import Testing
     @Test func statusHelpers_setStatusAndLocation() throws {
         try withServer { port, _ in
             let created = try get(port, "/things", method: "POST")
-            #expect(created.status == 201 && created.headers["Location"] == "/things/7")
+            #expect(created.status == 201 && created["Location"] == "/things/7")
             let moved = try get(port, "/moved")
-            #expect(moved.status == 308 && moved.headers["Location"] == "/new")
+            #expect(moved.status == 308 && moved["Location"] == "/new")
             let elsewhere = try get(port, "/elsewhere")
-            #expect(elsewhere.status == 307 && elsewhere.headers["Location"] == "/new")
+            #expect(elsewhere.status == 307 && elsewhere["Location"] == "/new")
             let seeOther = try get(port, "/form", method: "POST")
-            #expect(seeOther.status == 303 && seeOther.headers["Location"] == "/done")
+            #expect(seeOther.status == 303 && seeOther["Location"] == "/done")
             let deleted = try get(port, "/things/7", method: "DELETE")
-            #expect(deleted.status == 204 && deleted.headers["Content-Length"] == nil)
+            #expect(deleted.status == 204 && deleted["Content-Length"] == nil)
             #expect(try get(port, "/gone").status == 404)
         }
     }
@@ -89,7 +89,7 @@ import Testing
             try content.write(toFile: folder + "/notes.txt", atomically: true, encoding: .utf8)
             let reply = try get(port, "/file/notes.txt")
             #expect(reply.status == 200)
-            #expect(reply.headers["Content-Type"] == "text/plain; charset=utf-8")
+            #expect(reply["Content-Type"] == "text/plain; charset=utf-8")
             #expect(reply.text == content)
         }
     }

@@ -19,20 +19,21 @@ enum UploadTmpfs {
 /// A real full disk: the uploads folder on a 1 MiB tmpfs. Runs only where a tmpfs can be mounted.
 @Suite(.enabled(if: UploadTmpfs.canMount, "needs permission to mount a tmpfs"))
 struct UploadDiskFullTests {
-    private func fullDiskServer() throws -> UploadTestServer {
-        var mounted = ""
-        let server = try UploadTestServer(maxUpload: 8 << 20) { uploads in
-            mkdir(uploads, 0o755)
-            guard mount("tmpfs", uploads, "tmpfs", 0, "size=1m") == 0 else { throw UploadTestError("mount failed") }
-            mounted = uploads
+    /// A server whose uploads folder is a 1 MiB tmpfs; stop it with `stop(beforeRemoving: unmount)`.
+    private func fullDiskServer() throws -> TestServer {
+        try TestServer.forUploads(maxUpload: 8 << 20) { folder in
+            let uploads = folder.path("uploads")
+            guard mount("tmpfs", uploads, "tmpfs", 0, "size=1m") == 0 else { throw TestFailure("mount failed") }
         }
-        server.beforeRemoval = { umount2(mounted, Int32(MNT_DETACH)) }
-        return server
+    }
+
+    private func unmount(_ server: TestServer) -> () -> Void {
+        { umount2(server.uploads, Int32(MNT_DETACH)) }
     }
 
     @Test func jsonUploadOnAFullDisk_isAnswered507AndLeavesNothing() throws {
         let server = try fullDiskServer()
-        defer { server.stop() }
+        defer { server.stop(beforeRemoving: unmount(server)) }
         let document = Array(("[" + String(repeating: "\"0123456789abcdef\",", count: 120_000) + "0]").utf8)
 
         let response = try server.request(UploadTestRequest.post(contentType: "application/json", body: document))
@@ -46,7 +47,7 @@ struct UploadDiskFullTests {
 
     @Test func formOnAFullDisk_isAnswered507AndStoresNoneOfItsFiles() throws {
         let server = try fullDiskServer()
-        defer { server.stop() }
+        defer { server.stop(beforeRemoving: unmount(server)) }
         var form = UploadTestForm()
         form.file("file", filename: "fits.bin", uploadRandomBytes(400_000))
         form.file("file", filename: "too-big.bin", uploadRandomBytes(900_000))

@@ -6,7 +6,7 @@ import Testing
 /// `POST /upload` with `multipart/form-data` bodies, over real loopback sockets.
 @Suite struct UploadMultipartTests {
     @Test func formWithTwoFilesAndAField_storesBothFilesAndEchoesTheField() throws {
-        let server = try UploadTestServer()
+        let server = try TestServer.forUploads()
         defer { server.stop() }
         var form = UploadTestForm()
         let first = Array("hello world\n".utf8)
@@ -22,7 +22,7 @@ import Testing
         #expect(response.files.map { $0["filepath"] as? String } == ["/uploads/a.txt", "/uploads/b.bin"])
         #expect(response.files.map { $0["size"] as? Int } == [first.count, second.count])
         #expect((response.json["fields"] as? [String: String]) == ["note": "hi there"])
-        #expect(response.header("Location") == "/uploads/a.txt")
+        #expect(response["Location"] == "/uploads/a.txt")
         #expect(server.stored("a.txt") == first)
         #expect(server.stored("b.bin") == second)
         #expect(server.entries() == ["a.txt", "b.bin"])
@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func binaryFileOfThreeMebibytes_roundTripsByteForByteWithRanges() throws {
-        let server = try UploadTestServer()
+        let server = try TestServer.forUploads()
         defer { server.stop() }
         let content = uploadRandomBytes(3 << 20)
         var form = UploadTestForm()
@@ -44,7 +44,7 @@ import Testing
         var offset = 0
         while offset < request.count {
             let end = min(offset + 65_537, request.count)
-            try client.send(Array(request[offset..<end]))
+            try client.send(bytes: Array(request[offset..<end]))
             offset = end
         }
         let created = try client.readResponse()
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func takenName_getsANumberedSuffixAndNeverOverwrites() throws {
-        let server = try UploadTestServer()
+        let server = try TestServer.forUploads()
         defer { server.stop() }
         var contents: [[UInt8]] = []
         for index in 0..<3 {
@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func clientFileNames_areSanitised() throws {
-        let server = try UploadTestServer()
+        let server = try TestServer.forUploads()
         defer { server.stop() }
         var form = UploadTestForm()
         form.file("file", filename: "../../etc/passwd", Array("1".utf8))
@@ -104,11 +104,11 @@ import Testing
         #expect(response.files.map { $0["original"] as? String }.first == "../../etc/passwd")
         #expect(server.stored("passwd") == Array("1".utf8))
         #expect(!server.entries().contains { $0.hasPrefix(".") })
-        #expect(FileManager.default.fileExists(atPath: server.base + "/etc/passwd") == false)
+        #expect(FileManager.default.fileExists(atPath: server.folder.path + "/etc/passwd") == false)
     }
 
     @Test func emptyFileInput_isSkippedAndAFormWithoutFilesIsRefused() throws {
-        let server = try UploadTestServer()
+        let server = try TestServer.forUploads()
         defer { server.stop() }
         var form = UploadTestForm()
         form.file("file", filename: "", [])
@@ -122,7 +122,7 @@ import Testing
     }
 
     @Test func bodyWithoutClosingBoundary_isRefusedAndLeavesNothing() throws {
-        let server = try UploadTestServer()
+        let server = try TestServer.forUploads()
         defer { server.stop() }
         var form = UploadTestForm()
         form.file("file", filename: "a.txt", Array("complete part".utf8))
@@ -134,14 +134,14 @@ import Testing
     }
 
     @Test func multipartWithoutBoundary_isAnswered400() throws {
-        let server = try UploadTestServer()
+        let server = try TestServer.forUploads()
         defer { server.stop() }
         let response = try server.request(UploadTestRequest.post(contentType: "multipart/form-data", body: Array("x".utf8)))
         #expect(response.status == 400)
     }
 
     @Test func clientDisconnectingInTheSecondFile_leavesNeitherFileNorTemporaries() throws {
-        let server = try UploadTestServer()
+        let server = try TestServer.forUploads()
         defer { server.stop() }
         var form = UploadTestForm()
         form.file("file", filename: "first.bin", uploadRandomBytes(300_000))
@@ -149,16 +149,16 @@ import Testing
         let request = UploadTestRequest.post(contentType: form.contentType, body: form.closed)
         let client = try server.connect()
 
-        try client.send(Array(request[..<(request.count - 300_000)]))
-        #expect(uploadEventually { server.entries().filter { $0.hasPrefix(".upload-") }.count == 2 })
+        try client.send(bytes: Array(request[..<(request.count - 300_000)]))
+        #expect(eventually { server.entries().filter { $0.hasPrefix(".upload-") }.count == 2 })
         client.close()
 
-        #expect(uploadEventually { server.entries().isEmpty })
+        #expect(eventually { server.entries().isEmpty })
         #expect(server.store.uploadsTotal == 0)
     }
 
     @Test func chunkedMultipartUpload_isStored() throws {
-        let server = try UploadTestServer()
+        let server = try TestServer.forUploads()
         defer { server.stop() }
         var form = UploadTestForm()
         let content = uploadRandomBytes(200_000)
@@ -172,7 +172,7 @@ import Testing
     }
 
     @Test func oversizedTextField_isRefusedWith413AndLeavesNothing() throws {
-        let server = try UploadTestServer()
+        let server = try TestServer.forUploads()
         defer { server.stop() }
         var form = UploadTestForm()
         form.file("file", filename: "a.txt", Array("a".utf8))

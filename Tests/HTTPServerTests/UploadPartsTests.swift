@@ -87,7 +87,7 @@ import Testing
     }
 
     private func parse(_ body: [UInt8], boundary: String, cuts: [Int]) throws -> (parts: [Part], complete: Bool) {
-        guard var parser = MultipartParser(boundary: boundary) else { throw UploadTestError("boundary refused") }
+        guard var parser = MultipartParser(boundary: boundary) else { throw TestFailure("boundary refused") }
         var parts: [Part] = []
         var ended = 0
         var start = 0
@@ -256,7 +256,7 @@ import Testing
 
     private func makeFolder() throws -> String {
         var template = Array("/tmp/httpsh-upload-unit-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw UploadTestError("mkdtemp failed") }
+        guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
         return String(cString: made)
     }
 }

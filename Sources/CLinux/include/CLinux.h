@@ -17,13 +17,14 @@ void clinux_set_thread_name(const char *name);
 /// CPUs this process may run on (its affinity mask, so `taskset` and container limits count), or 0 on error.
 int clinux_usable_cpus(void);
 
-/// The calling thread's id as the kernel knows it (for logs).
-int clinux_gettid(void);
-
 /// Tell ThreadSanitizer (when the process runs under it; no-ops otherwise) that ownership of `object` passes
 /// from the thread that re-arms a socket in epoll to the thread that epoll wakes for it: EPOLLONESHOT is a
 /// hand-off TSan cannot see by itself.
 void clinux_handoff_release(void *object);
 void clinux_handoff_acquire(void *object);
+
+/// The user id of the process at the other end of a Unix-domain socket (SO_PEERCRED, which needs _GNU_SOURCE),
+/// or -1 when it cannot be read.
+long clinux_peer_uid(int fd);
 
 #endif

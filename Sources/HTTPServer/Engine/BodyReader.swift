@@ -18,6 +18,8 @@ struct BodyReader {
     private(set) var destination: Destination
     private let limit: Int
     private(set) var received = 0
+    /// Set when the chunked framing broke (a bad chunk size or line): a smuggling shape, not a sink's refusal.
+    private(set) var framingBroken = false
 
     init(request: Request, route: Router.Route, destination: Destination) {
         self.request = request
@@ -53,6 +55,7 @@ struct BodyReader {
                 framing = .chunked(decoder)
                 return used
             } catch let error as ChunkedDecoder.DecodeError {
+                framingBroken = true
                 if case .malformed(let reason) = error { throw HTTPError(.badRequest, reason) }
                 throw error
             }
@@ -70,7 +73,7 @@ struct BodyReader {
             buffer.append(contentsOf: bytes)
             destination = .buffer(buffer)
         case .sink(let sink):
-            try sink.write(bytes)
+            try sink.write(bytes.assumingMemoryBound(to: UInt8.self).span)
         }
     }
 

@@ -7,7 +7,8 @@ import Synchronization
 /// command, a shutdown) only read `phase`/`since`, set `timedOut`, and `shutdown(2)` the socket under the
 /// registry's lock, which wakes the owner to finish the job.
 final class Connection: @unchecked Sendable {
-    /// Where a connection is, as the housekeeper sees it.
+    /// Where a connection is, as other threads (housekeeper, drain, `connections`) see it: `park` publishes the
+    /// owner's `exchange` as one of these, and `active` while a worker holds it.
     enum Phase: UInt8 {
         /// Waiting for the next request of a keep-alive connection.
         case idle
@@ -23,6 +24,21 @@ final class Connection: @unchecked Sendable {
         case lingering
     }
 
+    /// What `connections` shows of a connection; its owner updates it twice per request, under its own
+    /// uncontended lock, and the shell reads it under the registry's lock.
+    struct Activity: Sendable {
+        var requests = 0
+        var bytesOut = 0
+        /// The request under way (method and path as sent); kept as the parsed values, so nothing is built per
+        /// request.
+        var current: (method: HTTPMethod, path: String)?
+    }
+
+    /// A number for `connections` and `kill`: unlike the descriptor, never reused while the server runs.
+    let id: Int
+    /// When it was accepted (monotonic ms).
+    let openedAt: Int64
+    let activity = Lock(Activity())
     let socket: Socket
     let peer: SocketAddress
     /// The peer's address.
@@ -30,22 +46,37 @@ final class Connection: @unchecked Sendable {
     /// The current request's client: the peer, or the address a trusted proxy forwarded for.
     var requestClient: IPAddress
 
+    /// Where the exchange is, as its owning worker sees it: one value with what that phase needs, instead of
+    /// flags that had to agree with each other (as Hummingbird's `HTTPServerConnectionState` and NIO's HTTP
+    /// pipeline handler keep it). `park` publishes it to other threads as a `Phase`.
+    enum Exchange {
+        /// Between requests (or before the first): the next byte starts a head.
+        case idle
+        /// Part of a head has arrived: `since` its first byte (monotonic ms), for the 408 deadline; the parser
+        /// already looked at `scanned` bytes of it.
+        case readingHead(since: Int64, scanned: Int)
+        /// The current request's body is arriving.
+        case readingBody(BodyReader)
+        /// A response waits for the socket to take the rest.
+        case writing(Outbound)
+        /// Closing: the last response is out and the client's input is discarded until it closes; `since` (ms)
+        /// for the linger limit.
+        case lingering(since: Int64)
+
+        /// How far into the buffered input the parser already looked for the end of a head.
+        var scanned: Int {
+            if case .readingHead(_, let scanned) = self { return scanned }
+            return 0
+        }
+    }
+
+    /// The owner's view of the exchange.
+    var exchange = Exchange.idle
     /// Bytes received but not yet consumed (a partial head, pipelined requests).
     var inbound: [UInt8] = []
-    /// How far into `inbound` the parser already looked for the end of the head.
-    var scanned = 0
-    /// The body being read, when the current request has one.
-    var body: BodyReader?
-    /// A response not yet fully written.
-    var outbound: Outbound?
     var requestsServed = 0
     /// Set when the last response refused or cut short the request: close by lingering, not at once.
     var lingerOnClose = false
-    /// Discarding input before the close; `lingerStarted` is when that began (monotonic ms).
-    var lingering = false
-    var lingerStarted: Int64?
-    /// When the first byte of a head still incomplete arrived (monotonic ms), for the 408 timeout.
-    var headStarted: Int64?
     /// When the current request's head was parsed (monotonic µs), for the access log's duration.
     var requestStarted: Int64 = 0
 
@@ -55,7 +86,9 @@ final class Connection: @unchecked Sendable {
     /// Set by the housekeeper before it shuts the socket down for a slow head, so the owner answers 408.
     let timedOut = Atomic<Bool>(false)
 
-    init(socket: Socket, peer: SocketAddress) {
+    init(socket: Socket, peer: SocketAddress, id: Int) {
+        self.id = id
+        openedAt = MonotonicClock.milliseconds()
         self.socket = socket
         self.peer = peer
         self.client = peer.ip

@@ -5,18 +5,28 @@ import Glibc
 /// kernel has handed to someone else.
 final class ConnectionRegistry: Sendable {
     private let connections = Lock<[Int32: Connection]>([:])
+    /// Counts the open connections for `/metrics` and the connection limit, read without this lock.
+    private let gauges: EngineGauges
+
+    init(gauges: EngineGauges) {
+        self.gauges = gauges
+    }
 
     /// The number of open connections.
-    var count: Int { connections.withLock { $0.count } }
+    var count: Int { gauges.openConnections }
 
     func insert(_ connection: Connection) {
-        connections.withLock { $0[connection.socket.fd] = connection }
+        connections.withLock { map in
+            map[connection.socket.fd] = connection
+            gauges.connectionOpened()
+        }
     }
 
     /// Removes and closes a connection; only its owner calls this.
     func close(_ connection: Connection) {
         connections.withLock { map in
-            map[connection.socket.fd] = nil
+            guard map.removeValue(forKey: connection.socket.fd) != nil else { return }
+            gauges.connectionClosed()
             connection.socket.close()
         }
     }

@@ -16,7 +16,7 @@ extension Engine {
 
     func serve(_ connection: Connection, on worker: Worker) {
         connection.activate()
-        if connection.lingering {
+        if case .lingering = connection.exchange {
             discardUntilClosed(connection, worker)
             return
         }
@@ -24,19 +24,19 @@ extension Engine {
             answerTimeout(connection, worker)
             return
         }
-        if var outbound = connection.outbound {
+        if case .writing(var outbound) = connection.exchange {
             let result = outbound.write(to: connection.socket)
             switch result {
             case .wouldBlock:
-                connection.outbound = outbound
-                park(connection, writable: true)
+                connection.exchange = .writing(outbound)
+                park(connection)
                 return
             case .closed:
-                connection.outbound = outbound
+                connection.exchange = .writing(outbound)
                 close(connection)
                 return
             case .done:
-                connection.outbound = nil
+                connection.exchange = .idle
                 if outbound.closeAfter {
                     finish(connection, worker)
                     return
@@ -55,7 +55,7 @@ extension Engine {
             guard let base = scratch.baseAddress else { return }
             switch connection.socket.read(into: base, count: scratch.count) {
             case .wouldBlock:
-                park(connection, writable: false)
+                park(connection)
                 return
             case .closed:
                 close(connection)
@@ -74,7 +74,7 @@ extension Engine {
                 // A read that did not fill the buffer most likely drained the socket: park rather than pay for a
                 // recv that would say EAGAIN. Level-triggered re-arming wakes us again if more is already there.
                 if count < scratch.count {
-                    park(connection, writable: false)
+                    park(connection)
                     return
                 }
             }
@@ -87,7 +87,7 @@ extension Engine {
         case .proceed:
             return true
         case .wouldBlockWrite:
-            park(connection, writable: true)
+            park(connection)
             return false
         case .close:
             finish(connection, worker)
@@ -104,7 +104,7 @@ extension Engine {
             close(connection)
             return
         }
-        connection.lingering = true
+        connection.exchange = .lingering(since: MonotonicClock.milliseconds())
         connection.inbound = []
         connection.socket.shutdown(.write)
         discardUntilClosed(connection, worker)
@@ -117,7 +117,7 @@ extension Engine {
             case .done:
                 continue
             case .wouldBlock:
-                park(connection, writable: false)
+                park(connection)
                 return
             case .closed:
                 close(connection)
@@ -137,21 +137,21 @@ extension Engine {
         var offset = 0
         while true {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            if var reader = connection.body {
+            if case .readingBody(var reader) = connection.exchange {
+                connection.exchange = .idle  // taken out while it is fed, so its buffer is not copied
                 do {
                     offset += try reader.feed(rest)
                 } catch {
                     reader.abort()
-                    connection.body = nil
                     var response = pipeline.response(for: error, reader.request)
+                    pipeline.bodyFailed(reader, response)
                     response.closeConnection = true
                     return (offset, send(response, on: connection, head: reader.request.head, id: reader.request.id, worker))
                 }
                 guard reader.isComplete else {
-                    connection.body = reader
+                    connection.exchange = .readingBody(reader)
                     return (offset, .proceed)
                 }
-                connection.body = nil
                 let step = send(pipeline.complete(reader), on: connection, head: reader.request.head,
                                 id: reader.request.id, worker)
                 guard case .proceed = step else { return (offset, step) }
@@ -159,34 +159,46 @@ extension Engine {
             }
             guard !rest.isEmpty else { return (offset, .proceed) }
 
-            switch parser.parse(rest, resumeAt: connection.scanned) {
+            switch parser.parse(rest, resumeAt: connection.exchange.scanned) {
             case .incomplete(let scanned):
-                connection.scanned = scanned
-                if connection.headStarted == nil { connection.headStarted = MonotonicClock.milliseconds() }
+                if case .readingHead(let since, _) = connection.exchange {
+                    connection.exchange = .readingHead(since: since, scanned: scanned)
+                } else {
+                    connection.exchange = .readingHead(since: MonotonicClock.milliseconds(), scanned: scanned)
+                }
                 return (offset, .proceed)
             case .failure(let status, let reason):
-                connection.scanned = 0
+                connection.exchange = .idle
                 connection.requestStarted = MonotonicClock.microseconds()
                 let id = worker.requestIDs.next()
+                pipeline.headFailed(status, reason, client: connection.client, id: id)
                 var response = pipeline.error(status, reason, nil, id)
                 response.closeConnection = true
                 return (offset + rest.count, send(response, on: connection, head: nil, id: id, worker))
             case .head(let head, let consumed):
                 offset += consumed
-                connection.scanned = 0
-                connection.headStarted = nil
-                if blocklist.isBlocked(connection.client) { return (offset, .close) }
+                connection.exchange = .idle
                 connection.requestStarted = MonotonicClock.microseconds()
                 let id = requestID(for: head, worker)
+                if blocklist.isBlocked(connection.client) {
+                    services.securityEvents.record(.blocked, client: connection.client, requestID: id,
+                                                  detail: "\(head.method) \(head.rawPath)")
+                    // Answered, as the README promises, then closed: a reset would look like a network fault.
+                    var response = pipeline.error(.forbidden, "your address is blocked", head, id)
+                    response.closeConnection = true
+                    stats.requestStarted()
+                    return (offset, send(response, on: connection, head: head, id: id, worker))
+                }
                 stats.requestStarted()
                 connection.requestClient = forwarded.client(peer: connection.client, headers: head.headers)
+                connection.activity.withLock { $0.current = (head.method, head.rawPath) }
                 switch pipeline.begin(head, client: connection.requestClient, id: id).1 {
                 case .respond(var response, let bodyUnread):
                     if bodyUnread { response.closeConnection = true }
                     let step = send(response, on: connection, head: head, id: id, worker)
                     guard case .proceed = step else { return (offset, step) }
                 case .readBody(let reader):
-                    connection.body = reader
+                    connection.exchange = .readingBody(reader)
                     if head.version == .http11, head.headers.hasToken("100-continue", in: "Expect") {
                         sendContinue(on: connection)
                     }
@@ -213,19 +225,20 @@ extension Engine {
         }
     }
 
-    /// Serializes and writes a response as far as the socket takes it. The request is counted as served
-    /// before the first byte goes out, so a client never sees a count that misses its own request.
+    /// Serializes a response, records the exchange, and writes as much as the socket takes. The request is
+    /// counted as served before the first byte goes out, so a client never sees a count that misses its own
+    /// request.
     func send(_ response: Response, on connection: Connection, head: RequestHead?, id: String,
               _ worker: Worker) -> Step {
         var response = response
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
         let keepAlive = (head?.keepAlive ?? false) && !response.closeConnection
-            && connection.requestsServed < configuration.maxRequestsPerConnection
+            && connection.requestsServed < services.limits.maxRequestsPerConnection
             && !draining.load(ordering: .relaxed)
         let persistence: ResponseSerializer.Persistence = keepAlive
-            ? .keepAlive(timeout: configuration.idleTimeoutSeconds,
-                         remaining: configuration.maxRequestsPerConnection - connection.requestsServed + 1)
+            ? .keepAlive(timeout: services.limits.idleTimeoutSeconds,
+                         remaining: services.limits.maxRequestsPerConnection - connection.requestsServed + 1)
             : .close
         let bodyLength = response.body.count
         if head?.method == .head || response.status.forbidsBody {
@@ -235,20 +248,37 @@ extension Engine {
         let headBytes = ResponseSerializer.head(for: response, bodyLength: bodyLength, date: worker.dates.current(),
                                                 server: configuration.serverName, persistence: persistence,
                                                 requestID: id)
+        record(response, head: head, id: id, headBytes: headBytes.count, on: connection, worker)
         var outbound = Outbound(head: headBytes, body: response.body, closeAfter: !keepAlive)
+        return write(&outbound, on: connection, keepAlive: keepAlive)
+    }
+
+    /// The bookkeeping of one answered request: the connection's activity (for `connections`), statistics,
+    /// per-worker metrics, the access log.
+    private func record(_ response: Response, head: RequestHead?, id: String, headBytes: Int,
+                        on connection: Connection, _ worker: Worker) {
+        connection.activity.withLock { activity in
+            activity.requests += 1
+            activity.bytesOut += headBytes + response.body.count
+            activity.current = nil
+        }
         if head != nil { stats.requestFinished() }
         let microseconds = MonotonicClock.microseconds() - connection.requestStarted
         let client = head == nil ? connection.client : connection.requestClient
         worker.metrics.record(method: head?.method, path: head?.rawPath, code: response.status.code,
                               bytes: response.body.count, microseconds: microseconds, client: client,
-                              nowSeconds: worker.dates.second)
+                              nowSeconds: worker.dates.second, id: id)
         accessLog.record(AccessLog.Entry(client: client, head: head, status: response.status.code,
                                          bytes: response.body.count, requestID: id, microseconds: microseconds))
+    }
+
+    /// Socket I/O only: writes what the socket takes now; the rest waits for `EPOLLOUT`.
+    private func write(_ outbound: inout Outbound, on connection: Connection, keepAlive: Bool) -> Step {
         switch outbound.write(to: connection.socket) {
         case .done:
             return keepAlive ? .proceed : .close
         case .wouldBlock:
-            connection.outbound = outbound
+            connection.exchange = .writing(outbound)
             return .wouldBlockWrite
         case .closed:
             outbound.abandon()
@@ -258,33 +288,47 @@ extension Engine {
 
     /// The housekeeper found this connection too slow: answer 408 if a request was under way, then close.
     private func answerTimeout(_ connection: Connection, _ worker: Worker) {
-        if connection.headStarted != nil || connection.body != nil {
+        var started: Request?
+        switch connection.exchange {
+        case .readingHead:
+            break
+        case .readingBody(let reader):
             // A stalled body belongs to a started request: answering with its head ends it in the statistics.
-            let started = connection.body?.request
-            connection.body?.abort()
-            connection.body = nil
-            if started == nil { connection.requestStarted = MonotonicClock.microseconds() }
-            let id = started?.id ?? worker.requestIDs.next()
-            var response = pipeline.error(.requestTimeout, "the request took too long to arrive", started?.head, id)
-            response.closeConnection = true
-            _ = send(response, on: connection, head: started?.head, id: id, worker)
+            started = reader.request
+            reader.abort()
+        case .idle, .writing, .lingering:
+            close(connection)
+            return
         }
+        connection.exchange = .idle
+        if started == nil { connection.requestStarted = MonotonicClock.microseconds() }
+        let id = started?.id ?? worker.requestIDs.next()
+        if started == nil {
+            services.securityEvents.record(.headerTimeout, client: connection.client, requestID: id,
+                                          detail: "\(connection.inbound.count) bytes of head received")
+        }
+        var response = pipeline.error(.requestTimeout, "the request took too long to arrive", started?.head, id)
+        response.closeConnection = true
+        _ = send(response, on: connection, head: started?.head, id: id, worker)
         close(connection)
     }
 
-    /// Waits in epoll for the next readable (or writable) moment, recording the phase for the housekeeper.
-    func park(_ connection: Connection, writable: Bool) {
+    /// Waits in epoll for the next readable (or, with a response pending, writable) moment, publishing the
+    /// phase and its clock for the housekeeper.
+    func park(_ connection: Connection) {
         let now = MonotonicClock.milliseconds()
-        if connection.lingering {
-            connection.enter(.lingering, since: connection.lingerStarted ?? now)
-            connection.lingerStarted = connection.lingerStarted ?? now
-        } else if writable {
+        var interest = EventSet.Interest.readable
+        switch connection.exchange {
+        case .lingering(let since):
+            connection.enter(.lingering, since: since)
+        case .writing:
             connection.enter(.writing, since: now)
-        } else if connection.body != nil {
+            interest = .writable
+        case .readingBody:
             connection.enter(.readingBody, since: now)
-        } else if let started = connection.headStarted {
-            connection.enter(.readingHead, since: started)
-        } else {
+        case .readingHead(let since, _):
+            connection.enter(.readingHead, since: since)
+        case .idle:
             if draining.load(ordering: .relaxed) {
                 close(connection)
                 return
@@ -292,8 +336,7 @@ extension Engine {
             connection.enter(.idle, since: now)
         }
         clinux_handoff_release(UnsafeMutableRawPointer(bitPattern: UInt(connection.token)))
-        guard events.rearm(connection.socket.fd, token: connection.token, interest: writable ? .writable : .readable)
-        else {
+        guard events.rearm(connection.socket.fd, token: connection.token, interest: interest) else {
             close(connection)
             return
         }
@@ -302,13 +345,16 @@ extension Engine {
     /// Releases everything the connection holds and closes it. A request whose body was still arriving ends
     /// unanswered.
     func close(_ connection: Connection) {
-        if let body = connection.body {
+        switch connection.exchange {
+        case .readingBody(let body):
             body.abort()
             stats.requestAbandoned()
+        case .writing(var outbound):
+            outbound.abandon()
+        case .idle, .readingHead, .lingering:
+            break
         }
-        connection.body = nil
-        connection.outbound?.abandon()
-        connection.outbound = nil
+        connection.exchange = .idle
         registry.close(connection)
     }
 }

@@ -11,16 +11,17 @@ final class Engine: Sendable {
     let events: EventSet
     let wake: WakeEvent
     let pool: WorkerPool
-    let registry = ConnectionRegistry()
+    let registry: ConnectionRegistry
     let pipeline: Pipeline
     let parser: RequestParser
     let forwarded: ForwardedClient
-    let context: ServerContext
-    let maxConnections: Int
-    var logger: Logger { context.logger }
-    var stats: ServerStats { context.stats }
-    var blocklist: Blocklist { context.blocklist }
-    var accessLog: AccessLog { context.accessLog }
+    let services: EngineServices
+    /// The most connections served at once; more get 503. Changes live.
+    var maxConnections: Int { services.limits.maxConnections }
+    var logger: Logger { services.logger }
+    var stats: ServerStats { services.stats }
+    var blocklist: Blocklist { services.blocklist }
+    var accessLog: AccessLog { services.accessLog }
 
     /// Set when a graceful shutdown begins: no new connections, no keep-alive.
     let draining = Atomic<Bool>(false)
@@ -29,33 +30,31 @@ final class Engine: Sendable {
     /// Set while accepting is paused after EMFILE/ENFILE; the housekeeper resumes it.
     let acceptPaused = Atomic<Bool>(false)
     private let lastAcceptErrorLog = Atomic<Int64>(0)
+    /// The last connection id handed out.
+    private let connectionIDs = Atomic<Int>(0)
 
-    init(configuration: ServerConfiguration, context: ServerContext, router: Router) throws(SocketError) {
+    init(configuration: ServerConfiguration, services: EngineServices, router: Router) throws(SocketError) {
         guard let bindAddress = SocketAddress(host: configuration.host, port: configuration.port) else {
             throw SocketError("invalid address '\(configuration.host)'", code: EINVAL)
         }
         self.configuration = configuration
-        self.context = context
-        pipeline = Pipeline(router: router, counters: context.counters, logger: context.logger,
-                            hosts: HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host))
+        self.services = services
+        registry = ConnectionRegistry(gauges: services.gauges)
+        pipeline = Pipeline(router: router, counters: services.counters, logger: services.logger,
+                            limits: services.limits, journal: services.securityEvents)
         forwarded = ForwardedClient(trustedProxies: configuration.trustedProxies)
         parser = RequestParser(limits: configuration.parserLimits)
         events = try EventSet()
         wake = try WakeEvent()
-        pool = WorkerPool(wake: wake)
+        pool = WorkerPool(wake: wake, gauges: services.gauges)
         listener = try Socket.listen(on: bindAddress, backlog: max(configuration.backlog, 511))
         address = listener.localAddress() ?? bindAddress
-        maxConnections = configuration.maxConnections ?? Self.connectionLimitFromDescriptors()
     }
 
     /// Registers the listener and wake-up descriptors and starts the workers.
     func start() throws(SocketError) {
         // `sendfile` has no MSG_NOSIGNAL: without this, a client hanging up mid-file would kill the process.
         signal(SIGPIPE, SIG_IGN)
-        context.setGaugeSource { [unowned self] in
-            ServerContext.EngineGauges(openConnections: registry.count, workersLive: pool.liveCount,
-                                       workersBusy: pool.busy)
-        }
         try events.add(listener.fd, token: Worker.listenerToken, interest: .readable)
         try events.addPersistent(wake.fd, token: Worker.wakeToken)
         resizeWorkers(to: configuration.workers)
@@ -65,7 +64,7 @@ final class Engine: Sendable {
     /// Changes the worker count; returns the new target.
     @discardableResult
     func resizeWorkers(to count: Int) -> Int {
-        pool.resize(to: count) { Worker(engine: self, metrics: context.metrics.register()) }
+        pool.resize(to: count) { Worker(engine: self, metrics: services.metrics.register()) }
     }
 
     // MARK: - Accepting
@@ -93,11 +92,6 @@ final class Engine: Sendable {
 
     private func admit(_ socket: Socket, _ peer: SocketAddress) {
         stats.connectionAccepted()
-        if blocklist.isBlocked(peer.ip) {
-            logger.debug("refused connection from blocked \(peer.ip)")
-            socket.close()
-            return
-        }
         if registry.count >= maxConnections {
             // Full: answer 503 without a worker ever reading the request, and close.
             stats.connectionRefused()
@@ -112,8 +106,9 @@ final class Engine: Sendable {
             socket.close()
             return
         }
-        socket.setNoDelay()
-        let connection = Connection(socket: socket, peer: peer)
+        // TCP_NODELAY comes from the listener (Linux copies it to accepted sockets): no setsockopt here.
+        let id = connectionIDs.add(1, ordering: .relaxed).newValue
+        let connection = Connection(socket: socket, peer: peer, id: id)
         registry.insert(connection)
         connection.enter(.idle, since: MonotonicClock.milliseconds())
         do {
@@ -148,23 +143,14 @@ final class Engine: Sendable {
 
     // MARK: - Stopping
 
-    /// What a graceful shutdown did.
-    struct DrainReport: Sendable {
-        var finished: Int
-        var closedIdle: Int
-        var forced: Int
-        var milliseconds: Int64
-    }
-
     /// Stops accepting, closes idle connections, lets active ones finish their current request, and after
     /// `graceSeconds` closes whatever is left. Then stops the workers.
     func drain(graceSeconds: Double) -> DrainReport {
         let started = MonotonicClock.milliseconds()
         let servedBefore = stats.requestsServed
         let inFlightBefore = stats.requestsInFlight
-        context.ready = false
         guard !draining.exchange(true, ordering: .relaxed) else {
-            return DrainReport(finished: 0, closedIdle: 0, forced: 0, milliseconds: 0)
+            return DrainReport(finishedRequests: 0, closedIdle: 0, forced: 0, milliseconds: 0)
         }
         events.remove(listener.fd)
         listener.close()
@@ -199,7 +185,7 @@ final class Engine: Sendable {
         pool.stopAll()
         stopped.store(true, ordering: .relaxed)
         let finished = max(0, min(inFlightBefore, stats.requestsServed - servedBefore))
-        return DrainReport(finished: finished, closedIdle: closedIdle, forced: forced,
-                           milliseconds: MonotonicClock.milliseconds() - started)
+        return DrainReport(finishedRequests: finished, closedIdle: closedIdle, forced: forced,
+                           milliseconds: Int(MonotonicClock.milliseconds() - started))
     }
 }

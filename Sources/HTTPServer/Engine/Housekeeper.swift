@@ -33,17 +33,18 @@ struct Housekeeper {
     /// Closes or times out every connection past its phase's limit.
     func sweep(now: Int64) {
         let configuration = engine.configuration
+        let limits = engine.services.limits
         engine.registry.forEach { connection in
             let age = now - connection.since.load(ordering: .relaxed)
             switch connection.phase {
-            case .idle where age > Int64(configuration.idleTimeoutSeconds) * 1000:
+            case .idle where age > Int64(limits.idleTimeoutSeconds) * 1000:
                 // Reading side only, as in a drain: a request racing in is answered, not read and dropped.
                 connection.socket.shutdown(.read)
             case .writing where age > Int64(configuration.sendTimeoutSeconds) * 1000,
                  .lingering where age > Self.lingerMilliseconds:
                 connection.socket.shutdown(.both)
-            case .readingHead where age > Int64(configuration.headerTimeoutSeconds) * 1000,
-                 .readingBody where age > Int64(configuration.bodyTimeoutSeconds) * 1000:
+            case .readingHead where age > Int64(limits.headerTimeoutSeconds) * 1000,
+                 .readingBody where age > Int64(limits.bodyTimeoutSeconds) * 1000:
                 if !connection.timedOut.exchange(true, ordering: .relaxed) {
                     connection.socket.shutdown(.read)
                 }

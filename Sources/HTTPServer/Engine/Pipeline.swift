@@ -13,19 +13,23 @@ final class Pipeline: Sendable {
     let router: Router
     let counters: RequestCounters
     let logger: Logger
-    let hosts: HostPolicy
+    /// Holds the Host names answered, which change live.
+    let limits: LiveLimits
+    let journal: SecurityJournal
 
-    init(router: Router, counters: RequestCounters, logger: Logger, hosts: HostPolicy) {
+    init(router: Router, counters: RequestCounters, logger: Logger, limits: LiveLimits, journal: SecurityJournal) {
         self.router = router
         self.counters = counters
         self.logger = logger
-        self.hosts = hosts
+        self.limits = limits
+        self.journal = journal
     }
 
     /// Starts a request: everything up to the point where its body is needed.
     func begin(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
         let hasBody = head.framing != .none
-        guard hosts.allows(head) else {
+        guard limits.hosts.allows(head) else {
+            journal.record(.hostMismatch, client: client, requestID: id, detail: head.headers["Host"] ?? "")
             return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
                                   bodyUnread: hasBody))
         }
@@ -33,6 +37,9 @@ final class Pipeline: Sendable {
             return (nil, .respond(error(.badRequest, "the path is not valid percent-encoded UTF-8", head, id), bodyUnread: hasBody))
         }
         counters.record(request.path)
+        if let kind = Self.traversal(request) {
+            journal.record(kind, client: client, requestID: id, detail: head.rawPath)
+        }
 
         guard head.method.isStandard, head.method != .connect else {
             return (request, .respond(error(.notImplemented, "method \(head.method) is not supported", head, id), bodyUnread: hasBody))
@@ -69,6 +76,8 @@ final class Pipeline: Sendable {
             return (request, .respond(run(request, route: route, final: route.handler), bodyUnread: false))
         }
         if case .length(let length) = head.framing, length > route.body.maxBytes {
+            journal.record(.oversizedBody, client: client, requestID: id,
+                           detail: "\(head.method) \(head.rawPath): \(length) bytes over \(route.body.maxBytes)")
             let response = error(.contentTooLarge, "request body of \(length) bytes is over the limit of \(route.body.maxBytes)", head, id)
             return (request, .respond(response, bodyUnread: true))
         }
@@ -77,7 +86,12 @@ final class Pipeline: Sendable {
                 let sink = try makeSink(request)
                 return (request, .readBody(BodyReader(request: request, route: route, destination: .sink(sink))))
             } catch {
-                return (request, .respond(response(for: error, request), bodyUnread: true))
+                let refusal = response(for: error, request)
+                if (400..<500).contains(refusal.status.code) {
+                    journal.record(.malformedUpload, client: client, requestID: id,
+                                   detail: "\(refusal.status.code) \(head.headers["Content-Type"] ?? "no Content-Type")")
+                }
+                return (request, .respond(refusal, bodyUnread: true))
             }
         }
         return (request, .readBody(BodyReader(request: request, route: route, destination: .buffer([]))))
@@ -91,8 +105,62 @@ final class Pipeline: Sendable {
             request.body = bytes
             return run(request, route: reader.route, final: reader.route.handler)
         case .sink(let sink):
-            return run(request, route: reader.route) { _ in try sink.finish() }
+            let response = run(request, route: reader.route) { _ in try sink.finish() }
+            if (400..<500).contains(response.status.code) {
+                journal.record(.malformedUpload, client: request.client, requestID: request.id,
+                               detail: "\(response.status.code) at the end of the body")
+            }
+            return response
         }
+    }
+
+    /// Records why a body could not be read: broken chunking, too large, or (for an upload) content that is not
+    /// what it claims.
+    func bodyFailed(_ reader: BodyReader, _ response: Response) {
+        let request = reader.request
+        let kind: SecurityEvent.Kind
+        if reader.framingBroken {
+            kind = .badChunk
+        } else if response.status == .contentTooLarge {
+            kind = .oversizedBody
+        } else if reader.route.makeSink != nil, (400..<500).contains(response.status.code) {
+            kind = .malformedUpload
+        } else {
+            return
+        }
+        journal.record(kind, client: request.client, requestID: request.id,
+                       detail: "\(request.method) \(request.head.rawPath): \(response.status.code) after \(reader.received) bytes")
+    }
+
+    /// Records a head the parser refused, by the shape of the refusal.
+    func headFailed(_ status: HTTPStatus, _ reason: String, client: IPAddress, id: String) {
+        journal.record(Self.kind(ofParserFailure: status, reason), client: client, requestID: id, detail: reason)
+    }
+
+    /// Smuggling shapes are told apart by the parser's reasons (tested against real requests in
+    /// `SecurityEventTests`); sizes by status.
+    static func kind(ofParserFailure status: HTTPStatus, _ reason: String) -> SecurityEvent.Kind {
+        if status == .uriTooLong || status == .headerFieldsTooLarge { return .oversizedHead }
+        if reason.contains("Transfer-Encoding") || reason.contains("Content-Length") || reason.contains("transfer coding") {
+            return .smuggling
+        }
+        return .malformedRequest
+    }
+
+    /// `.traversal` for a `..` segment in the decoded path (or a backslash one, for Windows-minded scanners),
+    /// `.encodedDot` when the raw target spelled a dot or slash in percent-encoding to hide it; nil otherwise.
+    static func traversal(_ request: Request) -> SecurityEvent.Kind? {
+        // Every request comes through here: only a path with two dots in a row can climb, so look no further
+        // in the others.
+        var previousWasDot = false
+        guard request.path.utf8.contains(where: { byte in
+            defer { previousWasDot = byte == .dot }
+            return previousWasDot && byte == .dot
+        }) else { return nil }
+        let climbs = request.path.split(whereSeparator: { $0 == "/" || $0 == "\\" }).contains("..")
+        guard climbs else { return nil }
+        let raw = request.head.rawPath.lowercased()
+        return raw.contains("%2e") || raw.contains("%2f") || raw.contains("%5c") ? .encodedDot : .traversal
     }
 
     /// The error response for a thrown error: `HTTPError` keeps its status; anything else is a logged 500.

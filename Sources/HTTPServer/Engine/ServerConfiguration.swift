@@ -19,8 +19,16 @@ public struct ServerConfiguration: Sendable {
     public static var defaultWorkers: Int {
         max(2, Int(clinux_usable_cpus()))
     }
+    /// How many workers a server may run: past 256 threads on a machine of a few cores only context switches grow.
+    public static let workerRange = 1...256
     /// Whether directories without `index.html` are listed (else 403).
     public var directoryListing = true
+    /// Whether `x.br`, `x.zst` or `x.gz` beside `x` are served to clients that accept them: on, since such files
+    /// exist only when the operator made them for that purpose.
+    public var precompressed = true
+    /// The origins whose scripts may read responses (CORS); off by default, since a file server that answers
+    /// every origin lets any web page a visitor opens read what the server shows on the visitor's network.
+    public var cors: CORSMiddleware.AllowedOrigins?
     public var logLevel = LogLevel.info
     /// The per-client rate limit at start; off by default (a file server on a LAN should not surprise anyone).
     public var rateLimit: RateLimit?
@@ -39,8 +47,6 @@ public struct ServerConfiguration: Sendable {
     public var shutdownGraceSeconds = 10
     /// Open connections beyond this get 503 at once; sized from the descriptor limit when nil.
     public var maxConnections: Int?
-    /// Request bodies on routes without their own limit; larger ones get 413.
-    public var maxBodyBytes = 1 << 20
     /// The limit for uploads.
     public var maxUploadBytes = 64 << 20
     /// Parser limits (request line, header section).
@@ -56,6 +62,10 @@ public struct ServerConfiguration: Sendable {
     public var allowedHosts: [String]?
     /// Reverse proxies whose `X-Forwarded-For` names the real client.
     public var trustedProxies: [CIDR] = []
+    /// Memory for the contents of hot small files (`FileCache`); 0 turns the cache off.
+    public var fileCacheBytes = FileCache.defaultCapacity
+    /// Security events kept for `events` (older ones are dropped; totals by kind still count them).
+    public var securityEventCapacity = SecurityJournal.defaultCapacity
     /// Sent as `Server`.
     public var serverName = "httpsh"
 

@@ -53,7 +53,7 @@ final class Worker: @unchecked Sendable {
                 }
             }
             if retire {
-                engine.context.metrics.retire(metrics)
+                engine.services.metrics.retire(metrics)
                 return
             }
         }

@@ -5,32 +5,30 @@ import Synchronization
 /// Growing starts threads at once. Shrinking posts retirements: a worker takes one only when it wakes on the
 /// pool's eventfd between events, so a worker never stops in the middle of a request.
 final class WorkerPool: Sendable {
-    /// The most workers one pool runs: more than this on a 2-core machine only adds context switches.
-    static let maximum = 256
-
-    private let live = Atomic<Int>(0)
-    private let busyCount = Atomic<Int>(0)
+    /// Live and busy workers are counted here, where `/metrics` reads them.
+    private let gauges: EngineGauges
     private let pendingRetirements = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let target = Lock<Int>(0)
     private let exited = Condition()
     private let wake: WakeEvent
 
-    init(wake: WakeEvent) {
+    init(wake: WakeEvent, gauges: EngineGauges) {
+        self.gauges = gauges
         self.wake = wake
     }
 
     /// Threads running now.
-    var liveCount: Int { live.load(ordering: .relaxed) }
+    var liveCount: Int { gauges.workersLive }
     /// The size asked for last.
     var targetCount: Int { target.withLock { $0 } }
     /// Workers handling an event right now.
-    var busy: Int { busyCount.load(ordering: .relaxed) }
+    var busy: Int { gauges.workersBusy }
 
-    /// Sets the number of workers (clamped to 1...maximum); returns the new target.
+    /// Sets the number of workers (clamped to `ServerConfiguration.workerRange`); returns the new target.
     @discardableResult
     func resize(to count: Int, makeWorker: () -> Worker) -> Int {
-        let wanted = min(max(count, 1), Self.maximum)
+        let wanted = min(max(count, ServerConfiguration.workerRange.lowerBound), ServerConfiguration.workerRange.upperBound)
         target.withLock { current in
             let difference = wanted - current
             if difference > 0 {
@@ -53,13 +51,13 @@ final class WorkerPool: Sendable {
     }
 
     private func start(_ worker: Worker) {
-        live.add(1, ordering: .relaxed)
+        gauges.workerStarted()
         let started = spawnThread(name: "httpsh-worker") { [self] in
             worker.run()
-            live.subtract(1, ordering: .relaxed)
+            gauges.workerExited()
             exited.signal()
         }
-        if !started { live.subtract(1, ordering: .relaxed) }
+        if !started { gauges.workerExited() }
     }
 
     /// Called by a worker that woke on the pool's eventfd: true when it should exit now.
@@ -85,8 +83,8 @@ final class WorkerPool: Sendable {
         }
     }
 
-    func markBusy() { busyCount.add(1, ordering: .relaxed) }
-    func markIdle() { busyCount.subtract(1, ordering: .relaxed) }
+    func markBusy() { gauges.workerBusy() }
+    func markIdle() { gauges.workerIdle() }
 
     /// Stops every worker and waits for them to exit.
     func stopAll() {

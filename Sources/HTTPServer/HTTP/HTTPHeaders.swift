@@ -5,6 +5,11 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     public init() {}
 
+    /// Empty, with room for `count` fields (the parser's usual request has fewer than eight).
+    init(reservingCapacity count: Int) {
+        fields.reserveCapacity(count)
+    }
+
     public init(dictionaryLiteral elements: (String, String)...) {
         for (name, value) in elements { add(name, value) }
     }
@@ -33,6 +38,13 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         fields.first { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
 
+    /// How many fields are named `name`.
+    public func count(of name: String) -> Int {
+        var count = 0
+        for field in fields where field.name.equalsIgnoringASCIICase(name) { count += 1 }
+        return count
+    }
+
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
         // One pass, and no array at all when nothing matches (the parser asks for absent fields on every request).
@@ -49,11 +61,31 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// True when any comma-separated element of any `name` field equals `token`, ignoring case
     /// (for `Connection: keep-alive, Upgrade`).
     public func hasToken(_ token: String, in name: String) -> Bool {
-        values(name).contains { value in
-            value.split(separator: ",").contains {
-                $0.trimmingCharacters(in: " \t").equalsIgnoringASCIICase(token)
+        // On bytes, without splitting or trimming into new strings: the parser asks this of every request.
+        var token = token
+        return token.withUTF8 { wanted in
+            fields.contains { field in
+                guard field.name.equalsIgnoringASCIICase(name) else { return false }
+                var value = field.value
+                return value.withUTF8 { Self.list(UnsafeRawBufferPointer($0), contains: UnsafeRawBufferPointer(wanted)) }
             }
         }
+    }
+
+    /// True when a comma-separated `list` has an element equal to `token` (ASCII case-insensitive), ignoring the
+    /// spaces and tabs around elements.
+    private static func list(_ list: UnsafeRawBufferPointer, contains token: UnsafeRawBufferPointer) -> Bool {
+        var start = 0
+        while start <= list.count {
+            var end = start
+            while end < list.count, list[end] != UInt8(ascii: ",") { end += 1 }
+            var lower = start, upper = end
+            while lower < upper, list[lower] == .space || list[lower] == .tab { lower += 1 }
+            while upper > lower, list[upper - 1] == .space || list[upper - 1] == .tab { upper -= 1 }
+            if asciiCaseInsensitiveEqual(UnsafeRawBufferPointer(rebasing: list[lower..<upper]), token) { return true }
+            start = end + 1
+        }
+        return false
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
@@ -61,11 +93,42 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     }
 }
 
+/// ASCII case-insensitive equality of two byte strings.
+func asciiCaseInsensitiveEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    for index in 0..<a.count {
+        let x = a[index], y = b[index]
+        if x == y { continue }
+        let folded = x | 0x20
+        guard folded == y | 0x20, folded >= 0x61, folded <= 0x7a else { return false }
+    }
+    return true
+}
+
+extension String {
+    /// `equalsIgnoringASCIICase` for two strings, on their UTF-8 storage (the common case: header names).
+    func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        var a = self, b = other  // copies of the references, not of the bytes
+        return a.withUTF8 { x in
+            b.withUTF8 { y in asciiCaseInsensitiveEqual(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y)) }
+        }
+    }
+}
+
 extension StringProtocol {
-    /// ASCII case-insensitive equality, without allocating.
+    /// ASCII case-insensitive equality, without allocating. Compares contiguous bytes when both sides have them
+    /// (every native string does): header lookups call this for each field of each request.
     func equalsIgnoringASCIICase(_ other: some StringProtocol) -> Bool {
         let a = utf8, b = other.utf8
         guard a.count == b.count else { return false }
+        if let result = a.withContiguousStorageIfAvailable({ x in
+            b.withContiguousStorageIfAvailable { y in
+                asciiCaseInsensitiveEqual(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y))
+            }
+        }), let result {
+            return result
+        }
         return zip(a, b).allSatisfy { x, y in x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7a) }
     }
 

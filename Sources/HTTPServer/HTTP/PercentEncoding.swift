@@ -3,6 +3,10 @@ public enum PercentEncoding {
     /// Decodes `%XX` escapes once. Nil for a broken escape, invalid UTF-8 or a NUL byte: such paths are refused.
     /// With `plusAsSpace` (query strings from HTML forms) a `+` becomes a space.
     public static func decode(_ text: some StringProtocol, plusAsSpace: Bool = false) -> String? {
+        if !plusAsSpace, !text.utf8.contains(.percent) {
+            // Nothing to decode (most paths): a Swift string is already valid UTF-8, so only NUL is left to refuse.
+            return text.utf8.contains(0) ? nil : String(text)
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()

@@ -145,7 +145,7 @@ public struct RequestParser: Sendable {
     // MARK: - Header fields
 
     private func parseFields(_ bytes: UnsafeRawBufferPointer) -> Result<HTTPHeaders, Failure> {
-        var headers = HTTPHeaders()
+        var headers = HTTPHeaders(reservingCapacity: 8)
         var lineStart = 0
         while lineStart < bytes.count {
             var lineEnd = lineStart
@@ -188,9 +188,9 @@ public struct RequestParser: Sendable {
         case .failure(let failure): return .failure(failure)
         }
 
-        let hosts = headers.values("Host")
-        if hosts.count > 1 { return .failure(.bad("more than one Host header")) }
-        if line.version == .http11, hosts.isEmpty { return .failure(.bad("HTTP/1.1 request without Host")) }
+        let hosts = headers.count(of: "Host")
+        if hosts > 1 { return .failure(.bad("more than one Host header")) }
+        if line.version == .http11, hosts == 0 { return .failure(.bad("HTTP/1.1 request without Host")) }
 
         // The target is ASCII (checked with the request line), so bytes and Characters coincide: scan the UTF-8
         // view, which costs a fraction of Character-by-Character `hasPrefix`/`firstIndex`.

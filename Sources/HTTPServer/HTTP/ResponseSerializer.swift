@@ -7,59 +7,65 @@ enum ResponseSerializer {
         case keepAlive(timeout: Int, remaining: Int)
     }
 
-    private static let crlf: [UInt8] = [.cr, .lf]
-
     /// The head for `response`. `bodyLength` is the length the body has (also for HEAD, which sends none).
     /// Numbers and fixed text are appended as bytes: no `String` is built per response for them.
     static func head(for response: Response, bodyLength: Int, date: [UInt8], server: String,
                      persistence: Persistence, requestID: String?) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256 + response.headers.count * 48)
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
-        appendDecimal(response.status.code, to: &out)
-        out.append(.space)
-        out.append(contentsOf: response.status.reason.utf8)
-        out.append(contentsOf: crlf)
-        out.append(contentsOf: "Date: ".utf8)
-        out.append(contentsOf: date)
-        out.append(contentsOf: crlf)
-        out.append(contentsOf: "Server: ".utf8)
-        out.append(contentsOf: server.utf8)
-        out.append(contentsOf: crlf)
-        if response.status.code >= 200, response.status.code != 204, response.status.code != 304 {
-            out.append(contentsOf: "Content-Length: ".utf8)
-            appendDecimal(bodyLength, to: &out)
-            out.append(contentsOf: crlf)
+        // Sized exactly enough up front (fixed text is under `fixedBytes`), then filled with plain copies.
+        var capacity = fixedBytes + date.count + server.utf8.count + response.status.reason.utf8.count
+            + (requestID?.utf8.count ?? 0)
+        for (name, value) in response.headers { capacity += name.utf8.count + value.utf8.count + 4 }
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var out = ByteWriter(buffer)
+            out.fixed("HTTP/1.1 ")
+            out.write(decimal: response.status.code)
+            out.fixed(" ")
+            out.write(response.status.reason)
+            out.fixed("\r\nDate: ")
+            out.write(date)
+            out.fixed("\r\nServer: ")
+            out.write(server)
+            out.fixed("\r\n")
+            if response.status.code >= 200, response.status.code != 204, response.status.code != 304 {
+                out.fixed("Content-Length: ")
+                out.write(decimal: bodyLength)
+                out.fixed("\r\n")
+            }
+            switch persistence {
+            case .close:
+                out.fixed("Connection: close\r\n")
+            case .keepAlive(let timeout, let remaining):
+                out.fixed("Connection: keep-alive\r\nKeep-Alive: timeout=")
+                out.write(decimal: timeout)
+                out.fixed(", max=")
+                out.write(decimal: remaining)
+                out.fixed("\r\n")
+            }
+            if let requestID {
+                out.fixed("X-Request-ID: ")
+                out.write(requestID)
+                out.fixed("\r\n")
+            }
+            // Security headers on every response: no MIME sniffing; HTML pages may only be framed by this site
+            // (unless the handler set its own policy).
+            out.fixed("X-Content-Type-Options: nosniff\r\n")
+            if response.headers["Content-Type"]?.utf8.starts(with: "text/html".utf8) == true,
+               !response.headers.contains("Content-Security-Policy") {
+                out.fixed("X-Frame-Options: SAMEORIGIN\r\nContent-Security-Policy: frame-ancestors 'self'\r\n")
+            }
+            for (name, value) in response.headers where !name.equalsIgnoringASCIICase("X-Content-Type-Options") {
+                out.write(name)
+                out.fixed(": ")
+                out.write(value)
+                out.fixed("\r\n")
+            }
+            out.fixed("\r\n")
+            count = out.count
         }
-        switch persistence {
-        case .close:
-            out.append(contentsOf: "Connection: close\r\n".utf8)
-        case .keepAlive(let timeout, let remaining):
-            out.append(contentsOf: "Connection: keep-alive\r\nKeep-Alive: timeout=".utf8)
-            appendDecimal(timeout, to: &out)
-            out.append(contentsOf: ", max=".utf8)
-            appendDecimal(remaining, to: &out)
-            out.append(contentsOf: crlf)
-        }
-        if let requestID {
-            out.append(contentsOf: "X-Request-ID: \(requestID)\r\n".utf8)
-        }
-        // Security headers on every response: no MIME sniffing; HTML pages may only be framed by this site (unless
-        // the handler set its own policy).
-        out.append(contentsOf: "X-Content-Type-Options: nosniff\r\n".utf8)
-        if response.headers["Content-Type"]?.hasPrefix("text/html") == true,
-           !response.headers.contains("Content-Security-Policy") {
-            out.append(contentsOf: "X-Frame-Options: SAMEORIGIN\r\nContent-Security-Policy: frame-ancestors 'self'\r\n".utf8)
-        }
-        for (name, value) in response.headers where !name.equalsIgnoringASCIICase("X-Content-Type-Options") {
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: value.utf8)
-            out.append(contentsOf: crlf)
-        }
-        out.append(contentsOf: crlf)
-        return out
     }
+
+    /// Room for every fixed piece of text above and four numbers of up to 20 digits, with margin.
+    private static let fixedBytes = 400
 
     /// Appends `value` in decimal ASCII.
     static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
@@ -74,6 +80,57 @@ enum ResponseSerializer {
             out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
             rest %= divisor
             divisor /= 10
+        }
+    }
+}
+
+/// Copies text into a buffer sized beforehand; a write that would not fit is dropped (the serializer sizes the
+/// buffer so that none is).
+struct ByteWriter {
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
+    private(set) var count = 0
+
+    init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+        self.buffer = buffer
+    }
+
+    /// Fixed text (a literal): copied straight from the binary, with no `String` in between.
+    mutating func fixed(_ text: StaticString) {
+        write(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func write(_ text: String) {
+        var text = text  // a copy of the reference, not of the bytes
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, let base = buffer.baseAddress, count + bytes.count <= buffer.count
+        else { return }
+        (base + count).update(from: source.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        count += bytes.count
+    }
+
+    /// `value` in decimal ASCII.
+    mutating func write(decimal value: Int) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes on the stack: room for any Int
+        withUnsafeMutableBytes(of: &digits) { raw in
+            var rest = value.magnitude
+            var start = raw.count
+            repeat {
+                start -= 1
+                raw[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            if value < 0 {
+                start -= 1
+                raw[start] = UInt8(ascii: "-")
+            }
+            write(UnsafeRawBufferPointer(rebasing: raw[start...]))
         }
     }
 }

@@ -2,6 +2,9 @@ import Glibc
 
 /// An HTML index of one folder: directories first, then files, sorted by name; sizes, modification times and
 /// how often each entry was requested. Names are HTML-escaped and links percent-encoded; dotfiles are left out.
+///
+/// Reading a folder and `stat`-ing each entry is most of a listing's cost, so a listing is rendered once into
+/// bytes, split where each row's request count goes (`Rendered`); a request only fills in the counts.
 struct DirectoryListing {
     struct Entry {
         var name: String
@@ -13,11 +16,12 @@ struct DirectoryListing {
     let path: String
     let urlPath: String
     let isRoot: Bool
-    let counters: RequestCounters
 
+    /// The folder's entries, read with one `fstatat` each relative to the open folder.
     func entries() -> [Entry] {
         guard let directory = opendir(path) else { return [] }
         defer { closedir(directory) }
+        let folder = dirfd(directory)
         var entries: [Entry] = []
         while let item = readdir(directory) {
             let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
@@ -25,12 +29,13 @@ struct DirectoryListing {
             }
             guard !name.hasPrefix(".") else { continue }
             var info = stat()
-            guard stat(path + "/" + name, &info) == 0 else { continue }
+            guard fstatat(folder, name, &info, 0) == 0 else { continue }
             let isDirectory = info.st_mode & S_IFMT == S_IFDIR
             guard isDirectory || info.st_mode & S_IFMT == S_IFREG else { continue }
             entries.append(Entry(name: name, isDirectory: isDirectory, size: Int(info.st_size),
                                  modified: Int(info.st_mtim.tv_sec)))
         }
+        entries = Self.withoutVariants(entries)
         // Each name is lowercased once, not twice per comparison.
         return entries.map { (key: $0.name.lowercased(), entry: $0) }
             .sorted { a, b in
@@ -39,21 +44,11 @@ struct DirectoryListing {
             .map(\.entry)
     }
 
-    func html() -> String {
+    /// The page with every count left open.
+    func render() -> Rendered {
         let title = "Index of \(urlPath)".htmlEscaped
-        var rows = ""
-        if !isRoot {
-            rows += "<tr><td><a href=\"../\">../</a></td><td></td><td></td><td></td></tr>\n"
-        }
-        for entry in entries() {
-            let display = entry.name + (entry.isDirectory ? "/" : "")
-            let href = PercentEncoding.encodePath(entry.name) + (entry.isDirectory ? "/" : "")
-            let requests = counters.count(for: urlPath + display)
-            rows += "<tr><td><a href=\"\(href.htmlEscaped)\">\(display.htmlEscaped)</a></td>"
-            rows += "<td class=\"n\">\(entry.isDirectory ? "-" : Self.humanSize(entry.size))</td>"
-            rows += "<td>\(UTCTime.format(entry.modified, "%Y-%m-%d %H:%M"))</td><td class=\"n\">\(requests)</td></tr>\n"
-        }
-        return """
+        var head: [UInt8] = []
+        head.append(contentsOf: """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
         <title>\(title)</title>
@@ -65,10 +60,72 @@ struct DirectoryListing {
         <body><h1>\(title)</h1>
         <table><thead><tr><th>Name</th><th class="n">Size</th><th>Modified (UTC)</th><th class="n">Requests</th></tr></thead>
         <tbody>
-        \(rows)</tbody></table>
-        <p><small>httpsh</small></p></body></html>
 
-        """
+        """.utf8)
+        if !isRoot {
+            head.append(contentsOf: "<tr><td><a href=\"../\">../</a></td><td></td><td></td><td></td></tr>\n".utf8)
+        }
+        var rows: [Rendered.Row] = []
+        for entry in entries() {
+            let display = entry.name + (entry.isDirectory ? "/" : "")
+            let href = PercentEncoding.encodePath(entry.name) + (entry.isDirectory ? "/" : "")
+            var prefix: [UInt8] = []
+            prefix.append(contentsOf: "<tr><td><a href=\"\(href.htmlEscaped)\">\(display.htmlEscaped)</a></td>".utf8)
+            prefix.append(contentsOf: "<td class=\"n\">\(entry.isDirectory ? "-" : Self.humanSize(entry.size))</td>".utf8)
+            prefix.append(contentsOf: "<td>\(UTCTime.format(entry.modified, "%Y-%m-%d %H:%M"))</td><td class=\"n\">".utf8)
+            rows.append(Rendered.Row(prefix: prefix, counterKey: urlPath + display))
+        }
+        var tail: [UInt8] = []
+        tail.append(contentsOf: "</tbody></table>\n<p><small>httpsh</small></p></body></html>\n".utf8)
+        return Rendered(head: head, rows: rows, tail: tail)
+    }
+
+    /// A listing rendered once; `page` fills in the request counts.
+    struct Rendered: Sendable {
+        struct Row: Sendable {
+            /// The row up to its count cell's content.
+            var prefix: [UInt8]
+            /// The path whose requests the row counts (`/docs/guide.md`).
+            var counterKey: String
+        }
+
+        static let rowEnd: [UInt8] = Array("</td></tr>\n".utf8)
+
+        let head: [UInt8]
+        let rows: [Row]
+        let tail: [UInt8]
+
+        /// Bytes held, for the cache's bound.
+        var byteCount: Int {
+            rows.reduce(head.count + tail.count) { $0 + $1.prefix.count + $1.counterKey.utf8.count + 32 }
+        }
+
+        /// The page with today's counts, in one buffer.
+        func page(counters: RequestCounters) -> [UInt8] {
+            let counts = counters.counts(for: rows.map(\.counterKey))
+            var out: [UInt8] = []
+            out.reserveCapacity(byteCount + rows.count * (Self.rowEnd.count + 8))
+            out.append(contentsOf: head)
+            for (row, count) in zip(rows, counts) {
+                out.append(contentsOf: row.prefix)
+                ResponseSerializer.appendDecimal(count, to: &out)
+                out.append(contentsOf: Self.rowEnd)
+            }
+            out.append(contentsOf: tail)
+            return out
+        }
+    }
+
+    /// `entries` without the precompressed siblings (`x.gz`, `x.br`, `x.zst`) of a file `x` listed too: they are
+    /// the same document, served for `x`. A `.gz` without its original stays, as a file of its own.
+    static func withoutVariants(_ entries: [Entry]) -> [Entry] {
+        let files = Set(entries.lazy.filter { !$0.isDirectory }.map(\.name))
+        return entries.filter { entry in
+            guard !entry.isDirectory else { return true }
+            return !ContentCoding.allCases.contains { coding in
+                entry.name.hasSuffix(coding.suffix) && files.contains(String(entry.name.dropLast(coding.suffix.count)))
+            }
+        }
     }
 
     /// `512 B`, `1.5 KiB`, `3.2 MiB`.
@@ -84,5 +141,4 @@ struct DirectoryListing {
         }
         return "\(bytes) B"
     }
-
 }

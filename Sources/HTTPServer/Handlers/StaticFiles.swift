@@ -10,26 +10,52 @@ public struct StaticFiles: Sendable {
     let counters: RequestCounters
     /// Extra headers on every file response (`X-Content-Type-Options: nosniff` on uploads).
     let extraHeaders: HTTPHeaders
+    /// Hot files' status, header fields and small files' contents (shared by every `StaticFiles` of a server).
+    let cache: FileCache
+    /// This folder's number in `cache`.
+    let cacheRoot: Int
+    /// Rendered listings of this folder's subfolders.
+    let listings: ListingCache
 
-    /// Serves `root` under `mount`; nil when the root does not exist.
+    /// Serves `root` under `mount`; nil when the root does not exist. Without a `cache` every request looks at
+    /// the disk (pass the server context's `fileCache` to share its memory bound and its figures).
     public init?(root: String, mount: String = "/", settings: LiveSettings, counters: RequestCounters,
-                 extraHeaders: HTTPHeaders = HTTPHeaders()) {
+                 extraHeaders: HTTPHeaders = HTTPHeaders(), cache: FileCache = FileCache(capacity: 0)) {
         guard let resolver = PathResolver(root: root) else { return nil }
         self.resolver = resolver
         self.mount = mount.hasSuffix("/") ? mount : mount + "/"
         self.settings = settings
         self.counters = counters
         self.extraHeaders = extraHeaders
+        self.cache = cache
+        cacheRoot = cache.register(root: resolver.root)
+        listings = ListingCache(revalidateMilliseconds: cache.isEnabled ? cache.revalidateMilliseconds : 0)
     }
 
     /// The handler for GET (and so HEAD) on `mount` + `*path`.
     public func handle(_ request: Request) throws -> Response {
-        guard request.path.hasPrefix(mount) || request.path + "/" == mount else {
+        guard request.path.utf8.starts(with: mount.utf8) || request.path + "/" == mount else {
             throw HTTPError(.notFound, "nothing at \(request.path)")
         }
-        let relative = String(request.path.dropFirst(min(mount.count, request.path.count)))
+        let key = FileCache.Key(root: cacheRoot, path: request.path)
+        let now = MonotonicClock.milliseconds()
+        if let entry = cache.lookup(key, now: now, revalidate: { revalidate($0, request) }) {
+            let variants = settings.precompressed ? entry.variants : 0
+            if let coding = try choose(variants, request) {
+                // The variant's own entry (its head says Vary already); on a miss the uncached path stores it.
+                let variantKey = FileCache.Key(root: cacheRoot, path: request.path, coding: coding.rawValue)
+                if let variant = cache.lookup(variantKey, now: now, revalidate: { _ in
+                       locateVariant(request, coding)
+                   }),
+                   let response = cached(variant, key: variantKey, request: request, varies: false) {
+                    return response
+                }
+            } else if let response = cached(entry, key: key, request: request, varies: variants != 0) {
+                return response
+            }
+        }
         let segments: [Substring]
-        switch resolver.segments(of: relative) {
+        switch resolver.segments(of: relative(request)) {
         case .success(let found): segments = found
         case .failure(.invalid): throw HTTPError(.badRequest, "the path contains characters that are not allowed")
         case .failure(.hidden): throw HTTPError(.notFound, "nothing at \(request.path)")
@@ -41,13 +67,83 @@ public struct StaticFiles: Sendable {
         let info = resolved.info
 
         if info.st_mode & S_IFMT == S_IFDIR {
-            return try directory(path, request: request)
+            return try directory(path, info: info, request: request)
         }
         guard info.st_mode & S_IFMT == S_IFREG else { throw HTTPError(.notFound, "nothing at \(request.path)") }
-        return try file(path, name: segments.last.map(String.init) ?? "", request: request)
+        return try file(path, name: segments.last.map(String.init) ?? "", request: request, key: key)
     }
 
-    private func directory(_ path: String, request: Request) throws -> Response {
+    /// The request's path under the mount.
+    private func relative(_ request: Request) -> String {
+        String(request.path.dropFirst(min(mount.count, request.path.count)))
+    }
+
+    /// Where the request's path leads now, with the same refusals as an uncached request; nil when it is refused
+    /// or does not exist.
+    private func locate(_ request: Request) -> PathResolver.Resolved? {
+        guard case .success(let segments) = resolver.segments(of: relative(request)) else { return nil }
+        return resolver.resolve(segments)
+    }
+
+    /// A cached file's status now, or nil to drop the entry: gone, or its precompressed siblings changed (one made,
+    /// removed or gone stale), which only the uncached path records.
+    private func revalidate(_ entry: FileCache.Entry, _ request: Request) -> stat? {
+        guard let found = locate(request) else { return nil }
+        let variants = PrecompressedVariants.available(for: found.path, original: found.info)
+        return variants == entry.variants ? found.info : nil
+    }
+
+    /// A cached variant's status now, or nil when it, or its freshness against the original, is gone.
+    private func locateVariant(_ request: Request, _ coding: ContentCoding) -> stat? {
+        guard let original = locate(request) else { return nil }
+        var info = stat()
+        guard lstat(original.path + coding.suffix, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+              PrecompressedVariants.isFresh(info, comparedTo: original.info) else { return nil }
+        return info
+    }
+
+    /// The coding to answer with among a file's `variants` (nil: the file itself), by `Accept-Encoding`. Parsed
+    /// only for files that have variants, so other files pay nothing. 406 when the client refuses the file itself
+    /// and accepts none of its variants.
+    private func choose(_ variants: UInt8, _ request: Request) throws -> ContentCoding? {
+        guard variants != 0 else { return nil }
+        let accepted = AcceptEncoding(request.headers["Accept-Encoding"])
+        if let coding = PrecompressedVariants.choose(accepted, available: variants) { return coding }
+        guard accepted.identityAllowed else {
+            throw HTTPError(.notAcceptable, "no representation in an accepted coding",
+                            headers: ["Vary": "Accept-Encoding"])
+        }
+        return nil
+    }
+
+    /// The response from a cache entry; nil when a large file's descriptor no longer leads to the checked inode
+    /// (the caller then takes the uncached path). `varies` adds `Vary: Accept-Encoding`.
+    private func cached(_ entry: FileCache.Entry, key: FileCache.Key, request: Request, varies: Bool) -> Response? {
+        if let contents = entry.contents {
+            return respond(validators: entry.validators, headers: entry.headers, length: contents.count,
+                           request: request, varies: varies) { lower, upper in
+                lower == 0 && upper == contents.count - 1 ? .bytes(contents) : .bytes(Array(contents[lower...upper]))
+            }
+        }
+        var info = stat()
+        let fd = open(entry.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
+            cache.remove(key, entry)
+            return nil
+        }
+        guard fstat(fd, &info) == 0, FileCache.Identity(info) == entry.identity else {
+            Glibc.close(fd)
+            cache.remove(key, entry)
+            return nil
+        }
+        let region = FileRegion(fd: fd, offset: 0, length: Int(info.st_size))
+        return respond(validators: entry.validators, headers: entry.headers, length: region.length,
+                       request: request, varies: varies, release: region.close) { lower, upper in
+            .file(FileRegion(fd: fd, offset: lower, length: upper - lower + 1))
+        }
+    }
+
+    private func directory(_ path: String, info: stat, request: Request) throws -> Response {
         guard request.path.hasSuffix("/") else {
             // 308 keeps the method; the query is kept too (RFC 9110 §15.4.9).
             let location = PercentEncoding.encodePath(request.path + "/") + (request.head.query.map { "?" + $0 } ?? "")
@@ -55,33 +151,74 @@ public struct StaticFiles: Sendable {
             response.headers.add("Location", location)
             return response
         }
-        var info = stat()
+        var indexInfo = stat()
         let index = path + "/index.html"
-        if stat(index, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+        if stat(index, &indexInfo) == 0, indexInfo.st_mode & S_IFMT == S_IFREG {
             return try file(index, name: "index.html", request: request)
         }
         guard settings.directoryListing else {
             throw HTTPError(.forbidden, "directory listing is turned off")
         }
-        let page = DirectoryListing(path: path, urlPath: request.path, isRoot: request.path == mount,
-                                    counters: counters).html()
-        var response = Response(status: .ok, contentType: "text/html; charset=utf-8", bytes: Array(page.utf8))
+        let listing = listings.listing(request.path, info: info, now: MonotonicClock.milliseconds()) {
+            DirectoryListing(path: path, urlPath: request.path, isRoot: request.path == mount).render()
+        }
+        var response = Response(status: .ok, contentType: "text/html; charset=utf-8",
+                                bytes: listing.page(counters: counters))
         response.headers.add("Cache-Control", "no-cache")
         for (name, value) in extraHeaders { response.headers.add(name, value) }
         return response
     }
 
-    private func file(_ path: String, name: String, request: Request) throws -> Response {
+    private func file(_ path: String, name: String, request: Request, key: FileCache.Key? = nil) throws -> Response {
         var info = stat()
-        guard var region = FileRegion.open(path: path, status: &info) else {
+        guard let region = FileRegion.open(path: path, status: &info) else {
             throw HTTPError(.forbidden, "the file cannot be read")
         }
+        // A cached entry records the variants even while they are off, so turning them on takes effect at once.
+        let caching = key != nil && cache.isEnabled
+        let variants = settings.precompressed || caching
+            ? PrecompressedVariants.available(for: path, original: info) : 0
+        let offered = settings.precompressed ? variants : 0
+        let coding: ContentCoding?
+        do {
+            coding = try choose(offered, request)
+        } catch {
+            region.close()
+            throw error
+        }
+        guard let coding, let (variant, variantInfo) = PrecompressedVariants.open(path, coding, original: info) else {
+            return serve(region, info: info, path: path, name: name, coding: nil, variants: variants,
+                         varies: offered != 0, key: key, request: request)
+        }
+        // The original is cached too (once): its entry carries the variants for the next request's choice.
+        if caching {
+            _ = serve(region, info: info, path: path, name: name, coding: nil, variants: variants, varies: true,
+                      key: key, request: nil)
+        }
+        region.close()
+        let variantKey = key.map { FileCache.Key(root: $0.root, path: $0.path, coding: coding.rawValue) }
+        return serve(variant, info: variantInfo, path: path + coding.suffix, name: name, coding: coding,
+                     variants: variants, varies: true, key: variantKey, request: request)
+    }
+
+    /// Answers `request` with the file open in `region` (the file `name`, or its `coding` variant), caching its
+    /// header fields (and a small file's contents) under `key` with the original's `variants`. `varies` adds
+    /// `Vary: Accept-Encoding`. Without a request it only caches.
+    private func serve(_ region: FileRegion, info: stat, path: String, name: String, coding: ContentCoding?,
+                       variants: UInt8, varies: Bool, key: FileCache.Key?, request: Request?) -> Response {
         let validators = Validators(size: region.length, modifiedSeconds: Int(info.st_mtim.tv_sec),
-                                    modifiedNanoseconds: Int(info.st_mtim.tv_nsec))
+                                    modifiedNanoseconds: Int(info.st_mtim.tv_nsec), coding: coding)
         var headers = HTTPHeaders()
         headers.add("ETag", validators.etag)
         headers.add("Last-Modified", HTTPDate.format(validators.modified))
         headers.add("Accept-Ranges", "bytes")
+        // A variant always varies: its field is part of its cached head. The original's is added per response,
+        // while variants are on.
+        if let coding {
+            headers.add("Content-Encoding", coding.token)
+            headers.add("Vary", "Accept-Encoding")
+        }
+        let varies = varies && coding == nil
         if let type = MIMETypes.type(forFileName: name) {
             headers.add("Content-Type", type)
         } else {
@@ -90,24 +227,55 @@ public struct StaticFiles: Sendable {
         }
         for (name, value) in extraHeaders { headers.add(name, value) }
 
+        if let key, cache.isEnabled {
+            // Kept only when the opened file is what the path check saw (not swapped in between).
+            let contents = region.length <= FileCache.maximumFileBytes && region.length <= cache.capacity
+                ? FileCache.readContents(region.fd, size: region.length) : nil
+            let entry = FileCache.Entry(path: path, identity: FileCache.Identity(info), validators: validators,
+                                        headers: headers, contents: contents,
+                                        checkedAt: MonotonicClock.milliseconds(), variants: variants)
+            if region.length > FileCache.maximumFileBytes || contents != nil { cache.store(key, entry) }
+            if let contents, let request {
+                region.close()
+                return respond(validators: validators, headers: headers, length: contents.count,
+                               request: request, varies: varies) { lower, upper in
+                    lower == 0 && upper == contents.count - 1 ? .bytes(contents) : .bytes(Array(contents[lower...upper]))
+                }
+            }
+        }
+        guard let request else { return Response(status: .ok) }
+        return respond(validators: validators, headers: headers, length: region.length, request: request,
+                       varies: varies, release: region.close) { lower, upper in
+            .file(FileRegion(fd: region.fd, offset: lower, length: upper - lower + 1))
+        }
+    }
+
+    /// The conditional and range logic shared by cached and uncached files: 304, 200, 206 or 416. `body` makes the
+    /// body for bytes `lower...upper`; `release` frees what the body would have used when none is sent.
+    private func respond(validators: Validators, headers: HTTPHeaders, length: Int, request: Request, varies: Bool,
+                         release: () -> Void = {}, body: (Int, Int) -> Response.Body) -> Response {
+        var headers = headers
+        // Whenever a file has variants its answer depends on Accept-Encoding, the original's too (RFC 9110 §12.5.5).
+        if varies { headers.add("Vary", "Accept-Encoding") }
         if validators.notModified(request.headers) {
-            region.close()
+            release()
             return Response(status: .notModified, headers: headers)
         }
-        guard request.method == .get || request.method == .head, validators.rangeAllowed(request.headers) else {
-            return Response(status: .ok, headers: headers, body: .file(region))
-        }
-        switch ByteRange.resolve(request.headers["Range"], length: region.length) {
+        let range = (request.method == .get || request.method == .head) && validators.rangeAllowed(request.headers)
+            ? ByteRange.resolve(request.headers["Range"], length: length) : .whole
+        switch range {
         case .whole:
-            return Response(status: .ok, headers: headers, body: .file(region))
+            guard length > 0 else {
+                release()
+                return Response(status: .ok, headers: headers)
+            }
+            return Response(status: .ok, headers: headers, body: body(0, length - 1))
         case .partial(let lower, let upper):
-            headers.add("Content-Range", "bytes \(lower)-\(upper)/\(region.length)")
-            region.offset = lower
-            region.length = upper - lower + 1
-            return Response(status: .partialContent, headers: headers, body: .file(region))
+            headers.add("Content-Range", "bytes \(lower)-\(upper)/\(length)")
+            return Response(status: .partialContent, headers: headers, body: body(lower, upper))
         case .unsatisfiable:
-            region.close()
-            headers.add("Content-Range", "bytes */\(region.length)")
+            release()
+            headers.add("Content-Range", "bytes */\(length)")
             return Response(status: .rangeNotSatisfiable, headers: headers)
         }
     }

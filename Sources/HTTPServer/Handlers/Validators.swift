@@ -6,7 +6,9 @@ public struct Validators: Sendable, Equatable {
     /// Modification time, Unix seconds.
     public let modified: Int
 
-    public init(size: Int, modifiedSeconds: Int, modifiedNanoseconds: Int = 0) {
+    /// `coding` marks a precompressed variant's tag (`"…-1f4.br"`), so it never equals the original's or another
+    /// variant's: caches and `If-None-Match` must not mix representations (RFC 9110 §8.8.3).
+    public init(size: Int, modifiedSeconds: Int, modifiedNanoseconds: Int = 0, coding: ContentCoding? = nil) {
         // `"<seconds hex><microseconds hex>-<size hex>"`, written as bytes: this runs for every file response.
         var tag: [UInt8] = [UInt8(ascii: "\"")]
         tag.reserveCapacity(40)
@@ -14,6 +16,7 @@ public struct Validators: Sendable, Equatable {
         Self.appendHex(modifiedNanoseconds / 1000, to: &tag)
         tag.append(UInt8(ascii: "-"))
         Self.appendHex(size, to: &tag)
+        if let coding { tag.append(contentsOf: coding.suffix.utf8) }
         tag.append(UInt8(ascii: "\""))
         etag = String(decoding: tag, as: UTF8.self)
         modified = modifiedSeconds

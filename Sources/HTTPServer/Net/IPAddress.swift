@@ -30,11 +30,6 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// True for 4-byte addresses.
     public var isIPv4: Bool { bytes.count == 4 }
 
-    /// True for 127.0.0.0/8 and ::1.
-    public var isLoopback: Bool {
-        isIPv4 ? bytes[0] == 127 : bytes == [UInt8](repeating: 0, count: 15) + [1]
-    }
-
     /// `::ffff:a.b.c.d` becomes `a.b.c.d`; anything else is unchanged.
     var unmappedFromIPv6: IPAddress {
         guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff

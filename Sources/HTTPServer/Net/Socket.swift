@@ -4,9 +4,9 @@ import Glibc
 /// A file descriptor of a TCP socket. A small value: copying it does not duplicate the descriptor.
 /// Every syscall the server makes on a socket goes through here, and `errno` becomes an `IOResult` or a
 /// `SocketError` in this file only.
-public struct Socket: Sendable, Hashable {
+package struct Socket: Sendable, Hashable {
     /// The raw descriptor.
-    public let fd: Int32
+    package let fd: Int32
 
     init(fd: Int32) {
         self.fd = fd
@@ -30,6 +30,8 @@ public struct Socket: Sendable, Hashable {
         guard fd >= 0 else { throw SocketError("socket") }
         let socket = Socket(fd: fd)
         socket.setOption(SOL_SOCKET, SO_REUSEADDR, 1)
+        // Accepted sockets inherit it: small responses go out at once without a setsockopt per connection.
+        socket.setNoDelay()
         if address.family == AF_INET6 { socket.setOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0) }
         let bound = address.withSockAddr { Glibc.bind(fd, $0, $1) }
         guard bound == 0 else {

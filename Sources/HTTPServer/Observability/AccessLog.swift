@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// One line per request, in Combined Log Format (what nginx, GoAccess and AWStats read) or as JSON lines.
 /// Without a file, lines go through the logger at `info` (above the shell's prompt; `loglevel warning` silences
@@ -36,14 +37,17 @@ public final class AccessLog: Sendable {
     }
 
     let logger: Logger
-    let format: Format
+    private let formatIsJSON: Atomic<Bool>
     let destination: Destination
     private let file: AsyncLineWriter?
+    /// Sessions running `log follow`: they see every request their filter matches, whatever the destination
+    /// and log level.
+    public let followers = LogFollowers()
 
     /// Opens the destination (creating a log file if needed).
     public init(logger: Logger, format: Format = .combined, destination: Destination = .logger) throws(OpenError) {
         self.logger = logger
-        self.format = format
+        formatIsJSON = Atomic(format == .json)
         self.destination = destination
         if case .file(let path) = destination {
             file = AsyncLineWriter(fd: try Self.open(path))
@@ -52,7 +56,16 @@ public final class AccessLog: Sendable {
         }
     }
 
+    /// The line format; changes live (`config set log-format json`), from the next line on.
+    public var format: Format {
+        get { formatIsJSON.load(ordering: .relaxed) ? .json : .combined }
+        set { formatIsJSON.store(newValue == .json, ordering: .relaxed) }
+    }
+
     func record(_ entry: Entry) {
+        if followers.isActive {
+            followers.offer(status: entry.status, target: entry.head?.target, client: entry.client) { line(entry) }
+        }
         switch destination {
         case .off:
             return
@@ -101,7 +114,7 @@ public final class AccessLog: Sendable {
     }
 
     static func json(_ entry: Entry) -> String {
-        func field(_ name: String, _ value: String) -> String { "\"\(name)\":\"\(ErrorPage.jsonEscaped(value))\"" }
+        func field(_ name: String, _ value: String) -> String { "\"\(name)\":\"\(JSONText.escaped(value))\"" }
         let head = entry.head
         return "{" + [
             field("time", UTCTime.now("%Y-%m-%dT%H:%M:%SZ")),

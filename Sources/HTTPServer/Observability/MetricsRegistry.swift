@@ -34,12 +34,38 @@ public final class MetricsRegistry: Sendable {
         return total
     }
 
+    /// `stats reset`: every count, histogram and recent window starts again from zero (Prometheus sees a
+    /// counter reset, as after a restart).
+    public func reset() {
+        resetShards { $0 = WorkerMetrics.Shard() }
+    }
+
+    /// `slowlog reset`: forget the slowest requests.
+    public func resetSlowest() {
+        resetShards { $0.slowest = [] }
+    }
+
+    private func resetShards(_ change: (inout WorkerMetrics.Shard) -> Void) {
+        let live = state.withLock { state in
+            change(&state.retired)
+            return Array(state.live.values)
+        }
+        for metrics in live { metrics.state.withLock { change(&$0) } }
+    }
+
+    /// The slowest requests since start or the last reset, slowest first.
+    public func slowest(_ count: Int) -> [SlowRequest] {
+        Array(total().slowest.prefix(count))
+    }
+
     /// Request counts by status class (`2xx`…), for `stats`.
     public struct Summary: Sendable {
         public var byClass: [String: Int]
         public var responseBytes: Int
         public var sinceStart: LatencyHistogram
         public var lastMinute: LatencyHistogram
+        /// Requests finished in the last complete 10-second window, for a steady "recent req/s".
+        public var lastWindowRequests: Int
         /// Busiest paths and clients over the last `windowSeconds`·2 seconds, most first.
         public var topPaths: [(String, Int)]
         public var topClients: [(String, Int)]
@@ -52,10 +78,12 @@ public final class MetricsRegistry: Sendable {
         for (key, count) in total.requests { byClass["\(key.code / 100)xx", default: 0] += count }
         let current = nowSeconds / WorkerMetrics.windowSeconds
         var minute = LatencyHistogram()
+        var lastWindowRequests = 0
         var paths: [String: Int] = [:]
         var clients: [IPAddress: Int] = [:]
         for window in total.recent where window.window >= 0 && current - window.window < WorkerMetrics.windowCount {
             minute.merge(window.latency)
+            if window.window == current - 1 { lastWindowRequests += window.latency.total }
             // "Right now" for `top`: the current and the previous window.
             if current - window.window <= 1 {
                 paths.merge(window.paths, uniquingKeysWith: +)
@@ -68,6 +96,7 @@ public final class MetricsRegistry: Sendable {
                 .prefix(top).map { $0 }
         }
         return Summary(byClass: byClass, responseBytes: total.responseBytes, sinceStart: total.sinceStart,
-                       lastMinute: minute, topPaths: ranked(paths) { $0 }, topClients: ranked(clients) { $0.description })
+                       lastMinute: minute, lastWindowRequests: lastWindowRequests, topPaths: ranked(paths) { $0 },
+                       topClients: ranked(clients) { $0.description })
     }
 }

@@ -26,6 +26,11 @@ public final class RequestCounters: Sendable {
         counts.withLock { $0[path] ?? 0 }
     }
 
+    /// The counts for several paths under one lock (a listing's rows).
+    public func counts(for paths: [String]) -> [Int] {
+        counts.withLock { counts in paths.map { counts[$0] ?? 0 } }
+    }
+
     /// Every path with its count, most requested first (ties by path).
     public func snapshot() -> [(path: String, count: Int)] {
         counts.withLock { $0.map { (path: $0.key, count: $0.value) } }

@@ -18,6 +18,8 @@ final class WorkerMetrics: Sendable {
         var sinceStart = LatencyHistogram()
         /// Recent windows, indexed by `window % windowCount`, each tagged with the window it holds.
         var recent = [Window](repeating: Window(), count: WorkerMetrics.windowCount)
+        /// The slowest requests since start or the last `slowlog reset`, slowest first.
+        var slowest: [SlowRequest] = []
 
         /// Adds another shard's counts (a retiring worker's, or one worker's into a scrape's total).
         mutating func merge(_ other: Shard) {
@@ -26,6 +28,7 @@ final class WorkerMetrics: Sendable {
             for index in durationCounts.indices { durationCounts[index] += other.durationCounts[index] }
             durationSumMicroseconds += other.durationSumMicroseconds
             sinceStart.merge(other.sinceStart)
+            slowest = SlowRequest.slowest(slowest + other.slowest)
             for slot in recent.indices where other.recent[slot].window >= 0 {
                 if other.recent[slot].window > recent[slot].window {
                     recent[slot] = other.recent[slot]
@@ -62,7 +65,7 @@ final class WorkerMetrics: Sendable {
 
     /// Records one finished request.
     func record(method: HTTPMethod?, path: String?, code: Int, bytes: Int, microseconds: Int64, client: IPAddress,
-                nowSeconds: Int) {
+                nowSeconds: Int, id: String) {
         let methodName = method.map(Self.label) ?? "other"
         let seconds = Double(microseconds) / 1_000_000
         let bucket = Self.durationBuckets.firstIndex { seconds <= $0 } ?? Self.durationBuckets.count
@@ -81,6 +84,15 @@ final class WorkerMetrics: Sendable {
             shard.recent[slot].clients[client, default: 0] += 1
             if let path, shard.recent[slot].paths[path] != nil || shard.recent[slot].paths.count < Window.maximumPaths {
                 shard.recent[slot].paths[path, default: 0] += 1
+            }
+            // One comparison for all but the slowest: the list is full and sorted, its last is the bar to beat.
+            if shard.slowest.count < SlowRequest.kept || microseconds > (shard.slowest.last?.microseconds ?? 0) {
+                let entry = SlowRequest(id: id, microseconds: microseconds, method: methodName, path: path ?? "-",
+                                        client: client, status: code, finishedAt: nowSeconds)
+                // Inserted in place, slowest first: no sorted copy per entry.
+                let index = shard.slowest.firstIndex { $0.microseconds < microseconds } ?? shard.slowest.count
+                shard.slowest.insert(entry, at: index)
+                if shard.slowest.count > SlowRequest.kept { shard.slowest.removeLast() }
             }
         }
     }

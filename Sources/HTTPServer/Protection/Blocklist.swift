@@ -1,17 +1,29 @@
 import Glibc
 import Synchronization
 
-/// Blocked client addresses and ranges. Checked at accept and before each request; the empty case costs one
-/// atomic load.
+/// Blocked client addresses and ranges, each with a reason and an optional expiry. Checked before each request
+/// (a blocked client is answered 403); the empty case costs one atomic load.
 public final class Blocklist: Sendable {
     /// One blocked range and why.
-    public struct Entry: Sendable {
+    public struct Entry: Sendable, Equatable {
         public let range: CIDR
         public let reason: String
         /// Unix seconds.
         public let since: Int
-        /// Connections refused because of this entry.
+        /// When the block lifts by itself (Unix seconds), or nil for never.
+        public let expires: Int?
+        /// Requests refused because of this entry.
         public var hits: Int
+
+        public init(range: CIDR, reason: String, since: Int, expires: Int?, hits: Int = 0) {
+            self.range = range
+            self.reason = reason
+            self.since = since
+            self.expires = expires
+            self.hits = hits
+        }
+
+        func isLive(at now: Int) -> Bool { expires.map { now < $0 } ?? true }
     }
 
     private let entries = Lock<[Entry]>([])
@@ -20,13 +32,19 @@ public final class Blocklist: Sendable {
 
     public init() {}
 
-    /// Adds a range; false when it was already blocked.
+    /// Adds a range, for `seconds` when given; false when it is already blocked.
     @discardableResult
-    public func block(_ range: CIDR, reason: String) -> Bool {
-        entries.withLock { entries in
-            guard !entries.contains(where: { $0.range == range }) else { return false }
-            entries.append(Entry(range: range, reason: reason, since: Int(time(nil)), hits: 0))
-            entryCount.store(entries.count, ordering: .releasing)
+    public func block(_ range: CIDR, reason: String, seconds: Int? = nil) -> Bool {
+        let now = Int(time(nil))
+        return add(Entry(range: range, reason: reason, since: now, expires: seconds.map { now + $0 }))
+    }
+
+    /// Adds an entry as it is (a saved blocklist being restored); false when its range is already blocked.
+    @discardableResult
+    public func add(_ entry: Entry) -> Bool {
+        change { entries in
+            guard !entries.contains(where: { $0.range == entry.range }) else { return false }
+            entries.append(entry)
             return true
         }
     }
@@ -34,10 +52,9 @@ public final class Blocklist: Sendable {
     /// Removes a range; false when it was not blocked.
     @discardableResult
     public func unblock(_ range: CIDR) -> Bool {
-        entries.withLock { entries in
+        change { entries in
             let before = entries.count
             entries.removeAll { $0.range == range }
-            entryCount.store(entries.count, ordering: .releasing)
             return entries.count != before
         }
     }
@@ -45,7 +62,7 @@ public final class Blocklist: Sendable {
     /// True when `address` is in a blocked range; counts the hit.
     public func isBlocked(_ address: IPAddress) -> Bool {
         guard entryCount.load(ordering: .acquiring) > 0 else { return false }
-        let blocked = entries.withLock { entries in
+        let blocked = change { entries in
             guard let index = entries.firstIndex(where: { $0.range.contains(address) }) else { return false }
             entries[index].hits += 1
             return true
@@ -54,10 +71,21 @@ public final class Blocklist: Sendable {
         return blocked
     }
 
-    /// The blocked ranges, in the order they were added.
-    public var list: [Entry] { entries.withLock { $0 } }
+    /// The blocked ranges still in force, in the order they were added.
+    public var list: [Entry] { change { $0 } }
     /// How many ranges are blocked.
-    public var count: Int { entryCount.load(ordering: .relaxed) }
+    public var count: Int { list.count }
     /// Connections and requests refused since start.
     public var refusedTotal: Int { refused.load(ordering: .relaxed) }
+
+    /// Runs `body` on the entries under the lock, after dropping the expired ones, and keeps the count in step.
+    private func change<T>(_ body: (inout [Entry]) -> T) -> T {
+        entries.withLock { entries in
+            let now = Int(time(nil))
+            if entries.contains(where: { !$0.isLive(at: now) }) { entries.removeAll { !$0.isLive(at: now) } }
+            let result = body(&entries)
+            entryCount.store(entries.count, ordering: .releasing)
+            return result
+        }
+    }
 }

@@ -29,16 +29,21 @@ public struct HostPolicy: Sendable {
 
     /// `Example.COM:8080` → `example.com`, `[::1]:80` → `[::1]`.
     static func normalise(_ authority: String) -> String {
-        var host = Substring(authority.lowercased())
-        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
+        // On UTF-8 bytes (every request comes through here); only a name with capitals is lowercased.
+        var host = Substring(authority)
+        if host.utf8.first == UInt8(ascii: "["), let close = host.utf8.firstIndex(of: UInt8(ascii: "]")) {
             host = host[...close]
-        } else if let colon = host.lastIndex(of: ":") {
+        } else if let colon = host.utf8.lastIndex(of: .colon) {
             host = host[..<colon]
         }
-        return String(host.hasSuffix(".") ? host.dropLast() : host)
+        if host.utf8.last == .dot { host = host.dropLast() }
+        let needsLowering = host.utf8.contains { ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) || $0 >= 0x80 }
+        return needsLowering ? host.lowercased() : String(host)
     }
 
     private static func authority(ofAbsoluteTarget target: String) -> String? {
+        // The usual origin form (`/path`) has no authority; only then is a search for the scheme worth it.
+        guard target.utf8.first != .slash else { return nil }
         guard let scheme = target.firstRange(of: "://"), target.hasPrefix("http") else { return nil }
         let rest = target[scheme.upperBound...]
         return String(rest.prefix { $0 != "/" && $0 != "?" })

@@ -3,14 +3,19 @@
 public struct ProtectionMiddleware: Middleware {
     let blocklist: Blocklist
     let limiter: RateLimiter
+    /// Where refusals are recorded as security events, when given.
+    let journal: SecurityJournal?
 
-    public init(blocklist: Blocklist, limiter: RateLimiter) {
+    public init(blocklist: Blocklist, limiter: RateLimiter, journal: SecurityJournal? = nil) {
         self.blocklist = blocklist
         self.limiter = limiter
+        self.journal = journal
     }
 
     public func admit(_ request: Request) -> Response? {
         if blocklist.isBlocked(request.client) {
+            journal?.record(.blocked, client: request.client, requestID: request.id,
+                            detail: "\(request.method) \(request.head.rawPath)")
             var response = ErrorPage.response(.forbidden, reason: "your address is blocked", json: request.prefersJSON,
                                               requestID: request.id)
             response.closeConnection = true
@@ -19,6 +24,8 @@ public struct ProtectionMiddleware: Middleware {
         guard case .limited(let retryAfter) = limiter.check(request.client), let limit = limiter.limit else {
             return nil
         }
+        journal?.record(.rateLimited, client: request.client, requestID: request.id,
+                        detail: "\(request.method) \(request.head.rawPath) over \(limit)")
         return ErrorPage.response(.tooManyRequests, reason: "rate limit of \(limit) exceeded; retry in \(retryAfter) s",
                                   json: request.prefersJSON, requestID: request.id,
                                   headers: ["Retry-After": String(retryAfter),

@@ -4,9 +4,15 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
     public let seconds: Double
     public let burst: Int
 
+    /// The longest window: a day. A longer one is almost surely a typo (seconds meant as minutes), and a budget
+    /// that refills over days would keep a client locked out long after the operator forgot the limit.
+    public static let maximumWindowSeconds: Double = 86_400
+
     /// Nil unless `requests` ≥ 1, `seconds` > 0 and `burst` ≥ 1 (a missing burst equals `requests`).
     public init?(requests: Int, seconds: Double, burst: Int? = nil) {
-        guard requests >= 1, seconds > 0, seconds <= 86_400, (burst ?? requests) >= 1 else { return nil }
+        guard requests >= 1, seconds > 0, seconds <= Self.maximumWindowSeconds, (burst ?? requests) >= 1 else {
+            return nil
+        }
         self.requests = requests
         self.seconds = seconds
         self.burst = burst ?? requests

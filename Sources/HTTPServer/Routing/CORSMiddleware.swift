@@ -8,12 +8,16 @@
 /// CORS fields, so the browser refuses it; the server answers it as usual. Routing errors (404, 405) and 500s
 /// from errors that are not `HTTPError` carry no CORS fields.
 ///
+/// The origins come fixed at creation, or from a `CORSOrigins` setting read on every request, so an operator can
+/// turn CORS on, off or to other origins while the server runs.
+///
 /// ```swift
 /// router.use(CORSMiddleware(allowedOrigins: .list(["https://app.example.com"]), allowCredentials: true))
+/// router.use(CORSMiddleware(origins: context.settings.cors))   // live: `cors *`, `cors off` in the shell
 /// ```
 public struct CORSMiddleware: Middleware {
     /// Which origins may call.
-    public enum AllowedOrigins: Sendable {
+    public enum AllowedOrigins: Sendable, Equatable {
         /// Every origin: `*`, or the caller's origin echoed when credentials are allowed (any site can then make
         /// credentialed requests: prefer a list).
         case any
@@ -21,7 +25,13 @@ public struct CORSMiddleware: Middleware {
         case list([String])
     }
 
-    public let allowedOrigins: AllowedOrigins
+    /// Where the allowed origins come from.
+    private enum Source: Sendable {
+        case fixed(AllowedOrigins)
+        case live(CORSOrigins)
+    }
+
+    private let source: Source
     public let allowedMethods: [HTTPMethod]
     public let allowedHeaders: [String]
     public let exposedHeaders: [String]
@@ -48,7 +58,25 @@ public struct CORSMiddleware: Middleware {
                 exposedHeaders: [String] = ["X-Request-ID"],
                 maxAgeSeconds: Int? = 600,
                 allowCredentials: Bool = false) {
-        self.allowedOrigins = allowedOrigins
+        self.init(source: .fixed(allowedOrigins), allowedMethods: allowedMethods, allowedHeaders: allowedHeaders,
+                  exposedHeaders: exposedHeaders, maxAgeSeconds: maxAgeSeconds, allowCredentials: allowCredentials)
+    }
+
+    /// CORS that follows a live setting: while `origins` is off, requests pass untouched (one atomic load).
+    /// The other parameters are those of `init(allowedOrigins:…)`.
+    public init(origins: CORSOrigins,
+                allowedMethods: [HTTPMethod] = [.get, .head, .post, .put, .patch, .delete],
+                allowedHeaders: [String] = ["Content-Type", "Authorization"],
+                exposedHeaders: [String] = ["X-Request-ID"],
+                maxAgeSeconds: Int? = 600,
+                allowCredentials: Bool = false) {
+        self.init(source: .live(origins), allowedMethods: allowedMethods, allowedHeaders: allowedHeaders,
+                  exposedHeaders: exposedHeaders, maxAgeSeconds: maxAgeSeconds, allowCredentials: allowCredentials)
+    }
+
+    private init(source: Source, allowedMethods: [HTTPMethod], allowedHeaders: [String], exposedHeaders: [String],
+                 maxAgeSeconds: Int?, allowCredentials: Bool) {
+        self.source = source
         self.allowedMethods = allowedMethods
         self.allowedHeaders = allowedHeaders
         self.exposedHeaders = exposedHeaders
@@ -59,15 +87,24 @@ public struct CORSMiddleware: Middleware {
         exposedValue = exposedHeaders.joined(separator: ", ")
     }
 
+    /// The origins allowed right now; nil while a live setting is off.
+    public var allowedOrigins: AllowedOrigins? {
+        switch source {
+        case .fixed(let origins): origins
+        case .live(let setting): setting.current
+        }
+    }
+
     /// Answers a preflight from an allowed origin.
     public func admit(_ request: Request) -> Response? {
         guard request.method == .options, request.headers.contains("Access-Control-Request-Method"),
-              let origin = request.headers["Origin"], let allowed = allowOrigin(for: origin) else {
+              let origin = request.headers["Origin"], let origins = allowedOrigins,
+              let allowed = allowOrigin(for: origin, origins) else {
             return nil
         }
         var response = Response(status: .noContent)
         response.headers.add("Access-Control-Allow-Origin", allowed)
-        if echoesOrigin { response.headers.add("Vary", "Origin") }
+        if echoesOrigin(origins) { response.headers.add("Vary", "Origin") }
         if allowCredentials { response.headers.add("Access-Control-Allow-Credentials", "true") }
         response.headers.add("Access-Control-Allow-Methods", methodsValue)
         if !headersValue.isEmpty { response.headers.add("Access-Control-Allow-Headers", headersValue) }
@@ -77,26 +114,27 @@ public struct CORSMiddleware: Middleware {
 
     /// Adds the CORS fields to the response, or to a thrown `HTTPError`.
     public func handle(_ request: Request, next: (Request) throws -> Response) throws -> Response {
+        guard let origins = allowedOrigins else { return try next(request) }
         let origin = request.headers["Origin"]
         do {
             var response = try next(request)
-            decorate(&response.headers, origin: origin)
+            decorate(&response.headers, origin: origin, origins)
             return response
         } catch var error as HTTPError {
-            decorate(&error.headers, origin: origin)
+            decorate(&error.headers, origin: origin, origins)
             throw error
         }
     }
 
     /// True when the answer depends on `Origin`, which shared caches must then be told (`Vary: Origin`).
-    private var echoesOrigin: Bool {
-        if case .any = allowedOrigins, !allowCredentials { return false }
+    private func echoesOrigin(_ origins: AllowedOrigins) -> Bool {
+        if case .any = origins, !allowCredentials { return false }
         return true
     }
 
     /// The `Access-Control-Allow-Origin` value for `origin`, or nil when it may not call.
-    private func allowOrigin(for origin: String) -> String? {
-        switch allowedOrigins {
+    private func allowOrigin(for origin: String, _ origins: AllowedOrigins) -> String? {
+        switch origins {
         case .any:
             return allowCredentials ? origin : "*"
         case .list(let origins):
@@ -104,9 +142,9 @@ public struct CORSMiddleware: Middleware {
         }
     }
 
-    private func decorate(_ headers: inout HTTPHeaders, origin: String?) {
-        if echoesOrigin { headers.add("Vary", "Origin") }
-        guard let origin, let allowed = allowOrigin(for: origin) else { return }
+    private func decorate(_ headers: inout HTTPHeaders, origin: String?, _ origins: AllowedOrigins) {
+        if echoesOrigin(origins) { headers.add("Vary", "Origin") }
+        guard let origin, let allowed = allowOrigin(for: origin, origins) else { return }
         headers.add("Access-Control-Allow-Origin", allowed)
         if allowCredentials { headers.add("Access-Control-Allow-Credentials", "true") }
         if !exposedValue.isEmpty { headers.add("Access-Control-Expose-Headers", exposedValue) }

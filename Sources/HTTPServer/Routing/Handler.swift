@@ -2,11 +2,12 @@
 public typealias Handler = @Sendable (Request) throws -> Response
 
 /// Receives a request body as it arrives, for routes that must not hold it in memory (uploads).
-/// The engine calls `write` for each piece, then `finish` once the body is complete, or `abort` if the
-/// client goes away or the body is refused.
+/// The engine calls `write` for each piece, then `finish` once the body is complete (at once for a request
+/// without a body), or `abort` if the client goes away or the body is refused.
 public protocol RequestBodySink: AnyObject {
-    /// Takes the next piece of the body; throwing answers the error's response (see `HTTPError`) and closes.
-    func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Takes the next piece of the body: a view of the engine's read buffer, valid only during the call (copy
+    /// what must be kept). Throwing answers the error's response (see `HTTPError`) and closes.
+    func write(_ bytes: Span<UInt8>) throws
     /// Called after the last byte; returns the response.
     func finish() throws -> Response
     /// Called when the body will never complete; clean up whatever was written.
@@ -19,31 +20,13 @@ public enum BodyPolicy: Sendable {
     case buffered(maxBytes: Int)
     /// Stream the body into the sink the factory makes, refusing (413) one larger than `maxBytes`.
     case streamed(maxBytes: Int, makeSink: @Sendable (Request) throws -> any RequestBodySink)
+    /// As `streamed`, with a limit the operator can change live.
+    case streamedWithin(BodyLimit, makeSink: @Sendable (Request) throws -> any RequestBodySink)
 
     var maxBytes: Int {
         switch self {
         case .buffered(let limit), .streamed(let limit, _): limit
+        case .streamedWithin(let limit, _): limit.value
         }
-    }
-}
-
-/// An error a handler throws to answer with a specific status and a short reason shown to the client.
-///
-/// ```swift
-/// throw HTTPError(.notFound, "no user \(id)")
-/// ```
-public struct HTTPError: Error, Sendable {
-    /// The response status.
-    public let status: HTTPStatus
-    /// Shown to the client in the error page; never put internals here.
-    public let reason: String
-    /// Added to the error response (`Allow`, `Retry-After`, CORS fields).
-    public var headers: HTTPHeaders
-
-    /// An error answering `status` with `reason`.
-    public init(_ status: HTTPStatus, _ reason: String, headers: HTTPHeaders = HTTPHeaders()) {
-        self.status = status
-        self.reason = reason
-        self.headers = headers
     }
 }

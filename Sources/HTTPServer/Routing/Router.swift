@@ -26,9 +26,11 @@ public struct Router: Sendable {
         /// The names of the pattern's `:name` and `*name` segments, in order.
         let parameterNames: [String]
 
-        /// The streamed-body sink factory, when the route streams (then `handler` is not used).
+        /// The streamed-body sink factory, when the route streams (then `handler` answers only a request without a
+        /// body).
         var makeSink: (@Sendable (Request) throws -> any RequestBodySink)? {
             if case .streamed(_, let make) = body { return make }
+            if case .streamedWithin(_, let make) = body { return make }
             return nil
         }
     }
@@ -46,7 +48,8 @@ public struct Router: Sendable {
     private var root = Node()
     /// The middleware chain, outermost first.
     public private(set) var middleware: [any Middleware] = []
-    /// The body limit of routes registered without an explicit policy.
+    /// The body limit of routes registered without an explicit policy: 1 MiB holds any form or JSON request;
+    /// larger bodies (uploads) should stream with a limit of their own.
     public var defaultBodyLimit = 1 << 20
 
     /// An empty router: every path is a 404 until routes are added.
@@ -89,9 +92,17 @@ public struct Router: Sendable {
     /// Registers a route whose body is streamed to a sink instead of buffered; the sink's `finish` answers.
     public mutating func stream(_ method: HTTPMethod, _ pattern: String, maxBytes: Int,
                                 _ makeSink: @escaping @Sendable (Request) throws -> any RequestBodySink) {
-        on(method, pattern, body: .streamed(maxBytes: maxBytes, makeSink: makeSink)) { _ in
-            throw HTTPError(.internalServerError, "streamed route called without a body")
+        // A request without a body (none announced, or `Content-Length: 0`) never reaches a body reader: it gets
+        // a sink that receives no bytes and answers with its `finish`, like any empty body.
+        on(method, pattern, body: .streamed(maxBytes: maxBytes, makeSink: makeSink)) { request in
+            try makeSink(request).finish()
         }
+    }
+
+    /// Puts `middleware` outermost, before every one added so far: the server's protection must refuse a
+    /// blocked client before any application middleware answers it.
+    mutating func useFirst(_ middleware: any Middleware) {
+        self.middleware.insert(middleware, at: 0)
     }
 
     /// Appends a middleware; the first added is the outermost (its `admit` runs first, its `handle` wraps
@@ -129,8 +140,24 @@ public struct Router: Sendable {
         return order.filter(methods.contains)
     }
 
+    /// The pieces between slashes, empty ones kept, without the piece before the first slash. Split on UTF-8
+    /// bytes: a `/` is always one byte, and Character-by-Character splitting cost more than the rest of a lookup.
     static func segments(of path: String) -> [Substring] {
-        path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { $0 }
+        var pieces: [Substring] = []
+        let bytes = path.utf8
+        var start = bytes.startIndex
+        var index = start
+        var isFirst = true
+        while true {
+            let atEnd = index == bytes.endIndex
+            if atEnd || bytes[index] == .slash {
+                if !isFirst { pieces.append(path[start..<index]) }
+                isFirst = false
+                if atEnd { return pieces }
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
     }
 }
 
@@ -183,7 +210,8 @@ private struct Node: Sendable {
             if let found = child.find(rest, values: &values, answering: answering) { return found }
             values.removeLast()
         }
-        if let route = answering(wildcardRoutes), let value = PercentEncoding.decode(segments.joined(separator: "/")) {
+        // The rest of the path is the raw path from this segment on: decoded once, without splitting and joining.
+        if let route = answering(wildcardRoutes), let value = PercentEncoding.decode(first.base[first.startIndex...]) {
             values.append(value)
             return route
         }

@@ -53,13 +53,3 @@ final class ClientLoop: Sendable {
         return (succeeded.load(ordering: .relaxed), failed.load(ordering: .relaxed), failures.withLock { $0 })
     }
 }
-
-/// Polls `condition` until it holds or `seconds` pass ("eventually", never a timing assertion).
-func eventually(seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while !condition() {
-        if Date() > deadline { return false }
-        usleep(10_000)
-    }
-    return true
-}

@@ -12,7 +12,8 @@ final class TestServer {
     let root: String
     let port: UInt16
 
-    init(workers: Int = 2) throws {
+    /// `configure` adjusts the configuration after the defaults (port, folders, workers, any host) are set.
+    init(workers: Int = 2, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         root = NSTemporaryDirectory() + "httpsh-shell-\(UUID().uuidString)"
         let files = FileManager.default
         for folder in ["site/folder", "site/docs", "uploads"] {
@@ -30,14 +31,14 @@ final class TestServer {
         configuration.workers = workers
         configuration.shutdownGraceSeconds = 2
         configuration.allowedHosts = ["*"]
+        configure(&configuration)
         let logger = Logger(level: .info, sink: logs)
         let context = try ServerContext(configuration: configuration, logger: logger)
-        let limiter = RateLimiter()
         var router = try StandardRoutes.router(configuration: configuration, context: context)
-        router.use(ProtectionMiddleware(blocklist: context.blocklist, limiter: limiter))
+        router.use(CORSMiddleware(origins: context.settings.cors))
         server = try Server(configuration: configuration, context: context, router: router)
         try server.start()
-        bus = CommandBus(control: ServerControl(server: server, limiter: limiter))
+        bus = CommandBus(control: ServerControl(server: server))
         port = server.address.port
     }
 
@@ -54,10 +55,9 @@ final class TestServer {
         return bus.send(command)
     }
 
-    /// One field of `status`.
+    /// The text of one field of `status`, by its JSON key.
     func status(_ key: String) -> String? {
-        guard case .fields(let fields) = bus.send(.status).content else { return nil }
-        return fields.first { $0.key == key }?.value
+        bus.send(.status).field(key)?.text
     }
 
     /// GET over a fresh connection.

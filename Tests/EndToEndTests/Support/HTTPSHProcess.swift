@@ -63,18 +63,19 @@ final class HTTPSHProcess: Sendable {
     }
 
     /// Starts `httpsh` with `arguments`, an environment without httpsh's own variables plus `environment`, in a
-    /// fresh scratch folder.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// fresh scratch folder. With a `launcher` (e.g. `setpriv … BINARY`), that command line runs instead, followed
+    /// by `arguments`.
+    init(_ arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws {
         var template = Array("/tmp/httpsh-e2e-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw Failure(description: "mkdtemp failed: errno \(errno)") }
         folder = String(cString: made)
 
         process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: try launcher.first ?? Self.binaryPath())
+        process.arguments = launcher.dropFirst() + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         var env = ProcessInfo.processInfo.environment
-        for name in ["SERVER_HOST", "SERVER_PORT", "MAX_WORKERS", "LOG_LEVEL", "CLIENT_TIMEOUT"] { env[name] = nil }
+        for name in ["SERVER_HOST", "SERVER_PORT", "MAX_WORKERS", "LOG_LEVEL", "CLIENT_TIMEOUT", "CORS_ORIGINS"] { env[name] = nil }
         env.merge(environment) { _, new in new }
         process.environment = env
 

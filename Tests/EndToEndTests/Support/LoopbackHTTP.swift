@@ -29,12 +29,14 @@ enum LoopbackHTTP {
         return fd
     }
 
-    /// Sends `GET path` and returns the raw response (status line, headers and body) as text.
-    static func get(port: UInt16, _ path: String, timeoutSeconds: Int32 = 5) throws -> String {
+    /// Sends `GET path` (with `headers`, each `Name: value`) and returns the raw response (status line, headers
+    /// and body) as text.
+    static func get(port: UInt16, _ path: String, headers: [String] = [], timeoutSeconds: Int32 = 5) throws -> String {
         let fd = try connect(port: port)
         defer { close(fd) }
 
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        let fields = headers.map { $0 + "\r\n" }.joined()
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(fields)Connection: close\r\n\r\n".utf8)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
             throw Failure(description: "send: errno \(errno)")
         }

@@ -16,11 +16,13 @@ final class JSONUploadSink: RequestBodySink {
         file = try store.createFile()
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    func write(_ bytes: Span<UInt8>) throws {
         guard rejection == nil, let file else { return }
         do {
-            try validator.feed(bytes)
-            try file.append(bytes)
+            try bytes.withUnsafeBytes { raw in
+                try validator.feed(raw)
+                try file.append(raw)
+            }
         } catch let error as JSONValidator.Failure {
             reject(Self.notJSON(error))
         } catch let refusal as HTTPError {

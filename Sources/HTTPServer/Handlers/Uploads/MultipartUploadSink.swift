@@ -27,10 +27,10 @@ final class MultipartUploadSink: RequestBodySink {
         self.parser = parser
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    func write(_ bytes: Span<UInt8>) throws {
         guard rejection == nil else { return }
         do {
-            try parser.feed(bytes) { try handle($0) }
+            try bytes.withUnsafeBytes { raw in try parser.feed(raw) { try handle($0) } }
         } catch let refusal as HTTPError {
             // A malformed form, a limit, a full disk: drop what was written but read the body to its end, so the
             // client receives the answer instead of a reset in the middle of sending.

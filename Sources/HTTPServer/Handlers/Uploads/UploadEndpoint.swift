@@ -8,21 +8,28 @@ public struct UploadEndpoint: Sendable {
     static let acceptedTypes = "application/json, multipart/form-data"
 
     public let store: UploadStore
-    /// The largest body accepted.
-    public let maxBytes: Int
+    /// The largest body accepted; changes live.
+    public let limit: BodyLimit
     /// The URL path the store is served under (`/uploads/`), for the paths in answers.
     public let mount: String
 
     public init(store: UploadStore, maxBytes: Int, mount: String = "/uploads/") {
+        self.init(store: store, limit: BodyLimit(maxBytes), mount: mount)
+    }
+
+    public init(store: UploadStore, limit: BodyLimit, mount: String = "/uploads/") {
         self.store = store
-        self.maxBytes = maxBytes
+        self.limit = limit
         self.mount = mount.hasSuffix("/") ? mount : mount + "/"
     }
+
+    /// The largest body accepted now.
+    public var maxBytes: Int { limit.value }
 
     /// Registers `POST path` on `router`.
     public func register(on router: inout Router, at path: String = "/upload") {
         let endpoint = self
-        router.on(.post, path, body: .streamed(maxBytes: maxBytes, makeSink: { try endpoint.makeSink(for: $0) }),
+        router.on(.post, path, body: .streamedWithin(limit, makeSink: { try endpoint.makeSink(for: $0) }),
                   { try endpoint.respondWithoutBody($0) })
     }
 

@@ -53,6 +53,6 @@ enum UploadResponse {
     }
 
     private static func quoted(_ text: String) -> String {
-        "\"" + ErrorPage.jsonEscaped(text) + "\""
+        JSONText.quoted(text)
     }
 }

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Machine-independent cost of one response: system calls (strace -c -f) and user-space instructions (callgrind).
+
+Usage: python3 Benchmarks/hotpath.py [BINARY] [--requests N] [--path /1k.html] [--close] [--only strace|callgrind]
+                                     [--gzip] [--accept-encoding VALUE]
+
+Starts BINARY (default .build/release/httpsh) on a fresh web root (the same fixture as bench.py), warms it up,
+then sends N requests on 4 keep-alive connections (or N connections with `Connection: close`) and divides what
+the server did by N. Unlike req/s these figures do not move with the load other programs put on the machine.
+"""
+import argparse
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import make_fixture  # noqa: E402  (one fixture for both scripts)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def read_response(conn, pending):
+    """Reads one response (head + Content-Length body); returns the bytes left over and whether the server
+    closes the connection after it (the end of a keep-alive connection's request budget)."""
+    while b"\r\n\r\n" not in pending:
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise RuntimeError("connection closed mid-response")
+        pending += chunk
+    head, _, rest = pending.partition(b"\r\n\r\n")
+    match = re.search(rb"(?i)content-length: *(\d+)", head)
+    length = int(match.group(1)) if match else 0
+    if not head.startswith(b"HTTP/1.1 200"):
+        raise RuntimeError(head.decode(errors="replace"))
+    while len(rest) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise RuntimeError("connection closed mid-body")
+        rest += chunk
+    return rest[length:], b"connection: close" in head.lower()
+
+
+def run_requests(port, path, count, close, accept_encoding=None):
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: hotpath\r\nAccept: */*\r\n".encode()
+    if accept_encoding:
+        request += f"Accept-Encoding: {accept_encoding}\r\n".encode()
+    if close:
+        request += b"Connection: close\r\n\r\n"
+        for _ in range(count):
+            with socket.create_connection(("127.0.0.1", port)) as conn:
+                conn.sendall(request)
+                read_response(conn, b"")
+        return
+    request += b"\r\n"
+    conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+    pending = [b""] * len(conns)
+    for i in range(count):
+        k = i % len(conns)
+        conns[k].sendall(request)
+        pending[k], closing = read_response(conns[k], pending[k])
+        if closing:
+            conns[k].close()
+            conns[k], pending[k] = socket.create_connection(("127.0.0.1", port)), b""
+    for conn in conns:
+        conn.close()
+
+
+def start(command, port):
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def server_command(binary, root, uploads, port):
+    return [str(binary), "--port", str(port), "--root", str(root), "--uploads", str(uploads), "--no-shell",
+            "--access-log", "off", "--log-level", "warning", "--workers", "2", "--max-requests", "1000"]
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def syscalls(binary, temp, args):
+    port = free_port()
+    process = start(server_command(binary, temp / "root", temp / "uploads", port), port)
+    try:
+        run_requests(port, args.path, 200, args.close, args.accept_encoding)
+        out = temp / "strace.txt"
+        tracer = subprocess.Popen(["strace", "-c", "-f", "-o", str(out), "-p", str(process.pid)],
+                                  stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        run_requests(port, args.path, args.requests, args.close, args.accept_encoding)
+        time.sleep(0.3)
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(timeout=30)
+    finally:
+        stop(process)
+    rows = []
+    total = 0
+    for line in out.read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 5 and fields[0][0].isdigit() and fields[-1] != "total":
+            calls = int(fields[3])
+            name = fields[-1]
+            if name in ("futex", "restart_syscall", "clock_nanosleep", "nanosleep"):
+                continue  # the housekeeper's sleep and thread parking: time-driven, not per response
+            rows.append((name, calls))
+            total += calls
+    print(f"system calls per response: {total / args.requests:.2f}")
+    for name, calls in sorted(rows, key=lambda r: -r[1]):
+        print(f"  {name:<16} {calls / args.requests:.3f}")
+
+
+def instructions(binary, temp, args):
+    port = free_port()
+    out = temp / "callgrind.out"
+    # Valgrind 3.19 cannot read the toolchain's DWARF 5: profile a copy with the symbols but no debug info.
+    stripped = temp / "httpsh-stripped"
+    subprocess.run(["strip", "--strip-debug", "-o", str(stripped), str(binary)], check=True)
+    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--instr-atstart=no",
+               *server_command(stripped, temp / "root", temp / "uploads", port)]
+    process = start(command, port)
+    try:
+        run_requests(port, args.path, 200, args.close, args.accept_encoding)
+        subprocess.run(["callgrind_control", "-i", "on", str(process.pid)], check=True, capture_output=True)
+        run_requests(port, args.path, args.requests, args.close, args.accept_encoding)
+        subprocess.run(["callgrind_control", "-i", "off", str(process.pid)], check=True, capture_output=True)
+    finally:
+        stop(process)
+    total = 0
+    for dump in temp.glob("callgrind.out*"):
+        options = ["--inclusive=yes"] if args.inclusive else []
+        text = subprocess.run(["callgrind_annotate", *options, str(dump)], capture_output=True, text=True).stdout
+        match = re.search(r"([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", text)
+        if match:
+            total += int(match.group(1).replace(",", ""))
+            if args.annotate:
+                print(text[:args.annotate])
+    print(f"user-space instructions per response: {total / args.requests:,.0f}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("binary", nargs="?", default=str(REPO / ".build/release/httpsh"))
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--path", default="/1k.html")
+    parser.add_argument("--close", action="store_true")
+    parser.add_argument("--gzip", action="store_true",
+                        help="make the path's precompressed sibling and ask for it (browsers' Accept-Encoding)")
+    parser.add_argument("--accept-encoding", help="send this Accept-Encoding (the baseline for --gzip)")
+    parser.add_argument("--only", choices=["strace", "callgrind"])
+    parser.add_argument("--inclusive", action="store_true", help="annotate with inclusive costs")
+    parser.add_argument("--annotate", type=int, default=0, help="print this many characters of the profile")
+    args = parser.parse_args()
+    if args.gzip and not args.accept_encoding:
+        args.accept_encoding = "gzip, deflate, br, zstd"
+    with tempfile.TemporaryDirectory() as name:
+        temp = Path(name)
+        make_fixture(temp / "root")
+        if args.gzip:
+            subprocess.run(["gzip", "-k9", str(temp / "root" / args.path.lstrip("/"))], check=True)
+        (temp / "uploads").mkdir()
+        if args.only != "callgrind":
+            syscalls(Path(args.binary), temp, args)
+        if args.only != "strace":
+            instructions(Path(args.binary), temp, args)
+
+
+if __name__ == "__main__":
+    main()

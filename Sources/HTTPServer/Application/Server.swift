@@ -1,0 +1,114 @@
+import Glibc
+
+/// An HTTP/1.1 server: a listening socket, a pool of worker threads sharing one epoll set, and a router.
+/// Every server refuses blocked clients and clients over the rate limit (`ProtectionMiddleware`, outermost) and
+/// serves its metrics at `configuration.metricsPath`.
+///
+/// ```swift
+/// let context = try ServerContext(configuration: config, logger: logger)
+/// var router = Router()
+/// router.get("/hello") { _ in Response(text: "hello\n") }
+/// let server = try Server(configuration: config, context: context, router: router)
+/// try server.start()
+/// ```
+public final class Server: Sendable {
+    /// Why a server could not start.
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
+
+        /// Also for a program's own reasons not to start (a missing folder its routes need).
+        public init(description: String) {
+            self.description = description
+        }
+    }
+
+    public let configuration: ServerConfiguration
+    public let context: ServerContext
+    let engine: Engine
+
+    /// Binds the listening socket (so a port in use fails here, before anything runs).
+    public init(configuration: ServerConfiguration, context: ServerContext, router: Router) throws(StartError) {
+        self.configuration = configuration
+        self.context = context
+        var router = router
+        router.useFirst(ProtectionMiddleware(blocklist: context.blocklist, limiter: context.limiter,
+                                             journal: context.securityEvents))
+        if let path = configuration.metricsPath {
+            router.get(path, MetricsEndpoint(context: context).handle)
+        }
+        do {
+            engine = try Engine(configuration: configuration, services: EngineServices(context), router: router)
+        } catch {
+            throw StartError(description: Self.explain(error, configuration))
+        }
+    }
+
+    /// Starts the workers; requests are served from now on.
+    public func start() throws(StartError) {
+        do {
+            try engine.start()
+        } catch {
+            throw StartError(description: "cannot start: \(error)")
+        }
+    }
+
+    /// The address actually bound (with the kernel's port when configured with port 0).
+    public var address: SocketAddress { engine.address }
+
+    /// `http://127.0.0.1:8080/`, `http://[::1]:8080/`.
+    public var url: String {
+        let host = address.family == AF_INET6 ? "[\(address.ip)]" : "\(address.ip)"
+        return "http://\(host):\(address.port)/"
+    }
+
+    /// Worker threads running now and the size last asked for.
+    public var workers: (live: Int, target: Int, busy: Int) {
+        (engine.pool.liveCount, engine.pool.targetCount, engine.pool.busy)
+    }
+
+    /// Open client connections.
+    public var openConnections: Int { engine.registry.count }
+
+    /// The most connections served at once; more get 503.
+    public var maxConnections: Int { engine.maxConnections }
+
+    /// Resizes the worker pool live (within `ServerConfiguration.workerRange`); returns the new size.
+    @discardableResult
+    public func resizeWorkers(to count: Int) -> Int {
+        engine.resizeWorkers(to: count)
+    }
+
+    /// Closes the open connections of clients in `range` (their in-flight request, if any, finishes first).
+    public func disconnect(_ range: CIDR) -> Int {
+        var closed = 0
+        engine.registry.forEach { connection in
+            if range.contains(connection.client), connection.phase != .active {
+                connection.socket.shutdown(.both)
+                closed += 1
+            }
+        }
+        return closed
+    }
+
+    /// Stops accepting, finishes in-flight requests (closing their connections after the response), closes idle
+    /// connections, and after `graceSeconds` closes what is left. Returns when every worker has stopped.
+    /// A grace of 0 drops everything at once.
+    public func shutdown(graceSeconds: Double) -> DrainReport {
+        context.ready = false  // before anything closes: a balancer polling /readyz stops sending work first
+        return engine.drain(graceSeconds: graceSeconds)
+    }
+
+    /// True once `shutdown` has begun.
+    public var isDraining: Bool { engine.draining.load(ordering: .relaxed) }
+
+    private static func explain(_ error: SocketError, _ configuration: ServerConfiguration) -> String {
+        switch error.code {
+        case EADDRINUSE: "port \(configuration.port) on \(configuration.host) is already in use"
+        case EACCES: "permission denied to listen on port \(configuration.port) (ports below 1024 need root)"
+        case EADDRNOTAVAIL: "address \(configuration.host) is not available on this machine"
+        case EINVAL where error.call.hasPrefix("invalid address"):
+            "invalid address '\(configuration.host)' (use an IP such as 127.0.0.1, 0.0.0.0, :: or localhost)"
+        default: "cannot listen on \(configuration.host):\(configuration.port): \(error)"
+        }
+    }
+}

@@ -1,0 +1,35 @@
+/// The routes of httpsh itself, built from the same public pieces an embedding program uses.
+public enum StandardRoutes {
+    /// Uploaded files are served as data, never as active content: `nosniff` keeps browsers to the declared type,
+    /// and a sandboxing CSP stops an uploaded HTML or SVG page from running scripts on this origin.
+    static let uploadHeaders: HTTPHeaders = [
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox",
+    ]
+
+    /// Static files from the root at `/`, `POST /upload` into the context's upload store, the uploads at
+    /// `/uploads/`, and health checks. Prepares the upload store (creating its folder, sweeping temporary files a
+    /// crash left). Fails when the root does not exist or the uploads folder cannot be made.
+    public static func router(configuration: ServerConfiguration, context: ServerContext) throws -> Router {
+        guard let site = StaticFiles(root: configuration.root, settings: context.settings, counters: context.counters,
+                                     cache: context.fileCache)
+        else { throw Server.StartError(description: "web root '\(configuration.root)' does not exist") }
+        do {
+            let swept = try context.uploads.prepare()
+            if swept > 0 { context.logger.info("removed \(swept) unfinished upload(s) from \(configuration.uploads)") }
+        } catch {
+            throw Server.StartError(description: "uploads folder '\(configuration.uploads)': \(error)")
+        }
+        guard let uploads = StaticFiles(root: configuration.uploads, mount: "/uploads/", settings: context.settings,
+                                        counters: context.counters, extraHeaders: uploadHeaders,
+                                        cache: context.fileCache)
+        else { throw Server.StartError(description: "uploads folder '\(configuration.uploads)' does not exist") }
+        var router = Router()
+        router.get("/healthz", Health.live)
+        router.get("/readyz", Health.ready(context))
+        UploadEndpoint(store: context.uploads, limit: context.limits.upload).register(on: &router)
+        router.get("/uploads/*path", uploads.handle)
+        router.get("/*path", site.handle)
+        return router
+    }
+}

@@ -1,0 +1,25 @@
+/// The shared services the engine uses, and only those: it records into them while serving. Settings, uploads,
+/// the file cache and the rest of `ServerContext` belong to the handlers and the control, not to the engine.
+struct EngineServices: Sendable {
+    let logger: Logger
+    let stats: ServerStats
+    let blocklist: Blocklist
+    let accessLog: AccessLog
+    let counters: RequestCounters
+    let metrics: MetricsRegistry
+    let securityEvents: SecurityJournal
+    let gauges: EngineGauges
+    let limits: LiveLimits
+
+    init(_ context: ServerContext) {
+        logger = context.logger
+        stats = context.stats
+        blocklist = context.blocklist
+        accessLog = context.accessLog
+        counters = context.counters
+        metrics = context.metrics
+        securityEvents = context.securityEvents
+        gauges = context.gauges
+        limits = context.limits
+    }
+}

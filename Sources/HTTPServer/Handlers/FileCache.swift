@@ -1,0 +1,217 @@
+import Glibc
+import Synchronization
+
+/// Hot files' status, ready-made header fields and (for small files) contents, so serving a hot small file costs
+/// no file-system call at all: the response leaves in one `sendmsg` from memory.
+///
+/// An entry is trusted for `revalidateMilliseconds`; the first request after that walks the path again (one
+/// `lstat` per segment, the same containment checks as an uncached request) and compares the file's identity
+/// (device, inode, size, modification and change times). So a changed, replaced or deleted file is seen within
+/// about a second, and a file swapped for a symbolic link that leaves the root is refused like any such link.
+/// Within the window a cached small file is served from memory: contents that were read, at the time, from inside
+/// the root. A file too large for memory is reopened per request with `O_NOFOLLOW` and must still be the inode that
+/// was checked, or the request takes the uncached path.
+///
+/// Memory is bounded by `capacity` (contents) and `maximumEntries` (metadata); the least recently revalidated
+/// entries go first. Shared by every worker; one short lock per lookup.
+public final class FileCache: Sendable {
+    /// Files up to this size are kept in memory: a 64 KiB body still leaves in one `sendmsg` with its head, and
+    /// a cache of 32 MiB then holds at least 512 of them.
+    public static let maximumFileBytes = 64 << 10
+    /// The default memory for contents: the hot set of a small site, a small share of any machine.
+    public static let defaultCapacity = 32 << 20
+    /// Entries kept (with or without contents): bounds the metadata a scan of many distinct files can pin.
+    static let maximumEntries = 10_000
+    /// How long an entry is served without looking at the file again: "about a second" is what operators expect
+    /// from nginx's `open_file_cache_valid` and lighttpd's stat cache.
+    public static let revalidateMilliseconds: Int64 = 1000
+
+    /// What the cache holds, for `status` and `/metrics`.
+    public struct Usage: Sendable, Equatable {
+        public var files = 0
+        /// Bytes of cached contents.
+        public var bytes = 0
+        /// The most contents it may hold.
+        public var capacity = 0
+        public var hits = 0
+        public var misses = 0
+    }
+
+    /// Which file: the folder a `StaticFiles` serves (its number here), the decoded URL path under it, and the
+    /// representation (0 for the file itself, else a `ContentCoding`'s raw value for its precompressed sibling).
+    struct Key: Hashable {
+        var root: Int
+        var path: String
+        var coding: UInt8 = 0
+    }
+
+    /// Whether a file on disk is still the one an entry describes.
+    struct Identity: Equatable {
+        var device: UInt
+        var inode: UInt
+        var size: Int
+        var modified: timespec
+        var changed: timespec
+
+        init(_ info: stat) {
+            device = UInt(info.st_dev)
+            inode = UInt(info.st_ino)
+            size = Int(info.st_size)
+            modified = info.st_mtim
+            changed = info.st_ctim
+        }
+
+        static func == (a: Identity, b: Identity) -> Bool {
+            a.device == b.device && a.inode == b.inode && a.size == b.size
+                && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
+                && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
+        }
+    }
+
+    /// One cached file. Immutable but for the time it was last checked.
+    final class Entry: Sendable {
+        /// The real path (inside the root, no symbolic links).
+        let path: String
+        let identity: Identity
+        let validators: Validators
+        /// ETag, Last-Modified, Accept-Ranges, Content-Type (and the handler's extra fields), ready to send.
+        let headers: HTTPHeaders
+        /// The whole file, when it is small enough to keep.
+        let contents: [UInt8]?
+        /// When the file was last found unchanged (monotonic ms).
+        let checkedAt: Atomic<Int64>
+        /// The file's fresh precompressed siblings when it was checked (`ContentCoding.bit`s), so choosing one
+        /// costs no file-system call.
+        let variants: UInt8
+
+        init(path: String, identity: Identity, validators: Validators, headers: HTTPHeaders, contents: [UInt8]?,
+             checkedAt: Int64, variants: UInt8 = 0) {
+            self.path = path
+            self.identity = identity
+            self.validators = validators
+            self.headers = headers
+            self.contents = contents
+            self.checkedAt = Atomic(checkedAt)
+            self.variants = variants
+        }
+    }
+
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        var bytes = 0
+        var hits = 0
+        var misses = 0
+        var roots: [String] = []
+    }
+
+    /// The most bytes of contents kept; 0 turns the cache off (every request looks at the disk).
+    public let capacity: Int
+    let revalidateMilliseconds: Int64
+    private let state = Lock(State())
+
+    /// A cache holding up to `capacity` bytes of contents. `revalidateMilliseconds` is for tests.
+    public init(capacity: Int = FileCache.defaultCapacity,
+                revalidateMilliseconds: Int64 = FileCache.revalidateMilliseconds) {
+        self.capacity = max(0, capacity)
+        self.revalidateMilliseconds = revalidateMilliseconds
+    }
+
+    public var isEnabled: Bool { capacity > 0 }
+
+    /// What is cached now.
+    public var usage: Usage {
+        state.withLock { state in
+            Usage(files: state.entries.count, bytes: state.bytes, capacity: capacity, hits: state.hits,
+                  misses: state.misses)
+        }
+    }
+
+    /// A number for a served folder, part of every key of its files.
+    func register(root: String) -> Int {
+        state.withLock { state in
+            if let index = state.roots.firstIndex(of: root) { return index }
+            state.roots.append(root)
+            return state.roots.count - 1
+        }
+    }
+
+    /// The entry for `key`, when there is one and it is fresh; nil sends the caller to the disk (and `store`).
+    /// An entry past its window is revalidated here by the first caller that notices; `revalidate` walks the path
+    /// again and returns the status found there, or nil when it no longer resolves inside the root (or no longer
+    /// matches what else the entry recorded, such as its variants).
+    func lookup(_ key: Key, now: Int64, revalidate: (Entry) -> stat?) -> Entry? {
+        guard isEnabled else { return nil }
+        let found = state.withLock { state -> Entry? in
+            let entry = state.entries[key]
+            if entry == nil { state.misses += 1 } else { state.hits += 1 }
+            return entry
+        }
+        guard let entry = found else { return nil }
+        let checked = entry.checkedAt.load(ordering: .relaxed)
+        guard now - checked >= revalidateMilliseconds else { return entry }
+        // One worker revalidates; the others keep serving the entry meanwhile (it is at most that much older).
+        guard entry.checkedAt.compareExchange(expected: checked, desired: now, ordering: .relaxed).exchanged else {
+            return entry
+        }
+        if let info = revalidate(entry), Identity(info) == entry.identity, info.st_mode & S_IFMT == S_IFREG {
+            return entry
+        }
+        remove(key, entry)
+        return nil
+    }
+
+    /// Keeps `entry` under `key`, evicting the least recently revalidated entries to stay within bounds. An entry
+    /// whose contents alone exceed the capacity is not kept.
+    func store(_ key: Key, _ entry: Entry) {
+        guard isEnabled else { return }
+        let size = entry.contents?.count ?? 0
+        guard size <= capacity else { return }
+        state.withLock { state in
+            if let old = state.entries.removeValue(forKey: key) { state.bytes -= old.contents?.count ?? 0 }
+            while state.bytes + size > capacity || state.entries.count >= Self.maximumEntries {
+                guard let oldest = state.entries.min(by: {
+                    $0.value.checkedAt.load(ordering: .relaxed) < $1.value.checkedAt.load(ordering: .relaxed)
+                }) else { break }
+                state.entries.removeValue(forKey: oldest.key)
+                state.bytes -= oldest.value.contents?.count ?? 0
+            }
+            state.entries[key] = entry
+            state.bytes += size
+        }
+    }
+
+    /// Forgets `entry` if it is still the one under `key`.
+    func remove(_ key: Key, _ entry: Entry) {
+        state.withLock { state in
+            guard let current = state.entries[key], current === entry else { return }
+            state.entries.removeValue(forKey: key)
+            state.bytes -= entry.contents?.count ?? 0
+        }
+    }
+
+    /// Forgets everything (the shell's `cache clear`, tests).
+    public func clear() {
+        state.withLock { state in
+            state.entries.removeAll()
+            state.bytes = 0
+        }
+    }
+
+    /// Reads a whole small file from an open descriptor; nil when it does not read back at the expected size
+    /// (it changed while being read: the caller serves it uncached this time).
+    static func readContents(_ fd: Int32, size: Int) -> [UInt8]? {
+        var failed = false
+        let contents = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var offset = 0
+            while offset < size, let base = buffer.baseAddress {
+                let n = pread(fd, base + offset, size - offset, off_t(offset))
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { break }
+                offset += n
+            }
+            failed = offset != size
+            count = offset
+        }
+        return failed ? nil : contents
+    }
+}

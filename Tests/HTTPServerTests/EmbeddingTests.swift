@@ -1,0 +1,64 @@
+import HTTPServer
+import Testing
+
+/// What a program embedding the library gets from `Server.start` and `ServerConfiguration` alone: its routes, and
+/// every configuration field honoured without wiring anything else.
+@Suite struct EmbeddingTests {
+    @Test func start_servesTheRoutesItRegisters() throws {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.workers = 1
+        let logs = CollectingLogSink()
+        let server = try Server.start(configuration, logSink: logs) { router, _ in
+            router.get("/hello/:name") { request in .text("hello \(request.parameters["name"] ?? "")\n") }
+        }
+        defer { _ = server.shutdown(graceSeconds: 0) }
+        let response = try RawClient.fetch(port: server.address.port, "GET", "/hello/you")
+        #expect(response.status == 200)
+        #expect(response.text == "hello you\n")
+        #expect(eventually { logs.lines.contains { $0.contains("GET /hello/you") } }, "the access line is logged")
+    }
+
+    @Test func start_whenTheRoutesThrow_failsWithTheirError() {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        #expect(throws: Server.StartError.self) {
+            _ = try Server.start(configuration, logSink: CollectingLogSink()) { _, _ in
+                throw Server.StartError(description: "no site")
+            }
+        }
+    }
+
+    @Test func rateLimit_isEnforcedWithoutAnyMiddleware() throws {
+        let server = try TestServer(standardRoutes: false, configure: {
+            $0.rateLimit = RateLimit(requests: 1, seconds: 60, burst: 1)
+        }, routes: { router in
+            router.get("/x") { _ in .text("x") }
+        })
+        defer { server.stop() }
+        #expect(try RawClient.fetch(port: server.port, "GET", "/x").status == 200)
+        let limited = try RawClient.fetch(port: server.port, "GET", "/x")
+        #expect(limited.status == 429)
+        #expect(limited["RateLimit-Limit"] == "1")
+    }
+
+    @Test func metricsPath_isServed_andNilServesNone() throws {
+        let served = try TestServer(standardRoutes: false, configure: { $0.metricsPath = "/stats/prometheus" })
+        defer { served.stop() }
+        let metrics = try RawClient.fetch(port: served.port, "GET", "/stats/prometheus")
+        #expect(metrics.status == 200)
+        #expect(metrics.text.contains("# TYPE http_requests_total counter"))
+
+        let none = try TestServer(standardRoutes: false, configure: { $0.metricsPath = nil })
+        defer { none.stop() }
+        #expect(try RawClient.fetch(port: none.port, "GET", "/metrics").status == 404)
+    }
+
+    @Test func logLevel_isTheLoggersLevel() throws {
+        let server = try TestServer(standardRoutes: false, configure: { $0.logLevel = .error })
+        defer { server.stop() }
+        #expect(server.context.logger.level == .error)
+        #expect(try RawClient.fetch(port: server.port, "GET", "/nothing").status == 404)
+        #expect(!server.logs.lines.contains { $0.contains("GET /nothing") }, "no access line below error")
+    }
+}

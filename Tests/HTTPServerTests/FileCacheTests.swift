@@ -1,0 +1,179 @@
+import Foundation
+import Glibc
+import HTTPServer
+import Testing
+
+/// The file cache: hot files come from memory, yet a change, a replacement or a deletion on disk shows within
+/// about a second, even under load; a file swapped for a symbolic link out of the root is never served; memory
+/// stays within the cap.
+@Suite struct FileCacheTests {
+    /// How long a test waits for a change to show: the cache's one-second window plus a loaded machine's slack.
+    static let window = 5.0
+
+    @Test func hotFile_isServedFromTheCache_andCounted() throws {
+        let server = try TestServer(files: ["hot.txt": "hot"])
+        defer { server.stop() }
+        for _ in 0..<3 { #expect(try RawClient.fetch(port: server.port, "GET", "/hot.txt").text == "hot") }
+        let usage = server.context.fileCache.usage
+        #expect(usage.files == 1)
+        #expect(usage.bytes == 3)
+        #expect(usage.hits >= 2)
+        #expect(usage.capacity == FileCache.defaultCapacity)
+    }
+
+    @Test func cacheSize_isShownInMetrics() throws {
+        let fixture = try TestServer.observed()
+        #expect(try RawClient.fetch(port: fixture.port, "GET", "/hello.txt").text == "hello\n")
+        let metrics = try RawClient.fetch(port: fixture.port, "GET", "/metrics").text
+        #expect(metrics.contains("httpsh_file_cache_bytes 6\n"))
+        #expect(metrics.contains("httpsh_file_cache_files 1\n"))
+        #expect(metrics.contains("httpsh_file_cache_capacity_bytes \(FileCache.defaultCapacity)\n"))
+    }
+
+    @Test func fileChangedInPlace_isServedNew_withinTheWindow() throws {
+        let server = try TestServer(files: ["page.txt": "one"])
+        defer { server.stop() }
+        #expect(try RawClient.fetch(port: server.port, "GET", "/page.txt").text == "one")
+        // Same size, same inode: only the modification and change times tell.
+        try Self.overwrite(server.root + "/page.txt", "two")
+        #expect(eventually(within: Self.window) {
+            (try? RawClient.fetch(port: server.port, "GET", "/page.txt").text) == "two"
+        })
+        let response = try RawClient.fetch(port: server.port, "GET", "/page.txt")
+        #expect(response["Content-Length"] == "3")
+    }
+
+    @Test func deletedFile_is404_withinTheWindow() throws {
+        let server = try TestServer(files: ["gone.txt": "here"])
+        defer { server.stop() }
+        #expect(try RawClient.fetch(port: server.port, "GET", "/gone.txt").status == 200)
+        #expect(unlink(server.root + "/gone.txt") == 0)
+        #expect(eventually(within: Self.window) {
+            (try? RawClient.fetch(port: server.port, "GET", "/gone.txt").status) == 404
+        })
+        #expect(server.context.fileCache.usage.files == 0)
+    }
+
+    @Test func fileReplacedUnderLoad_isServedWhole_andTheNewVersionWins() throws {
+        let versions = (0..<5).map { String(repeating: Character(String($0)), count: 1000 + $0 * 10) }
+        let server = try TestServer(files: ["v.txt": versions[0]])
+        defer { server.stop() }
+        let bodies = try Self.underLoad(server, "/v.txt") {
+            for version in versions.dropFirst() {
+                try server.write("v.txt", version)  // written beside it and renamed over it: a new inode
+                usleep(300_000)
+            }
+            return eventually(within: Self.window) {
+                (try? RawClient.fetch(port: server.port, "GET", "/v.txt").text) == versions.last
+            }
+        }
+        #expect(bodies.allSatisfy { versions.contains($0) }, "a response mixed versions")
+    }
+
+    @Test func fileSwappedForALinkOutOfTheRoot_isNeverServed() throws {
+        try Self.swapForOutsideLink(size: 20)
+    }
+
+    @Test func largeFileSwappedForALinkOutOfTheRoot_isNeverServed() throws {
+        try Self.swapForOutsideLink(size: FileCache.maximumFileBytes + 1000)
+    }
+
+    @Test func memory_staysWithinTheCap() throws {
+        let server = try TestServer(files: (0..<8).reduce(into: [:]) { files, index in
+            files["f\(index).txt"] = String(repeating: "x", count: 3000)
+        }) { $0.fileCacheBytes = 10_000 }
+        defer { server.stop() }
+        for index in 0..<8 {
+            #expect(try RawClient.fetch(port: server.port, "GET", "/f\(index).txt").text.count == 3000)
+        }
+        let usage = server.context.fileCache.usage
+        #expect(usage.bytes <= 10_000)
+        #expect(usage.bytes >= 6000)
+        #expect(usage.files <= 3)
+    }
+
+    @Test func cacheOff_seesEveryChangeAtOnce() throws {
+        let server = try TestServer(files: ["page.txt": "one"]) { $0.fileCacheBytes = 0 }
+        defer { server.stop() }
+        #expect(try RawClient.fetch(port: server.port, "GET", "/page.txt").text == "one")
+        try Self.overwrite(server.root + "/page.txt", "two")
+        #expect(try RawClient.fetch(port: server.port, "GET", "/page.txt").text == "two")
+        #expect(server.context.fileCache.usage.files == 0)
+        #expect(server.context.fileCache.usage.capacity == 0)
+    }
+
+    @Test func cachedFile_keepsRangesAndValidators() throws {
+        let server = try TestServer(files: ["letters.txt": "abcdefghijklmnopqrstuvwxyz"])
+        defer { server.stop() }
+        let first = try RawClient.fetch(port: server.port, "GET", "/letters.txt")
+        let etag = try #require(first["ETag"])
+        let range = try RawClient.fetch(port: server.port, "GET", "/letters.txt", headers: [("Range", "bytes=2-4")])
+        #expect(range.status == 206)
+        #expect(range.text == "cde")
+        #expect(range["Content-Range"] == "bytes 2-4/26")
+        let cached = try RawClient.fetch(port: server.port, "GET", "/letters.txt", headers: [("If-None-Match", etag)])
+        #expect(cached.status == 304)
+        let head = try RawClient.fetch(port: server.port, "HEAD", "/letters.txt")
+        #expect(head["Content-Length"] == "26")
+        #expect(head.text.isEmpty)
+        #expect(server.context.fileCache.usage.hits >= 3)
+    }
+
+    // MARK: - Helpers
+
+    /// Serves a file, then swaps it for a link to a secret outside the root while a client keeps asking: no
+    /// response may carry the secret, and the path ends up refused.
+    private static func swapForOutsideLink(size: Int) throws {
+        let server = try TestServer(files: ["doc.txt": String(repeating: "p", count: size)])
+        defer { server.stop() }
+        try server.folder.write("secret.txt", String(repeating: "S", count: size))
+        #expect(try RawClient.fetch(port: server.port, "GET", "/doc.txt").status == 200)
+        let bodies = try underLoad(server, "/doc.txt") {
+            usleep(300_000)  // the client's first answers come from the real file
+            let temporary = server.root + "/.swap"
+            try server.folder.symlink("site/.swap", to: server.folder.path("secret.txt"))
+            guard rename(temporary, server.root + "/doc.txt") == 0 else { return false }
+            return eventually(within: window) {
+                (try? RawClient.fetch(port: server.port, "GET", "/doc.txt").status) == 404
+            }
+        }
+        #expect(!bodies.contains { $0.contains("S") }, "a secret outside the root was served")
+        #expect(!bodies.isEmpty)
+    }
+
+    /// Runs `change` while a client thread fetches `path` over and over; returns the 200 bodies it saw. `change`
+    /// returns whether the change showed in time.
+    private static func underLoad(_ server: TestServer, _ path: String, _ change: () throws -> Bool) throws -> [String] {
+        let bodies = Lock<[String]>([])
+        let stop = Lock(false)
+        let finished = DispatchSemaphore(value: 0)
+        let port = server.port
+        Thread {
+            defer { finished.signal() }
+            while !stop.withLock({ $0 }) {
+                guard let client = try? RawClient(port: port) else { continue }
+                for _ in 0..<50 {
+                    guard (try? client.send(RawClient.request("GET", path))) != nil,
+                          let response = try? client.readResponse() else { break }
+                    if response.status == 200 { bodies.withLock { $0.append(response.text) } }
+                }
+                client.close()
+            }
+        }.start()
+        let showed = try change()
+        usleep(200_000)
+        stop.withLock { $0 = true }
+        #expect(finished.wait(timeout: .now() + 30) == .success)
+        #expect(showed, "the change did not show within \(window) s")
+        return bodies.withLock { $0 }
+    }
+
+    /// Rewrites a file in place (same inode), as an editor that truncates does.
+    private static func overwrite(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_TRUNC)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard write(fd, bytes, bytes.count) == bytes.count else { throw POSIXError(.EIO) }
+    }
+}
