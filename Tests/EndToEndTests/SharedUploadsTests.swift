@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 /// Several httpsh processes on one uploads folder, as behind a load balancer with a shared volume: concurrent
@@ -45,23 +46,6 @@ import Testing
         #expect(finals.count >= outcome.stored.count)
     }
 
-    @Test func uploadsCommand_listsEveryServersFiles() throws {
-        let site = try FaultSite()
-        let shell = try HTTPSHProcess(site.scriptFlags)
-        defer { shell.closeInput() }
-        let other = try HTTPSHProcess(site.flags)
-        defer { other.signal(SIGKILL) }
-        let shellPort = try #require(shell.announcedPort(in: \.stderr), "stderr: \(shell.stderr)")
-        let otherPort = try #require(other.announcedPort(in: \.stderr), "stderr: \(other.stderr)")
-
-        #expect(try UploadLog.upload(port: shellPort, filename: "from-one.txt", UploadLog.payload(1)) == "from-one.txt")
-        #expect(try UploadLog.upload(port: otherPort, filename: "from-two.txt", UploadLog.payload(2)) == "from-two.txt")
-        shell.send("uploads\n")
-
-        #expect(shell.waitFor(in: \.stdout) { $0.contains("from-one.txt") && $0.contains("from-two.txt") } != nil,
-                "stdout: \(shell.stdout)")
-    }
-
     @Test(.enabled(if: geteuid() == 0, "mounting a file system without hard links (mqueue) needs root"))
     func uploadsFolderWithoutHardLinks_refusesToStartWithAClearError() throws {
         let site = try FaultSite()
@@ -82,7 +66,7 @@ import Testing
 /// The servers of one test, all on the site's folders, each on its own port.
 private final class Fleet: Sendable {
     private let flags: [String]
-    private let members = Lock<[(process: HTTPSHProcess, port: UInt16)]>([])
+    private let members = Mutex<[(process: HTTPSHProcess, port: UInt16)]>([])
 
     init(site: FaultSite) {
         flags = site.flags
@@ -125,9 +109,9 @@ private final class Fleet: Sendable {
 
 /// The uploads clients sent and what the servers answered.
 private final class UploadLog: Sendable {
-    private let answered = Lock<[(name: String, id: Int)]>([])
-    private let failed = Lock<[String]>([])
-    private let nextID = Lock(0)
+    private let answered = Mutex<[(name: String, id: Int)]>([])
+    private let failed = Mutex<[String]>([])
+    private let nextID = Mutex(0)
 
     /// A thread uploading `uploads` files, all named `same.txt`, each to a random running server.
     func startClient(fleet: Fleet, uploads: Int) -> DispatchSemaphore {

@@ -15,7 +15,7 @@ struct Housekeeper {
     func start() {
         let engine = self.engine
         spawnThread(name: "httpsh-housekeep") {
-            let uploads = engine.context.uploads
+            let uploads = engine.services.uploads
             var nextRefresh: Int64 = 0
             while !engine.stopped.load(ordering: .relaxed) {
                 usleep(UInt32(Self.intervalMilliseconds * 1000))

@@ -48,7 +48,7 @@ public final class UploadStore: Sendable {
 
     /// A store on `folder`; nothing touches the disk until `prepare()`. `abandonAfterSeconds` is the body timeout:
     /// an upload making no progress for that long is given up by its own server anyway.
-    public init(folder: String, abandonAfterSeconds: Int = 30) {
+    public convenience init(folder: String, abandonAfterSeconds: Int = 30) {
         self.init(folder: folder, abandonAfterSeconds: abandonAfterSeconds, owner: .current)
     }
 
