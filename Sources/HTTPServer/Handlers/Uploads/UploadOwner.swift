@@ -15,6 +15,18 @@ struct UploadOwner: Sendable, Equatable {
     /// This process.
     static let current = UploadOwner(host: hostName(), pid: getpid(), boot: bootID())
 
+    /// True when `tag` names a process that is gone for certain: one of this machine and boot whose pid no longer
+    /// exists, or an untagged name of an earlier version (which shared no folder). A reused pid only keeps its
+    /// files until they count as abandoned.
+    func outlived(_ tag: String) -> Bool {
+        if tag.isEmpty { return true }
+        let parts = tag.split(separator: ".", omittingEmptySubsequences: false)
+        let mine = self.tag.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts.dropLast(2) == mine.dropLast(2), parts.last == mine.last,
+              let pid = Int32(parts[parts.count - 2]) else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
     init(host: String, pid: Int32, boot: String) {
         let safeHost = String(String.UnicodeScalarView(host.unicodeScalars.prefix(Self.maxHostBytes).map {
             Self.isSafe($0) ? $0 : "_"

@@ -71,7 +71,8 @@ public final class UploadStore: Sendable {
     // MARK: - Start-up
 
     /// Creates the folder when it is missing, checks that it has hard links, and deletes the temporary files of
-    /// this owner's earlier runs and the abandoned ones of any owner; returns how many it deleted. Call once
+    /// this owner's earlier runs, of dead processes on this machine (and of earlier, untagged versions), and the
+    /// abandoned ones of any owner; returns how many it deleted. Call once
     /// before serving. Temporary files of other live servers on a shared folder are left alone.
     @discardableResult
     public func prepare() throws -> Int {
@@ -89,7 +90,7 @@ public final class UploadStore: Sendable {
             let path = folder + "/" + name
             var info = stat()
             let abandoned = lstat(path, &info) == 0 && now - Int(info.st_mtim.tv_sec) > abandonAfterSeconds
-            if tag == owner.tag || abandoned, unlink(path) == 0 { swept += 1 }
+            if tag == owner.tag || abandoned || owner.outlived(tag), unlink(path) == 0 { swept += 1 }
         }
         return swept
     }
