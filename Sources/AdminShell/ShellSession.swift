@@ -26,6 +26,8 @@ public final class ShellSession {
     public var attachCommand = "httpsh attach"
     /// True once the launching terminal hung up (SIGHUP): the prompt then detaches and the server serves on.
     public var terminalHungUp: @Sendable () -> Bool = { false }
+    /// The width `help` fits: the terminal's, read at each `help` (the window may have been resized), else 80.
+    var helpWidth: () -> Int = { Terminal.columns(1) ?? 80 }
 
     /// A session printing to `output` (standard output unless told otherwise).
     public init(bus: CommandBus, server: Server, logger: Logger,
@@ -90,7 +92,7 @@ public final class ShellSession {
             emit(json ? ReplyFormatter.jsonError(error.description) : "error: \(error)")
             return false
         case .success(.help(let topic)):
-            emit(HelpText.render(topic))
+            emit(HelpText.render(topic, width: helpWidth()))
             return true
         case .success(.followLog(let filter)):
             return followLog(filter, interactive: interactive)

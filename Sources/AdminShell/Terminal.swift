@@ -18,4 +18,11 @@ public enum Terminal {
             return true
         }
     }
+
+    /// The width of the terminal on `fd`, or nil when `fd` is not a terminal.
+    public static func columns(_ fd: Int32) -> Int? {
+        var size = winsize()
+        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
 }

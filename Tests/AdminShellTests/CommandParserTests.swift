@@ -220,12 +220,28 @@ import Testing
     }
 
     @Test func everyCommandInTheTable_IsListedByHelpAndParsesItsExample() {
-        let list = HelpText.render(nil)
+        let list = HelpText.render(nil, width: 400)
         for info in CommandInfo.all {
             #expect(list.contains("  \(info.name)"), "\(info.name)")
             #expect(list.contains(info.summary), "\(info.name)")
             #expect(HelpText.render(info.name).contains("example: \(info.example)"), "\(info.name)")
             #expect(parsed(info.example) != nil, "example of \(info.name): \(info.example)")
+        }
+    }
+
+    @Test func help_FitsTheTerminalWidth_WithoutBreakingWords() {
+        let words = { (text: String) in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) }
+        let wide = words(HelpText.render(nil, width: 400))
+        for width in [40, 60, 80, 120] {
+            let text = HelpText.render(nil, width: width)
+            for line in text.split(separator: "\n") where line.count > width {
+                #expect(words(String(line)).count == 1 || line.hasPrefix("  ") && !line.dropFirst(2).contains("  "),
+                        "width \(width): '\(line)'")
+            }
+            #expect(words(text) == wide, "width \(width) keeps every word whole and in order")
+        }
+        for line in HelpText.render("ratelimit", width: 40).split(separator: "\n").dropFirst() {
+            #expect(line.count <= 40, "'\(line)'")
         }
     }
 

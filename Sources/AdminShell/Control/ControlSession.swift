@@ -20,9 +20,14 @@ final class ControlSession {
     private var chunk = [UInt8](repeating: 0, count: 16 * 1024)
     /// What the shell printed for the request being answered.
     private var captured = ""
-    private lazy var shell = ShellSession(bus: bus, server: server, logger: server.context.logger) { [unowned self] in
-        captured += $0
-    }
+    private lazy var shell: ShellSession = {
+        let shell = ShellSession(bus: bus, server: server, logger: server.context.logger) { [unowned self] in
+            captured += $0
+        }
+        // The server's own standard output says nothing of the attached terminal's width.
+        shell.helpWidth = { 80 }
+        return shell
+    }()
 
     init(socket: UnixSocket, bus: CommandBus, server: Server, onShutdown: @escaping @Sendable () -> Void) {
         self.socket = socket
