@@ -20,12 +20,13 @@ test: deps browser
 build: deps
 	$(SWIFT) build -c release --product httpsh
 
-# libedit's headers (Debian: libedit-dev) and pkg-config, installed only when absent.
+# libedit's headers (Debian: libedit-dev) and pkg-config, installed only when absent; tmux for the tests that
+# check what reaches a real terminal.
 deps:
-	@if [ ! -f /usr/include/histedit.h ] || ! command -v pkg-config >/dev/null; then \
-		echo "installing libedit-dev and pkg-config"; \
+	@if [ ! -f /usr/include/histedit.h ] || ! command -v pkg-config >/dev/null || ! command -v tmux >/dev/null; then \
+		echo "installing libedit-dev, pkg-config and tmux"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libedit-dev pkg-config >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libedit-dev pkg-config tmux >/dev/null; \
 	fi
 	@# The tests feed --json replies to python3's parser, drive the prompt through tmux and refuse a peer as
 	@# nobody (setpriv, from util-linux).

@@ -175,7 +175,7 @@ final class LineEditor {
         ceditline_bind(el, "^M", "httpsh-accept")
         ceditline_bind(el, "^J", "httpsh-accept")
         ceditline_bind(el, "^Z", "httpsh-signal-key")
-        ceditline_bind(el, "^\\\\", "httpsh-signal-key")
+        ceditline_bind(el, "^\\", "httpsh-signal-key")
         // Ctrl- and Alt-arrows move by words, as in bash and zsh (xterm's and tmux's sequences).
         for modifier in ["5", "3"] {
             ceditline_bind(el, "\\e[1;\(modifier)D", "ed-prev-word")
@@ -341,7 +341,7 @@ final class LineEditor {
         let (lines, dropped) = logs.take()
         guard !lines.isEmpty || dropped > 0 else { return }
         var text = aboveLine ? moveToStart(layout()) + "\u{1B}[J" : ""
-        for line in lines { text += Self.printable(line) + "\r\n" }
+        for line in lines { text += TerminalText.escaped(line) + "\r\n" }
         if dropped > 0 { text += "(\(dropped) log lines dropped while the terminal was busy)\r\n" }
         write(text)
         if aboveLine { redraw() }
@@ -437,12 +437,10 @@ final class LineEditor {
         }
     }
 
-    /// A log line made safe for the terminal: control characters (a request path could carry escape codes)
-    /// become `?`.
+    /// A log line made safe for the terminal: every control character (a request path could carry escape
+    /// codes) is escaped by `TerminalText`, the one escaping every operator-facing output goes through.
     static func printable(_ line: String) -> String {
-        String(String.UnicodeScalarView(line.unicodeScalars.map {
-            ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F ? "?" : $0
-        }))
+        TerminalText.escaped(line)
     }
 
     /// Writes straight to the terminal after what libedit has buffered.

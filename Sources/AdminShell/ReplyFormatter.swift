@@ -2,18 +2,21 @@ import HTTPServer
 
 /// Renders replies as text a person reads at a glance (`Key: value` lines, aligned tables) or as one JSON object.
 public enum ReplyFormatter {
-    /// The reply as text lines; failures start with `error: `.
+    /// The reply as text lines; failures start with `error: `. Every value is escaped for the terminal
+    /// (`TerminalText`): paths, names and file contents come from clients.
     public static func text(_ reply: Reply) -> String {
         switch reply.content {
         case .message(let message):
-            return reply.ok ? message : "error: " + message
+            let safe = TerminalText.escaped(message, layout: .multiLine)
+            return reply.ok ? safe : "error: " + safe
         case .fields(let fields):
             let width = fields.map(\.label.count).max() ?? 0
-            return fields.map { $0.label + ":" + String(repeating: " ", count: width - $0.label.count + 1) + $0.text }
-                .joined(separator: "\n")
+            return fields.map {
+                $0.label + ":" + String(repeating: " ", count: width - $0.label.count + 1) + TerminalText.escaped($0.text)
+            }.joined(separator: "\n")
         case .table(let columns, let cells):
             guard !cells.isEmpty else { return "(none)" }
-            let rows = cells.map { $0.map(\.text) }
+            let rows = cells.map { $0.map { TerminalText.escaped($0.text) } }
             var widths = columns.map(\.label.count)
             for row in rows {
                 for (index, cell) in row.enumerated() where index < widths.count {

@@ -21,6 +21,18 @@ import Testing
         #expect(ReplyFormatter.text(reply) == "COUNT  PATH\n12     /index.html\n3      /a")
     }
 
+    /// Cells, values and messages come from clients (paths, names, file contents): none reaches the terminal raw.
+    @Test func terminalControlsInCellsFieldsAndMessages_areEscaped() throws {
+        let table = ReplyFormatter.text(.table([.init("COUNT", key: "count"), .init("PATH", key: "path")],
+                                                      [[.integer(1), .string("/\u{1B}]2;x\u{07}\u{9B}\u{202E}")]]))
+        #expect(table == "COUNT  PATH\n1      /\\x1b]2;x\\x07\\x9b\\u{202e}")
+        #expect(ReplyFormatter.text(.fields([.init("Root", key: "root", "a\u{1B}[2J")])) == "Root: a\\x1b[2J")
+        #expect(ReplyFormatter.text(.done("line one\nline \u{1B}two")) == "line one\nline \\x1btwo")
+        let json = ReplyFormatter.json(.table([.init("PATH", key: "path")], [[.string("\u{9B}\u{202E}")]]))
+        #expect(json.contains("\\u009b\\u202e"))
+        #expect(try object(json)["ok"] as? Bool == true)
+    }
+
     @Test func emptyTable_SaysNone() {
         #expect(ReplyFormatter.text(.table([.init("RANGE", key: "range")], [])) == "(none)")
     }

@@ -353,15 +353,21 @@ public struct ServerControl: Sendable {
         }
     }
 
-    /// Prints a small upload (up to 64 KiB of text).
+    /// Prints a small upload (up to 64 KiB of text). A client chose those bytes: a binary file (NUL or invalid
+    /// UTF-8) is refused, and control characters in text are shown escaped (`\x1b`), never sent to the terminal;
+    /// either way the reply names the file to `cat` for the raw bytes.
     private func showUpload(_ name: String) -> Reply {
         let limit = 64 * 1024
         do throws(UploadStore.ReadError) {
             let bytes = try context.uploads.contents(of: name, limit: limit)
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                return .failed("uploads show: '\(name)' is not text; fetch it over HTTP")
+            let raw = "raw bytes: cat " + Self.shellQuoted(context.uploads.path(of: name))
+            guard !bytes.contains(0), String(validating: bytes, as: UTF8.self) != nil else {
+                return .failed("uploads show: '\(name)' is binary, not shown; \(raw)")
             }
-            return .done(text)
+            let (text, escaped) = TerminalText.escaped(bytes: bytes, layout: .multiLine)
+            guard escaped > 0 else { return .done(text) }
+            let ending = text.hasSuffix("\n") ? "" : "\n"
+            return .done(text + ending + "(\(escaped) control characters shown escaped as \\xNN; \(raw))")
         } catch {
             switch error {
             case .invalidName: return .failed("uploads show: '\(name)' is not an upload name (see 'uploads')")
@@ -369,6 +375,13 @@ public struct ServerControl: Sendable {
             case .tooLarge: return .failed("uploads show: '\(name)' is larger than 64 KiB; fetch it over HTTP")
             }
         }
+    }
+
+    /// `text` in single quotes for a POSIX shell, so a path can be pasted whatever it holds.
+    static func shellQuoted(_ text: String) -> String {
+        var quoted = "'"
+        for character in text { quoted += character == "'" ? "'\\''" : String(character) }
+        return quoted + "'"
     }
 
     static func time(_ seconds: Int) -> String {

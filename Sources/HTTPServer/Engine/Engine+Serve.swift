@@ -115,6 +115,12 @@ extension Engine {
         while true {
             switch connection.socket.read(into: base, count: worker.scratch.count) {
             case .done:
+                // A client that keeps sending would keep this worker here: the linger limit holds while reading.
+                if case .lingering(let since) = connection.exchange,
+                   MonotonicClock.milliseconds() - since > Housekeeper.lingerMilliseconds {
+                    close(connection)
+                    return
+                }
                 continue
             case .wouldBlock:
                 park(connection)
@@ -161,20 +167,19 @@ extension Engine {
 
             switch parser.parse(rest, resumeAt: connection.exchange.scanned) {
             case .incomplete(let scanned):
-                if case .readingHead(let since, _) = connection.exchange {
-                    connection.exchange = .readingHead(since: since, scanned: scanned)
-                } else {
-                    connection.exchange = .readingHead(since: MonotonicClock.milliseconds(), scanned: scanned)
+                let now = MonotonicClock.milliseconds()
+                // One deadline from the head's first byte, checked here too: a client that keeps this worker
+                // reading (never parked, so never seen by the housekeeper) must not outlive it.
+                let started: Int64
+                if case .readingHead(let since, _) = connection.exchange { started = since } else { started = now }
+                connection.exchange = .readingHead(since: started, scanned: scanned)
+                if now - started > Int64(services.limits.headerTimeoutSeconds) * 1000 {
+                    return (offset + rest.count,
+                            refuseHead(.requestTimeout, "the request took too long to arrive", connection, worker))
                 }
                 return (offset, .proceed)
             case .failure(let status, let reason):
-                connection.exchange = .idle
-                connection.requestStarted = MonotonicClock.microseconds()
-                let id = worker.requestIDs.next()
-                pipeline.headFailed(status, reason, client: connection.client, id: id)
-                var response = pipeline.error(status, reason, nil, id)
-                response.closeConnection = true
-                return (offset + rest.count, send(response, on: connection, head: nil, id: id, worker))
+                return (offset + rest.count, refuseHead(status, reason, connection, worker))
             case .head(let head, let consumed):
                 offset += consumed
                 connection.exchange = .idle
@@ -205,6 +210,23 @@ extension Engine {
                 }
             }
         }
+    }
+
+    /// Answers a head that will never be complete (malformed, over a limit, or too slow) and closes: the one
+    /// place where a request head is refused.
+    private func refuseHead(_ status: HTTPStatus, _ reason: String, _ connection: Connection, _ worker: Worker) -> Step {
+        connection.exchange = .idle
+        connection.requestStarted = MonotonicClock.microseconds()
+        let id = worker.requestIDs.next()
+        if status == .requestTimeout {
+            services.securityEvents.record(.headerTimeout, client: connection.client, requestID: id,
+                                          detail: "\(connection.inbound.count) bytes of head received")
+        } else {
+            pipeline.headFailed(status, reason, client: connection.client, id: id)
+        }
+        var response = pipeline.error(status, reason, nil, id)
+        response.closeConnection = true
+        return send(response, on: connection, head: nil, id: id, worker)
     }
 
     /// The client's `X-Request-ID` when it is short and plain, else a new one.

@@ -27,6 +27,18 @@ final class Pipeline: Sendable {
 
     /// Starts a request: everything up to the point where its body is needed.
     func begin(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
+        let (request, start) = route(head, client: client, id: id)
+        if let request, case .respond(let response, _) = start { countIfServed(request, response) }
+        return (request, start)
+    }
+
+    /// Counts the path of a request that was served (below 400), before the response goes out. A refused
+    /// request's path is a client's choice (escape codes, scanners' guesses), not something the server served.
+    private func countIfServed(_ request: Request, _ response: Response) {
+        if response.status.code < 400 { counters.record(request.path) }
+    }
+
+    private func route(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
         let hasBody = head.framing != .none
         guard limits.hosts.allows(head) else {
             journal.record(.hostMismatch, client: client, requestID: id, detail: head.headers["Host"] ?? "")
@@ -36,7 +48,6 @@ final class Pipeline: Sendable {
         guard var request = Request(head: head, client: client, id: id) else {
             return (nil, .respond(error(.badRequest, "the path is not valid percent-encoded UTF-8", head, id), bodyUnread: hasBody))
         }
-        counters.record(request.path)
         if let kind = Self.traversal(request) {
             journal.record(kind, client: client, requestID: id, detail: head.rawPath)
         }
@@ -100,18 +111,20 @@ final class Pipeline: Sendable {
     /// Finishes a request whose body has been read.
     func complete(_ reader: BodyReader) -> Response {
         var request = reader.request
+        let response: Response
         switch reader.destination {
         case .buffer(let bytes):
             request.body = bytes
-            return run(request, route: reader.route, final: reader.route.handler)
+            response = run(request, route: reader.route, final: reader.route.handler)
         case .sink(let sink):
-            let response = run(request, route: reader.route) { _ in try sink.finish() }
+            response = run(request, route: reader.route) { _ in try sink.finish() }
             if (400..<500).contains(response.status.code) {
                 journal.record(.malformedUpload, client: request.client, requestID: request.id,
                                detail: "\(response.status.code) at the end of the body")
             }
-            return response
         }
+        countIfServed(request, response)
+        return response
     }
 
     /// Records why a body could not be read: broken chunking, too large, or (for an upload) content that is not

@@ -12,6 +12,10 @@ public struct RequestParser: Sendable {
         public var maxHeaderBytes = 64 * 1024
         /// More header fields than this gets 431: a hundred covers any real client; thousands are a DoS attempt.
         public var maxHeaderCount = 100
+        /// More CR/LF bytes than this before the request line gets 400. RFC 9112 §2.2 asks servers to ignore at
+        /// least one empty line (old clients send a stray CRLF after a body); a few cover that, a stream of them
+        /// is a client making no progress toward a request.
+        public var maxLeadingEmptyLineBytes = 8
 
         public init() {}
     }
@@ -35,8 +39,12 @@ public struct RequestParser: Sendable {
     /// Looks for a complete head at the start of `bytes`; `resumeAt` is a previous `incomplete(scanned:)`.
     public func parse(_ bytes: UnsafeRawBufferPointer, resumeAt: Int = 0) -> Outcome {
         // RFC 9112 §2.2: a server SHOULD ignore at least one empty line received before the request line.
+        // Only a few are allowed, so skipping them again on every call costs nothing.
         var start = 0
         while start < bytes.count, bytes[start] == .cr || bytes[start] == .lf { start += 1 }
+        if start > limits.maxLeadingEmptyLineBytes {
+            return .failure(.badRequest, "too many empty lines before the request line")
+        }
         guard start < bytes.count else { return .incomplete(scanned: 0) }
 
         guard let lineEnd = firstLineFeed(bytes, from: start) else {

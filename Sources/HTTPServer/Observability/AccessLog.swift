@@ -130,14 +130,15 @@ public final class AccessLog: Sendable {
         ].joined(separator: ",") + "}"
     }
 
-    /// Escapes `"` and `\` and replaces control bytes, so a hostile header cannot forge log lines.
+    /// Escapes `"` and `\`, and what a terminal would obey (`TerminalText`), so a hostile header can neither
+    /// forge log lines nor drive the operator's terminal.
     private static func quoted(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
-            case let c where c.value < 0x20 || c.value == 0x7f: out += "\\x" + String(c.value, radix: 16)
+            case let c where TerminalText.isUnsafe(c): out += TerminalText.escape(c)
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -37,16 +37,17 @@ public final class Logger: Sendable {
     public func warning(_ message: @autoclosure () -> String) { log(.warning, message()) }
     public func error(_ message: @autoclosure () -> String) { log(.error, message()) }
 
-    /// Writes `message` with a timestamp and the level, if the level is enabled.
+    /// Writes `message` with a timestamp and the level, if the level is enabled. Messages quote what clients
+    /// sent, and log lines land on a terminal: they are escaped (`TerminalText`).
     public func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
         guard isEnabled(level) else { return }
-        sink.write("\(Self.timestamp()) \(level.description.uppercased()) \(message())")
+        sink.write("\(Self.timestamp()) \(level.description.uppercased()) \(TerminalText.escaped(message()))")
     }
 
-    /// Writes a line as it is (access-log lines carry their own format), if `level` is enabled.
+    /// Writes a line in its own format (access-log lines), terminal-safe, if `level` is enabled.
     public func raw(_ level: LogLevel, _ line: @autoclosure () -> String) {
         guard isEnabled(level) else { return }
-        sink.write(line())
+        sink.write(TerminalText.escaped(line()))
     }
 
     /// `2026-11-21T20:30:00Z`.

@@ -126,7 +126,7 @@ final class TmuxSession {
     /// Starts `command` (a shell command line) detached, in a window of `width` × `height`.
     init(_ command: String, width: Int = 160, height: Int = 50) throws {
         name = "httpsh-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard Self.tmux(["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), command]) == 0
+        guard Self.tmux(["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), command]).status == 0
         else { throw HTTPSHProcess.Failure(description: "tmux new-session failed (is tmux installed? make deps)") }
     }
 
@@ -141,16 +141,12 @@ final class TmuxSession {
 
     /// What the window shows now.
     func screen() -> String {
-        let pipe = Pipe()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux", "capture-pane", "-p", "-t", name]
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        Self.tmux(["capture-pane", "-p", "-t", name]).output
+    }
+
+    /// The window's title (what an OSC 0/2 sequence that reached the terminal would have set).
+    func title() -> String {
+        Self.tmux(["display-message", "-p", "-t", name, "#{pane_title}"]).output
     }
 
     /// Waits until the screen contains `text`; the screen then, or nil.
@@ -168,15 +164,40 @@ final class TmuxSession {
         _ = Self.tmux(["kill-session", "-t", name])
     }
 
+    /// Runs `tmux arguments` and waits for it, with its standard output. Spawned and reaped here, not through
+    /// Foundation's `Process`: the first tmux command forks the tmux server, and `Process.waitUntilExit` was seen
+    /// to wait forever for a client that had already exited (a zombie nobody reaped).
     @discardableResult
-    private static func tmux(_ arguments: [String]) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux"] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
+    private static func tmux(_ arguments: [String]) -> (status: Int32, output: String) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return (-1, "") }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = (["tmux"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, "tmux", &actions, nil, argv, environ)
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard spawned == 0 else { return (-1, "") }
+        // The tmux server a first command forks keeps no copy of this pipe (it is close-on-exec and tmux
+        // daemonizes with its standard streams on /dev/null), so this read ends when the client exits.
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let n = read(fds[0], &chunk, chunk.count)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            output += chunk[0..<n]
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+        return (exitCode, String(decoding: output, as: UTF8.self))
     }
 }

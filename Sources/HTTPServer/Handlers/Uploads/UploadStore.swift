@@ -224,6 +224,13 @@ public final class UploadStore: Sendable {
         return entries.sorted { $0.modified != $1.modified ? $0.modified > $1.modified : $0.name < $1.name }
     }
 
+    /// The absolute path of the upload `name`, for an operator to open it.
+    public func path(of name: String) -> String {
+        guard !folder.hasPrefix("/"), let cwd = getcwd(nil, 0) else { return folder + "/" + name }
+        defer { free(cwd) }
+        return String(cString: cwd) + "/" + folder + "/" + name
+    }
+
     /// The bytes of the upload `name` when it holds at most `limit` bytes.
     public func contents(of name: String, limit: Int) throws(ReadError) -> [UInt8] {
         guard !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.utf8.contains(0) else {
