@@ -46,6 +46,22 @@ import Testing
         #expect(finals.count >= outcome.stored.count)
     }
 
+    @Test func uploadsCommand_onAnyServer_showsEveryServersUploads() throws {
+        let site = try FaultSite()
+        let first = try ControlledServer(site: site, socketName: "first.sock")
+        let second = try ControlledServer(site: site, socketName: "second.sock")
+
+        let viaFirst = try UploadLog.upload(port: first.port, filename: "first.txt", UploadLog.payload(1))
+        let viaSecond = try UploadLog.upload(port: second.port, filename: "second.txt", UploadLog.payload(2))
+
+        for server in [first, second] {
+            let result = try server.attach(commands: "uploads --json")
+            let listed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            let names = (listed?["rows"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+            #expect(Set(names) == [viaFirst, viaSecond], "\(server.socketPath): \(result.stdout)")
+        }
+    }
+
     @Test(.enabled(if: geteuid() == 0, "mounting a file system without hard links (mqueue) needs root"))
     func uploadsFolderWithoutHardLinks_refusesToStartWithAClearError() throws {
         let site = try FaultSite()

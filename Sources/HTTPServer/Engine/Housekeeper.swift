@@ -24,7 +24,7 @@ struct Housekeeper {
                 engine.resumeAcceptingIfPaused()
                 if now >= nextRefresh {
                     uploads.refreshTemporaryFiles()
-                    nextRefresh = now + Int64(uploads.refreshIntervalSeconds) * 1000
+                    nextRefresh = now + Int64(UploadStore.refreshIntervalSeconds) * 1000
                 }
             }
         }

@@ -37,7 +37,8 @@ public final class UploadStore: Sendable {
 
     /// The folder, as configured.
     public let folder: String
-    /// A temporary file untouched for longer than this is abandoned: its owner would have refreshed it.
+    /// A temporary file untouched for longer than this is abandoned: its owner would have refreshed it. Never
+    /// less than `minimumAbandonSeconds`, whatever the body timeout.
     let abandonAfterSeconds: Int
     /// Whose temporary files this store writes: this process, unless a test says otherwise.
     let owner: UploadOwner
@@ -54,13 +55,18 @@ public final class UploadStore: Sendable {
 
     init(folder: String, abandonAfterSeconds: Int, owner: UploadOwner) {
         self.folder = folder
-        self.abandonAfterSeconds = abandonAfterSeconds
+        self.abandonAfterSeconds = max(abandonAfterSeconds, Self.minimumAbandonSeconds)
         self.owner = owner
     }
 
-    /// How often live temporary files are refreshed: several times within the abandonment period, so a busy
-    /// disk or a late housekeeping round never lets one look abandoned.
-    public var refreshIntervalSeconds: Int { max(1, abandonAfterSeconds / 4) }
+    /// How often live temporary files are refreshed. Fixed, not derived from this server's body timeout, because
+    /// the servers sharing a folder may run with different timeouts (or change them live): a neighbour with a
+    /// short one must still see our long uploads as alive. One `utimensat` per upload in progress is cheap.
+    public static let refreshIntervalSeconds = 2
+
+    /// The least age at which a temporary file counts as abandoned: five refresh rounds, which also absorbs a few
+    /// seconds of clock difference between hosts on a network file system.
+    static let minimumAbandonSeconds = 10
 
     /// Files stored since start (each file of a form counts once).
     public var uploadsTotal: Int { storedFiles.load(ordering: .relaxed) }
