@@ -47,7 +47,7 @@ public final class ServerContext: Sendable {
         autoblock = Autoblocker(blocklist: blocklist)
         autoblock.watch(securityEvents)
         limiter = RateLimiter(limit: configuration.rateLimit)
-        uploads = UploadStore(folder: configuration.uploads)
+        uploads = UploadStore(folder: configuration.uploads, abandonAfterSeconds: configuration.bodyTimeoutSeconds)
         limits = LiveLimits(configuration,
                             maxConnections: configuration.maxConnections ?? Engine.connectionLimitFromDescriptors())
         fileCache = FileCache(capacity: configuration.fileCacheBytes)

@@ -15,7 +15,7 @@ public final class AccessLog: Sendable {
     public enum Destination: Sendable, Equatable {
         /// Through the logger at `info` (standard error, or above the prompt).
         case logger
-        /// Appended to a file; `log reopen` and SIGHUP reopen it after rotation.
+        /// Appended to a file; `log reopen` and SIGUSR1 reopen it after rotation.
         case file(String)
         /// Nowhere (benchmarks).
         case off
