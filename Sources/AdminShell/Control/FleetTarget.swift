@@ -28,9 +28,9 @@ public struct FleetTarget: Sendable, Equatable {
     /// comments are skipped. `source` names the file in errors.
     public static func entries(listedIn text: String, source: String) throws(Failure) -> [Entry] {
         var entries: [Entry] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.prefix { $0 != "#" }
-            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+            let words = line.split(whereSeparator: \.isWhitespace).map(String.init)
             switch words.count {
             case 0: continue
             case 1: entries.append(Entry(name: nil, path: words[0]))
@@ -58,19 +58,20 @@ public struct FleetTarget: Sendable, Equatable {
             }
             return parts
         }
-        // Unnamed sockets start with their file name and take one more folder while their label is not unique.
+        // Unnamed sockets start with their file name and take one more folder while their label is not unique;
+        // the path as given is the last resort (`a.sock` and `/a.sock`).
         var depths = entries.map { $0.name == nil ? 1 : 0 }
         func label(_ index: Int) -> String {
             if let name = entries[index].name { return name }
             let parts = components[index]
-            return depths[index] >= parts.count ? entries[index].path : parts.suffix(depths[index]).joined(separator: "/")
+            return depths[index] > parts.count ? entries[index].path : parts.suffix(depths[index]).joined(separator: "/")
         }
         while true {
             let labels = entries.indices.map(label)
             var counts: [String: Int] = [:]
             for label in labels { counts[label, default: 0] += 1 }
             let growing = entries.indices.filter {
-                counts[labels[$0], default: 0] > 1 && entries[$0].name == nil && depths[$0] < components[$0].count
+                counts[labels[$0], default: 0] > 1 && entries[$0].name == nil && depths[$0] <= components[$0].count
             }
             if growing.isEmpty {
                 if let repeated = labels.first(where: { counts[$0, default: 0] > 1 }) {
