@@ -1,4 +1,5 @@
-/// The shared services the engine uses, and only those: it records into them while serving. Settings, uploads,
+/// The shared services the engine uses, and only those: it records into them while serving, and its housekeeper
+/// keeps the uploads in progress fresh for other servers sharing the folder. Settings,
 /// the file cache and the rest of `ServerContext` belong to the handlers and the control, not to the engine.
 struct EngineServices: Sendable {
     let logger: Logger
@@ -10,6 +11,7 @@ struct EngineServices: Sendable {
     let securityEvents: SecurityJournal
     let gauges: EngineGauges
     let limits: LiveLimits
+    let uploads: UploadStore
 
     init(_ context: ServerContext) {
         logger = context.logger
@@ -21,5 +23,6 @@ struct EngineServices: Sendable {
         securityEvents = context.securityEvents
         gauges = context.gauges
         limits = context.limits
+        uploads = context.uploads
     }
 }

@@ -1,7 +1,8 @@
 import Glibc
 
 /// A background thread that enforces the time limits no worker is waiting on: idle keep-alive connections,
-/// slow request heads (408), stalled bodies and stalled responses; and resumes accepting after a pause.
+/// slow request heads (408), stalled bodies and stalled responses; resumes accepting after a pause; and keeps
+/// the uploads in progress visibly alive to other servers sharing the uploads folder.
 struct Housekeeper {
     /// How often limits are checked: fine enough for second-granular timeouts, cheap with 10,000 connections.
     static let intervalMilliseconds: Int64 = 250
@@ -14,10 +15,17 @@ struct Housekeeper {
     func start() {
         let engine = self.engine
         spawnThread(name: "httpsh-housekeep") {
+            let uploads = engine.services.uploads
+            var nextRefresh: Int64 = 0
             while !engine.stopped.load(ordering: .relaxed) {
                 usleep(UInt32(Self.intervalMilliseconds * 1000))
-                Housekeeper(engine: engine).sweep(now: MonotonicClock.milliseconds())
+                let now = MonotonicClock.milliseconds()
+                Housekeeper(engine: engine).sweep(now: now)
                 engine.resumeAcceptingIfPaused()
+                if now >= nextRefresh {
+                    uploads.refreshTemporaryFiles()
+                    nextRefresh = now + Int64(UploadStore.refreshIntervalSeconds) * 1000
+                }
             }
         }
     }

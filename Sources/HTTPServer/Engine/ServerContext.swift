@@ -47,11 +47,15 @@ public final class ServerContext: Sendable {
         autoblock = Autoblocker(blocklist: blocklist)
         autoblock.watch(securityEvents)
         limiter = RateLimiter(limit: configuration.rateLimit)
-        uploads = UploadStore(folder: configuration.uploads)
+        uploads = UploadStore(folder: configuration.uploads, abandonAfterSeconds: configuration.bodyTimeoutSeconds)
         limits = LiveLimits(configuration,
                             maxConnections: configuration.maxConnections ?? Engine.connectionLimitFromDescriptors())
         fileCache = FileCache(capacity: configuration.fileCacheBytes)
     }
+
+    /// Log lines dropped because their output was too slow: the logger's (standard error) and the access-log
+    /// file's, for `status` and `/metrics`.
+    public var logLinesDropped: Int { logger.droppedLines + accessLog.droppedLines }
 
     /// False once a graceful shutdown has begun, or while the operator drains (`/readyz` answers 503 then).
     public internal(set) var ready: Bool {

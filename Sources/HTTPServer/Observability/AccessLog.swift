@@ -15,7 +15,7 @@ public final class AccessLog: Sendable {
     public enum Destination: Sendable, Equatable {
         /// Through the logger at `info` (standard error, or above the prompt).
         case logger
-        /// Appended to a file; `log reopen` and SIGHUP reopen it after rotation.
+        /// Appended to a file; `log reopen` and SIGUSR1 reopen it after rotation.
         case file(String)
         /// Nowhere (benchmarks).
         case off
@@ -91,6 +91,9 @@ public final class AccessLog: Sendable {
 
     /// Lines dropped because the file could not keep up.
     public var droppedLines: Int { file?.dropped ?? 0 }
+
+    /// Bytes of lines waiting for the file (bounded by `AsyncLineWriter.byteCapacity`).
+    public var queuedBytes: Int { file?.queuedBytes ?? 0 }
 
     private func line(_ entry: Entry) -> String {
         format == .json ? Self.json(entry) : Self.combined(entry)

@@ -10,11 +10,12 @@ final class ControlledServer {
     let port: UInt16
     let socketPath: String
 
-    /// Starts the server with `extra` flags (after the site's) and waits until it serves.
-    init(extra: [String] = [], site: FaultSite? = nil) throws {
+    /// Starts the server with `extra` flags (after the site's) and waits until it serves. Servers sharing one site
+    /// each need their own `socketName`.
+    init(extra: [String] = [], site: FaultSite? = nil, socketName: String = "control.sock") throws {
         let site = try site ?? FaultSite()
         self.site = site
-        socketPath = site.path + "/control.sock"
+        socketPath = site.path + "/" + socketName
         process = try HTTPSHProcess(site.flags + ["--control", socketPath, "--log-level", "info"] + extra)
         guard let port = process.announcedPort(in: \.stderr) else {
             throw HTTPSHProcess.Failure(description: "no port announced; stderr: \(process.stderr)")

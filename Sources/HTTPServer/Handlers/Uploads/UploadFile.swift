@@ -16,11 +16,14 @@ final class UploadFile {
     private(set) var size = 0
     /// Set by the store once the file is linked under its final name: then releasing it leaves it alone.
     var isPublished = false
+    /// The store that keeps this file's modification time fresh while it lives, told when it goes away.
+    private let store: UploadStore?
 
     /// Takes ownership of `fd`, open for writing on the temporary file `path`.
-    init(fd: Int32, path: String) {
+    init(fd: Int32, path: String, store: UploadStore? = nil) {
         self.fd = fd
         self.path = path
+        self.store = store
     }
 
     /// Appends body bytes; throws 507 when the disk is full.
@@ -47,6 +50,7 @@ final class UploadFile {
     deinit {
         if fd >= 0 { Glibc.close(fd) }
         if !isPublished { unlink(path) }
+        store?.forget(path)
     }
 
     private func flush() throws {

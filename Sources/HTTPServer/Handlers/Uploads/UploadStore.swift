@@ -1,10 +1,14 @@
 import Glibc
 import Synchronization
 
-/// The uploads folder. Bodies are written to hidden temporary files (`.upload-<hex>.tmp`, which static serving
-/// and listings never show) and linked under their final name only once complete and valid; `link(2)` fails
-/// rather than replace a name, so no upload ever overwrites another. Temporary files a crash left behind are
-/// swept by `prepare()` at start-up. The store also lists uploads for the shell and counts what it stored.
+/// The uploads folder. Bodies are written to hidden temporary files (`.upload-<hex>.<owner>.tmp`, which static
+/// serving and listings never show) and linked under their final name only once complete and valid; `link(2)`
+/// fails rather than replace a name, atomically even between processes, so no upload ever overwrites another.
+///
+/// Any number of servers may share one folder (a shared volume, NFS): each temporary name carries its owner
+/// (`UploadOwner`), every owner keeps its live temporary files' modification times fresh, and a starting server
+/// sweeps only its own leftovers and those untouched for longer than the body timeout (their owner is gone).
+/// The store also lists uploads for the shell (every server's) and counts what it stored.
 public final class UploadStore: Sendable {
     /// One stored upload, for `uploads` in the shell.
     public struct Entry: Sendable, Equatable {
@@ -33,13 +37,36 @@ public final class UploadStore: Sendable {
 
     /// The folder, as configured.
     public let folder: String
+    /// A temporary file untouched for longer than this is abandoned: its owner would have refreshed it. Never
+    /// less than `minimumAbandonSeconds`, whatever the body timeout.
+    let abandonAfterSeconds: Int
+    /// Whose temporary files this store writes: this process, unless a test says otherwise.
+    let owner: UploadOwner
+    /// The temporary files this process is writing or about to publish, refreshed by `refreshTemporaryFiles()`.
+    private let liveTemporaries = Lock<Set<String>>([])
     private let storedFiles = Atomic<Int>(0)
     private let storedBytes = Atomic<Int>(0)
 
-    /// A store on `folder`; nothing touches the disk until `prepare()`.
-    public init(folder: String) {
-        self.folder = folder
+    /// A store on `folder`; nothing touches the disk until `prepare()`. `abandonAfterSeconds` is the body timeout:
+    /// an upload making no progress for that long is given up by its own server anyway.
+    public convenience init(folder: String, abandonAfterSeconds: Int = 30) {
+        self.init(folder: folder, abandonAfterSeconds: abandonAfterSeconds, owner: .current)
     }
+
+    init(folder: String, abandonAfterSeconds: Int, owner: UploadOwner) {
+        self.folder = folder
+        self.abandonAfterSeconds = max(abandonAfterSeconds, Self.minimumAbandonSeconds)
+        self.owner = owner
+    }
+
+    /// How often live temporary files are refreshed. Fixed, not derived from this server's body timeout, because
+    /// the servers sharing a folder may run with different timeouts (or change them live): a neighbour with a
+    /// short one must still see our long uploads as alive. One `utimensat` per upload in progress is cheap.
+    public static let refreshIntervalSeconds = 2
+
+    /// The least age at which a temporary file counts as abandoned: five refresh rounds, which also absorbs a few
+    /// seconds of clock difference between hosts on a network file system.
+    static let minimumAbandonSeconds = 10
 
     /// Files stored since start (each file of a form counts once).
     public var uploadsTotal: Int { storedFiles.load(ordering: .relaxed) }
@@ -49,38 +76,98 @@ public final class UploadStore: Sendable {
 
     // MARK: - Start-up
 
-    /// Creates the folder when it is missing and deletes the temporary files an earlier run left behind;
-    /// returns how many it deleted. Call once before serving. (Servers sharing one folder would sweep each
-    /// other's uploads in progress: give each its own.)
+    /// Creates the folder when it is missing, checks that it has hard links, and deletes the temporary files of
+    /// this owner's earlier runs, of dead processes on this machine (and of earlier, untagged versions), and the
+    /// abandoned ones of any owner; returns how many it deleted. Call once
+    /// before serving. Temporary files of other live servers on a shared folder are left alone.
     @discardableResult
     public func prepare() throws -> Int {
         if mkdir(folder, 0o755) != 0, errno != EEXIST {
             throw UploadStorageError(call: "mkdir \(folder)", code: errno)
         }
+        try checkHardLinks()
         guard let directory = opendir(folder) else { throw UploadStorageError(call: "opendir \(folder)", code: errno) }
         defer { closedir(directory) }
+        let now = Int(time(nil))
         var swept = 0
         while let entry = readdir(directory) {
             let name = Self.name(of: entry)
-            guard name.hasPrefix(Self.temporaryPrefix), name.hasSuffix(Self.temporarySuffix) else { continue }
-            if unlink(folder + "/" + name) == 0 { swept += 1 }
+            guard let tag = Self.ownerTag(ofTemporary: name) else { continue }
+            let path = folder + "/" + name
+            var info = stat()
+            let abandoned = lstat(path, &info) == 0 && now - Int(info.st_mtim.tv_sec) > abandonAfterSeconds
+            if tag == owner.tag || abandoned || owner.outlived(tag), unlink(path) == 0 { swept += 1 }
         }
         return swept
+    }
+
+    /// The owner tag of a temporary file's name (empty for the untagged names of earlier versions), or nil when
+    /// `name` is not a temporary file.
+    static func ownerTag(ofTemporary name: String) -> String? {
+        guard name.hasPrefix(temporaryPrefix), name.hasSuffix(temporarySuffix) else { return nil }
+        let middle = name.dropFirst(temporaryPrefix.count).dropLast(temporarySuffix.count)
+        guard let dot = middle.firstIndex(of: ".") else { return "" }
+        return String(middle[middle.index(after: dot)...])
+    }
+
+    /// Publishing relies on `link(2)`: on a file system without hard links (FAT, some FUSE and object-store
+    /// mounts) a fallback to `rename` could replace another upload, so refuse to start instead.
+    private func checkHardLinks() throws {
+        let probe = try createFile()
+        let linked = temporaryPath()
+        defer { unlink(linked) }
+        guard Glibc.link(probe.path, linked) == 0 else {
+            throw HardLinksUnsupported(folder: folder, code: errno)
+        }
+    }
+
+    /// The uploads folder cannot hold hard links, which publishing needs.
+    struct HardLinksUnsupported: Error, CustomStringConvertible {
+        let folder: String
+        let code: Int32
+
+        var description: String {
+            "its file system does not support hard links (link: \(String(cString: strerror(code)))); uploads are "
+                + "published with link(2) so that one can never replace another: use a file system with hard links "
+                + "(ext4, xfs, btrfs, tmpfs, NFS)"
+        }
+    }
+
+    /// Sets the modification time of every live temporary file to now, so that a server starting on the same
+    /// folder sees them in use. Called by the housekeeper every `refreshIntervalSeconds`.
+    public func refreshTemporaryFiles() {
+        for path in liveTemporaries.withLock({ $0 }) {
+            utimensat(AT_FDCWD, path, nil, 0)
+        }
+    }
+
+    /// Called by an `UploadFile` when it goes away (published or deleted).
+    func forget(_ path: String) {
+        liveTemporaries.withLock { _ = $0.remove(path) }
     }
 
     // MARK: - Writing
 
     /// A new, empty temporary file for one upload (507 when the disk is full).
     func createFile() throws -> UploadFile {
-        // 48 random bits make a clash vanishingly rare; a few tries cover it anyway.
+        // 48 random bits make a clash vanishingly rare (and the owner tag confines it to this process); a few
+        // tries cover it anyway.
         for _ in 0..<4 {
-            let path = folder + "/" + Self.temporaryPrefix + Self.randomHex(UInt64.random(in: 0...(1 << 48) - 1))
-                + Self.temporarySuffix
+            let path = temporaryPath()
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 { return UploadFile(fd: fd, path: path) }
+            if fd >= 0 {
+                liveTemporaries.withLock { _ = $0.insert(path) }
+                return UploadFile(fd: fd, path: path, store: self)
+            }
             guard errno == EEXIST else { throw UploadStorageError.failure("open \(path)", errno) }
         }
         throw UploadStorageError(call: "open: no free temporary name in \(folder)", code: EEXIST)
+    }
+
+    /// `<folder>/.upload-<12 hex>.<owner>.tmp`.
+    private func temporaryPath() -> String {
+        folder + "/" + Self.temporaryPrefix + Self.randomHex(UInt64.random(in: 0...(1 << 48) - 1)) + "."
+            + owner.tag + Self.temporarySuffix
     }
 
     /// Gives each sealed file its final name, all or none: a file is linked under the first free candidate of its

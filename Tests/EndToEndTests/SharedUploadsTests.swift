@@ -1,0 +1,188 @@
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+
+/// Several httpsh processes on one uploads folder, as behind a load balancer with a shared volume: concurrent
+/// uploads of the same name through every server while servers restart (gracefully and with `kill -9`) lose no
+/// file, never leave an incomplete file under a final name, and never give two uploads one name.
+@Suite struct SharedUploadsTests {
+    @Test func twoThenFiveServers_concurrentUploadsAndRestarts_loseAndCollideNothing() throws {
+        let site = try FaultSite()
+        let fleet = Fleet(site: site)
+        defer { fleet.stopAll() }
+        let log = UploadLog()
+
+        for size in [2, 5] {
+            try fleet.grow(to: size)
+            let clients = (0..<4).map { _ in log.startClient(fleet: fleet, uploads: 12) }
+            // Restart every server once while the clients upload; the last one is killed, not drained.
+            for index in 0..<size {
+                usleep(100_000)
+                try fleet.restart(index, kill: index == size - 1)
+            }
+            for client in clients { client.wait() }
+        }
+
+        let outcome = log.snapshot()
+        #expect(outcome.stored.count > 20, "too few uploads went through: \(outcome)")
+        let names = outcome.stored.map(\.name)
+        #expect(Set(names).count == names.count, "two uploads answered with one name: \(names.sorted())")
+        // Every answered upload is there, whole, under its name.
+        for upload in outcome.stored {
+            let bytes = FileManager.default.contents(atPath: site.uploads + "/" + upload.name).map(Array.init)
+            #expect(bytes == UploadLog.payload(upload.id), "\(upload.name) (upload \(upload.id)) missing or wrong")
+        }
+        // Every final name holds one whole upload, each at most once (a server killed after linking but before
+        // answering may leave an unanswered, complete one).
+        let finals = site.uploadEntries().filter { !$0.hasPrefix(".") }
+        var seen = Set<Int>()
+        for name in finals {
+            let bytes = FileManager.default.contents(atPath: site.uploads + "/" + name).map(Array.init) ?? []
+            let id = UploadLog.id(of: bytes)
+            #expect(id.map { UploadLog.payload($0) == bytes && seen.insert($0).inserted } == true,
+                    "\(name) is not one whole upload, or a second copy of one")
+        }
+        #expect(finals.count >= outcome.stored.count)
+    }
+
+    @Test func uploadsCommand_onAnyServer_showsEveryServersUploads() throws {
+        let site = try FaultSite()
+        let first = try ControlledServer(site: site, socketName: "first.sock")
+        let second = try ControlledServer(site: site, socketName: "second.sock")
+
+        let viaFirst = try UploadLog.upload(port: first.port, filename: "first.txt", UploadLog.payload(1))
+        let viaSecond = try UploadLog.upload(port: second.port, filename: "second.txt", UploadLog.payload(2))
+
+        for server in [first, second] {
+            let result = try server.attach(commands: "uploads --json")
+            let listed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            let names = (listed?["rows"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+            #expect(Set(names) == [viaFirst, viaSecond], "\(server.socketPath): \(result.stdout)")
+        }
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "mounting a file system without hard links (mqueue) needs root"))
+    func uploadsFolderWithoutHardLinks_refusesToStartWithAClearError() throws {
+        let site = try FaultSite()
+        let mount = site.path + "/nolinks"
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        try #require(Glibc.mount("none", mount, "mqueue", 0, nil) == 0, "mount mqueue: errno \(errno)")
+        defer { umount2(mount, Int32(MNT_DETACH)) }
+
+        let process = try HTTPSHProcess(["--port", "0", "-d", site.root, "--uploads", mount, "--no-shell"])
+        let exit = try #require(process.waitForExit())
+
+        #expect(exit.status == 1 && !exit.signalled)
+        #expect(process.stderr.contains("does not support hard links"), "stderr: \(process.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: mount)) ?? ["?"]).isEmpty)
+    }
+}
+
+/// The servers of one test, all on the site's folders, each on its own port.
+private final class Fleet: Sendable {
+    private let flags: [String]
+    private let members = Mutex<[(process: HTTPSHProcess, port: UInt16)]>([])
+
+    init(site: FaultSite) {
+        flags = site.flags
+    }
+
+    /// A port of a running server, chosen at random.
+    func anyPort() -> UInt16? {
+        members.withLock { $0.randomElement()?.port }
+    }
+
+    func grow(to count: Int) throws {
+        while members.withLock({ $0.count }) < count {
+            let started = try start()
+            members.withLock { $0.append(started) }
+        }
+    }
+
+    /// Stops server `index` (SIGTERM and a graceful drain, or SIGKILL) and starts a new one in its place.
+    func restart(_ index: Int, kill: Bool) throws {
+        let old = members.withLock { $0[index].process }
+        old.signal(kill ? SIGKILL : SIGTERM)
+        let exit = old.waitForExit(seconds: 20)
+        #expect(exit.map { kill || ($0.status == 0 && !$0.signalled) } == true, "stderr: \(old.stderr)")
+        let started = try start()
+        members.withLock { $0[index] = started }
+    }
+
+    func stopAll() {
+        for member in members.withLock({ $0 }) { member.process.signal(SIGKILL) }
+    }
+
+    private func start() throws -> (process: HTTPSHProcess, port: UInt16) {
+        let process = try HTTPSHProcess(flags)
+        guard let port = process.announcedPort(in: \.stderr) else {
+            throw HTTPSHProcess.Failure(description: "no port announced: \(process.stderr)")
+        }
+        return (process, port)
+    }
+}
+
+/// The uploads clients sent and what the servers answered.
+private final class UploadLog: Sendable {
+    private let answered = Mutex<[(name: String, id: Int)]>([])
+    private let failed = Mutex<[String]>([])
+    private let nextID = Mutex(0)
+
+    /// A thread uploading `uploads` files, all named `same.txt`, each to a random running server.
+    func startClient(fleet: Fleet, uploads: Int) -> DispatchSemaphore {
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            for _ in 0..<uploads {
+                let id = self.nextID.withLock { value in
+                    value += 1
+                    return value
+                }
+                do {
+                    guard let port = fleet.anyPort() else { continue }
+                    let name = try Self.upload(port: port, filename: "same.txt", Self.payload(id))
+                    self.answered.withLock { $0.append((name, id)) }
+                } catch {
+                    // A server going away under a request: the client sees it fail, and nothing is stored for it.
+                    self.failed.withLock { $0.append("\(id): \(error)") }
+                }
+            }
+            done.signal()
+        }.start()
+        return done
+    }
+
+    func snapshot() -> (stored: [(name: String, id: Int)], failed: [String]) {
+        (answered.withLock { $0 }, failed.withLock { $0 })
+    }
+
+    /// Upload `id`'s bytes: a first line naming it, then 96 KiB that depend on it (so halves of two differ).
+    static func payload(_ id: Int) -> [UInt8] {
+        let head = Array("upload \(id)\n".utf8)
+        return head + (0..<(96 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ id) }
+    }
+
+    /// The id in a payload's first line.
+    static func id(of bytes: [UInt8]) -> Int? {
+        let line = String(decoding: bytes.prefix { $0 != 0x0a }, as: UTF8.self)
+        return line.hasPrefix("upload ") ? Int(line.dropFirst(7)) : nil
+    }
+
+    /// Posts one file as a form; returns the name the server stored it under (throws unless 201).
+    static func upload(port: UInt16, filename: String, _ content: [UInt8]) throws -> String {
+        let boundary = "sharedBoundary7f3a"
+        let body = Array(("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\n"
+            + "Content-Type: text/plain\r\n\r\n").utf8) + content + Array("\r\n--\(boundary)--\r\n".utf8)
+        let socket = try FaultSocket(port: port)
+        defer { socket.close() }
+        try socket.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\n\r\n")
+        try socket.send(body)
+        let response = try socket.readResponse()
+        guard response.status == 201,
+              let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+              let files = json["files"] as? [[String: Any]], let path = files.first?["filepath"] as? String
+        else { throw FaultSocket.Failure(description: "answered \(response.status)") }
+        return String(path.dropFirst("/uploads/".count))
+    }
+}
