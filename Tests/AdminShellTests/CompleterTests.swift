@@ -76,6 +76,17 @@ import Testing
         #expect(lines == ["status    shutdown", "sh"])
         #expect(Completer.columns(["a-rather-long-word"], width: 5) == ["a-rather-long-word"])
     }
+
+    @Test func fleetAddress_CompletesLabelsThenTheCommandAfterIt() {
+        var fleet = completer
+        fleet.addresses = ["@web1", "@web2", "@db"]
+        #expect(fleet.complete("@d") == .insert("b "))
+        #expect(fleet.complete("@w") == .insert("eb"))
+        #expect(fleet.complete("@web") == .list(["@web1", "@web2"]))
+        #expect(fleet.complete("@web1 statu") == .insert("s "))
+        #expect(fleet.complete("@web1 unblock 203") == .insert(".0.113.0/24 "))
+        #expect(completer.complete("@w") == .none, "one server takes no address")
+    }
 }
 
 @Suite struct ArgumentHintTests {

@@ -54,6 +54,8 @@ public final class FleetSession: AttachedShell {
 
     var serversGone: Bool { fleet.running.allSatisfy { $0.client?.serverClosed ?? true } }
 
+    var addresses: [String] { fleet.members.map { "@" + $0.target.label } }
+
     /// Tab asks the first server that is connected and not behind, within the deadline.
     func completions(_ source: Completer.Source) -> [String] {
         let ready = fleet.running.lazy.compactMap(\.client).first { (try? $0.catchUp()) == true }
