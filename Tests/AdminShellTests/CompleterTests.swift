@@ -105,6 +105,8 @@ import Testing
         #expect(ArgumentHint.hint(for: "ratelimit 5/1 ") == "[burst B]")
         #expect(ArgumentHint.hint(for: "ratelimit 5/1 burst ") == "B")
         #expect(ArgumentHint.hint(for: "block 10.0.0.1 ") == "[REASON]")
+        #expect(ArgumentHint.hint(for: "@web1 counters top ") == "N")
+        #expect(ArgumentHint.hint(for: "@web1 workers") == " N")
     }
 
     @Test func nothingUseful_IsNil() {
