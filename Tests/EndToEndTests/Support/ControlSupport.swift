@@ -30,13 +30,28 @@ final class ControlledServer {
     /// Runs `httpsh attach --control SOCKET` with `arguments`, feeding `input` on stdin (closed at once when nil),
     /// and waits for it to exit.
     func attach(_ arguments: [String], input: String? = nil, seconds: Double = 20) throws -> AttachResult {
-        let client = try HTTPSHProcess(["attach", "--control", socketPath] + arguments)
+        try Self.attach(["--control", socketPath] + arguments, input: input, seconds: seconds)
+    }
+
+    /// Runs `httpsh attach` with one `--control` for each of `servers` (a fleet shell), then `arguments`.
+    static func attach(fleet servers: [ControlledServer], _ arguments: [String], seconds: Double = 20) throws -> AttachResult {
+        try attach(servers.flatMap { ["--control", $0.socketPath] } + arguments, input: nil, seconds: seconds)
+    }
+
+    private static func attach(_ arguments: [String], input: String?, seconds: Double) throws -> AttachResult {
+        let client = try HTTPSHProcess(["attach"] + arguments)
         if let input { client.send(input) }
         client.closeInput()
         guard let exit = client.waitForExit(seconds: seconds) else {
             throw HTTPSHProcess.Failure(description: "attach did not finish; stdout: \(client.stdout)")
         }
         return AttachResult(status: exit.status, stdout: client.stdout, stderr: client.stderr)
+    }
+
+    /// The label a fleet shell gives this server when every socket is called `control.sock`: its folder's name
+    /// and the file's.
+    var fleetLabel: String {
+        (site.path as NSString).lastPathComponent + "/control"
     }
 
     /// `attach -c COMMANDS`.
