@@ -24,17 +24,9 @@ import Testing
 
     @Test func json_IsOneDocumentWithAnObjectPerInstance() throws {
         let servers = try fleet()
-        let binary = try HTTPSHProcess.binaryPath()
-        let controls = servers.map { "--control '\($0.socketPath)'" }.joined(separator: " ")
-        let pipeline = Process()
-        pipeline.executableURL = URL(fileURLWithPath: "/bin/sh")
-        pipeline.arguments = ["-c", "'\(binary)' attach \(controls) -c 'status --json' | python3 -m json.tool"]
-        let output = Pipe()
-        pipeline.standardOutput = output
-        try pipeline.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        pipeline.waitUntilExit()
-        #expect(pipeline.terminationStatus == 0)
+        let (status, data) = try ControlledServer.attachThroughJSONTool(
+            servers.flatMap { ["--control", $0.socketPath] } + ["-c", "status --json"])
+        #expect(status == 0)
         let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(document["ok"] as? Bool == true)
         #expect((document["errors"] as? [String: Any])?.isEmpty == true)
@@ -121,5 +113,30 @@ import Testing
             })
         }
         #expect(!follower.stdout.contains("hello.txt"))
+    }
+
+    /// The prompt on a fleet: a merged table, Tab asks a server, `shutdown` asks once for all and stops them all.
+    @Test func interactive_ShutdownAsksOnceAndStopsEveryServer() throws {
+        let servers = try fleet(2)
+        let binary = try HTTPSHProcess.binaryPath()
+        let controls = servers.map { "--control '\($0.socketPath)'" }.joined(separator: " ")
+        let terminal = try TmuxSession("'\(binary)' attach \(controls); echo ATTACH-ENDED status $?; sleep 30")
+        #expect(terminal.waitFor("httpsh[2]>") != nil)
+        terminal.send("block 203.0.113.0/24 scanner", "Enter")
+        #expect(terminal.waitFor("\(servers[1].fleetLabel): blocked 203.0.113.0/24") != nil)
+        terminal.send("unbl", "Tab", "Tab")
+        #expect(terminal.waitFor("unblock 203.0.113.0/24") != nil)
+        terminal.send("C-u", "blocked", "Enter")
+        #expect(terminal.waitFor("INSTANCE") != nil)
+        terminal.send("shutdown", "Enter")
+        #expect(terminal.waitFor("Stop 2 servers (\(servers[0].fleetLabel), \(servers[1].fleetLabel))? [y/N]") != nil)
+        terminal.send("n", "Enter")
+        #expect(terminal.waitFor("not stopped") != nil)
+        #expect(servers.allSatisfy { LoopbackHTTP.status(port: $0.port, "/hello.txt") == 200 })
+        terminal.send("shutdown", "Enter")
+        #expect(terminal.waitFor("? [y/N] n\nnot stopped\nhttpsh[2]> shutdown\nStop 2") != nil)
+        terminal.send("y", "Enter")
+        #expect(terminal.waitFor("ATTACH-ENDED status 0") != nil)
+        for server in servers { #expect(server.waitForExit()?.status == 0) }
     }
 }

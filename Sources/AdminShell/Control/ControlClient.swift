@@ -209,11 +209,12 @@ public final class ControlClient {
     /// True when a whole frame header has already arrived (a `poll` on the socket would not say so).
     var hasBufferedLine: Bool { input.hasCompleteLine }
 
-    /// The words Tab offers for `source`, asked of the server; none when it cannot say.
-    func completions(_ source: Completer.Source) -> [String] {
+    /// The words Tab offers for `source`, asked of the server (waiting until the monotonic `deadline` at most);
+    /// none when it cannot say.
+    func completions(_ source: Completer.Source, by deadline: Int64? = nil) -> [String] {
         do throws(Failure) {
             try send(.complete, source == .uploadNames ? "uploads" : "blocked")
-            let reply = try reply(by: nil)
+            let reply = try reply(by: deadline)
             return reply.ok ? reply.text.split(separator: "\n").map(String.init) : []
         } catch {
             return []

@@ -6,12 +6,13 @@ import HTTPServer
 /// completion asked of the first server that answers), or commands from `-c` or piped stdin with the script exit
 /// status: 0 when every server answered every command with a success, else 1. Leaving never stops the servers;
 /// `shutdown` stops them all (asked once at a terminal).
-public final class FleetSession {
+public final class FleetSession: AttachedShell {
     private let fleet: Fleet
     private var failures = 0
-    /// True once the session should end: `exit`, Ctrl-D, every server gone or stopped.
-    private var leaving = false
-    private var editor: LineEditor?
+    var leaving = false
+    var editor: LineEditor?
+    /// Why each server that could not be reached at the start was not, for the banner.
+    private var unreachable: [ObjectIdentifier: String] = [:]
 
     /// A session on `targets`, giving each server `timeoutSeconds` to answer each command.
     public init(targets: [FleetTarget], timeoutSeconds: Double) {
@@ -20,7 +21,7 @@ public final class FleetSession {
 
     /// Runs to the end of input and returns the exit status (1 as well when no server can be reached at all).
     public func run(commands: String?) -> Int32 {
-        let unreachable = fleet.connect(by: fleet.deadline())
+        unreachable = fleet.connect(by: fleet.deadline())
         guard unreachable.count < fleet.members.count else {
             for member in fleet.members {
                 Terminal.write(2, "httpsh attach: \(TerminalText.escaped(member.target.label)): "
@@ -28,69 +29,39 @@ public final class FleetSession {
             }
             return 1
         }
-        if let commands {
-            for line in ScriptText.statements(commands) where !leaving { execute(line) }
-        } else if isatty(0) == 1, isatty(1) == 1 {
-            runInteractive(unreachable: unreachable)
-        } else {
-            let reader = LineReader(fd: 0)
-            while !leaving, let line = reader.next() { execute(line) }
-        }
+        runLines(commands)
         fleet.close()
         return failures == 0 ? 0 : 1
     }
 
-    private func runInteractive(unreachable: [ObjectIdentifier: String]) {
-        let completer = Completer { [fleet] source in
-            fleet.running.lazy.compactMap(\.client).first?.completions(source) ?? []
-        }
-        let historyPath = getenv("HOME").map { String(cString: $0) + "/.httpsh_history" }
-        guard let editor = LineEditor(completer: completer, logs: nil, historyPath: historyPath,
-                                      shouldStop: { [fleet] in
-                                          fleet.running.allSatisfy { $0.client?.serverClosed ?? true }
-                                      }) else {
-            print("httpsh attach: cannot start line editing; reading commands line by line")
-            let reader = LineReader(fd: 0)
-            while !leaving, let line = reader.next() { execute(line) }
-            return
-        }
-        self.editor = editor
-        defer {
-            editor.close()
-            self.editor = nil
-        }
-        var banner = ["attached to \(fleet.members.count) httpsh servers:"]
+    var promptText: String { "httpsh[\(fleet.running.count)]> " }
+
+    var banner: String {
+        var lines = ["attached to \(fleet.members.count) httpsh servers:"]
         for member in fleet.members {
             if let client = member.client {
-                banner.append("  \(member.target.label)  pid \(client.serverPID) at \(client.serverURL) through \(client.path)")
+                lines.append("  \(member.target.label)  pid \(client.serverPID) at \(client.serverURL) through \(client.path)")
             } else {
-                banner.append("  \(member.target.label)  error: \(unreachable[ObjectIdentifier(member)] ?? "not reached")")
+                lines.append("  \(member.target.label)  error: \(unreachable[ObjectIdentifier(member)] ?? "not reached")")
             }
         }
-        banner.append("Each command runs on every server. Type 'help' for commands, Tab to complete; Ctrl-D or 'exit' "
+        lines.append("Each command runs on every server. Type 'help' for commands, Tab to complete; Ctrl-D or 'exit' "
             + "leaves (the servers run on), 'shutdown' stops them all.")
-        print(banner.joined(separator: "\n"))
-        while !leaving {
-            switch editor.readLine(prompt: "httpsh[\(fleet.running.count)]> ") {
-            case .line(let line):
-                editor.remember(line)
-                execute(line)
-            case .interrupted:
-                continue
-            case .endOfInput:
-                print("exit")
-                leaving = true
-            case .hungUp:
-                leaving = true
-            case .stopped:
-                print("httpsh attach: every server closed its connection (they shut down)")
-                leaving = true
-            }
-        }
+        return lines.joined(separator: "\n")
+    }
+
+    var goneMessage: String { "httpsh attach: every server closed its connection (they shut down)" }
+
+    var serversGone: Bool { fleet.running.allSatisfy { $0.client?.serverClosed ?? true } }
+
+    /// Tab asks the first server that is connected and not behind, within the deadline.
+    func completions(_ source: Completer.Source) -> [String] {
+        let ready = fleet.running.lazy.compactMap(\.client).first { (try? $0.catchUp()) == true }
+        return ready?.completions(source, by: fleet.deadline()) ?? []
     }
 
     /// Runs one line: help, errors in the line, `exit` and confirmations here, once; the rest on every server.
-    private func execute(_ line: String) {
+    func execute(_ line: String) {
         guard let parsed = CommandParser.parse(line) else { return }
         var mergeTables = false
         var extraMilliseconds: Int64 = 0
@@ -238,7 +209,7 @@ public final class FleetSession {
     }
 
     /// Prints text safely: what a server or its clients sent, and the labels, pass through `TerminalText`.
-    private func print(_ text: String) {
+    func print(_ text: String) {
         let safe = text.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.escaped(String($0)) }
         Terminal.write(1, safe.joined(separator: "\n") + "\n")
     }

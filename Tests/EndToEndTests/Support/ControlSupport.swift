@@ -48,6 +48,22 @@ final class ControlledServer {
         return AttachResult(status: exit.status, stdout: client.stdout, stderr: client.stderr)
     }
 
+    /// Runs `httpsh attach ARGUMENTS | python3 -m json.tool`: the pipeline's exit status and what the tool printed
+    /// (a tool reading the `--json` output is the test that it is JSON).
+    static func attachThroughJSONTool(_ arguments: [String]) throws -> (status: Int32, output: Data) {
+        let binary = try HTTPSHProcess.binaryPath()
+        let quoted = ([binary, "attach"] + arguments).map { "'" + $0.replacing("'", with: "'\\''") + "'" }
+        let pipeline = Process()
+        pipeline.executableURL = URL(fileURLWithPath: "/bin/sh")
+        pipeline.arguments = ["-c", quoted.joined(separator: " ") + " | python3 -m json.tool"]
+        let output = Pipe()
+        pipeline.standardOutput = output
+        try pipeline.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        pipeline.waitUntilExit()
+        return (pipeline.terminationStatus, data)
+    }
+
     /// The label a fleet shell gives this server when every socket is called `control.sock`: its folder's name
     /// and the file's.
     var fleetLabel: String {
