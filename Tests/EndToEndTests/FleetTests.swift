@@ -22,6 +22,19 @@ import Testing
         }
     }
 
+    @Test func pipedStdin_RunsOnEveryServerOrTheOneNamedUntilExit() throws {
+        let servers = try fleet()
+        let (first, second) = (servers[0].fleetLabel, servers[1].fleetLabel)
+        let result = try ControlledServer.attach(fleet: servers, [], input: "workers 3\n@\(second) workers 5\nkill 4\n@nobody status\nexit\nworkers 9\n")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("\(first): workers: 2 -> 3\n"))
+        #expect(result.stdout.contains("\(second): workers: 3 -> 5\n"))
+        #expect(result.stdout.contains("error: kill: connection ids are each server's own: name the server, '@\(first) kill 4'"))
+        #expect(result.stdout.contains("error: no running server is labelled 'nobody'"))
+        #expect(!result.stdout.contains("-> 9"))
+        #expect(try servers.map { try $0.statusField("workers") as? Int } == [3, 5, 3])
+    }
+
     @Test func json_IsOneDocumentWithAnObjectPerInstance() throws {
         let servers = try fleet()
         let (status, data) = try ControlledServer.attachThroughJSONTool(

@@ -60,8 +60,20 @@ public final class FleetSession: AttachedShell {
         return ready?.completions(source, by: fleet.deadline()) ?? []
     }
 
-    /// Runs one line: help, errors in the line, `exit` and confirmations here, once; the rest on every server.
+    /// Runs one line: help, errors in the line, `exit` and confirmations here, once; the rest on every server,
+    /// or on the one a leading `@LABEL` names.
     func execute(_ line: String) {
+        var line = line
+        var members = fleet.running
+        if let (label, rest) = Self.addressed(line) {
+            guard let member = members.first(where: { $0.target.label == label }) else {
+                failures += 1
+                let labels = members.map(\.target.label).joined(separator: ", ")
+                print("error: no running server is labelled '\(label)' (the labels: \(labels))")
+                return
+            }
+            (line, members) = (rest, [member])
+        }
         guard let parsed = CommandParser.parse(line) else { return }
         var mergeTables = false
         var extraMilliseconds: Int64 = 0
@@ -78,11 +90,17 @@ public final class FleetSession: AttachedShell {
             leaving = true
             return
         case .success(.followLog):
-            follow(line)
+            follow(line, on: members)
+            return
+        case .success(.server(.kill, _)) where members.count > 1:
+            failures += 1
+            print("error: kill: connection ids are each server's own: name the server, "
+                + "'@\(members[0].target.label) \(line.drop { $0 == " " || $0 == "\t" })'")
             return
         case .success(.server(.shutdown(let grace), _)):
-            let labels = fleet.running.map(\.target.label)
-            if let editor, !editor.confirm("Stop \(labels.count) servers (\(labels.joined(separator: ", ")))? [y/N] ") {
+            let labels = members.map(\.target.label)
+            let servers = labels.count == 1 ? "1 server" : "\(labels.count) servers"
+            if let editor, !editor.confirm("Stop \(servers) (\(labels.joined(separator: ", ")))? [y/N] ") {
                 print("not stopped")
                 return
             }
@@ -96,13 +114,21 @@ public final class FleetSession: AttachedShell {
         case .success(.server(let command, let json)):
             mergeTables = !json && Self.mergesTables(command)
         }
-        let reply = fleet.run(line, by: fleet.deadline(extraMilliseconds: extraMilliseconds))
+        let reply = fleet.run(line, on: members, by: fleet.deadline(extraMilliseconds: extraMilliseconds))
         if !reply.ok { failures += 1 }
         let json: Bool = if case .success(.server(_, let json)) = parsed { json } else { false }
         print(json ? reply.json() : reply.text(mergeTables: mergeTables))
         if case .success(.server(.shutdown, _)) = parsed {
             markStopped(reply)
         }
+    }
+
+    /// `@web1 status`: the label and the command line after it; nil for a line not addressed to one server.
+    static func addressed(_ line: String) -> (label: String, rest: String)? {
+        let trimmed = line.drop { $0 == " " || $0 == "\t" }
+        guard trimmed.first == "@" else { return nil }
+        let label = trimmed.dropFirst().prefix { $0 != " " && $0 != "\t" }
+        return (String(label), String(trimmed.dropFirst(label.count + 1).drop { $0 == " " || $0 == "\t" }))
     }
 
     /// The commands whose tables read better as one, with an INSTANCE column.
@@ -128,11 +154,11 @@ public final class FleetSession: AttachedShell {
 
     /// `log follow` on every server: each line prefixed with its server's label, until Ctrl-C at a terminal; in a
     /// script, until every server or the reader of standard output goes away.
-    private func follow(_ line: String) {
+    private func follow(_ line: String, on members: [Fleet.Member]) {
         let keys = editor == nil ? nil : InterruptKey()
         defer { keys?.restore() }
-        var (following, failed) = fleet.submit(line, by: fleet.deadline())
-        for member in fleet.running where failed[ObjectIdentifier(member)] != nil {
+        var (following, failed) = fleet.submit(line, to: members, by: fleet.deadline())
+        for member in members where failed[ObjectIdentifier(member)] != nil {
             print(prefix(member.target.label) + "error: " + (failed[ObjectIdentifier(member)] ?? ""))
         }
         if !failed.isEmpty { failures += 1 }
