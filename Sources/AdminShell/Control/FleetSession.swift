@@ -54,6 +54,8 @@ public final class FleetSession: AttachedShell {
 
     var serversGone: Bool { fleet.running.allSatisfy { $0.client?.serverClosed ?? true } }
 
+    var addresses: [String] { fleet.members.map { "@" + $0.target.label } }
+
     /// Tab asks the first server that is connected and not behind, within the deadline.
     func completions(_ source: Completer.Source) -> [String] {
         let ready = fleet.running.lazy.compactMap(\.client).first { (try? $0.catchUp()) == true }
@@ -99,8 +101,7 @@ public final class FleetSession: AttachedShell {
             return
         case .success(.server(.shutdown(let grace), _)):
             let labels = members.map(\.target.label)
-            let servers = labels.count == 1 ? "1 server" : "\(labels.count) servers"
-            if let editor, !editor.confirm("Stop \(servers) (\(labels.joined(separator: ", ")))? [y/N] ") {
+            if let editor, !editor.confirm("Stop \(Self.servers(labels.count)) (\(labels.joined(separator: ", ")))? [y/N] ") {
                 print("not stopped")
                 return
             }
@@ -129,6 +130,11 @@ public final class FleetSession: AttachedShell {
         guard trimmed.first == "@" else { return nil }
         let label = trimmed.dropFirst().prefix { $0 != " " && $0 != "\t" }
         return (String(label), String(trimmed.dropFirst(label.count + 1).drop { $0 == " " || $0 == "\t" }))
+    }
+
+    /// `1 server`, `3 servers`.
+    private static func servers(_ count: Int) -> String {
+        count == 1 ? "1 server" : "\(count) servers"
     }
 
     /// The commands whose tables read better as one, with an INSTANCE column.
@@ -162,7 +168,7 @@ public final class FleetSession: AttachedShell {
             print(prefix(member.target.label) + "error: " + (failed[ObjectIdentifier(member)] ?? ""))
         }
         if !failed.isEmpty { failures += 1 }
-        if keys != nil { print("following on \(following.count) servers; Ctrl-C stops") }
+        if keys != nil { print("following on \(Self.servers(following.count)); Ctrl-C stops") }
         var readerGone = false
         while !following.isEmpty {
             for member in following {
