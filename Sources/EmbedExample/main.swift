@@ -91,4 +91,4 @@ var received: Int32 = 0
 sigwait(&stopSignals, &received)
 let report = server.shutdown(graceSeconds: 5)
 print("stopped after signal \(received): \(report.finishedRequests) requests finished, \(report.forced) cut off")
-logWriter.flush()
+logWriter.flush(timeoutSeconds: max(0.5, server.graceSecondsLeft))  // a stalled stderr must not keep us alive

@@ -69,7 +69,9 @@ struct Launcher {
                 stopped.wait()
             }
         }
-        logWriter.flush()
+        // What is left of the grace period, and at least half a second for the last lines of a healthy log: a
+        // stalled standard error (a paused terminal, a pipe nobody reads) must not keep the process alive.
+        logWriter.flush(timeoutSeconds: max(0.5, server.graceSecondsLeft))
         return status
     }
 

@@ -77,7 +77,7 @@ public struct MetricsEndpoint: Sendable {
         sample("httpsh_file_cache_lookups_total", "result=\"hit\"", String(cache.hits))
         sample("httpsh_file_cache_lookups_total", "result=\"miss\"", String(cache.misses))
         family("httpsh_log_lines_dropped_total", "counter", "Log lines dropped because the log output was too slow.")
-        sample("httpsh_log_lines_dropped_total", "", String(context.logger.droppedLines))
+        sample("httpsh_log_lines_dropped_total", "", String(context.logLinesDropped))
 
         family("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch.")
         sample("process_start_time_seconds", "", String(context.stats.startedAt))

@@ -98,6 +98,14 @@ public final class Server: Sendable {
         return engine.drain(graceSeconds: graceSeconds)
     }
 
+    /// Seconds left in the grace period of the shutdown under way (0 once it is over), or the whole grace period
+    /// before one: how long what comes after the drain (flushing the log) may still take.
+    public var graceSecondsLeft: Double {
+        let deadline = engine.drainDeadline.load(ordering: .relaxed)
+        guard deadline > 0 else { return Double(context.limits.shutdownGraceSeconds) }
+        return Double(max(0, deadline - MonotonicClock.milliseconds())) / 1000
+    }
+
     /// True once `shutdown` has begun.
     public var isDraining: Bool { engine.draining.load(ordering: .relaxed) }
 

@@ -219,6 +219,7 @@ public struct ServerControl: Sendable {
             .init("Autoblock", key: "autoblock", context.autoblock.rule.map { Reply.Value.string($0.description) } ?? .null,
                   text: context.autoblock.rule?.description ?? "off"),
             .init("Security events", key: "security_events", context.securityEvents.totals().reduce(0) { $0 + $1.count }),
+            .init("Log lines dropped", key: "log_lines_dropped", context.logLinesDropped),
             .init("Memory", key: "memory_bytes", .integer(memory), text: Self.bytes(memory)),
             .init("Open files", key: "open_files", ProcessStats.openDescriptors()),
             .init("Control socket", key: "control_socket", controlSocket.map(Reply.Value.string) ?? .null,

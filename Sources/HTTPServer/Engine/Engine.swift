@@ -25,6 +25,8 @@ final class Engine: Sendable {
 
     /// Set when a graceful shutdown begins: no new connections, no keep-alive.
     let draining = Atomic<Bool>(false)
+    /// When the grace period of a shutdown ends (monotonic milliseconds); 0 before a shutdown.
+    let drainDeadline = Atomic<Int64>(0)
     /// Set once the workers are stopped, to end the housekeeper.
     let stopped = Atomic<Bool>(false)
     /// Set while accepting is paused after EMFILE/ENFILE; the housekeeper resumes it.
@@ -167,6 +169,7 @@ final class Engine: Sendable {
             }
         }
         let deadline = started + Int64(graceSeconds * 1000)
+        drainDeadline.store(deadline, ordering: .relaxed)
         while registry.count > 0, MonotonicClock.milliseconds() < deadline {
             usleep(5_000)
             // Connections that went idle after their last response are closed by their worker; a client that

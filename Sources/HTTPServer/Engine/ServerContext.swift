@@ -53,6 +53,10 @@ public final class ServerContext: Sendable {
         fileCache = FileCache(capacity: configuration.fileCacheBytes)
     }
 
+    /// Log lines dropped because their output was too slow: the logger's (standard error) and the access-log
+    /// file's, for `status` and `/metrics`.
+    public var logLinesDropped: Int { logger.droppedLines + accessLog.droppedLines }
+
     /// False once a graceful shutdown has begun, or while the operator drains (`/readyz` answers 503 then).
     public internal(set) var ready: Bool {
         get { readiness.load(ordering: .relaxed) && !drained }

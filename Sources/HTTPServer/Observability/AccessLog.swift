@@ -92,6 +92,9 @@ public final class AccessLog: Sendable {
     /// Lines dropped because the file could not keep up.
     public var droppedLines: Int { file?.dropped ?? 0 }
 
+    /// Bytes of lines waiting for the file (bounded by `AsyncLineWriter.byteCapacity`).
+    public var queuedBytes: Int { file?.queuedBytes ?? 0 }
+
     private func line(_ entry: Entry) -> String {
         format == .json ? Self.json(entry) : Self.combined(entry)
     }

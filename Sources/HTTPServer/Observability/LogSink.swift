@@ -8,23 +8,23 @@ public protocol LogSink: Sendable {
 }
 
 /// A sink that queues lines and writes them to a file descriptor from its own thread, so a slow terminal or disk
-/// never stalls a worker. When the queue is full, lines are dropped and counted.
+/// never stalls a worker. When the queue is full (in lines or in bytes), lines are dropped and counted.
 public final class AsyncLineWriter: LogSink {
-    /// Lines beyond this many waiting are dropped: a stalled terminal must cost bounded memory.
+    /// Lines beyond this many waiting are dropped.
     static let capacity = 10_000
+    /// Bytes waiting (and being written) beyond this are dropped: a stalled standard error or a slow pipe must
+    /// cost bounded memory, and 4 MiB holds seconds of a busy server's ordinary lines.
+    public static let byteCapacity = 4 << 20
 
     private struct State {
         var fd: Int32
-        var queue: [String] = []
-        var dropped = 0
-        var stopped = false
+        var queue = LineQueue(maximumLines: AsyncLineWriter.capacity, maximumBytes: AsyncLineWriter.byteCapacity)
         /// A taken batch is being written: `flush` waits for it too.
         var writing = false
     }
 
     private let state: Lock<State>
     private let wake = Condition()
-    private let dropCount = Atomic<Int>(0)
 
     /// Starts a writer for `fd` (2 for stderr).
     public init(fd: Int32) {
@@ -33,15 +33,13 @@ public final class AsyncLineWriter: LogSink {
     }
 
     /// Lines dropped because the queue was full.
-    public var dropped: Int { dropCount.load(ordering: .relaxed) }
+    public var dropped: Int { state.withLock { $0.queue.dropped } }
+
+    /// Bytes of lines waiting or being written now (at most `byteCapacity`).
+    public var queuedBytes: Int { state.withLock { $0.queue.bytes } }
 
     public func write(_ line: String) {
-        let accepted = state.withLock { state in
-            guard state.queue.count < Self.capacity else { return false }
-            state.queue.append(line)
-            return true
-        }
-        if accepted { wake.signal() } else { dropCount.add(1, ordering: .relaxed) }
+        if state.withLock({ $0.queue.append(line) }) { wake.signal() }
     }
 
     /// Points the writer at another descriptor (after reopening a log file); closes the old one unless it is 0–2.
@@ -53,19 +51,25 @@ public final class AsyncLineWriter: LogSink {
         if old > 2 { Glibc.close(old) }
     }
 
-    /// Writes what is queued now and returns when it is out (for shutdown).
-    public func flush() {
-        while !state.withLock({ $0.queue.isEmpty && !$0.writing }) { usleep(1000) }
+    /// Writes what is queued now and returns when it is out, or after `timeoutSeconds` when the output is stalled
+    /// (a paused terminal, a pipe nobody reads): a shutdown must not wait on its log. False when lines were left.
+    @discardableResult
+    public func flush(timeoutSeconds: Double) -> Bool {
+        let deadline = MonotonicClock.milliseconds() + Int64(timeoutSeconds * 1000)
+        while !state.withLock({ $0.queue.lines.isEmpty && !$0.writing }) {
+            if MonotonicClock.milliseconds() >= deadline { return false }
+            usleep(1000)
+        }
+        return true
     }
 
     private func run() {
         while true {
             let taken = wake.wait {
                 state.withLock { state -> (Int32, [String])? in
-                    guard !state.queue.isEmpty else { return nil }
+                    guard !state.queue.lines.isEmpty else { return nil }
                     state.writing = true
-                    defer { state.queue.removeAll(keepingCapacity: true) }
-                    return (state.fd, state.queue)
+                    return (state.fd, state.queue.take())
                 }
             }
             guard let (fd, lines) = taken else { continue }
@@ -81,7 +85,10 @@ public final class AsyncLineWriter: LogSink {
                     offset += n
                 }
             }
-            state.withLock { $0.writing = false }
+            state.withLock { state in
+                state.queue.release(lines)
+                state.writing = false
+            }
         }
     }
 }
