@@ -1,16 +1,25 @@
 import AdminShell
 import Glibc
+import HTTPServer
 
-/// `httpsh attach`: finds a running server's control socket and opens the shell on it.
+/// `httpsh attach`: finds a running server's control socket and opens the shell on it, or on every server of a
+/// fleet (`--control` repeated, `--controls FILE`).
 struct AttachCommand {
     var port: UInt16 = 8080
-    var control: String?
+    /// The sockets given with `--control`, in order.
+    var controls: [String] = []
+    /// The `--controls` file: more sockets, one a line.
+    var controlsFile: String?
     var instance: String?
     var commands: String?
+    /// How long each server of a fleet may take to answer one command: long enough for a busy server, short
+    /// enough that a stopped one does not hold up the operator.
+    var timeoutSeconds = 5.0
     var showHelp = false
 
     static let usage = """
-    Usage: httpsh attach [--port N | --control PATH] [--instance NAME] [-c COMMANDS]
+    Usage: httpsh attach [--port N | --control PATH...| --controls FILE] [--instance NAME] [--timeout SECONDS]
+                         [-c COMMANDS]
 
     Opens the admin shell on an httpsh that is already running, through its control socket. Leaving the shell
     (exit, Ctrl-D) leaves the server running; 'shutdown' stops it.
@@ -18,7 +27,10 @@ struct AttachCommand {
     Options:
       -p, --port N          the server's port (default 8080; env SERVER_PORT): its socket in the default folder
           --instance NAME   the server started with --instance NAME (several on one port)
-          --control PATH    the socket the server was started with (--control PATH)
+          --control PATH    the socket the server was started with (--control PATH); repeat it for a fleet:
+                            each command then runs on every server, each reply labelled with its server
+          --controls FILE   a fleet's sockets, one a line: PATH or NAME PATH ('#' starts a comment)
+          --timeout SECONDS how long each server of a fleet may take to answer a command (default 5)
       -c COMMANDS           run commands separated by ';' and leave; exit status 1 when one failed
       -h, --help            show this help
 
@@ -44,7 +56,15 @@ struct AttachCommand {
                     throw Options.UsageError(description: "attach: \(argument): '\(text)' is not a port from 1 to 65535")
                 }
                 command.port = port
-            case "--control": command.control = try value(argument)
+            case "--control": command.controls.append(try value(argument))
+            case "--controls": command.controlsFile = try value(argument)
+            case "--timeout":
+                let text = try value(argument)
+                guard let seconds = Double(text), seconds > 0, seconds <= Self.longestTimeoutSeconds else {
+                    throw Options.UsageError(description: "attach: --timeout: '\(text)' is not a number of seconds "
+                        + "from 0.1 to \(Int(Self.longestTimeoutSeconds))")
+                }
+                command.timeoutSeconds = max(seconds, 0.1)
             case "--instance": command.instance = try value(argument)
             case "-c": command.commands = try value(argument)
             case "-h", "--help": command.showHelp = true
@@ -55,15 +75,33 @@ struct AttachCommand {
         return command
     }
 
+    /// The longest `--timeout`: an hour is more than any command takes; more is a typo.
+    static let longestTimeoutSeconds = 3600.0
+    /// The largest `--controls` file: thousands of sockets fit; more is not such a list.
+    static let longestControlsFile = 1 << 20
+
     /// Connects and runs the session; returns the exit status (1 when the server cannot be reached).
     func run(environment: [String: String]) -> Int32 {
         do {
-            let path = try control ?? ControlPath.find(port: port, instance: instance, environment: environment)
+            if controls.count > 1 || controlsFile != nil {
+                return FleetSession(targets: try fleet(), timeoutSeconds: timeoutSeconds).run(commands: commands)
+            }
+            let path = try controls.first ?? ControlPath.find(port: port, instance: instance, environment: environment)
             let client = try ControlClient(path: path)
             return AttachSession(client: client).run(commands: commands)
         } catch {
             Output.error("httpsh attach: \(error)")
             return 1
         }
+    }
+
+    /// The fleet's servers: the `--control` sockets, then those the `--controls` file lists.
+    private func fleet() throws -> [FleetTarget] {
+        var entries = controls.map { FleetTarget.Entry(name: nil, path: $0) }
+        if let controlsFile {
+            let text = try TextFile.read(controlsFile, maximumBytes: Self.longestControlsFile)
+            entries += try FleetTarget.entries(listedIn: text, source: controlsFile)
+        }
+        return try FleetTarget.fleet(entries)
     }
 }

@@ -26,16 +26,8 @@ import Testing
 
     @Test func statusJSON_IsValidJSONForATool() throws {
         let server = try ControlledServer()
-        let binary = try HTTPSHProcess.binaryPath()
-        let pipeline = Process()
-        pipeline.executableURL = URL(fileURLWithPath: "/bin/sh")
-        pipeline.arguments = ["-c", "'\(binary)' attach --control '\(server.socketPath)' -c 'status --json' | python3 -m json.tool"]
-        let output = Pipe()
-        pipeline.standardOutput = output
-        try pipeline.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        pipeline.waitUntilExit()
-        #expect(pipeline.terminationStatus == 0)
+        let (status, data) = try ControlledServer.attachThroughJSONTool(["--control", server.socketPath, "-c", "status --json"])
+        #expect(status == 0)
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("\"state\": \"serving\""))
         #expect(text.contains("\"control_socket\": \"\(server.socketPath)\""))

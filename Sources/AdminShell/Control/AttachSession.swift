@@ -5,12 +5,11 @@ import HTTPServer
 /// terminal (history, Tab completion asked of the server, hints, Ctrl-C), or commands from `-c` or piped stdin
 /// with the script exit status (0 when every command succeeded, else 1). Leaving never stops the server; only
 /// `shutdown` does (confirmed first at a terminal).
-public final class AttachSession {
+public final class AttachSession: AttachedShell {
     private let client: ControlClient
     private var failures = 0
-    /// True once the session should end: `exit`, Ctrl-D, the server gone.
-    private var leaving = false
-    private var editor: LineEditor?
+    var leaving = false
+    var editor: LineEditor?
 
     public init(client: ControlClient) {
         self.client = client
@@ -18,58 +17,30 @@ public final class AttachSession {
 
     /// Runs to the end of input and returns the exit status.
     public func run(commands: String?) -> Int32 {
-        if let commands {
-            for line in commands.split(separator: ";") where !leaving { execute(String(line)) }
-        } else if isatty(0) == 1, isatty(1) == 1 {
-            runInteractive()
-        } else {
-            let reader = LineReader(fd: 0)
-            while !leaving, let line = reader.next() { execute(line) }
-        }
+        runLines(commands)
         client.close()
         return failures == 0 ? 0 : 1
     }
 
-    private func runInteractive() {
-        let completer = Completer { [client] source in client.completions(source) }
-        let historyPath = getenv("HOME").map { String(cString: $0) + "/.httpsh_history" }
-        guard let editor = LineEditor(completer: completer, logs: nil, historyPath: historyPath,
-                                      shouldStop: { [client] in client.serverClosed }) else {
-            print("httpsh attach: cannot start line editing; reading commands line by line")
-            let reader = LineReader(fd: 0)
-            while !leaving, let line = reader.next() { execute(line) }
-            return
-        }
-        self.editor = editor
-        defer {
-            editor.close()
-            self.editor = nil
-        }
-        print("""
+    var promptText: String { "httpsh> " }
+
+    var banner: String {
+        """
         attached to httpsh (pid \(client.serverPID)) at \(client.serverURL) through \(client.path)
         Type 'help' for commands, Tab to complete; Ctrl-D or 'exit' leaves (the server runs on), 'shutdown' stops it.
-        """)
-        while !leaving {
-            switch editor.readLine(prompt: "httpsh> ") {
-            case .line(let line):
-                editor.remember(line)
-                execute(line)
-            case .interrupted:
-                continue
-            case .endOfInput:
-                print("exit")
-                leaving = true
-            case .hungUp:
-                leaving = true
-            case .stopped:
-                print("httpsh attach: the server closed the connection (it shut down)")
-                leaving = true
-            }
-        }
+        """
+    }
+
+    var goneMessage: String { "httpsh attach: the server closed the connection (it shut down)" }
+
+    var serversGone: Bool { client.serverClosed }
+
+    func completions(_ source: Completer.Source) -> [String] {
+        client.completions(source)
     }
 
     /// Runs one line: `exit` and confirmations here, everything else on the server.
-    private func execute(_ line: String) {
+    func execute(_ line: String) {
         switch CommandParser.parse(line) {
         case .success(.exit)?:
             leaving = true
@@ -134,7 +105,7 @@ public final class AttachSession {
 
     /// Prints server text safely: control characters (which a client's request could have planted in a path or
     /// an upload) become `?`, line by line.
-    private func print(_ text: String) {
+    func print(_ text: String) {
         let safe = text.split(separator: "\n", omittingEmptySubsequences: false).map { LineEditor.printable(String($0)) }
         Terminal.write(1, safe.joined(separator: "\n") + "\n")
     }

@@ -12,6 +12,8 @@ public final class ControlClient {
     /// Why talking to the server failed; the connection is unusable afterwards.
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        /// True when the server said nothing in time: it may be stopped or overloaded rather than gone.
+        public var timedOut = false
     }
 
     /// One reply: whether the command succeeded, and the text to print.
@@ -28,8 +30,21 @@ public final class ControlClient {
         case dropped(Int)
     }
 
+    /// One frame of the answer to a command: a streamed event, or the reply that ends it.
+    public enum Event: Sendable, Equatable {
+        case stream(StreamEvent)
+        case reply(Reply)
+    }
+
+    /// A socket connected but not yet greeted, so that a fleet can connect to every server before waiting for
+    /// any greeting (a stopped server then costs one deadline, not one per server).
+    public struct Opening {
+        let path: String
+        let socket: UnixSocket
+    }
+
     /// How long connecting may wait for the greeting: a server stuck that long is reported, not waited for.
-    static let greetingMilliseconds: Int32 = 10_000
+    static let greetingMilliseconds: Int64 = 10_000
 
     /// The socket's path.
     public let path: String
@@ -39,24 +54,41 @@ public final class ControlClient {
     private let socket: UnixSocket
     private var input: LineBuffer
     private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    /// When the reply being read must have arrived (monotonic milliseconds); nil: no limit.
+    private var deadline: Int64?
+    /// True between a frame's header and the end of its text: a deadline missed there leaves the connection
+    /// out of step.
+    private var readingFrame = false
+    /// Replies that missed their deadline and have not come yet: skipped when they do (`catchUp`).
+    private var owedReplies = 0
 
     /// Connects to the socket at `path` and reads the server's greeting.
-    public init(path: String) throws(Failure) {
-        let socket: UnixSocket
+    public convenience init(path: String) throws(Failure) {
+        try self.init(Self.open(path), greetedBy: MonotonicClock.milliseconds() + Self.greetingMilliseconds)
+    }
+
+    /// Connects to the socket at `path` without waiting for the server to greet; with `timeoutMilliseconds`,
+    /// connecting and each send to the server are bounded by it (a stopped server's backlog fills up).
+    public static func open(_ path: String, timeoutMilliseconds: Int? = nil) throws(Failure) -> Opening {
         do {
-            socket = try UnixSocket.connect(path: path)
+            return Opening(path: path, socket: try UnixSocket.connect(path: path, sendTimeoutMilliseconds: timeoutMilliseconds))
         } catch {
             let hint = error.code == ENOENT || error.code == ECONNREFUSED ? " (is httpsh running? see --port, --control)" : ""
             throw Failure(description: "cannot reach \(path): \(String(cString: strerror(error.code)))\(hint)")
         }
+    }
+
+    /// Reads the greeting on `opening`, waiting until the monotonic `deadline` (milliseconds) at most.
+    public init(_ opening: Opening, greetedBy deadline: Int64) throws(Failure) {
+        let (path, socket) = (opening.path, opening.socket)
         var input = LineBuffer(limit: ControlWire.maximumFrameBytes)
         var greeting: String?
-        if socket.wait(for: POLLIN, milliseconds: Self.greetingMilliseconds) {
+        if socket.wait(for: POLLIN, milliseconds: Int32(clamping: max(0, deadline - MonotonicClock.milliseconds()))) {
             greeting = Self.readLine(socket, &input)
         }
         guard let greeting else {
             socket.close()
-            throw Failure(description: "\(path): no greeting from the server")
+            throw Failure(description: "\(path): no greeting from the server in time", timedOut: true)
         }
         if greeting.hasPrefix("error: ") {
             socket.close()
@@ -85,30 +117,104 @@ public final class ControlClient {
 
     /// Runs one command line (`workers 4`, `status --json`) and returns its reply.
     public func run(_ line: String) throws(Failure) -> Reply {
+        try submit(line)
+        return try reply(by: nil)
+    }
+
+    /// Sends one command line without waiting for its reply: a fleet sends to every server first, so that the
+    /// servers work at the same time, then collects the replies (`reply(by:)`).
+    public func submit(_ line: String) throws(Failure) {
         try send(.run, line)
-        return try reply { _ in }
+    }
+
+    /// The reply to the command `submit` sent (stream events skipped), waiting until the monotonic `deadline`
+    /// (milliseconds; nil: as long as it takes). A missed deadline throws a `timedOut` failure, and the
+    /// connection is unusable afterwards (the reply may still come).
+    public func reply(by deadline: Int64?) throws(Failure) -> Reply {
+        self.deadline = deadline
+        defer { self.deadline = nil }
+        do {
+            while true {
+                if case .reply(let reply)? = try nextEvent(waitMilliseconds: -1) { return reply }
+            }
+        } catch {
+            if error.timedOut, !readingFrame { owedReplies += 1 }
+            throw error
+        }
+    }
+
+    /// True when this connection can take a command: every reply that missed its deadline has come since (and
+    /// was skipped). Reads only what has arrived; a server still silent is not waited for. A connection that
+    /// missed a deadline in the middle of a frame throws: it is out of step for good.
+    public func catchUp() throws(Failure) -> Bool {
+        guard !readingFrame else { throw Failure(description: "the server stopped in the middle of a reply") }
+        // A frame whose header has come is read to its end within the time any reply is given.
+        deadline = MonotonicClock.milliseconds() + Self.greetingMilliseconds
+        defer { deadline = nil }
+        while owedReplies > 0 {
+            guard let event = try nextEvent(waitMilliseconds: 0) else { return false }
+            if case .reply = event { owedReplies -= 1 }
+        }
+        return true
     }
 
     /// Runs `log follow …`: `onEvent` gets each line as it comes, and `shouldStop` is asked between them (and at
     /// least every `pollMilliseconds`); once it says true, the stream is stopped and its reply returned.
     public func follow(_ line: String, pollMilliseconds: Int32 = 200, shouldStop: () -> Bool,
                        onEvent: (StreamEvent) -> Void) throws(Failure) -> Reply {
-        try send(.run, line)
+        try submit(line)
         var stopSent = false
-        return try reply(waitMilliseconds: pollMilliseconds) { (event) throws(Failure) in
-            if let event { onEvent(event) }
+        while true {
+            switch try nextEvent(waitMilliseconds: pollMilliseconds) {
+            case .reply(let reply)?: return reply
+            case .stream(let event)?: onEvent(event)
+            case nil: break
+            }
             if !stopSent, shouldStop() {
                 stopSent = true
-                try send(.stop, nil)
+                try stopFollowing()
             }
         }
     }
 
-    /// The words Tab offers for `source`, asked of the server; none when it cannot say.
-    func completions(_ source: Completer.Source) -> [String] {
+    /// Ends the `log follow` this connection is streaming; its reply follows.
+    func stopFollowing() throws(Failure) {
+        try send(.stop, nil)
+    }
+
+    /// The next frame of the answer to the submitted command, or nil when none came within `waitMilliseconds`
+    /// (-1: as long as it takes; 0: only what has already arrived).
+    func nextEvent(waitMilliseconds: Int32) throws(Failure) -> Event? {
+        guard let header = try nextLine(waitMilliseconds: waitMilliseconds) else { return nil }
+        let words = header.split(separator: " ")
+        guard words.count == 2, let kind = ControlWire.Kind(rawValue: String(words[0])),
+              let length = Int(words[1]), (0...ControlWire.maximumFrameBytes).contains(length) else {
+            throw Failure(description: "unexpected reply from the server: \(LineEditor.printable(String(header.prefix(80))))")
+        }
+        readingFrame = true
+        var body = try bytes(length)
+        readingFrame = false
+        if body.last == 10 { body.removeLast() }
+        let text = String(decoding: body, as: UTF8.self)
+        switch kind {
+        case .ok, .error: return .reply(Reply(ok: kind == .ok, text: text))
+        case .log: return .stream(.line(text))
+        case .dropped: return .stream(.dropped(Int(text) ?? 0))
+        }
+    }
+
+    /// The socket, for a fleet's `poll` over all its servers.
+    var descriptor: Int32 { socket.fd }
+
+    /// True when a whole frame header has already arrived (a `poll` on the socket would not say so).
+    var hasBufferedLine: Bool { input.hasCompleteLine }
+
+    /// The words Tab offers for `source`, asked of the server (waiting until the monotonic `deadline` at most);
+    /// none when it cannot say.
+    func completions(_ source: Completer.Source, by deadline: Int64? = nil) -> [String] {
         do throws(Failure) {
             try send(.complete, source == .uploadNames ? "uploads" : "blocked")
-            let reply = try reply { _ in }
+            let reply = try reply(by: deadline)
             return reply.ok ? reply.text.split(separator: "\n").map(String.init) : []
         } catch {
             return []
@@ -137,31 +243,6 @@ public final class ControlClient {
         guard socket.send(line + "\n") else { throw lost() }
     }
 
-    /// Reads frames until the reply, passing stream events to `between` (and nil when `waitMilliseconds` pass
-    /// without a frame).
-    private func reply(waitMilliseconds: Int32 = -1,
-                       _ between: (StreamEvent?) throws(Failure) -> Void) throws(Failure) -> Reply {
-        while true {
-            guard let header = try nextLine(waitMilliseconds: waitMilliseconds) else {
-                try between(nil)
-                continue
-            }
-            let words = header.split(separator: " ")
-            guard words.count == 2, let kind = ControlWire.Kind(rawValue: String(words[0])),
-                  let length = Int(words[1]), (0...ControlWire.maximumFrameBytes).contains(length) else {
-                throw Failure(description: "unexpected reply from the server: \(LineEditor.printable(String(header.prefix(80))))")
-            }
-            var body = try bytes(length)
-            if body.last == 10 { body.removeLast() }
-            let text = String(decoding: body, as: UTF8.self)
-            switch kind {
-            case .ok, .error: return Reply(ok: kind == .ok, text: text)
-            case .log: try between(.line(text))
-            case .dropped: try between(.dropped(Int(text) ?? 0))
-            }
-        }
-    }
-
     /// The next line, or nil when none came within `waitMilliseconds` (-1: wait as long as it takes).
     private func nextLine(waitMilliseconds: Int32) throws(Failure) -> String? {
         while true {
@@ -170,7 +251,10 @@ public final class ControlClient {
             case .tooLong: throw Failure(description: "the server sent a line that is too long")
             case .incomplete: break
             }
-            guard socket.wait(for: POLLIN, milliseconds: waitMilliseconds) else { return nil }
+            guard try awaitBytes(waitMilliseconds) else {
+                if waitMilliseconds >= 0 { return nil }
+                continue
+            }
             try receive()
         }
     }
@@ -178,8 +262,19 @@ public final class ControlClient {
     private func bytes(_ count: Int) throws(Failure) -> [UInt8] {
         while true {
             if let taken = input.take(count) { return taken }
+            guard try awaitBytes(-1) else { continue }
             try receive()
         }
+    }
+
+    /// Waits up to `requested` milliseconds (-1: as long as it takes) for bytes to read, but not past the reply's
+    /// deadline; throws once the deadline has passed with nothing more arrived.
+    private func awaitBytes(_ requested: Int32) throws(Failure) -> Bool {
+        guard let deadline else { return socket.wait(for: POLLIN, milliseconds: requested) }
+        let left = Int32(clamping: max(0, deadline - MonotonicClock.milliseconds()))
+        if socket.wait(for: POLLIN, milliseconds: requested < 0 ? left : min(requested, left)) { return true }
+        guard MonotonicClock.milliseconds() < deadline else { throw Failure(description: "no reply in time", timedOut: true) }
+        return false
     }
 
     private func receive() throws(Failure) {

@@ -89,22 +89,11 @@ public enum SettingsFile {
     }
 
     private static func read(_ path: String) throws(Failure) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure(description: "\(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { break }
-            data += chunk[..<count]
-            guard data.count <= maximumBytes else { throw Failure(description: "\(path): larger than 1 MiB") }
+        do {
+            return try TextFile.read(path, maximumBytes: maximumBytes)
+        } catch {
+            throw Failure(description: error.description)
         }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw Failure(description: "\(path): not UTF-8 text")
-        }
-        return text
     }
 
     /// `RANGE since SECONDS [until SECONDS] [REASON]`.

@@ -24,9 +24,11 @@ public struct UnixSocket: Sendable {
         return socket
     }
 
-    /// Connects to the socket at `path`.
-    public static func connect(path: String) throws(SocketError) -> UnixSocket {
+    /// Connects to the socket at `path`. With `sendTimeoutMilliseconds`, connecting and every send are bounded by
+    /// it: a stopped server's full backlog then fails the connect (EAGAIN) instead of blocking it forever.
+    public static func connect(path: String, sendTimeoutMilliseconds: Int? = nil) throws(SocketError) -> UnixSocket {
         let socket = try make()
+        if let sendTimeoutMilliseconds { socket.setSendTimeout(milliseconds: sendTimeoutMilliseconds) }
         guard try withAddress(path, { Glibc.connect(socket.fd, $0, $1) }) == 0 else {
             let error = SocketError("connect \(path)")
             socket.close()

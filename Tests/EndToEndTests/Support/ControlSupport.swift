@@ -30,13 +30,44 @@ final class ControlledServer {
     /// Runs `httpsh attach --control SOCKET` with `arguments`, feeding `input` on stdin (closed at once when nil),
     /// and waits for it to exit.
     func attach(_ arguments: [String], input: String? = nil, seconds: Double = 20) throws -> AttachResult {
-        let client = try HTTPSHProcess(["attach", "--control", socketPath] + arguments)
+        try Self.attach(["--control", socketPath] + arguments, input: input, seconds: seconds)
+    }
+
+    /// Runs `httpsh attach` with one `--control` for each of `servers` (a fleet shell), then `arguments`.
+    static func attach(fleet servers: [ControlledServer], _ arguments: [String], seconds: Double = 20) throws -> AttachResult {
+        try attach(servers.flatMap { ["--control", $0.socketPath] } + arguments, input: nil, seconds: seconds)
+    }
+
+    private static func attach(_ arguments: [String], input: String?, seconds: Double) throws -> AttachResult {
+        let client = try HTTPSHProcess(["attach"] + arguments)
         if let input { client.send(input) }
         client.closeInput()
         guard let exit = client.waitForExit(seconds: seconds) else {
             throw HTTPSHProcess.Failure(description: "attach did not finish; stdout: \(client.stdout)")
         }
         return AttachResult(status: exit.status, stdout: client.stdout, stderr: client.stderr)
+    }
+
+    /// Runs `httpsh attach ARGUMENTS | python3 -m json.tool`: the pipeline's exit status and what the tool printed
+    /// (a tool reading the `--json` output is the test that it is JSON).
+    static func attachThroughJSONTool(_ arguments: [String]) throws -> (status: Int32, output: Data) {
+        let binary = try HTTPSHProcess.binaryPath()
+        let quoted = ([binary, "attach"] + arguments).map { "'" + $0.replacing("'", with: "'\\''") + "'" }
+        let pipeline = Process()
+        pipeline.executableURL = URL(fileURLWithPath: "/bin/sh")
+        pipeline.arguments = ["-c", quoted.joined(separator: " ") + " | python3 -m json.tool"]
+        let output = Pipe()
+        pipeline.standardOutput = output
+        try pipeline.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        pipeline.waitUntilExit()
+        return (pipeline.terminationStatus, data)
+    }
+
+    /// The label a fleet shell gives this server when every socket is called `control.sock`: its folder's name
+    /// and the file's.
+    var fleetLabel: String {
+        (site.path as NSString).lastPathComponent + "/control"
     }
 
     /// `attach -c COMMANDS`.
