@@ -37,3 +37,7 @@ long clinux_peer_uid(int fd) {
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
     return (long)credentials.uid;
 }
+
+int clinux_syncfs(int fd) {
+    return syncfs(fd);
+}

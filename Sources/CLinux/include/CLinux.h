@@ -27,4 +27,8 @@ void clinux_handoff_acquire(void *object);
 /// or -1 when it cannot be read.
 long clinux_peer_uid(int fd);
 
+/// syncfs(2): write out everything pending on the file system holding `fd` (needs _GNU_SOURCE, which Glibc's
+/// Swift module does not define). 0, or -1 with errno.
+int clinux_syncfs(int fd);
+
 #endif
