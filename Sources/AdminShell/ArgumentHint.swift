@@ -3,7 +3,9 @@
 enum ArgumentHint {
     /// The hint for `line` with the cursor at its end, or nil when there is nothing useful to say.
     static func hint(for line: String) -> String? {
-        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        // A fleet's `@web1 workers ` hints as `workers ` does.
+        if words.first?.hasPrefix("@") == true { words.removeFirst() }
         guard let first = words.first, !first.hasPrefix("#"), let info = CommandInfo.named(first) else { return nil }
         let endsWord = line.last == " " || line.last == "\t"
         let syntax = info.argumentSyntax

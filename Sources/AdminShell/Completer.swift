@@ -22,13 +22,18 @@ struct Completer {
     }
 
     let serverWords: (Source) -> [String]
+    /// The `@LABEL` words a fleet shell takes before a command (`@web1 status`); none for one server.
+    var addresses: [String] = []
 
     /// Completes the last word of `textBeforeCursor` (an empty word after a space).
     func complete(_ textBeforeCursor: String) -> Outcome {
         var words = textBeforeCursor.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         let endsWord = textBeforeCursor.last.map { $0 == " " || $0 == "\t" } ?? true
         let partial = endsWord ? "" : words.removeLast()
-        let candidates = words.isEmpty ? CommandInfo.all.map(\.name) : candidates(after: words)
+        // `@web1 sta` completes as `sta` does.
+        if words.first?.hasPrefix("@") == true { words.removeFirst() }
+        let firstWords = partial.hasPrefix("@") ? addresses : CommandInfo.all.map(\.name)
+        let candidates = words.isEmpty ? firstWords : candidates(after: words)
         var matches: [String] = []
         for candidate in candidates where candidate.hasPrefix(partial) && !matches.contains(candidate) {
             matches.append(candidate)

@@ -60,11 +60,11 @@ struct AttachCommand {
             case "--controls": command.controlsFile = try value(argument)
             case "--timeout":
                 let text = try value(argument)
-                guard let seconds = Double(text), seconds > 0, seconds <= Self.longestTimeoutSeconds else {
+                guard let seconds = Double(text), seconds >= 0.1, seconds <= Self.longestTimeoutSeconds else {
                     throw Options.UsageError(description: "attach: --timeout: '\(text)' is not a number of seconds "
                         + "from 0.1 to \(Int(Self.longestTimeoutSeconds))")
                 }
-                command.timeoutSeconds = max(seconds, 0.1)
+                command.timeoutSeconds = seconds
             case "--instance": command.instance = try value(argument)
             case "-c": command.commands = try value(argument)
             case "-h", "--help": command.showHelp = true

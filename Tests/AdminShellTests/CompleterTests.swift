@@ -76,6 +76,17 @@ import Testing
         #expect(lines == ["status    shutdown", "sh"])
         #expect(Completer.columns(["a-rather-long-word"], width: 5) == ["a-rather-long-word"])
     }
+
+    @Test func fleetAddress_CompletesLabelsThenTheCommandAfterIt() {
+        var fleet = completer
+        fleet.addresses = ["@web1", "@web2", "@db"]
+        #expect(fleet.complete("@d") == .insert("b "))
+        #expect(fleet.complete("@w") == .insert("eb"))
+        #expect(fleet.complete("@web") == .list(["@web1", "@web2"]))
+        #expect(fleet.complete("@web1 statu") == .insert("s "))
+        #expect(fleet.complete("@web1 unblock 203") == .insert(".0.113.0/24 "))
+        #expect(completer.complete("@w") == .none, "one server takes no address")
+    }
 }
 
 @Suite struct ArgumentHintTests {
@@ -94,6 +105,8 @@ import Testing
         #expect(ArgumentHint.hint(for: "ratelimit 5/1 ") == "[burst B]")
         #expect(ArgumentHint.hint(for: "ratelimit 5/1 burst ") == "B")
         #expect(ArgumentHint.hint(for: "block 10.0.0.1 ") == "[REASON]")
+        #expect(ArgumentHint.hint(for: "@web1 counters top ") == "N")
+        #expect(ArgumentHint.hint(for: "@web1 workers") == " N")
     }
 
     @Test func nothingUseful_IsNil() {

@@ -80,4 +80,10 @@ import Testing
         #expect(errors["c"] == "not answering")
         #expect(errors["b"]?.hasPrefix("unexpected reply") == true)
     }
+
+    @Test func atLabel_AddressesOneServer() {
+        #expect(FleetSession.addressed("  @web1 kill 12")! == ("web1", "kill 12"))
+        #expect(FleetSession.addressed("@web1") ?? ("?", "?") == ("web1", ""))
+        #expect(FleetSession.addressed("status") == nil)
+    }
 }

@@ -22,6 +22,19 @@ import Testing
         }
     }
 
+    @Test func pipedStdin_RunsOnEveryServerOrTheOneNamedUntilExit() throws {
+        let servers = try fleet()
+        let (first, second) = (servers[0].fleetLabel, servers[1].fleetLabel)
+        let result = try ControlledServer.attach(fleet: servers, [], input: "workers 3\n@\(second) workers 5\nkill 4\n@nobody status\nexit\nworkers 9\n")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("\(first): workers: 2 -> 3\n"))
+        #expect(result.stdout.contains("\(second): workers: 3 -> 5\n"))
+        #expect(result.stdout.contains("error: kill: connection ids are each server's own: name the server, '@\(first) kill 4'"))
+        #expect(result.stdout.contains("error: no running server is labelled 'nobody'"))
+        #expect(!result.stdout.contains("-> 9"))
+        #expect(try servers.map { try $0.statusField("workers") as? Int } == [3, 5, 3])
+    }
+
     @Test func json_IsOneDocumentWithAnObjectPerInstance() throws {
         let servers = try fleet()
         let (status, data) = try ControlledServer.attachThroughJSONTool(
@@ -138,5 +151,42 @@ import Testing
         terminal.send("y", "Enter")
         #expect(terminal.waitFor("ATTACH-ENDED status 0") != nil)
         for server in servers { #expect(server.waitForExit()?.status == 0) }
+    }
+
+    @Test func badFleetArguments_AreOneLineErrors() throws {
+        let servers = try fleet(1)
+        let timeout = try ControlledServer.attach(fleet: servers, ["--control", "/tmp/x.sock", "--timeout", "0", "-c", "status"])
+        #expect(timeout.status == 2)
+        #expect(timeout.stderr == "httpsh: attach: --timeout: '0' is not a number of seconds from 0.1 to 3600\n")
+        let twice = try ControlledServer.attach(fleet: servers + servers, ["-c", "status"])
+        #expect(twice.status == 1)
+        #expect(twice.stderr == "httpsh attach: \(servers[0].socketPath) is listed twice\n")
+        let none = try ControlledServer.attach(fleet: servers, ["--control", servers[0].site.path + "/absent.sock", "-c", "status"])
+        #expect(none.status == 1)
+        #expect(none.stdout.contains("absent:  error: cannot reach \(servers[0].site.path)/absent.sock: No such file"))
+        #expect(none.stdout.hasPrefix("== control ==\nState:              serving\n"))
+    }
+
+    /// `log follow` at the prompt: lines from every server, labelled, until Ctrl-C gives the prompt back.
+    @Test func interactiveLogFollow_StopsAtCtrlC() throws {
+        let servers = try fleet(2)
+        let binary = try HTTPSHProcess.binaryPath()
+        let controls = servers.map { "--control '\($0.socketPath)'" }.joined(separator: " ")
+        let terminal = try TmuxSession("'\(binary)' attach \(controls); echo ATTACH-ENDED; sleep 30")
+        #expect(terminal.waitFor("httpsh[2]>") != nil)
+        terminal.send("log follow status 4xx", "Enter")
+        #expect(terminal.waitFor("following on 2 servers; Ctrl-C stops") != nil)
+        for server in servers {
+            #expect(faultEventually {
+                _ = LoopbackHTTP.status(port: server.port, "/gone-\(server.port)")
+                return terminal.screen().contains("GET /gone-\(server.port) HTTP/1.1\" 404")
+            })
+            #expect(terminal.screen().contains("\(server.fleetLabel): 127.0.0.1 "))
+        }
+        terminal.send("C-c")
+        terminal.send("workers 3", "Enter")
+        #expect(terminal.waitFor("\(servers[1].fleetLabel): workers: 2 -> 3") != nil)
+        terminal.send("exit", "Enter")
+        #expect(terminal.waitFor("ATTACH-ENDED") != nil)
     }
 }

@@ -39,6 +39,8 @@ public final class AttachSession: AttachedShell {
         client.completions(source)
     }
 
+    var addresses: [String] { [] }
+
     /// Runs one line: `exit` and confirmations here, everything else on the server.
     func execute(_ line: String) {
         switch CommandParser.parse(line) {

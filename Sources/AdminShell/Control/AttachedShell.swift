@@ -18,6 +18,8 @@ protocol AttachedShell: AnyObject {
     var serversGone: Bool { get }
     /// The words Tab offers for `source`.
     func completions(_ source: Completer.Source) -> [String]
+    /// The `@LABEL` words Tab offers first (a fleet's servers).
+    var addresses: [String] { get }
     /// Runs one line.
     func execute(_ line: String)
     /// Prints text from the servers, escaped for the terminal.
@@ -43,7 +45,8 @@ extension AttachedShell {
     }
 
     private func runPrompt() {
-        let completer = Completer { [unowned self] source in completions(source) }
+        var completer = Completer { [unowned self] source in completions(source) }
+        completer.addresses = addresses
         let historyPath = getenv("HOME").map { String(cString: $0) + "/.httpsh_history" }
         guard let editor = LineEditor(completer: completer, logs: nil, historyPath: historyPath,
                                       shouldStop: { [unowned self] in serversGone }) else {

@@ -82,13 +82,10 @@ public final class ControlClient {
     public init(_ opening: Opening, greetedBy deadline: Int64) throws(Failure) {
         let (path, socket) = (opening.path, opening.socket)
         var input = LineBuffer(limit: ControlWire.maximumFrameBytes)
-        var greeting: String?
-        if socket.wait(for: POLLIN, milliseconds: Int32(clamping: max(0, deadline - MonotonicClock.milliseconds()))) {
-            greeting = Self.readLine(socket, &input)
-        }
-        guard let greeting else {
+        guard let greeting = Self.readLine(socket, &input, by: deadline) else {
             socket.close()
-            throw Failure(description: "\(path): no greeting from the server in time", timedOut: true)
+            let late = MonotonicClock.milliseconds() >= deadline
+            throw Failure(description: "\(path): no greeting from the server" + (late ? " in time" : ""), timedOut: late)
         }
         if greeting.hasPrefix("error: ") {
             socket.close()
@@ -286,12 +283,13 @@ public final class ControlClient {
         Failure(description: "the server closed the connection")
     }
 
-    /// The greeting line (read before the client exists).
-    private static func readLine(_ socket: UnixSocket, _ input: inout LineBuffer) -> String? {
+    /// The greeting line (read before the client exists); nil when it did not come whole by `deadline`.
+    private static func readLine(_ socket: UnixSocket, _ input: inout LineBuffer, by deadline: Int64) -> String? {
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             if case .line(let bytes) = input.next() { return String(decoding: bytes, as: UTF8.self) }
-            guard let count = socket.read(into: &chunk) else { return nil }
+            let left = Int32(clamping: max(0, deadline - MonotonicClock.milliseconds()))
+            guard socket.wait(for: POLLIN, milliseconds: left), let count = socket.read(into: &chunk) else { return nil }
             input.append(chunk[..<count])
         }
     }

@@ -37,14 +37,14 @@ final class Fleet {
     @discardableResult
     func connect(by deadline: Int64) -> [ObjectIdentifier: String] {
         var failures: [ObjectIdentifier: String] = [:]
-        for (member, opening) in open(&failures) { greet(member, opening, by: deadline, &failures) }
+        for (member, opening) in open(running, &failures) { greet(member, opening, by: deadline, &failures) }
         return failures
     }
 
-    /// Starts connecting to every running server without a connection (which takes no wait).
-    private func open(_ failures: inout [ObjectIdentifier: String]) -> [(Member, ControlClient.Opening)] {
+    /// Starts connecting to each of `members` without a connection (which takes no wait).
+    private func open(_ members: [Member], _ failures: inout [ObjectIdentifier: String]) -> [(Member, ControlClient.Opening)] {
         var openings: [(Member, ControlClient.Opening)] = []
-        for member in running where member.client == nil {
+        for member in members where member.client == nil {
             do {
                 openings.append((member, try ControlClient.open(member.target.path,
                                                                 timeoutMilliseconds: Int(timeoutMilliseconds))))
@@ -64,9 +64,9 @@ final class Fleet {
         }
     }
 
-    /// Runs `line` on every running server and collects the replies by `deadline`.
-    func run(_ line: String, by deadline: Int64) -> FleetReply {
-        let (asked, failed) = submit(line, by: deadline)
+    /// Runs `line` on `members` (running servers) and collects the replies by `deadline`.
+    func run(_ line: String, on members: [Member], by deadline: Int64) -> FleetReply {
+        let (asked, failed) = submit(line, to: members, by: deadline)
         var answers = failed.mapValues { FleetReply.Answer.failed($0) }
         for member in asked {
             guard let client = member.client else { continue }
@@ -79,15 +79,16 @@ final class Fleet {
                 if !error.timedOut { member.client = nil }
             }
         }
-        return FleetReply(answers: running.map { member in
+        return FleetReply(answers: members.map { member in
             (member.target.label, answers[ObjectIdentifier(member)] ?? .failed("not asked"))
         })
     }
 
-    /// Sends `line` to every running server (connecting by `deadline` where needed) without waiting for the
+    /// Sends `line` to `members` (connecting by `deadline` where needed) without waiting for the
     /// replies: the servers asked, and why each of the others was not. A server that has not answered an
     /// earlier command yet is not asked (the command would run whenever it wakes up) and costs no wait.
-    func submit(_ line: String, by deadline: Int64) -> (asked: [Member], failed: [ObjectIdentifier: String]) {
+    func submit(_ line: String, to members: [Member],
+                by deadline: Int64) -> (asked: [Member], failed: [ObjectIdentifier: String]) {
         var failed: [ObjectIdentifier: String] = [:]
         var asked: [Member] = []
         func send(_ member: Member) {
@@ -104,9 +105,9 @@ final class Fleet {
                 member.client = nil
             }
         }
-        let openings = open(&failed)
+        let openings = open(members, &failed)
         // The connected servers start on the command before the new connections' greetings are waited for.
-        for member in running where member.client != nil { send(member) }
+        for member in members where member.client != nil { send(member) }
         for (member, opening) in openings {
             greet(member, opening, by: deadline, &failed)
             send(member)

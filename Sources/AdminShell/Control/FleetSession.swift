@@ -54,14 +54,28 @@ public final class FleetSession: AttachedShell {
 
     var serversGone: Bool { fleet.running.allSatisfy { $0.client?.serverClosed ?? true } }
 
+    var addresses: [String] { fleet.members.map { "@" + $0.target.label } }
+
     /// Tab asks the first server that is connected and not behind, within the deadline.
     func completions(_ source: Completer.Source) -> [String] {
         let ready = fleet.running.lazy.compactMap(\.client).first { (try? $0.catchUp()) == true }
         return ready?.completions(source, by: fleet.deadline()) ?? []
     }
 
-    /// Runs one line: help, errors in the line, `exit` and confirmations here, once; the rest on every server.
+    /// Runs one line: help, errors in the line, `exit` and confirmations here, once; the rest on every server,
+    /// or on the one a leading `@LABEL` names.
     func execute(_ line: String) {
+        var line = line
+        var members = fleet.running
+        if let (label, rest) = Self.addressed(line) {
+            guard let member = members.first(where: { $0.target.label == label }) else {
+                failures += 1
+                let labels = members.map(\.target.label).joined(separator: ", ")
+                print("error: no running server is labelled '\(label)' (the labels: \(labels))")
+                return
+            }
+            (line, members) = (rest, [member])
+        }
         guard let parsed = CommandParser.parse(line) else { return }
         var mergeTables = false
         var extraMilliseconds: Int64 = 0
@@ -78,11 +92,16 @@ public final class FleetSession: AttachedShell {
             leaving = true
             return
         case .success(.followLog):
-            follow(line)
+            follow(line, on: members)
+            return
+        case .success(.server(.kill, _)) where members.count > 1:
+            failures += 1
+            print("error: kill: connection ids are each server's own: name the server, "
+                + "'@\(members[0].target.label) \(line.drop { $0 == " " || $0 == "\t" })'")
             return
         case .success(.server(.shutdown(let grace), _)):
-            let labels = fleet.running.map(\.target.label)
-            if let editor, !editor.confirm("Stop \(labels.count) servers (\(labels.joined(separator: ", ")))? [y/N] ") {
+            let labels = members.map(\.target.label)
+            if let editor, !editor.confirm("Stop \(Self.servers(labels.count)) (\(labels.joined(separator: ", ")))? [y/N] ") {
                 print("not stopped")
                 return
             }
@@ -96,13 +115,26 @@ public final class FleetSession: AttachedShell {
         case .success(.server(let command, let json)):
             mergeTables = !json && Self.mergesTables(command)
         }
-        let reply = fleet.run(line, by: fleet.deadline(extraMilliseconds: extraMilliseconds))
+        let reply = fleet.run(line, on: members, by: fleet.deadline(extraMilliseconds: extraMilliseconds))
         if !reply.ok { failures += 1 }
         let json: Bool = if case .success(.server(_, let json)) = parsed { json } else { false }
         print(json ? reply.json() : reply.text(mergeTables: mergeTables))
         if case .success(.server(.shutdown, _)) = parsed {
             markStopped(reply)
         }
+    }
+
+    /// `@web1 status`: the label and the command line after it; nil for a line not addressed to one server.
+    static func addressed(_ line: String) -> (label: String, rest: String)? {
+        let trimmed = line.drop { $0 == " " || $0 == "\t" }
+        guard trimmed.first == "@" else { return nil }
+        let label = trimmed.dropFirst().prefix { $0 != " " && $0 != "\t" }
+        return (String(label), String(trimmed.dropFirst(label.count + 1).drop { $0 == " " || $0 == "\t" }))
+    }
+
+    /// `1 server`, `3 servers`.
+    private static func servers(_ count: Int) -> String {
+        count == 1 ? "1 server" : "\(count) servers"
     }
 
     /// The commands whose tables read better as one, with an INSTANCE column.
@@ -128,15 +160,15 @@ public final class FleetSession: AttachedShell {
 
     /// `log follow` on every server: each line prefixed with its server's label, until Ctrl-C at a terminal; in a
     /// script, until every server or the reader of standard output goes away.
-    private func follow(_ line: String) {
+    private func follow(_ line: String, on members: [Fleet.Member]) {
         let keys = editor == nil ? nil : InterruptKey()
         defer { keys?.restore() }
-        var (following, failed) = fleet.submit(line, by: fleet.deadline())
-        for member in fleet.running where failed[ObjectIdentifier(member)] != nil {
+        var (following, failed) = fleet.submit(line, to: members, by: fleet.deadline())
+        for member in members where failed[ObjectIdentifier(member)] != nil {
             print(prefix(member.target.label) + "error: " + (failed[ObjectIdentifier(member)] ?? ""))
         }
         if !failed.isEmpty { failures += 1 }
-        if keys != nil { print("following on \(following.count) servers; Ctrl-C stops") }
+        if keys != nil { print("following on \(Self.servers(following.count)); Ctrl-C stops") }
         var readerGone = false
         while !following.isEmpty {
             for member in following {

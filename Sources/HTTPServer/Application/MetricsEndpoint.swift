@@ -17,7 +17,7 @@ public struct MetricsEndpoint: Sendable {
 
     /// The whole exposition.
     func render() -> String {
-        let total = context.metrics.total()
+        let total = context.metrics.total(recent: false)
         let gauges = context.gauges
         var out = ""
         func family(_ name: String, _ type: String, _ help: String) {

@@ -26,11 +26,13 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
-    /// The sum over every worker, past and present.
-    func total() -> WorkerMetrics.Shard {
+    /// The sum over every worker, past and present. Without `recent` (for `/metrics`), only the counters and
+    /// histograms: no path, client or slow request is copied or merged.
+    func total(recent: Bool = true) -> WorkerMetrics.Shard {
         let (live, retired) = state.withLock { (Array($0.live.values), $0.retired) }
-        var total = retired
-        for metrics in live { total.merge(metrics.state.withLock { $0 }) }
+        var total = WorkerMetrics.Shard()
+        total.merge(retired, recent: recent)
+        for metrics in live { total.merge(metrics.state.withLock { $0 }, recent: recent) }
         return total
     }
 
@@ -71,6 +73,21 @@ public final class MetricsRegistry: Sendable {
         public var topClients: [(String, Int)]
     }
 
+    /// The name `top` gives clients past the per-window cap.
+    public static let otherClients = "(other clients)"
+
+    /// Distinct paths `top` keeps now, over every worker, and the bytes of their keys: bounded by
+    /// `TopWindow.maximumKeys` × `PathKey.maximumBytes` per worker and window, whatever the traffic.
+    var pathFootprint: (paths: Int, bytes: Int) {
+        var paths = 0
+        var bytes = 0
+        for window in total().top {
+            paths += window.paths.counts.count
+            bytes += window.paths.counts.keys.reduce(0) { $0 + $1.utf8.count }
+        }
+        return (paths, bytes)
+    }
+
     /// What the shell shows. `nowSeconds` selects the recent windows.
     public func summary(nowSeconds: Int = Int(time(nil)), top: Int = 10) -> Summary {
         let total = total()
@@ -79,24 +96,25 @@ public final class MetricsRegistry: Sendable {
         let current = nowSeconds / WorkerMetrics.windowSeconds
         var minute = LatencyHistogram()
         var lastWindowRequests = 0
-        var paths: [String: Int] = [:]
-        var clients: [IPAddress: Int] = [:]
         for window in total.recent where window.window >= 0 && current - window.window < WorkerMetrics.windowCount {
             minute.merge(window.latency)
             if window.window == current - 1 { lastWindowRequests += window.latency.total }
-            // "Right now" for `top`: the current and the previous window.
-            if current - window.window <= 1 {
-                paths.merge(window.paths, uniquingKeysWith: +)
-                clients.merge(window.clients, uniquingKeysWith: +)
-            }
         }
-        func ranked<Key>(_ counts: [Key: Int], _ name: (Key) -> String) -> [(String, Int)] {
-            counts.map { (name($0.key), $0.value) }
+        // "Right now" for `top`: the current and the previous window.
+        var paths = BoundedCounts<String>(limit: .max)
+        var clients = BoundedCounts<IPAddress>(limit: .max)
+        for window in total.top where window.window >= 0 && current - window.window <= 1 {
+            paths.merge(window.paths)
+            clients.merge(window.clients)
+        }
+        func ranked<Key>(_ counts: BoundedCounts<Key>, other: String, _ name: (Key) -> String) -> [(String, Int)] {
+            (counts.counts.map { (name($0.key), $0.value) } + (counts.overflow > 0 ? [(other, counts.overflow)] : []))
                 .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
                 .prefix(top).map { $0 }
         }
         return Summary(byClass: byClass, responseBytes: total.responseBytes, sinceStart: total.sinceStart,
-                       lastMinute: minute, lastWindowRequests: lastWindowRequests, topPaths: ranked(paths) { $0 },
-                       topClients: ranked(clients) { $0.description })
+                       lastMinute: minute, lastWindowRequests: lastWindowRequests,
+                       topPaths: ranked(paths, other: RequestCounters.otherKey) { $0 },
+                       topClients: ranked(clients, other: Self.otherClients) { $0.description })
     }
 }

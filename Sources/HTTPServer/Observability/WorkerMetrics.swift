@@ -7,6 +7,8 @@ final class WorkerMetrics: Sendable {
     /// The shell's "last minute" is six 10-second windows.
     static let windowSeconds = 10
     static let windowCount = 6
+    /// `top` looks at the current and the previous window only: paths and clients are kept for those two.
+    static let topWindowCount = 2
 
     struct Shard: Sendable {
         /// Requests by method and status code, keyed `"GET 200"`.
@@ -16,43 +18,60 @@ final class WorkerMetrics: Sendable {
         var durationCounts = [Int](repeating: 0, count: WorkerMetrics.durationBuckets.count + 1)
         var durationSumMicroseconds: Int64 = 0
         var sinceStart = LatencyHistogram()
-        /// Recent windows, indexed by `window % windowCount`, each tagged with the window it holds.
+        /// Recent windows' latencies, indexed by `window % windowCount`, each tagged with the window it holds.
         var recent = [Window](repeating: Window(), count: WorkerMetrics.windowCount)
+        /// The busiest paths and clients of the last two windows, indexed by `window % topWindowCount`.
+        var top = [TopWindow](repeating: TopWindow(), count: WorkerMetrics.topWindowCount)
         /// The slowest requests since start or the last `slowlog reset`, slowest first.
         var slowest: [SlowRequest] = []
 
-        /// Adds another shard's counts (a retiring worker's, or one worker's into a scrape's total).
-        mutating func merge(_ other: Shard) {
+        /// Adds another shard's counts (a retiring worker's, or one worker's into a scrape's total). Without
+        /// `recent`, only the counters `/metrics` shows: a scrape's cost then does not depend on the traffic's
+        /// paths and clients.
+        mutating func merge(_ other: Shard, recent includingRecent: Bool = true) {
             requests.merge(other.requests, uniquingKeysWith: +)
             responseBytes += other.responseBytes
             for index in durationCounts.indices { durationCounts[index] += other.durationCounts[index] }
             durationSumMicroseconds += other.durationSumMicroseconds
             sinceStart.merge(other.sinceStart)
+            guard includingRecent else { return }
             slowest = SlowRequest.slowest(slowest + other.slowest)
-            for slot in recent.indices where other.recent[slot].window >= 0 {
-                if other.recent[slot].window > recent[slot].window {
-                    recent[slot] = other.recent[slot]
-                } else if other.recent[slot].window == recent[slot].window {
-                    recent[slot].merge(other.recent[slot])
+            Self.mergeWindows(&recent, other.recent, \.window) { $0.latency.merge($1.latency) }
+            Self.mergeWindows(&top, other.top, \.window) { $0.merge($1) }
+        }
+
+        /// Slot by slot, the newer window wins and equal windows add up.
+        private static func mergeWindows<W>(_ mine: inout [W], _ theirs: [W], _ window: KeyPath<W, Int>,
+                                            _ add: (inout W, W) -> Void) {
+            for slot in mine.indices where theirs[slot][keyPath: window] >= 0 {
+                if theirs[slot][keyPath: window] > mine[slot][keyPath: window] {
+                    mine[slot] = theirs[slot]
+                } else if theirs[slot][keyPath: window] == mine[slot][keyPath: window] {
+                    add(&mine[slot], theirs[slot])
                 }
             }
         }
     }
 
-    /// What happened in one 10-second window.
+    /// The latencies of one 10-second window.
     struct Window: Sendable {
         var window = -1
         var latency = LatencyHistogram()
-        var clients: [IPAddress: Int] = [:]
-        var paths: [String: Int] = [:]
+    }
 
-        /// Distinct paths kept per window: enough for `top`, bounded against scanners.
-        static let maximumPaths = 2000
+    /// Requests by path and by client in one 10-second window, for `top`. Bounded against scanners: paths are
+    /// cut (`PathKey`), and past `maximumKeys` distinct paths (or clients) the rest count as one "other".
+    struct TopWindow: Sendable {
+        /// Distinct paths, and distinct clients, kept per window and worker: plenty for the busiest ten.
+        static let maximumKeys = 1000
 
-        mutating func merge(_ other: Window) {
-            latency.merge(other.latency)
-            clients.merge(other.clients, uniquingKeysWith: +)
-            paths.merge(other.paths, uniquingKeysWith: +)
+        var window = -1
+        var paths = BoundedCounts<String>(limit: TopWindow.maximumKeys)
+        var clients = BoundedCounts<IPAddress>(limit: TopWindow.maximumKeys)
+
+        mutating func merge(_ other: TopWindow) {
+            paths.merge(other.paths)
+            clients.merge(other.clients)
         }
     }
 
@@ -81,13 +100,16 @@ final class WorkerMetrics: Sendable {
                 shard.recent[slot] = Window(window: window)
             }
             shard.recent[slot].latency.record(microseconds: microseconds)
-            shard.recent[slot].clients[client, default: 0] += 1
-            if let path, shard.recent[slot].paths[path] != nil || shard.recent[slot].paths.count < Window.maximumPaths {
-                shard.recent[slot].paths[path, default: 0] += 1
+            let topSlot = window % Self.topWindowCount
+            if shard.top[topSlot].window != window {
+                shard.top[topSlot] = TopWindow(window: window)
             }
+            shard.top[topSlot].clients.add(client)
+            if let path { shard.top[topSlot].paths.add(PathKey.bounded(path)) }
             // One comparison for all but the slowest: the list is full and sorted, its last is the bar to beat.
             if shard.slowest.count < SlowRequest.kept || microseconds > (shard.slowest.last?.microseconds ?? 0) {
-                let entry = SlowRequest(id: id, microseconds: microseconds, method: methodName, path: path ?? "-",
+                let entry = SlowRequest(id: id, microseconds: microseconds, method: methodName,
+                                        path: path.map(PathKey.bounded) ?? "-",
                                         client: client, status: code, finishedAt: nowSeconds)
                 // Inserted in place, slowest first: no sorted copy per entry.
                 let index = shard.slowest.firstIndex { $0.microseconds < microseconds } ?? shard.slowest.count

@@ -34,8 +34,9 @@ final class ControlledServer {
     }
 
     /// Runs `httpsh attach` with one `--control` for each of `servers` (a fleet shell), then `arguments`.
-    static func attach(fleet servers: [ControlledServer], _ arguments: [String], seconds: Double = 20) throws -> AttachResult {
-        try attach(servers.flatMap { ["--control", $0.socketPath] } + arguments, input: nil, seconds: seconds)
+    static func attach(fleet servers: [ControlledServer], _ arguments: [String], input: String? = nil,
+                       seconds: Double = 20) throws -> AttachResult {
+        try attach(servers.flatMap { ["--control", $0.socketPath] } + arguments, input: input, seconds: seconds)
     }
 
     private static func attach(_ arguments: [String], input: String?, seconds: Double) throws -> AttachResult {

@@ -1,0 +1,64 @@
+import Glibc
+import HTTPServerTesting
+import Testing
+@testable import HTTPServer
+
+/// Finding 6 of the hostile probe: 36,000 distinct 8 KiB paths grew memory from 13.5 to 194 MB for good, and
+/// every `/metrics` scrape from 1 to 70 ms. Per-path state (`counters`, `top`, `slowlog`) is now bounded in
+/// entries and bytes, and a scrape reads none of it.
+@Suite struct SecurityPathStateTests {
+    @Test func manyDistinctLongPaths_keepPerPathStateBoundedInEntriesAndBytes() throws {
+        let server = try TestServer(files: ["hello.txt": "hello\n"], configure: {
+            $0.workers = 1  // one worker's windows: the cap per window is then visible in `top`
+            $0.maxRequestsPerConnection = 100_000
+        }, routes: { router in
+            router.get("/any/*rest") { _ in Response(text: "ok\n") }
+        })
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        defer { client.close() }
+        let filler = String(repeating: "x", count: 1024)
+        let missing = 2_100  // more than twice a window's cap: at least one window overflows
+        let served = 300
+        for index in 0..<(missing + served) {
+            let target = (index < missing ? "/missing/" : "/any/") + "\(index)-" + filler
+            try client.send(RawClient.request("GET", target))
+            #expect(try client.readResponse().status == (index < missing ? 404 : 200))
+        }
+
+        // The README's numbers: paths cut to 512 bytes, 1,000 paths per window (two windows) and worker.
+        let top = server.context.metrics.pathFootprint
+        #expect(top.paths <= 2 * 1_000)
+        #expect(top.bytes <= top.paths * 512)
+        let counters = server.context.counters.footprint
+        #expect(counters.paths == served)
+        #expect(counters.bytes <= counters.paths * 512)
+        // A scrape merges counters and histograms only: no path or client is copied, whatever came before.
+        #expect(server.context.metrics.total(recent: false).top.allSatisfy { $0.window < 0 && $0.paths.counts.isEmpty })
+        let slowest = server.context.metrics.slowest(SlowRequest.kept)
+        #expect(slowest.allSatisfy { $0.path.utf8.count <= PathKey.maximumBytes })
+
+        let rows = server.bus.send(.top(count: 5)).rowTexts.filter { $0.first == "path" }
+        #expect(rows.contains { $0.last == RequestCounters.otherKey })
+        #expect(rows.allSatisfy { ($0.last ?? "").utf8.count <= PathKey.maximumBytes })
+        let counted = server.bus.send(.counters(top: nil, prefix: "/any/")).rowTexts
+        #expect(counted.count == served)
+        #expect(counted.allSatisfy { ($0.last ?? "").hasSuffix("…") && ($0.last ?? "").utf8.count <= PathKey.maximumBytes })
+    }
+
+    @Test func cutPath_keepsWholeCharactersAndFitsTheBound() {
+        let path = "/" + String(repeating: "é", count: 600)
+        let key = PathKey.bounded(path)
+        #expect(key.utf8.count <= PathKey.maximumBytes)
+        #expect(key.hasSuffix("…"))
+        #expect(path.hasPrefix(String(key.dropLast())))
+        #expect(PathKey.bounded("/hello.txt") == "/hello.txt")
+    }
+
+    @Test func countsPastTheirLimit_poolUnderOverflow() {
+        var counts = BoundedCounts<String>(limit: 2)
+        for key in ["a", "b", "c", "a", "d"] { counts.add(key) }
+        #expect(counts.counts == ["a": 2, "b": 1])
+        #expect(counts.overflow == 2)
+    }
+}
