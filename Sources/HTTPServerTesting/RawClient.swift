@@ -40,12 +40,28 @@ public final class RawClient {
     /// Seconds any one read waits before failing with `timeout`.
     public var timeout: Double
 
-    /// Connects to 127.0.0.1 (or another IPv4 address, or an IPv6 one such as `::1`) on `port`.
-    public init(port: UInt16, host: String = "127.0.0.1", timeout: Double = 5) throws {
+    /// Connects to 127.0.0.1 (or another IPv4 address, or an IPv6 one such as `::1`) on `port`. `source` binds the
+    /// client's own IPv4 address first (any of 127.0.0.0/8), to play a client other than this machine.
+    public init(port: UInt16, host: String = "127.0.0.1", source: String? = nil, timeout: Double = 5) throws {
         self.timeout = timeout
         let family = host.contains(":") ? AF_INET6 : AF_INET
         fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure.connect(errno: errno) }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else {
+                let code = errno
+                close()
+                throw Failure.connect(errno: code)
+            }
+        }
         let result: Int32
         if family == AF_INET6 {
             var address = sockaddr_in6()
@@ -95,13 +111,20 @@ public final class RawClient {
         return text + (body ?? "")
     }
 
-    /// Connects, sends one request with `Connection: close` and reads its response.
+    /// Connects (from `source` when given), sends one request with `Connection: close` and reads its response.
     public static func fetch(port: UInt16, _ method: String, _ target: String, host: String = "127.0.0.1",
-                             headers: [(String, String)] = [], body: String? = nil) throws -> RawResponse {
-        let client = try RawClient(port: port)
+                             source: String? = nil, headers: [(String, String)] = [],
+                             body: String? = nil) throws -> RawResponse {
+        let client = try RawClient(port: port, source: source)
         defer { client.close() }
         try client.send(request(method, target, host: host, headers: headers + [("Connection", "close")], body: body))
         return try client.readResponse(toHead: method == "HEAD")
+    }
+
+    /// The status of `GET target` over a fresh connection (from `source` when given); nil when the server could not
+    /// be reached or closed the connection without a whole answer.
+    public static func status(port: UInt16, _ target: String, source: String? = nil) -> Int? {
+        (try? fetch(port: port, "GET", target, source: source))?.status
     }
 
     /// Connects, sends `raw` exactly as given, reads one response and closes. `toHead` says the request was HEAD.

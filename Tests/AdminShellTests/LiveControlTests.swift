@@ -5,33 +5,33 @@ import Testing
 /// Each knob changed over the command bus while clients keep requesting, on a real server over loopback.
 @Suite struct LiveControlTests {
     @Test func status_showsTheFileCache() throws {
-        let server = try TestServer()
-        #expect(server.get("/hello.txt").status == 200)
+        let server = try TestServer.shell()
+        #expect(server.get("/hello.txt")?.status == 200)
         #expect(server.status("file_cache_bytes")?.hasPrefix("1 files, 0 KiB of 32.0 MiB") == true,
                 "\(server.status("file_cache_bytes") ?? "none")")
     }
 
     @Test func rateLimit_Answers429ThenServesAgainWhenOff() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         let loop = ClientLoop(port: server.port, path: "/hello.txt", threads: 1)
         #expect(loop.waitForSuccesses(5))
         #expect(server.run("ratelimit 5/1").ok)
 
         // Five per second with a burst of five: a quick run of requests soon finds the limit.
-        var limited: HTTPResult?
+        var limited: RawResponse?
         for _ in 0..<200 where limited == nil {
             let result = server.get("/hello.txt")
-            if result.status == 429 { limited = result }
+            if result?.status == 429 { limited = result }
         }
         let answer = try #require(limited)
-        #expect(Int(answer.header("Retry-After") ?? "") ?? 0 >= 1)
-        #expect(answer.header("RateLimit-Limit") == "5")
+        #expect(Int(answer["Retry-After"] ?? "") ?? 0 >= 1)
+        #expect(answer["RateLimit-Limit"] == "5")
         #expect(server.status("rate_limit") == "5/1s burst 5")
         #expect(Int(server.status("rate_limited") ?? "0") ?? 0 >= 1)
 
         #expect(server.run("ratelimit off").ok)
         #expect(server.status("rate_limit") == "off")
-        for _ in 0..<20 { #expect(server.get("/hello.txt").status == 200) }
+        for _ in 0..<20 { #expect(server.get("/hello.txt")?.status == 200) }
         #expect(loop.waitForSuccesses(20))
         let result = loop.stop()
         // The loop shares the test's address, so it was limited too; nothing else went wrong.
@@ -39,20 +39,20 @@ import Testing
     }
 
     @Test func block_RefusesNewRequestsAndUnblockServesAgain() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         let loop = ClientLoop(port: server.port, path: "/hello.txt", threads: 1)
         #expect(loop.waitForSuccesses(5))
         let blocked = server.run("block 127.0.0.1 test")
         #expect(blocked.ok)
         let refused = server.get("/hello.txt")
-        #expect(refused.status == 403)
+        #expect(refused?.status == 403)
         let rows = server.run("blocked").rowTexts
         #expect(rows.first?.first == "127.0.0.1")
         #expect(rows.first?.last == "test")
         #expect(!server.run("block 127.0.0.1").ok, "blocking twice fails")
 
         #expect(server.run("unblock 127.0.0.1").ok)
-        #expect(server.get("/hello.txt").status == 200)
+        #expect(server.get("/hello.txt")?.status == 200)
         #expect(loop.waitForSuccesses(5))
         let result = loop.stop()
         // While blocked the loop saw refusals; before and after, only successes.
@@ -61,44 +61,44 @@ import Testing
     }
 
     @Test func dirListingOff_Forbids403ForAFolderWithoutIndex() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         let loop = ClientLoop(port: server.port, path: "/hello.txt")
         #expect(loop.waitForSuccesses(5))
-        #expect(server.get("/folder/").status == 200)
+        #expect(server.get("/folder/")?.status == 200)
         #expect(server.run("dirlisting off").ok)
         #expect(server.status("directory_listing") == "off")
-        #expect(server.get("/folder/").status == 403)
-        #expect(server.get("/docs/").status == 200, "a folder with index.html is still served")
-        #expect(server.get("/folder/a.txt").status == 200)
+        #expect(server.get("/folder/")?.status == 403)
+        #expect(server.get("/docs/")?.status == 200, "a folder with index.html is still served")
+        #expect(server.get("/folder/a.txt")?.status == 200)
         #expect(server.run("dirlisting on").ok)
-        #expect(server.get("/folder/").status == 200)
+        #expect(server.get("/folder/")?.status == 200)
         #expect(loop.waitForSuccesses(5))
         let result = loop.stop()
         #expect(result.failed == 0, "\(result.failures.prefix(5))")
     }
 
     @Test func logLevel_ChangeShowsInStatusAndSilencesAccessLines() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         let loop = ClientLoop(port: server.port, path: "/hello.txt")
         #expect(server.status("log_level") == "info")
-        #expect(server.get("/docs/").status == 200)
-        #expect(eventually { server.logs.all.contains { $0.contains("GET /docs/") } })
+        #expect(server.get("/docs/")?.status == 200)
+        #expect(eventually { server.logs.lines.contains { $0.contains("GET /docs/") } })
 
         #expect(server.run("loglevel error").ok)
         #expect(server.status("log_level") == "error")
-        #expect(server.get("/folder/a.txt").status == 200)
+        #expect(server.get("/folder/a.txt")?.status == 200)
         #expect(loop.waitForSuccesses(5))
-        #expect(!server.logs.all.contains { $0.contains("GET /folder/a.txt") })
+        #expect(!server.logs.lines.contains { $0.contains("GET /folder/a.txt") })
 
         #expect(server.run("loglevel info").ok)
-        #expect(server.get("/folder/a.txt").status == 200)
-        #expect(eventually { server.logs.all.contains { $0.contains("GET /folder/a.txt") } })
+        #expect(server.get("/folder/a.txt")?.status == 200)
+        #expect(eventually { server.logs.lines.contains { $0.contains("GET /folder/a.txt") } })
         let result = loop.stop()
         #expect(result.failed == 0, "\(result.failures.prefix(5))")
     }
 
     @Test func workers_ResizeLiveWithoutFailingARequest() throws {
-        let server = try TestServer(workers: 1)
+        let server = try TestServer.shell(workers: 1)
         let loop = ClientLoop(port: server.port, path: "/hello.txt", threads: 3)
         #expect(loop.waitForSuccesses(20))
         for count in [8, 2] {
@@ -113,10 +113,10 @@ import Testing
     }
 
     @Test func counters_TopPrefixAndReset() throws {
-        let server = try TestServer()
-        for _ in 0..<3 { #expect(server.get("/hello.txt").status == 200) }
-        #expect(server.get("/docs/").status == 200)
-        #expect(server.get("/folder/a.txt").status == 200)
+        let server = try TestServer.shell()
+        for _ in 0..<3 { #expect(server.get("/hello.txt")?.status == 200) }
+        #expect(server.get("/docs/")?.status == 200)
+        #expect(server.get("/folder/a.txt")?.status == 200)
 
         guard case .table(let columns, _) = server.run("counters top 1").content else {
             Issue.record("counters is not a table")
@@ -131,7 +131,7 @@ import Testing
     }
 
     @Test func uploads_ListAndShow() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         guard case .table(let columns, _) = server.run("uploads").content else {
             Issue.record("uploads is not a table")
             return
@@ -144,8 +144,8 @@ import Testing
     }
 
     @Test func shutdown_DrainsAndStopsAccepting() throws {
-        let server = try TestServer()
-        #expect(server.get("/hello.txt").status == 200)
+        let server = try TestServer.shell()
+        #expect(server.get("/hello.txt")?.status == 200)
         let reply = server.run("shutdown --grace 1")
         guard case .fields(let fields) = reply.content else {
             Issue.record("shutdown reply is not fields")
@@ -154,7 +154,7 @@ import Testing
         #expect(fields.map(\.label) == ["Finished requests", "Closed idle connections", "Forced connections",
                                       "Drain milliseconds"])
         #expect(server.server.isDraining)
-        #expect(server.get("/hello.txt").status == nil)
+        #expect(server.get("/hello.txt")?.status == nil)
         #expect(server.status("state") == "draining")
     }
 }

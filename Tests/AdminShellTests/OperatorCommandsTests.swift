@@ -7,45 +7,45 @@ import Testing
 /// 403, drain without exit, stats and slowlog resets, the connection list and kill.
 @Suite struct OperatorCommandsTests {
     @Test func timedBlock_Answers403ThenLiftsByItself() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         #expect(server.run("block 127.0.0.1 for 2s noisy").ok)
-        #expect(server.get("/hello.txt").status == 403)
+        #expect(server.get("/hello.txt")?.status == 403)
         let row = try #require(server.run("blocked").rowTexts.first)
         #expect(row.first == "127.0.0.1" && row.last == "noisy")
         #expect(row[2] != "never", "the expiry is shown")
-        #expect(eventually(within: 6) { server.get("/hello.txt").status == 200 })
+        #expect(eventually(within: 6) { server.get("/hello.txt")?.status == 200 })
         #expect(server.run("blocked").rowTexts.isEmpty)
         #expect(!server.run("unblock 127.0.0.1").ok, "an expired block is gone")
     }
 
     @Test func drain_MakesReadyz503AndKeepsServing() throws {
-        let server = try TestServer()
-        #expect(server.get("/readyz").status == 200)
+        let server = try TestServer.shell()
+        #expect(server.get("/readyz")?.status == 200)
         #expect(server.run("drain on").ok)
-        #expect(server.get("/readyz").status == 503)
-        #expect(server.get("/hello.txt").status == 200)
+        #expect(server.get("/readyz")?.status == 503)
+        #expect(server.get("/hello.txt")?.status == 200)
         #expect(server.status("ready") == "no (/readyz answers 503)")
         #expect(server.status("state") == "serving")
         #expect(server.run("drain off").ok)
-        #expect(server.get("/readyz").status == 200)
+        #expect(server.get("/readyz")?.status == 200)
         #expect(server.status("ready") == "yes")
     }
 
     @Test func statsReset_StartsTheCountsAgain() throws {
-        let server = try TestServer()
-        for _ in 0..<3 { #expect(server.get("/hello.txt").status == 200) }
+        let server = try TestServer.shell()
+        for _ in 0..<3 { #expect(server.get("/hello.txt")?.status == 200) }
         #expect(eventually { server.run("stats").field("requests_2xx")?.value == .integer(3) })
         #expect(server.run("stats reset").ok)
         #expect(server.run("stats").field("requests_2xx")?.value == .integer(0))
         #expect(server.run("stats").field("since_start_requests")?.value == .integer(0))
-        #expect(server.get("/hello.txt").status == 200)
+        #expect(server.get("/hello.txt")?.status == 200)
         #expect(eventually { server.run("stats").field("requests_2xx")?.value == .integer(1) })
     }
 
     @Test func slowlog_ListsTheSlowestWithIdAndDecodedPath() throws {
-        let server = try TestServer()
-        #expect(server.get("/hello%2Etxt").status == 200)
-        #expect(server.get("/docs/").status == 200)
+        let server = try TestServer.shell()
+        #expect(server.get("/hello%2Etxt")?.status == 200)
+        #expect(server.get("/docs/")?.status == 200)
         #expect(eventually { server.run("slowlog").rowTexts.count == 2 })
         let rows = server.run("slowlog 1").rowTexts
         #expect(rows.count == 1)
@@ -57,8 +57,8 @@ import Testing
     }
 
     @Test func topAndCounters_ShowTheSamePath() throws {
-        let server = try TestServer()
-        #expect(server.get("/hello%2Etxt").status == 200)
+        let server = try TestServer.shell()
+        #expect(server.get("/hello%2Etxt")?.status == 200)
         #expect(eventually { !server.run("top").rowTexts.isEmpty })
         let top = server.run("top").rowTexts.filter { $0[0] == "path" }.map { $0[2] }
         let counters = server.run("counters").rowTexts.map { $0[1] }
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func connections_ListsOpenOnesAndKillClosesOne() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         let client = try RawClient(port: server.port)
         defer { client.close() }
         try client.send("GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")

@@ -44,7 +44,7 @@ import Testing
         ("malformed_request", "GET / HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\n", 400),
     ])
     func hostileRequest_isAnsweredAndJournaled(kind: String, request: String, status: Int) throws {
-        let server = try TestServer { $0.maxUploadBytes = 1 << 20 }
+        let server = try TestServer.shell { $0.maxUploadBytes = 1 << 20 }
         let response = try send(server, request)
         #expect(response?.status == status)
         let rows = try events(server)
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func hostMismatch_421_isJournaled() throws {
-        let server = try TestServer { $0.allowedHosts = ["good.example"] }
+        let server = try TestServer.shell { $0.allowedHosts = ["good.example"] }
         let response = try send(server, "GET /hello.txt HTTP/1.1\r\nHost: evil.example\r\n\r\n")
         #expect(response?.status == 421)
         let row = try #require(try events(server).first)
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func rateLimited_429_isJournaled() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         #expect(server.run("ratelimit 2/60 burst 2").ok)
         var statuses: [Int] = []
         for _ in 0..<4 { statuses.append(try send(server, "GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n")?.status ?? 0) }
@@ -76,14 +76,14 @@ import Testing
     }
 
     @Test func blockedClient_isJournaled() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         #expect(server.run("block 127.0.0.1 test").ok)
         #expect(try send(server, "GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n")?.status == 403)
         #expect(try kinds(server) == ["blocked"])
     }
 
     @Test func headerTimeout_408_isJournaled() throws {
-        let server = try TestServer { $0.headerTimeoutSeconds = 1 }
+        let server = try TestServer.shell { $0.headerTimeoutSeconds = 1 }
         let client = try RawClient(port: server.port, timeout: 10)
         defer { client.close() }
         try client.send("GET /hello.txt HTTP/1.1\r\nHost: h\r\n")
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func detail_withControlBytes_isEscapedInTheTable_andExactInJSON() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         try send(server, "GET /%1b%5d0;owned%07/../x HTTP/1.1\r\nHost: h\r\n\r\n")
         let text = ReplyFormatter.text(server.run("events"))
         #expect(!text.contains("\u{1b}") && !text.contains("\u{07}"))
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func eventsFilters_byCountAndClient_andTopRanksClients() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         for index in 0..<5 { try send(server, "GET /../\(index) HTTP/1.1\r\nHost: h\r\n\r\n") }
         let newest = try events(server, "2")
         #expect(newest.compactMap { $0["detail"] as? String } == ["/../3", "/../4"])
@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func metrics_countEventsByKind() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         for _ in 0..<3 { try send(server, "GET /../x HTTP/1.1\r\nHost: h\r\n\r\n") }
         try send(server, "GET /%2e%2e/x HTTP/1.1\r\nHost: h\r\n\r\n")
         let metrics = try RawClient.fetch(port: server.port, "GET", "/metrics").text
@@ -126,7 +126,7 @@ import Testing
     }
 
     @Test func autoblock_blocksAtTheThreshold_andTheBlockExpires() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         #expect(server.run("autoblock 3/60 for 2s").ok)
         #expect(server.status("autoblock") == "3/60s for 2s")
         for _ in 0..<2 { #expect(try send(server, "GET /../x HTTP/1.1\r\nHost: h\r\n\r\n")?.status == 404) }
@@ -146,7 +146,7 @@ import Testing
     }
 
     @Test func autoblock_isOffByDefault_andOffStopsIt() throws {
-        let server = try TestServer()
+        let server = try TestServer.shell()
         #expect(server.status("autoblock") == "off")
         for _ in 0..<20 { try send(server, "GET /../x HTTP/1.1\r\nHost: h\r\n\r\n") }
         #expect(server.run("blocked").rowTexts.isEmpty)

@@ -12,7 +12,7 @@ import Testing
         #expect(result.status == 0)
         #expect(result.stdout.contains("workers: 2 -> 3\n") || result.stdout.contains("-> 3\n"))
         #expect(result.stdout.contains("Control socket:     \(server.socketPath)\n"))
-        #expect(LoopbackHTTP.status(port: server.port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: server.port, "/hello.txt") == 200)
         #expect(try server.statusField("workers") as? Int == 3)
     }
 
@@ -40,7 +40,7 @@ import Testing
         #expect(result.stdout.contains("workers: 2 -> 4\n"))
         #expect(!result.stdout.contains("-> 9"))
         #expect((try server.statusField("rate_limit") as? String)?.hasPrefix("5/1s") == true)
-        #expect(LoopbackHTTP.status(port: server.port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: server.port, "/hello.txt") == 200)
     }
 
     @Test func shutdown_FromAnAttachedSessionStopsTheServerAndRemovesTheSocket() throws {
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func defaultSocket_IsPrivateAndFoundByPort() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let runtime = site.path + "/runtime"
         try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
         let process = try HTTPSHProcess(site.flags + ["--log-level", "info"], environment: ["XDG_RUNTIME_DIR": runtime])
@@ -73,7 +73,7 @@ import Testing
     }
 
     @Test func instanceName_KeepsTwoSocketsApartAndAttachFindsTheOnlyOne() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let runtime = site.path + "/runtime"
         try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
         let process = try HTTPSHProcess(site.flags + ["--log-level", "info", "--instance", "blue"], environment: ["XDG_RUNTIME_DIR": runtime])
@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func noServer_IsAOneLineError() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let client = try HTTPSHProcess(["attach", "--control", site.path + "/none.sock", "-c", "status"])
         #expect(client.waitForExit()?.status == 1)
         #expect(client.stderrLines.count == 1)
@@ -99,31 +99,31 @@ import Testing
         let server = try ControlledServer(extra: ["--workers", "4"])
         let load = try KeepAliveLoad(port: server.port, connections: 200)
         defer { load.stop() }
-        #expect(faultEventually { load.answered > 200 })
+        #expect(eventually(within: 10) { load.answered > 200 })
 
         #expect(try server.attach(commands: "workers 6; loglevel warning").status == 0)
         #expect(try server.statusField("workers") as? Int == 6)
         #expect(try server.statusField("log_level") as? String == "warning")
 
         #expect(try server.attach(commands: "dirlisting off").status == 0)
-        #expect(LoopbackHTTP.status(port: server.port, "/") == 403)
+        #expect(RawClient.status(port: server.port, "/") == 403)
         #expect(try server.attach(commands: "dirlisting on").status == 0)
-        #expect(LoopbackHTTP.status(port: server.port, "/") == 200)
+        #expect(RawClient.status(port: server.port, "/") == 200)
 
         #expect(try server.attach(commands: "ratelimit 1/60").status == 0)
-        _ = LoopbackHTTP.status(port: server.port, "/hello.txt")
-        #expect(faultEventually { LoopbackHTTP.status(port: server.port, "/hello.txt") == 429 })
+        _ = RawClient.status(port: server.port, "/hello.txt")
+        #expect(eventually(within: 10) { RawClient.status(port: server.port, "/hello.txt") == 429 })
         #expect(try server.attach(commands: "ratelimit off").status == 0)
-        #expect(LoopbackHTTP.status(port: server.port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: server.port, "/hello.txt") == 200)
 
         #expect(try server.attach(commands: "block 127.0.0.1 load test").status == 0)
-        #expect(LoopbackHTTP.status(port: server.port, "/hello.txt") != 200)
+        #expect(RawClient.status(port: server.port, "/hello.txt") != 200)
         #expect(try server.attach(commands: "unblock 127.0.0.1").status == 0)
-        #expect(LoopbackHTTP.status(port: server.port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: server.port, "/hello.txt") == 200)
 
         #expect(try server.attach(commands: "counters reset; counters top 3; stats; top 3").status == 0)
         let before = load.answered
-        #expect(faultEventually { load.answered > before + 100 })
+        #expect(eventually(within: 10) { load.answered > before + 100 })
     }
 
     /// Two sessions at once: one streams `log follow`, the other changes the server and makes a 404; the stream
@@ -132,24 +132,24 @@ import Testing
         let server = try ControlledServer()
         let follower = try HTTPSHProcess(["attach", "--control", server.socketPath, "-c", "log follow status 4xx"])
         // The follow is on once its session is counted: wait until a 404 shows up in it.
-        #expect(faultEventually {
-            _ = LoopbackHTTP.status(port: server.port, "/missing-\(UInt16.random(in: 0...999))")
+        #expect(eventually(within: 10) {
+            _ = RawClient.status(port: server.port, "/missing-\(UInt16.random(in: 0...999))")
             return follower.stdout.contains("\"GET /missing-")
         })
         let other = try server.attach(commands: "workers 3; status --json")
         #expect(other.status == 0)
-        _ = LoopbackHTTP.status(port: server.port, "/hello.txt")
-        _ = LoopbackHTTP.status(port: server.port, "/marker-404")
+        _ = RawClient.status(port: server.port, "/hello.txt")
+        _ = RawClient.status(port: server.port, "/marker-404")
         #expect(follower.waitFor(in: \.stdout) { $0.contains("GET /marker-404 HTTP/1.1\" 404") } != nil)
         #expect(!follower.stdout.contains("/hello.txt"))
         let descriptors = FaultProc.descriptors(server.process.pid)
 
         follower.signal(SIGKILL)
         _ = follower.waitForExit()
-        #expect(LoopbackHTTP.status(port: server.port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: server.port, "/hello.txt") == 200)
         #expect(try server.attach(commands: "status").status == 0)
         // The killed session's socket and mailbox are released.
-        #expect(faultEventually { (FaultProc.descriptors(server.process.pid) ?? 99) < (descriptors ?? 0) })
+        #expect(eventually(within: 10) { (FaultProc.descriptors(server.process.pid) ?? 99) < (descriptors ?? 0) })
     }
 }
 
@@ -162,10 +162,10 @@ final class KeepAliveLoad: @unchecked Sendable {
     private var reconnectCount = 0
     private let done = DispatchSemaphore(value: 0)
     /// Used by the load thread only.
-    private var sockets: [FaultSocket]
+    private var sockets: [RawClient]
 
     init(port: UInt16, connections: Int) throws {
-        sockets = try (0..<connections).map { _ in try FaultSocket(port: port, timeout: 5) }
+        sockets = try (0..<connections).map { _ in try RawClient(port: port, timeout: 5) }
         let request = "GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
         Thread { [self] in
             while isRunning {
@@ -176,7 +176,7 @@ final class KeepAliveLoad: @unchecked Sendable {
                         record(answered: 1)
                     } catch {
                         record(reconnected: 1)
-                        if let fresh = try? FaultSocket(port: port, timeout: 5) { sockets[index] = fresh }
+                        if let fresh = try? RawClient(port: port, timeout: 5) { sockets[index] = fresh }
                     }
                 }
             }

@@ -5,27 +5,6 @@ import Testing
 /// The `httpsh` binary as an operator runs it: flags, exit statuses, errors on stderr, serving without a shell
 /// until SIGTERM, and scripts on stdin or `-c`.
 @Suite struct CommandLineTests {
-    /// A web root with one file, inside a scratch folder removed at the end.
-    final class Site {
-        let path: String
-
-        init() throws {
-            var template = Array("/tmp/httpsh-e2e-site-XXXXXX".utf8CString)
-            guard let made = mkdtemp(&template) else { throw HTTPSHProcess.Failure(description: "mkdtemp failed") }
-            path = String(cString: made)
-            try FileManager.default.createDirectory(atPath: path + "/public", withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(atPath: path + "/uploads", withIntermediateDirectories: true)
-            try Data("hello from httpsh\n".utf8).write(to: URL(fileURLWithPath: path + "/public/hello.txt"))
-        }
-
-        deinit {
-            try? FileManager.default.removeItem(atPath: path)
-        }
-
-        /// Flags that serve this site on a port the kernel picks.
-        var flags: [String] { ["--port", "0", "-d", path + "/public", "--uploads", path + "/uploads"] }
-    }
-
     // MARK: - Flags
 
     @Test func version_printsTheVersion_andExits0() throws {
@@ -81,11 +60,11 @@ import Testing
     // MARK: - Startup failures
 
     @Test func portInUse_isOneClearLine_andExit1() throws {
-        let site = try Site()
+        let site = try ScratchSite()
         let (listener, port) = try Self.occupyPort()
         defer { close(listener) }
-        let process = try HTTPSHProcess(["--port", "\(port)", "--no-shell", "-d", site.path + "/public",
-                                         "--uploads", site.path + "/uploads"])
+        let process = try HTTPSHProcess(["--port", "\(port)", "--no-shell", "-d", site.root,
+                                         "--uploads", site.uploads])
         let exit = try #require(process.waitForExit(), "httpsh kept running on a port in use")
         #expect(exit.status == 1 && !exit.signalled)
         #expect(process.stderrLines.count == 1, "stderr: \(process.stderr)")
@@ -94,23 +73,23 @@ import Testing
     }
 
     @Test func secondInstanceOnTheSamePort_failsWhileTheFirstServes() throws {
-        let site = try Site()
-        let first = try HTTPSHProcess(site.flags + ["--no-shell"])
+        let site = try ScratchSite()
+        let first = try HTTPSHProcess(site.servingFlags + ["--no-shell"])
         let port = try #require(first.announcedPort(in: \.stderr))
-        let second = try HTTPSHProcess(["--port", "\(port)", "--no-shell", "-d", site.path + "/public",
-                                        "--uploads", site.path + "/uploads"])
+        let second = try HTTPSHProcess(["--port", "\(port)", "--no-shell", "-d", site.root,
+                                        "--uploads", site.uploads])
         let exit = try #require(second.waitForExit())
         #expect(exit.status == 1 && !exit.signalled)
         #expect(second.stderr.contains("already in use"))
         // The first is unharmed.
-        #expect(try LoopbackHTTP.get(port: port, "/hello.txt").contains("hello from httpsh"))
+        #expect(try RawClient.fetch(port: port, "GET", "/hello.txt").text.contains("hello from httpsh"))
         first.signal(SIGTERM)
         #expect(first.waitForExit()?.status == 0)
     }
 
     @Test func unknownHost_isOneLine_andExit1() throws {
-        let site = try Site()
-        let process = try HTTPSHProcess(site.flags + ["--host", "nonsense", "--no-shell"])
+        let site = try ScratchSite()
+        let process = try HTTPSHProcess(site.servingFlags + ["--host", "nonsense", "--no-shell"])
         let exit = try #require(process.waitForExit(), "httpsh started on host 'nonsense'")
         #expect(exit.status == 1 && !exit.signalled)
         #expect(process.stderrLines.count == 1, "stderr: \(process.stderr)")
@@ -128,13 +107,13 @@ import Testing
     // MARK: - Serving
 
     @Test func noShell_serves_untilSIGTERM_thenExits0() throws {
-        let site = try Site()
-        let process = try HTTPSHProcess(site.flags + ["--no-shell", "--shutdown-grace", "2"])
+        let site = try ScratchSite()
+        let process = try HTTPSHProcess(site.servingFlags + ["--no-shell", "--shutdown-grace", "2"])
         let port = try #require(process.announcedPort(in: \.stderr), "stderr: \(process.stderr)")
 
-        let response = try LoopbackHTTP.get(port: port, "/hello.txt")
-        #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n"))
-        #expect(response.hasSuffix("\r\n\r\nhello from httpsh\n"))
+        let response = try RawClient.fetch(port: port, "GET", "/hello.txt")
+        #expect(response.status == 200 && response.reason == "OK")
+        #expect(response.text == "hello from httpsh\n")
         // The access log line reaches stderr.
         #expect(process.waitFor(in: \.stderr) { $0.contains("\"GET /hello.txt HTTP/1.1\" 200") } != nil)
 
@@ -142,12 +121,12 @@ import Testing
         // The grace is 2 s and nothing is in flight; 10 s only bounds a hang.
         let exit = try #require(process.waitForExit(seconds: 10), "httpsh did not exit after SIGTERM")
         #expect(exit.status == 0 && !exit.signalled)
-        #expect(throws: LoopbackHTTP.Failure.self) { _ = try LoopbackHTTP.get(port: port, "/hello.txt") }
+        #expect(throws: RawClient.Failure.self) { _ = try RawClient.fetch(port: port, "GET", "/hello.txt") }
     }
 
     @Test func sigint_alsoShutsDownGracefully() throws {
-        let site = try Site()
-        let process = try HTTPSHProcess(site.flags + ["--no-shell", "--shutdown-grace", "1"])
+        let site = try ScratchSite()
+        let process = try HTTPSHProcess(site.servingFlags + ["--no-shell", "--shutdown-grace", "1"])
         _ = try #require(process.announcedPort(in: \.stderr))
         process.signal(SIGINT)
         let exit = try #require(process.waitForExit())
@@ -157,8 +136,8 @@ import Testing
     // MARK: - Scripts
 
     @Test func scriptOnStdin_printsStatus_andExits0() throws {
-        let site = try Site()
-        let process = try HTTPSHProcess(site.flags + ["--workers", "3"])
+        let site = try ScratchSite()
+        let process = try HTTPSHProcess(site.servingFlags + ["--workers", "3"])
         process.send("status\n")
         process.closeInput()
         let exit = try #require(process.waitForExit())
@@ -171,8 +150,8 @@ import Testing
     }
 
     @Test func scriptWithAFailingCommand_exits1() throws {
-        let site = try Site()
-        let process = try HTTPSHProcess(site.flags)
+        let site = try ScratchSite()
+        let process = try HTTPSHProcess(site.servingFlags)
         process.send("status\nworkers lots\n")
         process.closeInput()
         let exit = try #require(process.waitForExit())
@@ -181,8 +160,8 @@ import Testing
     }
 
     @Test func dashC_growingWorkers_showsTheNewCount() throws {
-        let site = try Site()
-        let process = try HTTPSHProcess(site.flags + ["--workers", "1", "-c", "workers 2; status"])
+        let site = try ScratchSite()
+        let process = try HTTPSHProcess(site.servingFlags + ["--workers", "1", "-c", "workers 2; status"])
         let exit = try #require(process.waitForExit())
         #expect(exit.status == 0 && !exit.signalled)
         #expect(process.stdout.contains("workers: 1 -> 2"))
@@ -190,8 +169,8 @@ import Testing
     }
 
     @Test func shrinkingWorkers_isEventuallyVisibleInStatus() throws {
-        let site = try Site()
-        let process = try HTTPSHProcess(site.flags + ["--workers", "4"])
+        let site = try ScratchSite()
+        let process = try HTTPSHProcess(site.servingFlags + ["--workers", "4"])
         process.send("workers 2\n")
         var seen: [Int] = []
         // Retiring workers leave between events; poll status until the live count shows it.
@@ -211,11 +190,11 @@ import Testing
     }
 
     @Test func scriptFromStdin_servesWhileItRuns() throws {
-        let site = try Site()
-        let process = try HTTPSHProcess(site.flags)
+        let site = try ScratchSite()
+        let process = try HTTPSHProcess(site.servingFlags)
         process.send("status\n")
         let port = try #require(process.announcedPort(in: \.stdout), "stdout: \(process.stdout)")
-        #expect(try LoopbackHTTP.get(port: port, "/hello.txt").contains("hello from httpsh"))
+        #expect(try RawClient.fetch(port: port, "GET", "/hello.txt").text.contains("hello from httpsh"))
         process.send("counters\n")
         #expect(process.waitFor(in: \.stdout) { $0.contains("/hello.txt") } != nil)
         process.closeInput()

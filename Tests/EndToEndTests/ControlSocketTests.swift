@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func staleSocketFile_IsReplaced() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let path = site.path + "/control.sock"
         // A socket file nobody listens on: what a killed server leaves behind.
         let stale = try UnixSocket.listen(path: path, backlog: 1)
@@ -114,10 +114,10 @@ import Testing
         Thread { socket.send(requests) }.start()
         let started = Date()
         #expect(try server.attach(commands: "status").status == 0)
-        #expect(LoopbackHTTP.status(port: server.port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: server.port, "/hello.txt") == 200)
         #expect(Date().timeIntervalSince(started) < 5)
         // The stuck session ends after its send timeout: the server closes its end.
-        #expect(faultEventually(within: 30) {
+        #expect(eventually(within: 30) {
             var entry = pollfd(fd: socket.fd, events: 0, revents: 0)
             return poll(&entry, 1, 0) > 0 && entry.revents & Int16(POLLHUP) != 0
         })
@@ -129,8 +129,8 @@ import Testing
         let slow = try RawControlConnection(path: server.socketPath)
         _ = slow.readLine()
         slow.send("run log follow path /hello\n")
-        #expect(faultEventually {
-            _ = LoopbackHTTP.status(port: server.port, "/hello.txt")
+        #expect(eventually(within: 10) {
+            _ = RawClient.status(port: server.port, "/hello.txt")
             return slow.readFrame(seconds: 0.2)?.kind == "log"
         })
         // Reading slowly while 50 connections make lines faster than the session takes them.
@@ -145,6 +145,6 @@ import Testing
         #expect(dropped > 0)
         #expect(load.answered > 0)
         slow.send("stop\n")
-        #expect(LoopbackHTTP.status(port: server.port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: server.port, "/hello.txt") == 200)
     }
 }

@@ -6,30 +6,30 @@ import Testing
 /// same uploads folder sweeps the temporary files the crash left behind before it serves.
 @Suite struct FaultCrashRecoveryTests {
     @Test func killedMidUpload_leavesNoFinalName_andRestartSweepsTheTemporaries() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let first = try HTTPSHProcess(site.flags)
         let port = try #require(first.announcedPort(in: \.stderr), "stderr: \(first.stderr)")
 
         // Two uploads, a JSON document and a form, each stopped halfway through its body.
         let document = Array(("[" + String(repeating: "1234567,", count: 128 * 1024) + "0]").utf8)
-        let json = try FaultSocket(port: port)
+        let json = try RawClient(port: port, timeout: 10)
         defer { json.close() }
         try json.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(document.count)\r\n\r\n")
-        try json.send(Array(document[..<(document.count / 2)]))
+        try json.send(bytes: Array(document[..<(document.count / 2)]))
 
         let boundary = "faultBoundary1234"
         let content = [UInt8](repeating: 0x41, count: 512 * 1024)
         let partHead = "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"half.bin\"\r\n\r\n"
         let form = Array(partHead.utf8) + content + Array("\r\n--\(boundary)--\r\n".utf8)
-        let multipart = try FaultSocket(port: port)
+        let multipart = try RawClient(port: port, timeout: 10)
         defer { multipart.close() }
         try multipart.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(form.count)\r\n\r\n")
-        try multipart.send(Array(form[..<(form.count / 2)]))
+        try multipart.send(bytes: Array(form[..<(form.count / 2)]))
 
         // Both bodies are being written to temporary files when the process dies.
-        #expect(faultEventually { site.uploadEntries().filter { $0.hasPrefix(".upload-") }.count == 2 },
+        #expect(eventually(within: 10) { site.uploadEntries().filter { $0.hasPrefix(".upload-") }.count == 2 },
                 "uploads folder: \(site.uploadEntries())")
         first.signal(SIGKILL)
         let killed = try #require(first.waitForExit())
@@ -45,11 +45,11 @@ import Testing
         #expect(site.uploadEntries().isEmpty, "left after start-up: \(site.uploadEntries())")
 
         // And it stores a whole upload as usual.
-        let client = try FaultSocket(port: secondPort)
+        let client = try RawClient(port: secondPort, timeout: 10)
         defer { client.close() }
         try client.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(document.count)\r\n\r\n")
-        try client.send(document)
+        try client.send(bytes: document)
         let stored = try client.readResponse()
         #expect(stored.status == 201, "answered \(stored.status): \(String(decoding: stored.body, as: UTF8.self))")
         let entries = site.uploadEntries()

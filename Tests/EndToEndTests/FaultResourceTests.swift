@@ -9,7 +9,7 @@ import Testing
     static let burst = 400
 
     @Test func connectionBursts_returnDescriptorsAndMemoryToBaseline() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let process = try HTTPSHProcess(site.flags + ["--workers", "4"])
         defer {
             process.signal(SIGTERM)
@@ -32,13 +32,13 @@ import Testing
                     "RSS grew from \(memoryAfterWarmUp >> 10) KiB to \(memoryAfterBursts >> 10) KiB over three bursts")
         }
         // The server still serves.
-        #expect(try LoopbackHTTP.get(port: port, "/hello.txt").hasSuffix("hello from httpsh\n"))
+        #expect(try RawClient.fetch(port: port, "GET", "/hello.txt").text == "hello from httpsh\n")
     }
 
     /// Workers that retire give their thread back whole: growing to 64 and shrinking to 1 five times leaves the
     /// mapped memory where one such cycle left it (a thread stack is 8 MiB; 315 leaked ones would be 2.5 GiB).
     @Test func workersGrownAndShrunkRepeatedly_leaveNoThreadStacksBehind() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let process = try HTTPSHProcess(site.scriptFlags + ["--workers", "1"])
         defer {
             process.closeInput()
@@ -52,9 +52,9 @@ import Testing
 
         func cycle() -> Bool {
             process.send("workers 64\n")
-            guard faultEventually(within: 20, { (FaultProc.threads(pid) ?? 0) >= idleThreads + 63 }) else { return false }
+            guard eventually(within: 20, { (FaultProc.threads(pid) ?? 0) >= idleThreads + 63 }) else { return false }
             process.send("workers 1\n")
-            return faultEventually(within: 20) { (FaultProc.threads(pid) ?? .max) <= idleThreads }
+            return eventually(within: 20) { (FaultProc.threads(pid) ?? .max) <= idleThreads }
         }
         #expect(cycle(), "threads: \(FaultProc.threads(pid) ?? -1), idle: \(idleThreads)")
         let mappedAfterOne = try #require(FaultProc.virtualBytes(pid))
@@ -68,7 +68,7 @@ import Testing
     /// server's descriptors while they are open and after they closed.
     private func runBurst(port: UInt16, pid: Int32, baseline: Int,
                           sourceLocation: SourceLocation = #_sourceLocation) throws {
-        var sockets = try (0..<Self.burst).map { _ in try FaultSocket(port: port) }
+        var sockets = try (0..<Self.burst).map { _ in try RawClient(port: port, timeout: 10) }
         for socket in sockets { try socket.send("GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") }
         for socket in sockets {
             let response = try socket.readResponse()
@@ -80,7 +80,7 @@ import Testing
         sockets.forEach { $0.close() }
         sockets.removeAll()
         var now = open
-        let settled = faultEventually(within: 20) {
+        let settled = eventually(within: 20) {
             now = FaultProc.descriptors(pid) ?? Int.max
             return now <= baseline + 5
         }

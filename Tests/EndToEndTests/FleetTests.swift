@@ -18,7 +18,7 @@ import Testing
         for server in servers {
             #expect(result.stdout.contains("\(server.fleetLabel): workers: 2 -> 3\n"))
             #expect(try server.statusField("workers") as? Int == 3)
-            #expect(LoopbackHTTP.status(port: server.port, "/hello.txt") == 200)
+            #expect(RawClient.status(port: server.port, "/hello.txt") == 200)
         }
     }
 
@@ -53,7 +53,7 @@ import Testing
     @Test func counters_AreOneTableWithAnInstanceColumn() throws {
         let servers = try fleet()
         for (index, server) in servers.enumerated() {
-            for _ in 0...index { #expect(LoopbackHTTP.status(port: server.port, "/hello.txt") == 200) }
+            for _ in 0...index { #expect(RawClient.status(port: server.port, "/hello.txt") == 200) }
         }
         let result = try ControlledServer.attach(fleet: servers, ["-c", "counters"])
         #expect(result.status == 0)
@@ -99,7 +99,7 @@ import Testing
 
         \(servers[1].socketPath)
         """.write(toFile: list, atomically: true, encoding: .utf8)
-        #expect(LoopbackHTTP.status(port: servers[1].port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: servers[1].port, "/hello.txt") == 200)
         let result = try ControlledServer.attach(fleet: [], ["--controls", list, "-c", "dirlisting off; top"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("web1:    directory listing: off\n"))
@@ -119,8 +119,8 @@ import Testing
                                          + ["-c", "log follow status 4xx"])
         defer { follower.signal(SIGKILL) }
         for server in servers {
-            #expect(faultEventually {
-                _ = LoopbackHTTP.status(port: server.port, "/missing-\(server.port)")
+            #expect(eventually(within: 10) {
+                _ = RawClient.status(port: server.port, "/missing-\(server.port)")
                 return follower.stdout.contains("\(server.fleetLabel): 127.0.0.1 ")
                     && follower.stdout.contains("GET /missing-\(server.port) HTTP/1.1\" 404")
             })
@@ -145,7 +145,7 @@ import Testing
         #expect(terminal.waitFor("Stop 2 servers (\(servers[0].fleetLabel), \(servers[1].fleetLabel))? [y/N]") != nil)
         terminal.send("n", "Enter")
         #expect(terminal.waitFor("not stopped") != nil)
-        #expect(servers.allSatisfy { LoopbackHTTP.status(port: $0.port, "/hello.txt") == 200 })
+        #expect(servers.allSatisfy { RawClient.status(port: $0.port, "/hello.txt") == 200 })
         terminal.send("shutdown", "Enter")
         #expect(terminal.waitFor("? [y/N] n\nnot stopped\nhttpsh[2]> shutdown\nStop 2") != nil)
         terminal.send("y", "Enter")
@@ -177,8 +177,8 @@ import Testing
         terminal.send("log follow status 4xx", "Enter")
         #expect(terminal.waitFor("following on 2 servers; Ctrl-C stops") != nil)
         for server in servers {
-            #expect(faultEventually {
-                _ = LoopbackHTTP.status(port: server.port, "/gone-\(server.port)")
+            #expect(eventually(within: 10) {
+                _ = RawClient.status(port: server.port, "/gone-\(server.port)")
                 return terminal.screen().contains("GET /gone-\(server.port) HTTP/1.1\" 404")
             })
             #expect(terminal.screen().contains("\(server.fleetLabel): 127.0.0.1 "))

@@ -58,15 +58,15 @@ import Testing
 
     @Test func blockThroughTheFleetShell_reachesTheClientBehindTheProxy() throws {
         let fleet = try ProxiedFleet()
-        #expect(LoopbackHTTP.status(port: fleet.frontPort, "/hello.txt", source: "127.0.0.7") == 200)
+        #expect(RawClient.status(port: fleet.frontPort, "/hello.txt", source: "127.0.0.7") == 200)
 
         let blocked = try fleet.shell("block 127.0.0.7 behind the proxy")
         #expect(blocked.status == 0, "\(blocked.stdout) \(blocked.stderr)")
 
         // Round robin: each of the next requests reaches another backend; each of them refuses this client.
         for _ in fleet.backends {
-            #expect(LoopbackHTTP.status(port: fleet.frontPort, "/hello.txt", source: "127.0.0.7") == 403)
-            #expect(LoopbackHTTP.status(port: fleet.frontPort, "/hello.txt", source: "127.0.0.8") == 200)
+            #expect(RawClient.status(port: fleet.frontPort, "/hello.txt", source: "127.0.0.7") == 403)
+            #expect(RawClient.status(port: fleet.frontPort, "/hello.txt", source: "127.0.0.8") == 200)
         }
     }
 }
@@ -75,11 +75,11 @@ import Testing
 private final class Backend: @unchecked Sendable {
     let name: String
     let socketPath: String
-    private let site: FaultSite
+    private let site: ScratchSite
     private(set) var port: UInt16 = 0
     private var process: HTTPSHProcess?
 
-    init(name: String, site: FaultSite) throws {
+    init(name: String, site: ScratchSite) throws {
         self.name = name
         self.site = site
         socketPath = site.path + "/\(name).sock"
@@ -110,13 +110,13 @@ private final class Backend: @unchecked Sendable {
 
 /// Three backends on one site and uploads folder, and HAProxy in front of them with the README's settings.
 private final class ProxiedFleet {
-    let site: FaultSite
+    let site: ScratchSite
     let backends: [Backend]
     let frontPort: UInt16
     private let proxy: HTTPSHProcess
 
     init() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         self.site = site
         backends = try ["web1", "web2", "web3"].map { try Backend(name: $0, site: site) }
         let installed = ["/usr/sbin/haproxy", "/usr/bin/haproxy"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -151,8 +151,8 @@ private final class ProxiedFleet {
     /// Waits until HAProxy sends clients' requests to `backend` (its counter for `/hello.txt` moves; health
     /// checks of `/readyz` do not count).
     func waitUntilInRotation(_ backend: Backend) -> Bool {
-        faultEventually(within: 15) {
-            for _ in 0..<backends.count { _ = LoopbackHTTP.status(port: frontPort, "/hello.txt") }
+        eventually(within: 15) {
+            for _ in 0..<backends.count { _ = RawClient.status(port: frontPort, "/hello.txt") }
             let counted = try? shell("@\(backend.name) counters --json")
             let object = counted.flatMap { try? JSONSerialization.jsonObject(with: Data($0.stdout.utf8)) } as? [String: Any]
             let instance = (object?["instances"] as? [String: Any])?[backend.name] as? [String: Any]

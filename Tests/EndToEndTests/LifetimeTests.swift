@@ -9,7 +9,7 @@ import Testing
     /// The launching terminal is killed (tmux kill-session: the pty is gone, SIGHUP arrives): the server answers
     /// on, an attached session reaches it, and `shutdown` from there stops it.
     @Test func launchingTerminalKilled_ServerServesOnAndCanBeAttached() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let socket = site.path + "/control.sock"
         let binary = try HTTPSHProcess.binaryPath()
         let terminal = try TmuxSession("cd '\(site.path)' && '\(binary)' \(site.scriptFlags.joined(separator: " ")) "
@@ -22,20 +22,20 @@ import Testing
         let port = try #require(UInt16(url.split(separator: ":").last?.filter(\.isNumber) ?? ""))
 
         terminal.kill()
-        #expect(faultEventually { LoopbackHTTP.status(port: port, "/hello.txt") == 200 })
+        #expect(eventually(within: 10) { RawClient.status(port: port, "/hello.txt") == 200 })
         usleep(300_000)
-        #expect(LoopbackHTTP.status(port: port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: port, "/hello.txt") == 200)
         let attached = try HTTPSHProcess(["attach", "--control", socket, "-c", "workers 3; shutdown"])
         #expect(attached.waitForExit()?.status == 0)
         #expect(attached.stdout.contains("workers: 2 -> 3\n"))
-        #expect(faultEventually { LoopbackHTTP.status(port: port, "/hello.txt") == nil })
-        #expect(faultEventually { access(socket, F_OK) != 0 })
+        #expect(eventually(within: 10) { RawClient.status(port: port, "/hello.txt") == nil })
+        #expect(eventually(within: 10) { access(socket, F_OK) != 0 })
     }
 
     /// `exit` in the launching shell still drains and ends the process, and `log follow` there streams until
     /// Ctrl-C.
     @Test func launchingShell_FollowsTheLogThenExitStopsTheServer() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let socket = site.path + "/control.sock"
         let binary = try HTTPSHProcess.binaryPath()
         let terminal = try TmuxSession("cd '\(site.path)' && '\(binary)' \(site.scriptFlags.joined(separator: " ")) "
@@ -48,8 +48,8 @@ import Testing
 
         terminal.send("log follow status 4xx", "Enter")
         #expect(terminal.waitFor("Ctrl-C stops") != nil)
-        _ = LoopbackHTTP.status(port: port, "/hello.txt")
-        _ = LoopbackHTTP.status(port: port, "/nothing-%1B%5B31mhere")
+        _ = RawClient.status(port: port, "/hello.txt")
+        _ = RawClient.status(port: port, "/nothing-%1B%5B31mhere")
         let screen = try #require(terminal.waitFor("GET /nothing-"))
         #expect(!screen.contains("GET /hello.txt"))
         terminal.send("C-c")
@@ -57,7 +57,7 @@ import Testing
         #expect(terminal.waitFor("Control socket:") != nil)
         terminal.send("exit", "Enter")
         #expect(terminal.waitFor("SERVER-ENDED") != nil)
-        #expect(LoopbackHTTP.status(port: port, "/hello.txt") == nil)
+        #expect(RawClient.status(port: port, "/hello.txt") == nil)
         #expect(access(socket, F_OK) != 0)
     }
 
@@ -79,18 +79,18 @@ import Testing
         #expect(terminal.waitFor("not stopped") != nil)
         terminal.send("exit", "Enter")
         #expect(terminal.waitFor("ATTACH-ENDED") != nil)
-        #expect(LoopbackHTTP.status(port: server.port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: server.port, "/hello.txt") == 200)
     }
 
     /// Standard input at its end before any command (/dev/null, as services start): serve on, say so once.
     @Test func emptyStandardInput_ServesLikeNoShell() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let process = try HTTPSHProcess(site.scriptFlags + ["--log-level", "info", "--control", site.path + "/c.sock"])
         process.closeInput()
         let port = try #require(process.announcedPort(in: \.stderr))
         #expect(process.waitFor(in: \.stderr) { $0.contains("standard input is empty") } != nil)
         usleep(300_000)
-        #expect(LoopbackHTTP.status(port: port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: port, "/hello.txt") == 200)
         #expect(process.stderrLines.filter { $0.contains("standard input is empty") }.count == 1)
         process.signal(SIGTERM)
         #expect(process.waitForExit()?.status == 0)
@@ -98,18 +98,18 @@ import Testing
 
     /// SIGHUP never stops the server; SIGUSR1 reopens the access log (after a rotation).
     @Test func sigHUP_IsIgnoredAndSIGUSR1ReopensTheLog() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let log = site.path + "/access.log"
         let process = try HTTPSHProcess(["--port", "0", "-d", site.root, "--uploads", site.uploads, "--no-shell",
                                          "--log-level", "info", "--access-log", log, "--control", "off"])
         let port = try #require(process.announcedPort(in: \.stderr))
         process.signal(SIGHUP)
         usleep(200_000)
-        #expect(LoopbackHTTP.status(port: port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: port, "/hello.txt") == 200)
         #expect(rename(log, log + ".1") == 0)
         process.signal(SIGUSR1)
-        #expect(faultEventually {
-            _ = LoopbackHTTP.status(port: port, "/after-rotation")
+        #expect(eventually(within: 10) {
+            _ = RawClient.status(port: port, "/after-rotation")
             return (try? String(contentsOfFile: log, encoding: .utf8))?.contains("/after-rotation") == true
         })
         process.signal(SIGTERM)

@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func gzippedPage_isDecodedByCurlAndChromium() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let original = site.root + "/page.html"
         try Data(Self.page.utf8).write(to: URL(fileURLWithPath: original))
         _ = try run("/bin/gzip", ["-k9", original])

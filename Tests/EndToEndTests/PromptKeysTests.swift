@@ -6,8 +6,8 @@ import Testing
 /// the server, and Tab at a `[y/N]` question.
 @Suite struct PromptKeysTests {
     /// Starts httpsh at a prompt in tmux; the caller types.
-    private func prompt() throws -> (FaultSite, TmuxSession) {
-        let site = try FaultSite()
+    private func prompt() throws -> (ScratchSite, TmuxSession) {
+        let site = try ScratchSite()
         let binary = try HTTPSHProcess.binaryPath()
         let terminal = try TmuxSession("cd '\(site.path)' && '\(binary)' \(site.scriptFlags.joined(separator: " ")) "
             + "--control off; echo SERVER-ENDED; sleep 30")

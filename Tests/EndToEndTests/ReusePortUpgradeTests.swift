@@ -7,7 +7,7 @@ import Testing
 /// first is shut down through its control socket, drains and exits, and clients never see a request fail.
 @Suite struct ReusePortUpgradeTests {
     @Test func newServerStarts_oldDrainsAndExits_noRequestFails() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let old = try ControlledServer(extra: ["--reuse-port"], site: site, socketName: "old.sock")
         let load = ClientLoad(port: old.port)
         load.start(freshConnectionClients: 8, keepAliveClients: 2)
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func withoutAnInstanceName_theControlSocketIsNamedByPid() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let process = try HTTPSHProcess(site.flags + ["--reuse-port"], environment: ["XDG_RUNTIME_DIR": site.path])
         defer { process.signal(SIGKILL) }
         let port = try #require(process.announcedPort(in: \.stderr), "stderr: \(process.stderr)")

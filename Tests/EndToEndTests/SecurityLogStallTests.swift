@@ -9,7 +9,7 @@ import Testing
     /// Standard error is a FIFO that nobody reads (the shell that starts httpsh opens it read-write and never
     /// reads): once its 64 KiB are full, the log writer blocks, and ~1.5 MB of access lines wait behind it.
     @Test func stalledStandardError_doesNotDelaySIGTERMBeyondTheGrace() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let fifo = site.path + "/stderr.fifo"
         #expect(mkfifo(fifo, 0o600) == 0)
         let launcher = ["/bin/sh", "-c", #"exec 3<>"$1"; shift; exec "$@" 2>&3 3>&-"#, "sh", fifo,

@@ -22,8 +22,8 @@ import Testing
 
         // The probe's path: retitle the window, clear the screen, a C1 CSI and a right-to-left override.
         let hostile = "/%1b]2;PWNED%07%1b[2J%c2%9b31m%e2%80%aeevil"
-        #expect(LoopbackHTTP.status(port: port, hostile).map { $0 >= 400 } == true)
-        #expect(LoopbackHTTP.status(port: port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: port, hostile).map { $0 >= 400 } == true)
+        #expect(RawClient.status(port: port, "/hello.txt") == 200)
         _ = try RawClient.fetch(port: port, "GET", "/hello.txt", headers: [("User-Agent", "agent\u{9B}31m\u{202E}kcab")])
         #expect(terminal.waitFor("agent\\x9b31m\\u{202e}kcab") != nil)
 

@@ -8,7 +8,7 @@ import Testing
 /// file, never leave an incomplete file under a final name, and never give two uploads one name.
 @Suite struct SharedUploadsTests {
     @Test func twoThenFiveServers_concurrentUploadsAndRestarts_loseAndCollideNothing() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let fleet = Fleet(site: site)
         defer { fleet.stopAll() }
         let log = UploadLog()
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func uploadsCommand_onAnyServer_showsEveryServersUploads() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let first = try ControlledServer(site: site, socketName: "first.sock")
         let second = try ControlledServer(site: site, socketName: "second.sock")
 
@@ -64,7 +64,7 @@ import Testing
 
     @Test(.enabled(if: geteuid() == 0, "mounting a file system without hard links (mqueue) needs root"))
     func uploadsFolderWithoutHardLinks_refusesToStartWithAClearError() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         let mount = site.path + "/nolinks"
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
         try #require(Glibc.mount("none", mount, "mqueue", 0, nil) == 0, "mount mqueue: errno \(errno)")
@@ -84,7 +84,7 @@ private final class Fleet: Sendable {
     private let flags: [String]
     private let members = Mutex<[(process: HTTPSHProcess, port: UInt16)]>([])
 
-    init(site: FaultSite) {
+    init(site: ScratchSite) {
         flags = site.flags
     }
 

@@ -100,8 +100,8 @@ import Testing
         let port = try #require(UInt16(url.split(separator: ":").last?.filter(\.isNumber) ?? ""))
         // stdin is closed by now; the server still answers.
         #expect(run.waitForOutput { $0.contains("Blocked ranges:") ? "" : nil } != nil)
-        #expect(LoopbackHTTP.status(port: port, "/hello.txt") == 200)
-        #expect(LoopbackHTTP.status(port: port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: port, "/hello.txt") == 200)
+        #expect(RawClient.status(port: port, "/hello.txt") == 200)
         run.signal(SIGTERM)
         let result = try #require(run.finish())
         #expect(result.status == 0)

@@ -5,7 +5,7 @@ import Testing
 /// option after `--`, through `httpsh attach -c` as a script would send them.
 @Suite struct UploadsShowNamesTests {
     @Test func uploadsShow_quotedNameWithSpacesAndNameAfterDoubleDash_printTheirFiles() throws {
-        let site = try FaultSite()
+        let site = try ScratchSite()
         try Data("spaced out\n".utf8).write(to: URL(fileURLWithPath: site.uploads + "/my file.txt"))
         try Data("not an option\n".utf8).write(to: URL(fileURLWithPath: site.uploads + "/--json"))
         let server = try ControlledServer(site: site)

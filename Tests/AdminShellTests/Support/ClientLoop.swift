@@ -21,12 +21,12 @@ final class ClientLoop: Sendable {
                 var sent = 0
                 while running.load(ordering: .relaxed), sent < Self.limit {
                     sent += 1
-                    let result = HTTPResult.get(port: port, path: path)
-                    if result.status == status {
+                    let answer = RawClient.status(port: port, path)
+                    if answer == status {
                         succeeded.add(1, ordering: .relaxed)
                     } else {
                         failed.add(1, ordering: .relaxed)
-                        failures.withLock { $0.append(result.status.map(String.init) ?? "no answer") }
+                        failures.withLock { $0.append(answer.map(String.init) ?? "no answer") }
                     }
                 }
                 finished.leave()
@@ -38,12 +38,7 @@ final class ClientLoop: Sendable {
     @discardableResult
     func waitForSuccesses(_ count: Int, seconds: Double = 10) -> Bool {
         let target = succeeded.load(ordering: .relaxed) + count
-        let deadline = Date().addingTimeInterval(seconds)
-        while succeeded.load(ordering: .relaxed) < target {
-            if Date() > deadline { return false }
-            usleep(2_000)
-        }
-        return true
+        return eventually(within: seconds) { succeeded.load(ordering: .relaxed) >= target }
     }
 
     /// Stops the threads and returns (succeeded, failed, what the failures were).

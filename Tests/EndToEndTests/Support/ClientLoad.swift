@@ -37,19 +37,19 @@ final class ClientLoad: Sendable {
     }
 
     private func run(keepAlive: Bool) {
-        var connection: FaultSocket?
+        var connection: RawClient?
         var reused = false
         while running.load(ordering: .relaxed) {
             do {
                 if connection == nil {
-                    connection = try FaultSocket(port: port)
+                    connection = try RawClient(port: port, timeout: 10)
                     reused = false
                 }
                 guard let socket = connection else { continue }
                 try socket.send("GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + (keepAlive ? "\r\n" : "Connection: close\r\n\r\n"))
                 let response = try socket.readResponse()
-                guard response.status == 200 else { throw FaultSocket.Failure(description: "status \(response.status)") }
+                guard response.status == 200 else { throw TestFailure("status \(response.status)") }
                 successes.add(1, ordering: .relaxed)
                 reused = true
                 if !keepAlive { connection = nil }

@@ -2,18 +2,18 @@ import Foundation
 import Glibc
 import HTTPServer
 
-/// An `httpsh --no-shell` serving a `FaultSite`, its control socket in the site's folder, and `httpsh attach`
+/// An `httpsh --no-shell` serving a `ScratchSite`, its control socket in the site's folder, and `httpsh attach`
 /// runs against it.
 final class ControlledServer {
-    let site: FaultSite
+    let site: ScratchSite
     let process: HTTPSHProcess
     let port: UInt16
     let socketPath: String
 
     /// Starts the server with `extra` flags (after the site's) and waits until it serves. Servers sharing one site
     /// each need their own `socketName`.
-    init(extra: [String] = [], site: FaultSite? = nil, socketName: String = "control.sock") throws {
-        let site = try site ?? FaultSite()
+    init(extra: [String] = [], site: ScratchSite? = nil, socketName: String = "control.sock") throws {
+        let site = try site ?? ScratchSite()
         self.site = site
         socketPath = site.path + "/" + socketName
         process = try HTTPSHProcess(site.flags + ["--control", socketPath, "--log-level", "info"] + extra)
@@ -185,7 +185,7 @@ final class TmuxSession {
     /// Waits until the screen contains `text`; the screen then, or nil.
     func waitFor(_ text: String, seconds: Double = 10) -> String? {
         var seen = ""
-        let found = faultEventually(within: seconds) {
+        let found = eventually(within: seconds) {
             seen = screen()
             return seen.contains(text)
         }

@@ -21,16 +21,16 @@ enum FormUpload {
         let boundary = "sharedBoundary7f3a"
         let body = Array(("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\n"
             + "Content-Type: text/plain\r\n\r\n").utf8) + content + Array("\r\n--\(boundary)--\r\n".utf8)
-        let socket = try FaultSocket(port: port)
+        let socket = try RawClient(port: port, timeout: 10)
         defer { socket.close() }
         try socket.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
             + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\n\r\n")
         if pause == 0 {
-            try socket.send(body)
+            try socket.send(bytes: body)
         } else {
             let piece = (body.count + 3) / 4
             for start in stride(from: 0, to: body.count, by: piece) {
-                try socket.send(Array(body[start..<min(body.count, start + piece)]))
+                try socket.send(bytes: Array(body[start..<min(body.count, start + piece)]))
                 usleep(pause)
             }
         }
@@ -38,7 +38,7 @@ enum FormUpload {
         guard response.status == 201,
               let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
               let files = json["files"] as? [[String: Any]], let path = files.first?["filepath"] as? String
-        else { throw FaultSocket.Failure(description: "answered \(response.status)") }
+        else { throw TestFailure("answered \(response.status)") }
         return String(path.dropFirst("/uploads/".count))
     }
 }
