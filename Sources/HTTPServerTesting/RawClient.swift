@@ -47,16 +47,9 @@ public final class RawClient {
         let family = host.contains(":") ? AF_INET6 : AF_INET
         fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure.connect(errno: errno) }
+        let descriptor = fd
         if let source {
-            var local = sockaddr_in()
-            local.sin_family = sa_family_t(AF_INET)
-            local.sin_addr.s_addr = inet_addr(source)
-            let bound = withUnsafePointer(to: &local) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard bound == 0 else {
+            guard Self.withIPv4(source, port: 0, { bind(descriptor, $0, $1) }) == 0 else {
                 let code = errno
                 close()
                 throw Failure.connect(errno: code)
@@ -74,15 +67,7 @@ public final class RawClient {
                 }
             }
         } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = inet_addr(host)
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            result = Self.withIPv4(host, port: port) { connect(descriptor, $0, $1) }
         }
         guard result == 0 else {
             let code = errno
@@ -95,6 +80,18 @@ public final class RawClient {
 
     deinit {
         close()
+    }
+
+    /// Runs `body` (bind or connect) on `host:port` as an IPv4 socket address and its length.
+    private static func withIPv4(_ host: String, port: UInt16,
+                                 _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr(host)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
     }
 
     // MARK: - Building requests

@@ -18,8 +18,7 @@ struct Launcher {
         do {
             let context = try ServerContext(configuration: configuration, logger: logger)
             for entry in options.blocks { context.blocklist.add(entry) }
-            var router = try StandardRoutes.router(configuration: configuration, context: context)
-            router.use(CORSMiddleware(origins: context.settings.cors))
+            let router = try StandardRoutes.router(configuration: configuration, context: context)
             server = try Server(configuration: configuration, context: context, router: router)
             try server.start()
         } catch {

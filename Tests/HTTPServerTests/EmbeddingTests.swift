@@ -54,6 +54,33 @@ import Testing
         #expect(try RawClient.fetch(port: none.port, "GET", "/metrics").status == 404)
     }
 
+    @Test func cors_isAnsweredWithoutAnyMiddleware_andFollowsTheLiveSetting() throws {
+        let server = try TestServer(standardRoutes: false, configure: {
+            $0.cors = .list(["http://app.example"])
+        }, routes: { router in
+            router.get("/x") { _ in .text("x") }
+        })
+        defer { server.stop() }
+        func allowOrigin(_ origin: String) throws -> [String] {
+            try RawClient.fetch(port: server.port, "GET", "/x", headers: [("Origin", origin)])
+                .values("Access-Control-Allow-Origin")
+        }
+        #expect(try allowOrigin("http://app.example") == ["http://app.example"])
+        #expect(try allowOrigin("http://other.example").isEmpty)
+        #expect(server.bus.send(.setCORS(nil)).ok)
+        #expect(try allowOrigin("http://app.example").isEmpty)
+    }
+
+    @Test func corsUnset_answersNoCORSFields() throws {
+        let server = try TestServer(standardRoutes: false, routes: { router in
+            router.get("/x") { _ in .text("x") }
+        })
+        defer { server.stop() }
+        let response = try RawClient.fetch(port: server.port, "GET", "/x", headers: [("Origin", "http://app.example")])
+        #expect(response.status == 200)
+        #expect(response["Access-Control-Allow-Origin"] == nil)
+    }
+
     @Test func logLevel_isTheLoggersLevel() throws {
         let server = try TestServer(standardRoutes: false, configure: { $0.logLevel = .error })
         defer { server.stop() }

@@ -6,12 +6,10 @@ import Testing
 @Suite struct LiveCORSTests {
     static let app = "http://app.example:3000"
 
-    /// A server wired like httpsh: standard routes (with `/metrics`), CORS reading the live setting.
+    /// A server wired like httpsh: standard routes (with `/metrics`); every `Server` answers CORS from the live
+    /// setting.
     private func server(_ origins: CORSMiddleware.AllowedOrigins?) throws -> TestServer {
-        try TestServer(files: ["hello.txt": "hello\n", "folder/a.txt": "a\n"], configure: { $0.cors = origins },
-                       wire: { context, router in
-                           router.use(CORSMiddleware(origins: context.settings.cors))
-                       })
+        try TestServer(files: ["hello.txt": "hello\n", "folder/a.txt": "a\n"], configure: { $0.cors = origins })
     }
 
     private func get(_ server: TestServer, _ path: String, origin: String?) throws -> RawResponse {

@@ -1,8 +1,9 @@
 import Glibc
 
 /// An HTTP/1.1 server: a listening socket, a pool of worker threads sharing one epoll set, and a router.
-/// Every server refuses blocked clients and clients over the rate limit (`ProtectionMiddleware`, outermost) and
-/// serves its metrics at `configuration.metricsPath`.
+/// Every server refuses blocked clients and clients over the rate limit (`ProtectionMiddleware`, outermost),
+/// serves its metrics at `configuration.metricsPath`, and answers CORS for the live `cors` setting (started from
+/// `configuration.cors`; innermost, so a program's own middleware sees the request first).
 ///
 /// ```swift
 /// let context = try ServerContext(configuration: config, logger: logger)
@@ -36,6 +37,7 @@ public final class Server: Sendable {
         if let path = configuration.metricsPath {
             router.get(path, MetricsEndpoint(context: context).handle)
         }
+        router.use(CORSMiddleware(origins: context.settings.cors))
         do {
             engine = try Engine(configuration: configuration, services: EngineServices(context), router: router)
         } catch {

@@ -2,14 +2,21 @@ import CLinux
 
 /// Everything a server needs to start. Values that can change live (workers, dir listing, log level, rate limit)
 /// start from here and are then changed through the command bus.
+///
+/// `Server` (with its `ServerContext`) honours every field but three that belong to httpsh's own routes and are
+/// read by `StandardRoutes`: `root`, `uploads` (also the folder the context's `UploadStore` lists and counts) and
+/// `maxUploadBytes` (the limit `context.limits.upload` holds for `POST /upload`). A program that mounts
+/// `StaticFiles` or its own upload route passes them its own folders and limits.
 public struct ServerConfiguration: Sendable {
     /// The address to bind: `127.0.0.1`, `0.0.0.0`, `::`, `::1` or `localhost`.
     public var host = "127.0.0.1"
     /// The TCP port; 0 lets the kernel pick one (tests).
     public var port: UInt16 = 8080
-    /// The folder served as `/`.
+    /// The folder `StandardRoutes` serves as `/` (and `status` shows). `Server` alone serves no files: which folder
+    /// a program serves, and where, is its routes' business.
     public var root = "public"
-    /// The folder uploads are stored in and served from as `/uploads/`.
+    /// The folder `StandardRoutes` stores uploads in and serves as `/uploads/`; the context's `UploadStore` (the
+    /// shell's `uploads`, the uploads metrics) lists it.
     public var uploads = "uploads"
     /// Worker threads at start.
     public var workers = ServerConfiguration.defaultWorkers
@@ -28,7 +35,9 @@ public struct ServerConfiguration: Sendable {
     public var precompressed = true
     /// The origins whose scripts may read responses (CORS); off by default, since a file server that answers
     /// every origin lets any web page a visitor opens read what the server shows on the visitor's network.
+    /// Every `Server` answers CORS from it (changed live by `cors`).
     public var cors: CORSMiddleware.AllowedOrigins?
+    /// The logger's level at start (`ServerContext` sets it on whatever logger it gets); changed live by `loglevel`.
     public var logLevel = LogLevel.info
     /// The per-client rate limit at start; off by default (a file server on a LAN should not surprise anyone).
     public var rateLimit: RateLimit?
@@ -47,7 +56,8 @@ public struct ServerConfiguration: Sendable {
     public var shutdownGraceSeconds = 10
     /// Open connections beyond this get 503 at once; sized from the descriptor limit when nil.
     public var maxConnections: Int?
-    /// The limit for uploads.
+    /// The body limit of `StandardRoutes`' `POST /upload`, kept live in `context.limits.upload` (`config set
+    /// max-upload`); routes of a program's own set their limits with `body:`.
     public var maxUploadBytes = 64 << 20
     /// The most the uploads folder may hold, in bytes (507 beyond); nil for no limit. Off by default: the right
     /// size depends on the disk and on what the folder already holds (a guessed default could refuse every upload

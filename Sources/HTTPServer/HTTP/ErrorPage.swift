@@ -27,8 +27,4 @@ public enum ErrorPage {
         for (name, value) in headers { response.headers.add(name, value) }
         return response
     }
-
-    /// Kept while branches written before `JSONText` merge; use `JSONText.escaped`.
-    @available(*, deprecated, renamed: "JSONText.escaped")
-    public static func jsonEscaped(_ text: String) -> String { JSONText.escaped(text) }
 }

@@ -13,7 +13,7 @@
 ///
 /// ```swift
 /// router.use(CORSMiddleware(allowedOrigins: .list(["https://app.example.com"]), allowCredentials: true))
-/// router.use(CORSMiddleware(origins: context.settings.cors))   // live: `cors *`, `cors off` in the shell
+/// router.use(CORSMiddleware(origins: settings.cors))   // live: what `Server` adds for `configuration.cors`
 /// ```
 public struct CORSMiddleware: Middleware {
     /// Which origins may call.

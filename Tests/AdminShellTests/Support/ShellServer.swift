@@ -2,7 +2,7 @@ import AdminShell
 import HTTPServer
 
 extension TestServer {
-    /// A server wired like the httpsh executable (standard routes, then CORS from the live settings) with a shutdown
+    /// A server wired like the httpsh executable (standard routes; CORS comes with every `Server`) with a shutdown
     /// grace of 2 s, serving `hello.txt`, `folder/a.txt` (a folder without an index), `docs/index.html`, and one
     /// stored upload (`note.json`). `configure` runs after these defaults.
     static func shell(workers: Int = 2,
@@ -13,7 +13,6 @@ extension TestServer {
                            configuration.shutdownGraceSeconds = 2
                            configure(&configuration)
                        },
-                       wire: { context, router in router.use(CORSMiddleware(origins: context.settings.cors)) },
                        prepare: { folder in try folder.write("uploads/note.json", "{\"n\":1}\n") })
     }
 
