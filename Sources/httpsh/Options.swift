@@ -75,6 +75,7 @@ struct Options {
           --max-requests N        requests per keep-alive connection (default 100)
           --max-connections N     open connections before new ones get 503 (default: half the fd limit)
           --max-upload SIZE       largest upload, e.g. 64M (default 64M)
+          --uploads-quota SIZE|off  most the uploads folder may hold, 507 beyond, e.g. 10G (default off)
           --file-cache SIZE       memory for hot small files, 0 for off (default 32M)
           --shutdown-grace SECONDS  how long a graceful shutdown waits (default 10)
           --access-log PATH|off   write the access log to a file (default: standard error, above the prompt)
