@@ -18,13 +18,22 @@ final class InterruptKey {
         tcsetattr(0, TCSADRAIN, &settings)
     }
 
-    /// Reads the keys waiting on descriptor 0 (call when it is readable): true for Ctrl-C, or when the terminal
-    /// is gone.
+    /// Reads the keys waiting on descriptor 0 (call when it is readable), one at a time up to a Ctrl-C: true for
+    /// Ctrl-C, or when the terminal is gone. Keys typed after the Ctrl-C stay queued for the prompt, so a command
+    /// typed ahead (`Ctrl-C` then `status` Enter in one burst) is not lost.
     func interrupted() -> Bool {
-        var keys = [UInt8](repeating: 0, count: 64)
-        let count = read(0, &keys, keys.count)
-        if count < 0, errno == EINTR || errno == EAGAIN { return false }
-        return count <= 0 || keys[..<count].contains(3)
+        var key: UInt8 = 0
+        repeat {
+            let count = read(0, &key, 1)
+            if count < 0, errno == EINTR || errno == EAGAIN { return false }
+            if count <= 0 || key == 3 { return true }
+        } while Self.keyWaiting()
+        return false
+    }
+
+    private static func keyWaiting() -> Bool {
+        var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0
     }
 
     /// Gives the terminal back as it was.

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/filter.h>
 #include "CLinux.h"
 
 int clinux_accept_nonblocking(int listener, struct sockaddr *address, socklen_t *length) {
@@ -36,4 +37,15 @@ long clinux_peer_uid(int fd) {
     socklen_t length = sizeof(credentials);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
     return (long)credentials.uid;
+}
+
+int clinux_reuseport_steer(int fd, unsigned index) {
+    struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, index) };
+    struct sock_fprog program = { .len = 1, .filter = code };
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program);
+}
+
+int clinux_reuseport_unsteer(int fd) {
+    int unused = 0;
+    return setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &unused, sizeof unused);
 }

@@ -83,7 +83,7 @@ struct Launcher {
         case .path(let path):
             return try ControlServer(path: path, isDefault: false)
         case .defaultPath:
-            let path = ControlPath.defaultPath(port: port, instance: options.instance, environment: environment)
+            let path = ControlPath.defaultPath(port: port, instance: options.controlInstance, environment: environment)
             return try ControlServer(path: path, isDefault: true)
         }
     }
@@ -92,7 +92,7 @@ struct Launcher {
     private func attachCommand(port: UInt16, control: ControlServer?) -> String {
         guard let control else { return "nothing: the control socket is off (--control off)" }
         if options.control != .defaultPath { return "httpsh attach --control \(control.path)" }
-        return "httpsh attach --port \(port)" + (options.instance.map { " --instance \($0)" } ?? "")
+        return "httpsh attach --port \(port)" + (options.controlInstance.map { " --instance \($0)" } ?? "")
     }
 }
 

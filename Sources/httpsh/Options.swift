@@ -1,4 +1,5 @@
 import AdminShell
+import Glibc
 import HTTPServer
 
 /// The command line and environment, parsed into a server configuration and how to run.
@@ -21,6 +22,11 @@ struct Options {
     var control = Control.defaultPath
     /// The name that tells this server's default control socket from others on the same port (`--reuse-port`).
     var instance: String?
+    /// The name in the default control socket's file: the one given, else the pid with `--reuse-port` (an old
+    /// and a new server on one port must not clash), else none.
+    var controlInstance: String? {
+        instance ?? (configuration.reusePort ? String(getpid()) : nil)
+    }
     /// Which source set each setting (absent: its default).
     var sources: [String: Setting.Source] = [:]
     /// The settings file read at start (`--config`), where `config save` writes by default.
@@ -85,6 +91,8 @@ struct Options {
           --control PATH|off      the control socket for 'httpsh attach' (default: $XDG_RUNTIME_DIR/httpsh/PORT.sock,
                                   else /run/httpsh/PORT.sock as root, /tmp/httpsh-UID/PORT.sock otherwise)
           --instance NAME         name this server's default control socket PORT-NAME.sock (several on one port)
+          --reuse-port            let a new httpsh listen on the same port (SO_REUSEPORT) for an upgrade without
+                                  downtime; the default control socket is then PORT-PID.sock unless --instance
           --no-shell              serve until SIGTERM or SIGINT, without a shell
           --serve                 after commands from stdin or -c, keep serving until a signal
           --config PATH           read settings (and blocked ranges) from a file 'config save' wrote;
@@ -164,6 +172,7 @@ struct Options {
                     throw UsageError(description: "\(argument): '\(name)' is not a name of 1-32 letters, digits, '.', '_', '-'")
                 }
                 options.instance = name
+            case "--reuse-port": config.reusePort = true
             case "--no-shell": options.mode = .serveOnly
             case "--serve": options.serveAfterScript = true
             case "-c": options.commands = try next()

@@ -27,4 +27,13 @@ void clinux_handoff_acquire(void *object);
 /// or -1 when it cannot be read.
 long clinux_peer_uid(int fd);
 
+/// Steers every new connection of the SO_REUSEPORT group `fd` belongs to, to the group's socket number `index`
+/// (a classic BPF program returning that index; SO_ATTACH_REUSEPORT_CBPF needs no privilege). An index beyond the
+/// group's size falls back to the kernel's hash. Returns 0, or -1 with errno set.
+int clinux_reuseport_steer(int fd, unsigned index);
+
+/// Removes a steering program from the group `fd` belongs to, so the kernel hashes connections over all its
+/// sockets again. Returns 0, or -1 with errno set (ENOENT: there was none).
+int clinux_reuseport_unsteer(int fd);
+
 #endif

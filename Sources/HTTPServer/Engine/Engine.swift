@@ -49,7 +49,8 @@ final class Engine: Sendable {
         events = try EventSet()
         wake = try WakeEvent()
         pool = WorkerPool(wake: wake, gauges: services.gauges)
-        listener = try Socket.listen(on: bindAddress, backlog: max(configuration.backlog, 511))
+        listener = try Socket.listen(on: bindAddress, backlog: max(configuration.backlog, 511),
+                                     reusePort: configuration.reusePort)
         address = listener.localAddress() ?? bindAddress
     }
 
@@ -59,6 +60,7 @@ final class Engine: Sendable {
         signal(SIGPIPE, SIG_IGN)
         try events.add(listener.fd, token: Worker.listenerToken, interest: .readable)
         try events.addPersistent(wake.fd, token: Worker.wakeToken)
+        resetSteering()
         resizeWorkers(to: configuration.workers)
         Housekeeper(engine: self).start()
     }
@@ -92,7 +94,7 @@ final class Engine: Sendable {
         for (socket, peer) in accepted { admit(socket, peer) }
     }
 
-    private func admit(_ socket: Socket, _ peer: SocketAddress) {
+    func admit(_ socket: Socket, _ peer: SocketAddress) {
         stats.connectionAccepted()
         if registry.count >= maxConnections {
             refuse(socket, "server is at its connection limit; retry shortly")
@@ -163,8 +165,7 @@ final class Engine: Sendable {
         guard !draining.exchange(true, ordering: .relaxed) else {
             return DrainReport(finishedRequests: 0, closedIdle: 0, forced: 0, milliseconds: 0)
         }
-        events.remove(listener.fd)
-        listener.close()
+        closeListener()
 
         // An idle connection whose next request has already arrived is left for its worker to answer. The others
         // are shut for reading only: their owner wakes, reads the end and closes. A request that arrives between
@@ -172,7 +173,7 @@ final class Engine: Sendable {
         // shutting the write side too would have it read and then dropped.
         var closedIdle = 0
         registry.forEach { connection in
-            if connection.phase == .idle, !connection.socket.hasPendingInput() {
+            if isIdleForGood(connection, now: started) {
                 closedIdle += 1
                 connection.socket.shutdown(.read)
             }
@@ -183,8 +184,9 @@ final class Engine: Sendable {
             usleep(5_000)
             // Connections that went idle after their last response are closed by their worker; a client that
             // opened a connection but never sent anything is closed here.
+            let now = MonotonicClock.milliseconds()
             registry.forEach { connection in
-                if connection.phase == .idle, !connection.socket.hasPendingInput() { connection.socket.shutdown(.read) }
+                if isIdleForGood(connection, now: now) { connection.socket.shutdown(.read) }
             }
         }
         var forced = 0
@@ -199,5 +201,17 @@ final class Engine: Sendable {
         let finished = max(0, min(inFlightBefore, stats.requestsServed - servedBefore))
         return DrainReport(finishedRequests: finished, closedIdle: closedIdle, forced: forced,
                            milliseconds: Int(MonotonicClock.milliseconds() - started))
+    }
+
+    /// A connection just accepted gets this long to send its first request during a drain: its client dialled
+    /// a server it had every reason to think was serving (a hand-over accepts until the last moment).
+    static let firstRequestGraceMilliseconds: Int64 = 1000
+
+    /// True for a connection the drain may close: idle with no request waiting, and either served before (its
+    /// client knows a keep-alive connection can close) or given its grace for a first request.
+    private func isIdleForGood(_ connection: Connection, now: Int64) -> Bool {
+        guard connection.phase == .idle, !connection.socket.hasPendingInput() else { return false }
+        return connection.activity.withLock { $0.requests > 0 }
+            || now - connection.openedAt >= Self.firstRequestGraceMilliseconds
     }
 }

@@ -58,6 +58,10 @@ public struct ServerConfiguration: Sendable {
     public var maxUploadBytes = 64 << 20
     /// Parser limits (request line, header section).
     public var parserLimits = RequestParser.Limits()
+    /// Whether other servers may listen on the same port (SO_REUSEPORT), for an upgrade without downtime: a new
+    /// server starts beside this one, which then drains and hands its new connections over. Every server on the
+    /// port must set it.
+    public var reusePort = false
     /// The listen backlog: at least 511, like nginx, so bursts of connects are not refused.
     public var backlog: Int32 = 1024
     /// Where access-log lines go, and in which format.

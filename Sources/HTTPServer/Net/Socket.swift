@@ -23,13 +23,16 @@ package struct Socket: Sendable, Hashable {
     }
 
     /// Creates a non-blocking listening socket bound to `address`, with `SO_REUSEADDR` and the given backlog.
-    /// An IPv6 wildcard listener also accepts IPv4 (dual stack).
-    static func listen(on address: SocketAddress, backlog: Int32) throws(SocketError) -> Socket {
+    /// An IPv6 wildcard listener also accepts IPv4 (dual stack). With `reusePort`, other sockets that set it too
+    /// (another httpsh started with `--reuse-port`) may listen on the same address and port.
+    static func listen(on address: SocketAddress, backlog: Int32, reusePort: Bool = false) throws(SocketError)
+        -> Socket {
         let fd = Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
                                 | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError("socket") }
         let socket = Socket(fd: fd)
         socket.setOption(SOL_SOCKET, SO_REUSEADDR, 1)
+        if reusePort { socket.setOption(SOL_SOCKET, SO_REUSEPORT, 1) }
         // Accepted sockets inherit it: small responses go out at once without a setsockopt per connection.
         socket.setNoDelay()
         if address.family == AF_INET6 { socket.setOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0) }
@@ -41,6 +44,19 @@ package struct Socket: Sendable, Hashable {
         }
         guard Glibc.listen(fd, backlog) == 0 else {
             let error = SocketError("listen")
+            socket.close()
+            throw error
+        }
+        return socket
+    }
+
+    /// Opens a blocking connection to `address` (the listener hand-over's probe; the server never dials out).
+    static func connect(to address: SocketAddress) throws(SocketError) -> Socket {
+        let fd = Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket") }
+        let socket = Socket(fd: fd)
+        guard address.withSockAddr({ Glibc.connect(fd, $0, $1) }) == 0 else {
+            let error = SocketError("connect \(address)")
             socket.close()
             throw error
         }
