@@ -9,10 +9,14 @@ public enum StandardRoutes {
 
     /// Static files from the root at `/`, `POST /upload` into the context's upload store, the uploads at
     /// `/uploads/`, and health checks. Prepares the upload store (creating its folder, sweeping temporary files a
-    /// crash left). Fails when the root does not exist or the uploads folder cannot be made.
+    /// crash left). Fails when the root does not exist, the uploads folder cannot be made, or the root lies
+    /// inside the uploads folder.
+    ///
+    /// Uploaded files come out of `/uploads/` only, with `uploadHeaders`: when the uploads folder lies inside the
+    /// root (`httpsh -d .`), the root's handler treats it as absent, whatever the URL's spelling or the links
+    /// leading there, and its listings leave it out.
     public static func router(configuration: ServerConfiguration, context: ServerContext) throws -> Router {
-        guard let site = StaticFiles(root: configuration.root, settings: context.settings, counters: context.counters,
-                                     cache: context.fileCache)
+        guard let siteRoot = PathResolver(root: configuration.root)?.root
         else { throw Server.StartError(description: "web root '\(configuration.root)' does not exist") }
         do {
             let swept = try context.uploads.prepare()
@@ -24,6 +28,14 @@ public enum StandardRoutes {
                                         counters: context.counters, extraHeaders: uploadHeaders,
                                         cache: context.fileCache)
         else { throw Server.StartError(description: "uploads folder '\(configuration.uploads)' does not exist") }
+        let uploadsRoot = uploads.resolver.root
+        if siteRoot == uploadsRoot || siteRoot.hasPrefix(uploadsRoot == "/" ? "/" : uploadsRoot + "/") {
+            throw Server.StartError(description: "web root '\(configuration.root)' lies inside the uploads folder "
+                + "'\(configuration.uploads)': every upload would be served as part of the site; serve another folder")
+        }
+        guard let site = StaticFiles(root: siteRoot, settings: context.settings, counters: context.counters,
+                                     cache: context.fileCache, excluding: [uploadsRoot])
+        else { throw Server.StartError(description: "web root '\(configuration.root)' does not exist") }
         var router = Router()
         router.get("/healthz", Health.live)
         router.get("/readyz", Health.ready(context))

@@ -1,7 +1,8 @@
 import Glibc
 
 /// An HTML index of one folder: directories first, then files, sorted by name; sizes, modification times and
-/// how often each entry was requested. Names are HTML-escaped and links percent-encoded; dotfiles are left out.
+/// how often each entry was requested. Names are HTML-escaped and links percent-encoded; dotfiles are left out,
+/// and so are the resolver's excluded folders (and links to them), which this handler would answer 404 for.
 ///
 /// Reading a folder and `stat`-ing each entry is most of a listing's cost, so a listing is rendered once into
 /// bytes, split where each row's request count goes (`Rendered`); a request only fills in the counts.
@@ -16,6 +17,8 @@ struct DirectoryListing {
     let path: String
     let urlPath: String
     let isRoot: Bool
+    /// The resolver of the handler that serves the folder, for its exclusions.
+    let resolver: PathResolver
 
     /// The folder's entries, read with one `fstatat` each relative to the open folder.
     func entries() -> [Entry] {
@@ -32,6 +35,7 @@ struct DirectoryListing {
             guard fstatat(folder, name, &info, 0) == 0 else { continue }
             let isDirectory = info.st_mode & S_IFMT == S_IFDIR
             guard isDirectory || info.st_mode & S_IFMT == S_IFREG else { continue }
+            if isDirectory, resolver.isExcluded(path + "/" + name, info) { continue }
             entries.append(Entry(name: name, isDirectory: isDirectory, size: Int(info.st_size),
                                  modified: Int(info.st_mtim.tv_sec)))
         }

@@ -19,9 +19,14 @@ public struct StaticFiles: Sendable {
 
     /// Serves `root` under `mount`; nil when the root does not exist. Without a `cache` every request looks at
     /// the disk (pass the server context's `fileCache` to share its memory bound and its figures).
+    ///
+    /// Nothing inside the `excluding` folders is served or listed, whatever the URL's spelling or the links
+    /// leading there (404, as if absent): another handler serves them with headers of its own, as the uploads
+    /// folder inside a web root is served only with the uploads' sandboxing headers.
     public init?(root: String, mount: String = "/", settings: LiveSettings, counters: RequestCounters,
-                 extraHeaders: HTTPHeaders = HTTPHeaders(), cache: FileCache = FileCache(capacity: 0)) {
-        guard let resolver = PathResolver(root: root) else { return nil }
+                 extraHeaders: HTTPHeaders = HTTPHeaders(), cache: FileCache = FileCache(capacity: 0),
+                 excluding: [String] = []) {
+        guard let resolver = PathResolver(root: root, excluding: excluding) else { return nil }
         self.resolver = resolver
         self.mount = mount.hasSuffix("/") ? mount : mount + "/"
         self.settings = settings
@@ -160,7 +165,7 @@ public struct StaticFiles: Sendable {
             throw HTTPError(.forbidden, "directory listing is turned off")
         }
         let listing = listings.listing(request.path, info: info, now: MonotonicClock.milliseconds()) {
-            DirectoryListing(path: path, urlPath: request.path, isRoot: request.path == mount).render()
+            DirectoryListing(path: path, urlPath: request.path, isRoot: request.path == mount, resolver: resolver).render()
         }
         var response = Response(status: .ok, contentType: "text/html; charset=utf-8",
                                 bytes: listing.page(counters: counters))
