@@ -19,7 +19,8 @@ public enum CommandParser {
     /// The longest block reason: one line of `blocked` in a terminal; a longer text is a paste gone wrong.
     static let maximumReasonLength = 200
 
-    /// Parses `line`; nil for a blank line or a `#` comment. Quotes group words (`block 192.0.2.7 'a; b'`).
+    /// Parses `line`; nil for a blank line or a `#` comment. Quotes group words (`block 192.0.2.7 'a; b'`,
+    /// `uploads show "my file.txt"`), and `--` ends the options.
     public static func parse(_ line: String) -> Result<ShellCommand, ParseError>? {
         guard let first = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first, !first.hasPrefix("#") else {
             return nil
@@ -28,8 +29,11 @@ public enum CommandParser {
             return .failure(ParseError(description: "a quote is not closed: end it with the same quote mark"))
         }
         let name = canonicalName(words.removeFirst())
-        let json = words.contains("--json")
-        words.removeAll { $0 == "--json" }
+        // `--` ends the options, as in POSIX utilities: what follows is an argument even when it reads `--json`
+        // (`uploads show -- --json` shows a file of that name).
+        let end = words.firstIndex(of: "--") ?? words.endIndex
+        let json = words[..<end].contains("--json")
+        words = words[..<end].filter { $0 != "--json" } + words[min(end + 1, words.endIndex)...]
         do throws(ParseError) {
             if json, name == "help" || name == "exit" {
                 throw ParseError(description: "\(name): --json is only for commands that ask the server something")

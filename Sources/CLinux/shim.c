@@ -39,6 +39,10 @@ long clinux_peer_uid(int fd) {
     return (long)credentials.uid;
 }
 
+int clinux_syncfs(int fd) {
+    return syncfs(fd);
+}
+
 int clinux_reuseport_steer(int fd, unsigned index) {
     struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, index) };
     struct sock_fprog program = { .len = 1, .filter = code };

@@ -18,6 +18,23 @@ import Testing
         #expect(CommandParser.parse(line) == nil)
     }
 
+    @Test func uploadsShow_takesQuotedNamesAndNamesAfterDoubleDash() {
+        let cases: [(String, ShellCommand)] = [
+            ("uploads show \"my file.txt\"", .server(.showUpload(name: "my file.txt"), json: false)),
+            ("uploads show 'my  file.txt'", .server(.showUpload(name: "my  file.txt"), json: false)),
+            ("uploads show \"it's here; really.txt\" --json",
+             .server(.showUpload(name: "it's here; really.txt"), json: true)),
+            ("uploads show -- --json", .server(.showUpload(name: "--json"), json: false)),
+            ("uploads show --json -- --json", .server(.showUpload(name: "--json"), json: true)),
+            ("uploads show -- --", .server(.showUpload(name: "--"), json: false)),
+        ]
+        for (line, command) in cases {
+            #expect(parsed(line) == command, "\(line)")
+        }
+        #expect(error("uploads show my file.txt")
+            == "uploads: unexpected 'file.txt' after the upload name; usage: uploads [N|all] [--json] | uploads show NAME")
+    }
+
     @Test func everyCommand_ParsesItsGoodForms() throws {
         let cases: [(String, ShellCommand)] = [
             ("help", .help(nil)),

@@ -27,6 +27,10 @@ void clinux_handoff_acquire(void *object);
 /// or -1 when it cannot be read.
 long clinux_peer_uid(int fd);
 
+/// syncfs(2): write out everything pending on the file system holding `fd` (needs _GNU_SOURCE, which Glibc's
+/// Swift module does not define). 0, or -1 with errno.
+int clinux_syncfs(int fd);
+
 /// Steers every new connection of the SO_REUSEPORT group `fd` belongs to, to the group's socket number `index`
 /// (a classic BPF program returning that index; SO_ATTACH_REUSEPORT_CBPF needs no privilege). An index beyond the
 /// group's size falls back to the kernel's hash. Returns 0, or -1 with errno set.

@@ -2,12 +2,16 @@
 /// part streams into its own temporary file as the parser finds its bytes, text fields are kept in memory, and
 /// once the closing boundary has arrived every file is published under its sanitised name, or none is.
 final class MultipartUploadSink: RequestBodySink {
-    /// Files in one form: each costs a temporary file, an fsync and a link, so a form cannot ask for thousands.
-    static let maxFiles = 256
-    /// Text fields in one form, for the same reason.
+    /// Files in one form: each costs a temporary file, a link and a row in the answer, so a form cannot ask for
+    /// thousands. 100, as Django's `DATA_UPLOAD_MAX_NUMBER_FILES`: more than a person picks at once.
+    static let maxFiles = 100
+    /// Text fields in one form: each is kept in memory and echoed in the answer.
     static let maxFields = 256
     /// A text field is a note or a title, not a document; larger values belong in a file part.
     static let maxFieldBytes = 64 * 1024
+    /// All text fields of one form together, so a form holds at most this much in memory besides the one write
+    /// buffer of the file being read (finished files hold none).
+    static let maxFieldBytesTotal = 1 << 20
 
     private let store: UploadStore
     private let mount: String
@@ -18,6 +22,8 @@ final class MultipartUploadSink: RequestBodySink {
     private var currentField: (name: String, value: [UInt8])?
     private var files: [(file: UploadFile, original: String)] = []
     private var fields: [(name: String, value: String)] = []
+    /// Bytes of text fields read so far.
+    private var fieldBytes = 0
     /// Why the upload is refused, once it is: the rest of the body is then read and dropped, and this answers it.
     private var rejection: HTTPError?
 
@@ -60,7 +66,8 @@ final class MultipartUploadSink: RequestBodySink {
         case .start(let head):
             if let filename = head.filename {
                 guard files.count < Self.maxFiles else {
-                    throw HTTPError(.contentTooLarge, "a form may hold at most \(Self.maxFiles) files")
+                    throw HTTPError(.contentTooLarge,
+                                    "a form may hold at most \(Self.maxFiles) files; send the others in another request")
                 }
                 currentFile = (try store.createFile(), filename)
             } else {
@@ -75,6 +82,11 @@ final class MultipartUploadSink: RequestBodySink {
             } else if var field = currentField {
                 guard field.value.count + bytes.count <= Self.maxFieldBytes else {
                     throw HTTPError(.contentTooLarge, "form field '\(field.name)' is larger than \(Self.maxFieldBytes) bytes")
+                }
+                fieldBytes += bytes.count
+                guard fieldBytes <= Self.maxFieldBytesTotal else {
+                    throw HTTPError(.contentTooLarge,
+                                    "a form's text fields may hold at most \(Self.maxFieldBytesTotal) bytes in all")
                 }
                 currentField = nil
                 field.value.append(contentsOf: bytes)

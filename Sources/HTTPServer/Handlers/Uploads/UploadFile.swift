@@ -3,9 +3,12 @@ import Glibc
 /// One upload being written: a hidden temporary file in the uploads folder, filled through a small buffer so
 /// that many small pieces cost few system calls. Until the store publishes it, releasing it deletes it, so no
 /// path out of a request (finish, abort, an error, a middleware that never calls the handler) leaves it behind.
+/// Sealing writes it out and closes it without a disk sync: the store syncs once per request, at publishing.
 final class UploadFile {
     /// Pieces are gathered up to this size before a write: few system calls per upload, and a thousand
-    /// concurrent uploads still hold only 64 MiB of buffers.
+    /// concurrent uploads still hold only 64 MiB of buffers. The buffer grows only as far as a file needs (a
+    /// one-byte part holds a few bytes, not 64 KiB) and is freed at sealing, so the finished files of a form cost
+    /// no buffer at all.
     static let bufferSize = 64 * 1024
 
     /// The temporary file (a dotfile in the uploads folder).
@@ -33,19 +36,28 @@ final class UploadFile {
         if bytes.count >= Self.bufferSize {
             try writeAll(bytes)
         } else {
-            if buffer.capacity == 0 { buffer.reserveCapacity(Self.bufferSize) }
+            // Doubling, as `Array` would, but never past `bufferSize`.
+            let needed = buffer.count + bytes.count
+            if needed > buffer.capacity {
+                buffer.reserveCapacity(min(Self.bufferSize, max(needed, 2 * buffer.capacity)))
+            }
             buffer.append(contentsOf: bytes)
         }
     }
 
-    /// Writes what is buffered, forces the data to the disk and closes the file, so that once the store gives
-    /// it a final name even a power cut cannot leave that name on a partial file.
+    /// Writes what is buffered, frees the buffer and closes the file (so a form of many files holds no
+    /// descriptor or buffer per finished file). The data reaches the disk when the store publishes the file.
     func seal() throws {
         try flush()
-        guard fdatasync(fd) == 0 else { throw UploadStorageError.failure("fdatasync \(path)", errno) }
-        Glibc.close(fd)
+        buffer = []
+        let closed = Glibc.close(fd)
         fd = -1
+        // Linux releases the descriptor even when close fails; a failure (EIO, a full disk on NFS) means lost data.
+        guard closed == 0 || errno == EINTR else { throw UploadStorageError.failure("close \(path)", errno) }
     }
+
+    /// Bytes of memory the file holds for its buffer (for tests of the per-part memory bound).
+    var bufferCapacity: Int { buffer.capacity }
 
     deinit {
         if fd >= 0 { Glibc.close(fd) }

@@ -47,7 +47,7 @@ enum UploadName: Sendable, Equatable {
     }
 
     /// The last path component of `raw` without control or bidirectional-override characters, surrounding
-    /// spaces or leading dots, cut to `maxNameBytes`; nil when nothing is left.
+    /// spaces or leading dots, in Unicode NFC, cut to `maxNameBytes`; nil when nothing is left.
     static func sanitized(_ raw: String) -> String? {
         // Browsers on Windows once sent whole paths; curl sends what it is given. Keep only the last component.
         let start = raw.lastIndex { $0 == "/" || $0 == "\\" }.map(raw.index(after:)) ?? raw.startIndex
@@ -60,7 +60,15 @@ enum UploadName: Sendable, Equatable {
         while let first = name.first, first == "." || first == " " { name = name.dropFirst() }
         while let last = name.last, last == " " { name = name.dropLast() }
         guard !name.isEmpty else { return nil }
-        return truncated(String(name))
+        return truncated(normalized(String(name)))
+    }
+
+    /// `name` in Unicode Normalization Form C. macOS sends `é` decomposed (NFD: `e` + U+0301), most other
+    /// systems precomposed; both look alike, so one name must become one file (and `café.txt` taken by either
+    /// makes the other `café-1.txt`). The standard library's own normalisation (the one `String` equality
+    /// relies on) does it without linking Foundation and its ICU data for a single call.
+    static func normalized(_ name: String) -> String {
+        String(decoding: name._nfcCodeUnits, as: UTF8.self)
     }
 
     /// `upload_20261121_203000_a1b2c3.json`.

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 import Synchronization
 
@@ -46,6 +47,7 @@ public final class UploadStore: Sendable {
     private let liveTemporaries = Lock<Set<String>>([])
     private let storedFiles = Atomic<Int>(0)
     private let storedBytes = Atomic<Int>(0)
+    private let diskSyncs = Atomic<Int>(0)
 
     /// A store on `folder`; nothing touches the disk until `prepare()`. `abandonAfterSeconds` is the body timeout:
     /// an upload making no progress for that long is given up by its own server anyway.
@@ -73,6 +75,9 @@ public final class UploadStore: Sendable {
 
     /// Bytes in the files stored since start.
     public var uploadedBytesTotal: Int { storedBytes.load(ordering: .relaxed) }
+
+    /// Disk syncs made since start: two per published request, whatever its number of files.
+    var diskSyncsTotal: Int { diskSyncs.load(ordering: .relaxed) }
 
     // MARK: - Start-up
 
@@ -170,15 +175,32 @@ public final class UploadStore: Sendable {
             + owner.tag + Self.temporarySuffix
     }
 
-    /// Gives each sealed file its final name, all or none: a file is linked under the first free candidate of its
-    /// `UploadName`; if any link fails, the names already made are removed again and the error is thrown. The
+    /// Gives each sealed file its final name, all or none, durably: once this returns (and the client gets its
+    /// 201) the files and their names are on the disk. A file is linked under the first free candidate of its
+    /// `UploadName`; if any step fails, the names already made are removed again and the error is thrown. The
     /// files are counted before this returns, so a client never sees a count that misses its own upload.
+    ///
+    /// Two disk syncs per request, whatever its number of files: one writes out the data before any name exists
+    /// (a power cut can never leave a name on a partial file), one `fsync` of the folder makes the names durable.
+    /// The data of a single file (a JSON document, a one-file form) is synced with `fdatasync`; a form of several
+    /// files with one `syncfs`, since a sync per file costs a journal commit each (200 forms of 256 one-byte files
+    /// held the workers for 27 s that way). `syncfs` also writes out whatever else is pending on the uploads'
+    /// file system, which the kernel would write within seconds anyway.
     func publish(_ batch: [(file: UploadFile, name: UploadName)]) throws -> [Stored] {
+        let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { throw UploadStorageError.failure("open \(folder)", errno) }
+        defer { close(directory) }
+        if batch.count == 1 {
+            try syncData(of: batch[0].file)
+        } else {
+            try sync(directory, "syncfs", clinux_syncfs)
+        }
         var linked: [String] = []
         do {
             for (file, naming) in batch {
                 linked.append(try link(file, naming))
             }
+            try sync(directory, "fsync", fsync)
         } catch {
             for name in linked { unlink(folder + "/" + name) }
             throw error
@@ -187,10 +209,23 @@ public final class UploadStore: Sendable {
             unlink(file.path)
             file.isPublished = true
         }
-        syncFolder()
         storedFiles.add(batch.count, ordering: .relaxed)
         storedBytes.add(batch.reduce(0) { $0 + $1.file.size }, ordering: .relaxed)
         return zip(linked, batch).map { Stored(name: $0, size: $1.file.size) }
+    }
+
+    /// Calls `call` (`fdatasync`, `syncfs` or `fsync`) on `fd`, counting it; 507 or 500 when it fails.
+    private func sync(_ fd: Int32, _ name: String, _ call: (Int32) -> Int32) throws {
+        diskSyncs.add(1, ordering: .relaxed)
+        guard call(fd) == 0 else { throw UploadStorageError.failure("\(name) \(folder)", errno) }
+    }
+
+    /// `fdatasync` of one sealed (closed) file, through a descriptor opened for it.
+    private func syncData(of file: UploadFile) throws {
+        let fd = open(file.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw UploadStorageError.failure("open \(file.path)", errno) }
+        defer { close(fd) }
+        try sync(fd, "fdatasync", fdatasync)
     }
 
     /// Links `file` under the first free name `naming` offers; returns it.
@@ -202,15 +237,6 @@ public final class UploadStore: Sendable {
             guard errno == EEXIST else { throw UploadStorageError.failure("link \(folder)/\(name)", errno) }
         }
         throw UploadStorageError(call: "link: no free name in \(folder)", code: EEXIST)
-    }
-
-    /// Makes the new names durable. Best effort: the files themselves are already on the disk, and a failure
-    /// here would not make the upload any less complete.
-    private func syncFolder() {
-        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        close(fd)
     }
 
     // MARK: - Reading (the shell)
