@@ -7,13 +7,13 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?=
 
-.PHONY: run test build deps browser bench fuzz soak sanitize
+.PHONY: run test build deps browser proxy bench fuzz soak sanitize
 
 run: deps
 	$(SWIFT) build -c release --product httpsh
 	./.build/release/httpsh $(ARGS)
 
-test: deps browser
+test: deps browser proxy
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -42,6 +42,15 @@ browser:
 		echo "installing chromium (browser tests)"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# HAProxy for the test that runs three httpsh behind it (rolling restart through the fleet shell), installed only
+# when absent.
+proxy:
+	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then \
+		echo "installing haproxy (load-balancer test)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy >/dev/null; \
 	fi
 
 bench: build

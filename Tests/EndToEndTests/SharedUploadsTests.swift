@@ -31,7 +31,7 @@ import Testing
         // Every answered upload is there, whole, under its name.
         for upload in outcome.stored {
             let bytes = FileManager.default.contents(atPath: site.uploads + "/" + upload.name).map(Array.init)
-            #expect(bytes == UploadLog.payload(upload.id), "\(upload.name) (upload \(upload.id)) missing or wrong")
+            #expect(bytes == FormUpload.payload(upload.id), "\(upload.name) (upload \(upload.id)) missing or wrong")
         }
         // Every final name holds one whole upload, each at most once (a server killed after linking but before
         // answering may leave an unanswered, complete one).
@@ -39,8 +39,8 @@ import Testing
         var seen = Set<Int>()
         for name in finals {
             let bytes = FileManager.default.contents(atPath: site.uploads + "/" + name).map(Array.init) ?? []
-            let id = UploadLog.id(of: bytes)
-            #expect(id.map { UploadLog.payload($0) == bytes && seen.insert($0).inserted } == true,
+            let id = FormUpload.id(of: bytes)
+            #expect(id.map { FormUpload.payload($0) == bytes && seen.insert($0).inserted } == true,
                     "\(name) is not one whole upload, or a second copy of one")
         }
         #expect(finals.count >= outcome.stored.count)
@@ -51,8 +51,8 @@ import Testing
         let first = try ControlledServer(site: site, socketName: "first.sock")
         let second = try ControlledServer(site: site, socketName: "second.sock")
 
-        let viaFirst = try UploadLog.upload(port: first.port, filename: "first.txt", UploadLog.payload(1))
-        let viaSecond = try UploadLog.upload(port: second.port, filename: "second.txt", UploadLog.payload(2))
+        let viaFirst = try FormUpload.post(port: first.port, filename: "first.txt", FormUpload.payload(1))
+        let viaSecond = try FormUpload.post(port: second.port, filename: "second.txt", FormUpload.payload(2))
 
         for server in [first, second] {
             let result = try server.attach(commands: "uploads --json")
@@ -140,7 +140,7 @@ private final class UploadLog: Sendable {
                 }
                 do {
                     guard let port = fleet.anyPort() else { continue }
-                    let name = try Self.upload(port: port, filename: "same.txt", Self.payload(id))
+                    let name = try FormUpload.post(port: port, filename: "same.txt", FormUpload.payload(id))
                     self.answered.withLock { $0.append((name, id)) }
                 } catch {
                     // A server going away under a request: the client sees it fail, and nothing is stored for it.
@@ -154,35 +154,5 @@ private final class UploadLog: Sendable {
 
     func snapshot() -> (stored: [(name: String, id: Int)], failed: [String]) {
         (answered.withLock { $0 }, failed.withLock { $0 })
-    }
-
-    /// Upload `id`'s bytes: a first line naming it, then 96 KiB that depend on it (so halves of two differ).
-    static func payload(_ id: Int) -> [UInt8] {
-        let head = Array("upload \(id)\n".utf8)
-        return head + (0..<(96 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ id) }
-    }
-
-    /// The id in a payload's first line.
-    static func id(of bytes: [UInt8]) -> Int? {
-        let line = String(decoding: bytes.prefix { $0 != 0x0a }, as: UTF8.self)
-        return line.hasPrefix("upload ") ? Int(line.dropFirst(7)) : nil
-    }
-
-    /// Posts one file as a form; returns the name the server stored it under (throws unless 201).
-    static func upload(port: UInt16, filename: String, _ content: [UInt8]) throws -> String {
-        let boundary = "sharedBoundary7f3a"
-        let body = Array(("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\n"
-            + "Content-Type: text/plain\r\n\r\n").utf8) + content + Array("\r\n--\(boundary)--\r\n".utf8)
-        let socket = try FaultSocket(port: port)
-        defer { socket.close() }
-        try socket.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\n\r\n")
-        try socket.send(body)
-        let response = try socket.readResponse()
-        guard response.status == 201,
-              let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              let files = json["files"] as? [[String: Any]], let path = files.first?["filepath"] as? String
-        else { throw FaultSocket.Failure(description: "answered \(response.status)") }
-        return String(path.dropFirst("/uploads/".count))
     }
 }

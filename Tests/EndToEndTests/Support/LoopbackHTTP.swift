@@ -8,10 +8,25 @@ enum LoopbackHTTP {
         let description: String
     }
 
-    /// A blocking socket connected to 127.0.0.1:`port`; the caller closes it.
-    static func connect(port: UInt16) throws -> Int32 {
+    /// A blocking socket connected to 127.0.0.1:`port`, from the loopback address `source` (any of 127.0.0.0/8,
+    /// to play a client other than this machine); the caller closes it.
+    static func connect(port: UInt16, source: String = "127.0.0.1") throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
+        if source != "127.0.0.1" {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw Failure(description: "bind \(source): errno \(errno)")
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -31,8 +46,9 @@ enum LoopbackHTTP {
 
     /// Sends `GET path` (with `headers`, each `Name: value`) and returns the raw response (status line, headers
     /// and body) as text.
-    static func get(port: UInt16, _ path: String, headers: [String] = [], timeoutSeconds: Int32 = 5) throws -> String {
-        let fd = try connect(port: port)
+    static func get(port: UInt16, _ path: String, headers: [String] = [], timeoutSeconds: Int32 = 5,
+                    source: String = "127.0.0.1") throws -> String {
+        let fd = try connect(port: port, source: source)
         defer { close(fd) }
 
         let fields = headers.map { $0 + "\r\n" }.joined()
@@ -56,8 +72,8 @@ enum LoopbackHTTP {
     }
 
     /// The status code of one GET (nil without an answer).
-    static func status(port: UInt16, _ path: String) -> Int? {
-        guard let text = try? get(port: port, path) else { return nil }
+    static func status(port: UInt16, _ path: String, source: String = "127.0.0.1") -> Int? {
+        guard let text = try? get(port: port, path, source: source) else { return nil }
         return Int(text.dropFirst(9).prefix(3))
     }
 }
