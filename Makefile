@@ -67,7 +67,7 @@ fuzz:
 	printf 'module CLinux {\n    header "$(CURDIR)/Sources/CLinux/include/CLinux.h"\n    export *\n}\n' \
 		> $(FUZZ)/CLinux/module.modulemap
 	clang -O1 -fsanitize=fuzzer-no-link,address -I Sources/CLinux/include -c Sources/CLinux/shim.c -o $(FUZZ)/shim.o
-	swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name HTTPServer -I $(FUZZ)/CLinux \
+	swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name HTTPServer -package-name httpsh -I $(FUZZ)/CLinux \
 		$$(find Sources/HTTPServer -name '*.swift') Benchmarks/fuzz/FuzzRequest.swift $(FUZZ)/shim.o \
 		-o $(FUZZ)/fuzz-request
 	cp -n Benchmarks/fuzz/corpus/* .build/fuzz/ 2>/dev/null; mkdir -p .build/fuzz/corpus && cp Benchmarks/fuzz/corpus/* .build/fuzz/corpus/

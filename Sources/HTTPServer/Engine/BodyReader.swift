@@ -21,14 +21,15 @@ struct BodyReader {
     /// Set when the chunked framing broke (a bad chunk size or line): a smuggling shape, not a sink's refusal.
     private(set) var framingBroken = false
 
-    init(request: Request, route: Router.Route, destination: Destination) {
+    /// `maxTrailerBytes` bounds a chunked body's trailer section (the head's limit, `maxHeaderBytes`).
+    init(request: Request, route: Router.Route, destination: Destination, maxTrailerBytes: Int) {
         self.request = request
         self.route = route
         self.destination = destination
         self.limit = route.body.maxBytes
         switch request.head.framing {
         case .length(let length): framing = .length(remaining: length)
-        case .chunked: framing = .chunked(ChunkedDecoder())
+        case .chunked: framing = .chunked(ChunkedDecoder(maxTrailerBytes: maxTrailerBytes))
         case .none: framing = .length(remaining: 0)
         }
     }
@@ -41,7 +42,8 @@ struct BodyReader {
     }
 
     /// Takes body bytes from the front of `input`; returns how many it used. Throws `HTTPError` (413 over the
-    /// limit, 400 for broken chunking) or whatever the sink throws.
+    /// limit, as soon as a chunk's size says so; 400 for broken chunking; 431 for an oversized trailer section)
+    /// or whatever the sink throws.
     mutating func feed(_ input: UnsafeRawBufferPointer) throws -> Int {
         switch framing {
         case .length(let remaining):
@@ -53,20 +55,24 @@ struct BodyReader {
             do {
                 let used = try decoder.decode(input) { try deliver($0) }
                 framing = .chunked(decoder)
+                // A chunk announced over the limit is refused now, not after its data (or the body timeout).
+                if received + decoder.announcedBytes > limit { throw tooLarge }
                 return used
             } catch let error as ChunkedDecoder.DecodeError {
-                framingBroken = true
-                if case .malformed(let reason) = error { throw HTTPError(.badRequest, reason) }
-                throw error
+                switch error {
+                case .malformed(let reason):
+                    framingBroken = true
+                    throw HTTPError(.badRequest, reason)
+                case .trailerTooLarge:
+                    throw HTTPError(.headerFieldsTooLarge, "trailer section larger than \(decoder.maxTrailerBytes) bytes")
+                }
             }
         }
     }
 
     private mutating func deliver(_ bytes: UnsafeRawBufferPointer) throws {
         received += bytes.count
-        if received > limit {
-            throw HTTPError(.contentTooLarge, "request body larger than \(limit) bytes")
-        }
+        if received > limit { throw tooLarge }
         switch destination {
         case .buffer(var buffer):
             destination = .buffer([])
@@ -76,6 +82,8 @@ struct BodyReader {
             try sink.write(bytes.assumingMemoryBound(to: UInt8.self).span)
         }
     }
+
+    private var tooLarge: HTTPError { HTTPError(.contentTooLarge, "request body larger than \(limit) bytes") }
 
     /// Tells a streaming sink that the body will not complete.
     func abort() {

@@ -43,7 +43,8 @@ final class Engine: Sendable {
         self.services = services
         registry = ConnectionRegistry(gauges: services.gauges)
         pipeline = Pipeline(router: router, counters: services.counters, logger: services.logger,
-                            limits: services.limits, journal: services.securityEvents)
+                            limits: services.limits, journal: services.securityEvents,
+                            maxTrailerBytes: configuration.parserLimits.maxHeaderBytes)
         forwarded = ForwardedClient(trustedProxies: configuration.trustedProxies)
         parser = RequestParser(limits: configuration.parserLimits)
         events = try EventSet()

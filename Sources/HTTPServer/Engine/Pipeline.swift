@@ -16,9 +16,13 @@ final class Pipeline: Sendable {
     /// Holds the Host names answered, which change live.
     let limits: LiveLimits
     let journal: SecurityJournal
+    /// The bound on a chunked body's trailer section: the head's own (`maxHeaderBytes`).
+    let maxTrailerBytes: Int
 
-    init(router: Router, counters: RequestCounters, logger: Logger, limits: LiveLimits, journal: SecurityJournal) {
+    init(router: Router, counters: RequestCounters, logger: Logger, limits: LiveLimits, journal: SecurityJournal,
+         maxTrailerBytes: Int) {
         self.router = router
+        self.maxTrailerBytes = maxTrailerBytes
         self.counters = counters
         self.logger = logger
         self.limits = limits
@@ -95,7 +99,8 @@ final class Pipeline: Sendable {
         if let makeSink = route.makeSink {
             do {
                 let sink = try makeSink(request)
-                return (request, .readBody(BodyReader(request: request, route: route, destination: .sink(sink))))
+                return (request, .readBody(BodyReader(request: request, route: route, destination: .sink(sink),
+                                                      maxTrailerBytes: maxTrailerBytes)))
             } catch {
                 let refusal = response(for: error, request)
                 if (400..<500).contains(refusal.status.code) {
@@ -105,7 +110,8 @@ final class Pipeline: Sendable {
                 return (request, .respond(refusal, bodyUnread: true))
             }
         }
-        return (request, .readBody(BodyReader(request: request, route: route, destination: .buffer([]))))
+        return (request, .readBody(BodyReader(request: request, route: route, destination: .buffer([]),
+                                              maxTrailerBytes: maxTrailerBytes)))
     }
 
     /// Finishes a request whose body has been read.
@@ -127,8 +133,8 @@ final class Pipeline: Sendable {
         return response
     }
 
-    /// Records why a body could not be read: broken chunking, too large, or (for an upload) content that is not
-    /// what it claims.
+    /// Records why a body could not be read: broken chunking, too large (its trailers too), or (for an upload)
+    /// content that is not what it claims.
     func bodyFailed(_ reader: BodyReader, _ response: Response) {
         let request = reader.request
         let kind: SecurityEvent.Kind
@@ -136,6 +142,8 @@ final class Pipeline: Sendable {
             kind = .badChunk
         } else if response.status == .contentTooLarge {
             kind = .oversizedBody
+        } else if response.status == .headerFieldsTooLarge {
+            kind = .oversizedHead
         } else if reader.route.makeSink != nil, (400..<500).contains(response.status.code) {
             kind = .malformedUpload
         } else {

@@ -1,7 +1,7 @@
 /// Decodes a chunked request body (RFC 9112 §7.1) incrementally, from whatever bytes have arrived.
 ///
 /// A state machine: feed it bytes, it hands back the body data it found and how many input bytes it used.
-/// Chunk extensions are skipped and trailer fields are read and dropped.
+/// Chunk extensions are skipped and trailer fields are read and dropped, up to `maxTrailerBytes`.
 public struct ChunkedDecoder: Sendable {
     /// A size line or trailer line longer than this is an attack, not a chunk: 400.
     static let maxLineLength = 4096
@@ -16,12 +16,27 @@ public struct ChunkedDecoder: Sendable {
 
     public enum DecodeError: Error, Equatable {
         case malformed(String)
+        /// The trailer section grew past `maxTrailerBytes`.
+        case trailerTooLarge
     }
 
     private(set) var state: State = .size
     private var line: [UInt8] = []
+    /// The most bytes of trailer fields read (and dropped): trailers are a header section after the body, so the
+    /// server bounds them like the head (`RequestParser.Limits.maxHeaderBytes`).
+    let maxTrailerBytes: Int
+    private var trailerBytes = 0
 
-    public init() {}
+    public init(maxTrailerBytes: Int = RequestParser.Limits().maxHeaderBytes) {
+        self.maxTrailerBytes = maxTrailerBytes
+    }
+
+    /// Body bytes the current chunk still announces (0 between chunks): a size over the body limit can be
+    /// refused before any of its data arrives.
+    var announcedBytes: Int {
+        if case .data(let remaining) = state { return remaining }
+        return 0
+    }
 
     /// True once the last chunk and the trailer section have been read.
     public var isComplete: Bool { state == .done }
@@ -79,7 +94,12 @@ public struct ChunkedDecoder: Sendable {
             guard text.isEmpty else { throw DecodeError.malformed("chunk data longer than its size") }
             state = .size
         case .trailer:
-            if text.isEmpty { state = .done }
+            if text.isEmpty {
+                state = .done
+            } else {
+                trailerBytes += text.count + 2
+                if trailerBytes > maxTrailerBytes { throw DecodeError.trailerTooLarge }
+            }
         case .data, .done:
             break
         }

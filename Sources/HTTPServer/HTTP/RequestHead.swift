@@ -25,4 +25,15 @@ public struct RequestHead: Sendable {
     public var framing: Framing
     /// Whether the client allows the connection to stay open after this exchange.
     public var keepAlive: Bool
+
+    /// An absolute-form target (RFC 9112 §3.2.2) split after its `http://` or `https://`, the scheme matched
+    /// without regard to case (RFC 9110 §4.2.3: `HTTP://` is the same scheme); nil for any other form. The
+    /// authority runs to the first `/` or `?` of `rest`.
+    static func afterScheme(ofAbsoluteTarget target: Substring) -> Substring? {
+        guard target.utf8.first != .slash, let colon = target.utf8.firstIndex(of: .colon) else { return nil }
+        let scheme = target[..<colon]
+        guard scheme.equalsIgnoringASCIICase("http") || scheme.equalsIgnoringASCIICase("https"),
+              target[colon...].utf8.starts(with: "://".utf8) else { return nil }
+        return target[colon...].dropFirst(3)
+    }
 }

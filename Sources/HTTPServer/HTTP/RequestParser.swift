@@ -205,9 +205,8 @@ public struct RequestParser: Sendable {
         var target = Substring(line.target)
         if target.utf8.first == .slash {
             // Origin form, the usual case.
-        } else if target.utf8.starts(with: "http://".utf8) || target.utf8.starts(with: "https://".utf8) {
+        } else if let afterScheme = RequestHead.afterScheme(ofAbsoluteTarget: target) {
             // Absolute form (RFC 9112 §3.2.2): the path is what follows the authority.
-            let afterScheme = target[target.index(after: target.firstIndex(of: ":") ?? target.startIndex)...].dropFirst(2)
             let pathStart = afterScheme.firstIndex { $0 == "/" || $0 == "?" } ?? afterScheme.endIndex
             target = afterScheme[pathStart...]
             if target.isEmpty || target.first == "?" { target = "/" + target }

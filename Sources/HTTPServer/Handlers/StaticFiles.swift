@@ -72,9 +72,12 @@ public struct StaticFiles: Sendable {
         let info = resolved.info
 
         if info.st_mode & S_IFMT == S_IFDIR {
-            return try directory(path, info: info, request: request)
+            return try directory(path, info: info, segments: segments, request: request)
         }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw HTTPError(.notFound, "nothing at \(request.path)") }
+        // `/file.txt/` (or `/file.txt/.`) names a folder, and a file is none: 404, as `open` would say ENOTDIR.
+        guard info.st_mode & S_IFMT == S_IFREG, !request.path.hasSuffix("/"), !request.path.hasSuffix("/.") else {
+            throw HTTPError(.notFound, "nothing at \(request.path)")
+        }
         return try file(path, name: segments.last.map(String.init) ?? "", request: request, key: key)
     }
 
@@ -148,10 +151,14 @@ public struct StaticFiles: Sendable {
         }
     }
 
-    private func directory(_ path: String, info: stat, request: Request) throws -> Response {
+    /// A folder's index page or listing; without its trailing slash, a redirect to the folder's canonical path.
+    private func directory(_ path: String, info: stat, segments: [Substring], request: Request) throws -> Response {
         guard request.path.hasSuffix("/") else {
-            // 308 keeps the method; the query is kept too (RFC 9110 §15.4.9).
-            let location = PercentEncoding.encodePath(request.path + "/") + (request.head.query.map { "?" + $0 } ?? "")
+            // 308 keeps the method; the query is kept too (RFC 9110 §15.4.9). The target is rebuilt from the
+            // resolved segments, never from the path as sent: `//evil.example` must not become `Location:
+            // //evil.example/`, which a browser reads as another host (an open redirect).
+            let folder = segments.map { PercentEncoding.encodePath($0) + "/" }.joined()
+            let location = PercentEncoding.encodePath(mount) + folder + (request.head.query.map { "?" + $0 } ?? "")
             var response = Response(status: .permanentRedirect)
             response.headers.add("Location", location)
             return response

@@ -42,10 +42,8 @@ public struct HostPolicy: Sendable {
     }
 
     private static func authority(ofAbsoluteTarget target: String) -> String? {
-        // The usual origin form (`/path`) has no authority; only then is a search for the scheme worth it.
-        guard target.utf8.first != .slash else { return nil }
-        guard let scheme = target.firstRange(of: "://"), target.hasPrefix("http") else { return nil }
-        let rest = target[scheme.upperBound...]
+        // The usual origin form (`/path`) is told apart by its first byte, before any search for a scheme.
+        guard let rest = RequestHead.afterScheme(ofAbsoluteTarget: Substring(target)) else { return nil }
         return String(rest.prefix { $0 != "/" && $0 != "?" })
     }
 }
