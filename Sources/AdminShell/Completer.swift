@@ -15,6 +15,9 @@ struct Completer {
     enum Outcome: Equatable {
         /// Add this text at the cursor (the rest of the one match and a space, or what all matches share).
         case insert(String)
+        /// Replace the last `count` characters (the word being completed) with this text: a match that needs
+        /// quotes (an upload name with a space) is written quoted from its start.
+        case replace(count: Int, with: String)
         /// Several matches that share nothing more: show them.
         case list([String])
         /// Nothing matches.
@@ -25,11 +28,11 @@ struct Completer {
     /// The `@LABEL` words a fleet shell takes before a command (`@web1 status`); none for one server.
     var addresses: [String] = []
 
-    /// Completes the last word of `textBeforeCursor` (an empty word after a space).
+    /// Completes the last word of `textBeforeCursor` (an empty word after a space). Words are read as the parser
+    /// reads them (quotes group), and a match with blanks or quotes in it is completed quoted.
     func complete(_ textBeforeCursor: String) -> Outcome {
-        var words = textBeforeCursor.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        let endsWord = textBeforeCursor.last.map { $0 == " " || $0 == "\t" } ?? true
-        let partial = endsWord ? "" : words.removeLast()
+        var (words, typed) = Self.words(textBeforeCursor)
+        let partial = typed.map { _ in words.removeLast() } ?? ""
         // `@web1 sta` completes as `sta` does.
         if words.first?.hasPrefix("@") == true { words.removeFirst() }
         let firstWords = partial.hasPrefix("@") ? addresses : CommandInfo.all.map(\.name)
@@ -39,11 +42,51 @@ struct Completer {
             matches.append(candidate)
         }
         guard let first = matches.first else { return .none }
-        if matches.count == 1 { return .insert(String(first.dropFirst(partial.count)) + " ") }
         let shared = matches.dropFirst().reduce(first) { shared, match in
             String(zip(shared, match).prefix { $0 == $1 }.map(\.0))
         }
-        return shared.count > partial.count ? .insert(String(shared.dropFirst(partial.count))) : .list(matches)
+        guard matches.count == 1 || shared.count > partial.count else { return .list(matches) }
+        let typedQuote = typed?.first.flatMap { $0 == "'" || $0 == "\"" ? $0 : nil }
+        if typedQuote != nil || Self.needsQuotes(shared), let quote = Self.quote(for: first, typed: typedQuote) {
+            let closing = matches.count == 1 ? "\(quote) " : ""
+            return .replace(count: typed?.unicodeScalars.count ?? 0, with: "\(quote)\(shared)\(closing)")
+        }
+        return .insert(String(shared.dropFirst(partial.count)) + (matches.count == 1 ? " " : ""))
+    }
+
+    /// The words of `text` with quotes removed, as `ScriptText.words` reads them, and the last word's text as
+    /// typed (quotes included) when the text does not end between words.
+    static func words(_ text: String) -> (words: [String], typed: String?) {
+        var words: [String] = []
+        var current = ""
+        var typed = ""
+        var inWord = false
+        var quote: Character?
+        for character in text {
+            if let open = quote {
+                if character == open { quote = nil } else { current.append(character) }
+                typed.append(character)
+            } else if character == " " || character == "\t" {
+                if inWord { words.append(current) }
+                (current, typed, inWord) = ("", "", false)
+            } else {
+                inWord = true
+                typed.append(character)
+                if character == "'" || character == "\"" { quote = character } else { current.append(character) }
+            }
+        }
+        guard inWord else { return (words, nil) }
+        return (words + [current], typed)
+    }
+
+    /// Whether `word` must be quoted to stay one word.
+    private static func needsQuotes(_ word: String) -> Bool {
+        word.contains { $0 == " " || $0 == "\t" || $0 == "'" || $0 == "\"" || $0 == ";" }
+    }
+
+    /// The quote mark that can hold `word`: the one already typed, else `'`, else `"`; nil when none can.
+    private static func quote(for word: String, typed: Character?) -> Character? {
+        [typed, "'", "\""].compactMap { $0 }.first { !word.contains($0) }
     }
 
     /// The words that may come next after `words` (the command name and its finished arguments).

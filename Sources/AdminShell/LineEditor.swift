@@ -283,6 +283,11 @@ final class LineEditor {
             var wide = text.unicodeScalars.map { wchar_t(bitPattern: $0.value) } + [0]
             el_winsertstr(el, &wide)
             return UInt8(CC_REFRESH)
+        case .replace(let count, let text):
+            el_deletestr(el, Int32(count))
+            var wide = text.unicodeScalars.map { wchar_t(bitPattern: $0.value) } + [0]
+            el_winsertstr(el, &wide)
+            return UInt8(CC_REFRESH)
         case .list(let choices):
             let table = Completer.columns(choices, width: Int(ceditline_columns(el)) - 1)
             write(moveToEnd(layout()) + "\u{1B}[K\r\n" + table.map { $0 + "\r\n" }.joined())

@@ -79,6 +79,7 @@ struct Options {
           --rate-limit-ipv6-prefix BITS  how much of an IPv6 address is one client, for the rate limit and
                                   the per-client cap, 32-128 (default 64)
           --max-upload SIZE       largest upload, e.g. 64M (default 64M)
+          --uploads-quota SIZE|off  most the uploads folder may hold, 507 beyond, e.g. 10G (default off)
           --file-cache SIZE       memory for hot small files, 0 for off (default 32M)
           --shutdown-grace SECONDS  how long a graceful shutdown waits (default 10)
           --access-log PATH|off   write the access log to a file (default: standard error, above the prompt)

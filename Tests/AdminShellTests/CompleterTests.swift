@@ -118,3 +118,30 @@ import Testing
         #expect(ArgumentHint.hint(for: "# comment ") == nil)
     }
 }
+
+/// Upload names with blanks or quotes complete quoted, so the line parses back to the same name.
+@Suite struct CompleterQuotingTests {
+    private let completer = Completer { source in
+        switch source {
+        case .blockedRanges: []
+        case .uploadNames: ["my file.txt", "my file 2.txt", "it's.txt", "plain.txt"]
+        }
+    }
+
+    @Test func nameWithASpace_isCompletedQuotedFromItsStart() {
+        #expect(completer.complete("uploads show my") == .replace(count: 2, with: "'my file"))
+        #expect(completer.complete("uploads show 'my file.") == .replace(count: 9, with: "'my file.txt' "))
+        #expect(completer.complete("uploads show \"my file 2") == .replace(count: 10, with: "\"my file 2.txt\" "))
+        #expect(completer.complete("uploads show it") == .replace(count: 2, with: "\"it's.txt\" "))
+        #expect(completer.complete("uploads show pl") == .insert("ain.txt "))
+    }
+
+    @Test func completedLine_parsesBackToTheName() {
+        guard case .replace(let count, let text) = completer.complete("uploads show 'my file.") else {
+            Issue.record("no replacement")
+            return
+        }
+        let line = String("uploads show 'my file.".dropLast(count)) + text
+        #expect(CommandParser.parse(line) == .success(.server(.showUpload(name: "my file.txt"), json: false)))
+    }
+}

@@ -17,4 +17,22 @@ import Testing
         #expect(result.stdout.components(separatedBy: "spaced out\n").count == 3, "stdout: \(result.stdout)")
         #expect(result.stdout.contains("not an option\n"), "stdout: \(result.stdout)")
     }
+
+    @Test func tabCompletion_quotesANameWithSpaces_soItShows() throws {
+        let site = try TemporaryDirectory()
+        defer { site.remove() }
+        try site.write("public/hello.txt", "hello\n")
+        try site.write("uploads/my holiday notes.txt", "packed the tent\n")
+        let binary = try HTTPSHProcess.binaryPath()
+        let terminal = try TmuxSession("cd '\(site.path)' && '\(binary)' --port 0 -d public --uploads uploads "
+            + "--control off")
+        defer { terminal.send("C-d") }
+        #expect(terminal.waitFor("httpsh>") != nil)
+
+        terminal.send("-l", "uploads show my")
+        terminal.send("Tab")
+        #expect(terminal.waitFor("uploads show 'my holiday notes.txt'") != nil)
+        terminal.send("Enter")
+        #expect(terminal.waitFor("packed the tent") != nil)
+    }
 }

@@ -86,6 +86,14 @@ public enum Settings {
         Setting("max-upload", read: { SettingValue.sizeText($0.maxUploadBytes) }, write: { config, text in
             apply(SettingValue.size(text)) { config.maxUploadBytes = $0 }
         }, adopt: { config, targets in targets.context.limits.upload.value = config.maxUploadBytes }),
+        Setting("uploads-quota", read: { $0.uploadsQuotaBytes.map(SettingValue.sizeText) ?? "off" },
+                write: { config, text in
+            if text.lowercased() == "off" {
+                config.uploadsQuotaBytes = nil
+                return nil
+            }
+            return apply(SettingValue.size(text)) { config.uploadsQuotaBytes = $0 }
+        }, adopt: { config, targets in targets.context.uploads.quotaBytes = config.uploadsQuotaBytes }),
         Setting("file-cache", read: { SettingValue.sizeText($0.fileCacheBytes) }, write: { config, text in
             if text == "0" || text == "off" {
                 config.fileCacheBytes = 0

@@ -1,8 +1,9 @@
 import Glibc
 
 /// A background thread that enforces the time limits no worker is waiting on: idle keep-alive connections,
-/// slow request heads (408), stalled bodies and stalled responses; resumes accepting after a pause; and keeps
-/// the uploads in progress visibly alive to other servers sharing the uploads folder.
+/// slow request heads (408), stalled bodies and stalled responses; resumes accepting after a pause; keeps
+/// the uploads in progress visibly alive to other servers sharing the uploads folder, and the uploads quota's
+/// count of the folder fresh.
 struct Housekeeper {
     /// How often limits are checked: fine enough for second-granular timeouts, cheap with 10,000 connections.
     static let intervalMilliseconds: Int64 = 250
@@ -24,6 +25,7 @@ struct Housekeeper {
                 engine.resumeAcceptingIfPaused()
                 if now >= nextRefresh {
                     uploads.refreshTemporaryFiles()
+                    uploads.quota.refreshIfStale()
                     nextRefresh = now + Int64(UploadStore.refreshIntervalSeconds) * 1000
                 }
             }

@@ -56,6 +56,10 @@ public struct ServerConfiguration: Sendable {
     public var rateLimitIPv6Prefix = RateLimiter.defaultIPv6PrefixLength
     /// The limit for uploads.
     public var maxUploadBytes = 64 << 20
+    /// The most the uploads folder may hold, in bytes (507 beyond); nil for no limit. Off by default: the right
+    /// size depends on the disk and on what the folder already holds (a guessed default could refuse every upload
+    /// to a folder an upgrade finds fuller than that), and a full disk is already answered 507 without harm.
+    public var uploadsQuotaBytes: Int?
     /// Parser limits (request line, header section).
     public var parserLimits = RequestParser.Limits()
     /// Whether other servers may listen on the same port (SO_REUSEPORT), for an upgrade without downtime: a new

@@ -48,6 +48,7 @@ public final class ServerContext: Sendable {
         autoblock.watch(securityEvents)
         limiter = RateLimiter(limit: configuration.rateLimit, ipv6PrefixLength: configuration.rateLimitIPv6Prefix)
         uploads = UploadStore(folder: configuration.uploads, abandonAfterSeconds: configuration.bodyTimeoutSeconds)
+        uploads.quotaBytes = configuration.uploadsQuotaBytes
         limits = LiveLimits(configuration,
                             maxConnections: configuration.maxConnections ?? Engine.connectionLimitFromDescriptors())
         fileCache = FileCache(capacity: configuration.fileCacheBytes)

@@ -29,8 +29,10 @@ final class UploadFile {
         self.store = store
     }
 
-    /// Appends body bytes; throws 507 when the disk is full.
+    /// Appends body bytes; throws 507 when the disk is full, or when this file alone would not fit in the
+    /// uploads quota (the store checks a whole request's files when it publishes them).
     func append(_ bytes: UnsafeRawBufferPointer) throws {
+        try store?.quota.check(size + bytes.count)
         size += bytes.count
         if buffer.count + bytes.count > Self.bufferSize { try flush() }
         if bytes.count >= Self.bufferSize {

@@ -48,6 +48,8 @@ public final class UploadStore: Sendable {
     private let storedFiles = Atomic<Int>(0)
     private let storedBytes = Atomic<Int>(0)
     private let diskSyncs = Atomic<Int>(0)
+    /// `--uploads-quota` and the bytes the folder holds.
+    let quota: UploadQuota
 
     /// A store on `folder`; nothing touches the disk until `prepare()`. `abandonAfterSeconds` is the body timeout:
     /// an upload making no progress for that long is given up by its own server anyway.
@@ -59,6 +61,7 @@ public final class UploadStore: Sendable {
         self.folder = folder
         self.abandonAfterSeconds = max(abandonAfterSeconds, Self.minimumAbandonSeconds)
         self.owner = owner
+        quota = UploadQuota { (try? Self.entries(in: folder))?.reduce(0) { $0 + $1.size } ?? 0 }
     }
 
     /// How often live temporary files are refreshed. Fixed, not derived from this server's body timeout, because
@@ -75,6 +78,12 @@ public final class UploadStore: Sendable {
 
     /// Bytes in the files stored since start.
     public var uploadedBytesTotal: Int { storedBytes.load(ordering: .relaxed) }
+
+    /// The most the folder may hold in bytes (`--uploads-quota`; 507 beyond), nil for no limit; changes live.
+    public var quotaBytes: Int? {
+        get { quota.bytes }
+        set { quota.bytes = newValue }
+    }
 
     /// Disk syncs made since start: two per published request, whatever its number of files.
     var diskSyncsTotal: Int { diskSyncs.load(ordering: .relaxed) }
@@ -103,6 +112,8 @@ public final class UploadStore: Sendable {
             let abandoned = lstat(path, &info) == 0 && now - Int(info.st_mtim.tv_sec) > abandonAfterSeconds
             if tag == owner.tag || abandoned || owner.outlived(tag), unlink(path) == 0 { swept += 1 }
         }
+        // With a quota, the folder is summed once now rather than on the first upload.
+        if quota.bytes != nil { _ = quota.used }
         return swept
     }
 
@@ -190,6 +201,10 @@ public final class UploadStore: Sendable {
         let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directory >= 0 else { throw UploadStorageError.failure("open \(folder)", errno) }
         defer { close(directory) }
+        let bytes = batch.reduce(0) { $0 + $1.file.size }
+        try quota.reserve(bytes)
+        var stored = false
+        defer { quota.settle(bytes, stored: stored) }
         if batch.count == 1 {
             try syncData(of: batch[0].file)
         } else {
@@ -209,8 +224,9 @@ public final class UploadStore: Sendable {
             unlink(file.path)
             file.isPublished = true
         }
+        stored = true
         storedFiles.add(batch.count, ordering: .relaxed)
-        storedBytes.add(batch.reduce(0) { $0 + $1.file.size }, ordering: .relaxed)
+        storedBytes.add(bytes, ordering: .relaxed)
         return zip(linked, batch).map { Stored(name: $0, size: $1.file.size) }
     }
 
@@ -243,6 +259,13 @@ public final class UploadStore: Sendable {
 
     /// The stored uploads, newest first (then by name); temporary files and folders are left out.
     public func list() throws(ReadError) -> [Entry] {
+        try Self.entries(in: folder).sorted {
+            $0.modified != $1.modified ? $0.modified > $1.modified : $0.name < $1.name
+        }
+    }
+
+    /// The stored uploads in `folder`, in directory order.
+    private static func entries(in folder: String) throws(ReadError) -> [Entry] {
         guard let directory = opendir(folder) else { throw .folderUnreadable }
         defer { closedir(directory) }
         var entries: [Entry] = []
@@ -253,7 +276,7 @@ public final class UploadStore: Sendable {
             guard stat(folder + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
             entries.append(Entry(name: name, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec)))
         }
-        return entries.sorted { $0.modified != $1.modified ? $0.modified > $1.modified : $0.name < $1.name }
+        return entries
     }
 
     /// The absolute path of the upload `name`, for an operator to open it.
