@@ -84,4 +84,19 @@ import Testing
         #expect(try Self.upload(server, [("two.bin", 500)]).status == 201)
         #expect(!server.bus.send(.configSet("uploads-quota", "lots")).ok)
     }
+
+    @Test func status_showsTheQuotaAndWhatTheFolderUses() throws {
+        let server = try Self.server(quota: 1000)
+        defer { server.stop() }
+        #expect(try Self.upload(server, [("fits.bin", 300)]).status == 201)
+
+        let status = server.bus.send(.status)
+
+        #expect(status.field("uploads_quota_bytes")?.value == .integer(1000))
+        #expect(status.field("uploads_quota_used_bytes")?.value == .integer(900))
+        #expect(status.field("uploads_quota_bytes")?.text == "1000")
+        let off = try Self.server(quota: nil)
+        defer { off.stop() }
+        #expect(off.bus.send(.status).field("uploads_quota_bytes")?.text == "off")
+    }
 }

@@ -198,6 +198,7 @@ public struct ServerControl: Sendable {
             .init("URL", key: "url", server.url),
             .init("Root", key: "root", server.configuration.root),
             .init("Uploads", key: "uploads", server.configuration.uploads),
+        ] + uploadsQuotaFields() + [
             .init("Workers", key: "workers", workers.live),
             .init("Workers busy", key: "workers_busy", workers.busy),
             .init("Open connections", key: "open_connections", server.openConnections),
@@ -225,6 +226,17 @@ public struct ServerControl: Sendable {
             .init("Control socket", key: "control_socket", controlSocket.map(Reply.Value.string) ?? .null,
                   text: controlSocket ?? "off"),
         ])
+    }
+
+    /// `--uploads-quota` and how much of it the folder uses (counted only while a quota is set).
+    private func uploadsQuotaFields() -> [Reply.Field] {
+        guard let quota = context.uploads.quotaBytes else {
+            return [.init("Uploads quota", key: "uploads_quota_bytes", .null, text: "off"),
+                    .init("Uploads quota used", key: "uploads_quota_used_bytes", .null, text: "-")]
+        }
+        let used = context.uploads.quota.used
+        return [.init("Uploads quota", key: "uploads_quota_bytes", .integer(quota), text: SettingValue.sizeText(quota)),
+                .init("Uploads quota used", key: "uploads_quota_used_bytes", .integer(used), text: Self.bytes(used))]
     }
 
     /// Applies a live setting's new value to the running server and records it as changed live.

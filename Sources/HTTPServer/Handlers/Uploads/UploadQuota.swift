@@ -72,10 +72,14 @@ final class UploadQuota: Sendable {
     }
 
     /// Sums the folder again when a quota is set and the last sum is older than `rescanSeconds` (the housekeeper).
+    /// The scan runs outside the lock, so uploads arriving meanwhile are not held up by it; one published during
+    /// the scan may be counted twice until the next sum, which errs on the side of the quota.
     func refreshIfStale() {
-        guard bytes != nil else { return }
+        guard bytes != nil, usage.withLock({ isStale($0, seconds: Self.rescanSeconds) }) else { return }
+        let total = sum()
         usage.withLock { usage in
-            if isStale(usage, seconds: Self.rescanSeconds) { resum(&usage) }
+            usage.stored = total
+            usage.summedAt = MonotonicClock.milliseconds()
         }
     }
 
