@@ -17,7 +17,7 @@ let package = Package(
             providers: [.apt(["libedit-dev"])]
         ),
         .target(name: "HTTPServer", dependencies: ["CLinux"]),
-        .target(name: "AdminShell", dependencies: ["HTTPServer", "CEditLine"]),
+        .target(name: "AdminShell", dependencies: ["HTTPServer", "CEditLine", "CLinux"]),
         .executableTarget(name: "httpsh", dependencies: ["HTTPServer", "AdminShell"]),
         // A small program embedding the library: documentation that compiles (see EMBEDDING.md).
         .executableTarget(name: "EmbedExample", dependencies: ["HTTPServer"]),

@@ -1,4 +1,5 @@
 import CEditLine
+import CLinux
 import Glibc
 import HTTPServer
 
@@ -6,8 +7,9 @@ import HTTPServer
 /// argument hint after the cursor, and log lines printed above the prompt without breaking the line being typed.
 ///
 /// libedit reads keys through `readCharacter`, which waits on the keyboard and the log sink's pipe together:
-/// between keys it prints waiting log lines above the prompt (then asks libedit to redraw), draws the hint, and
-/// notices when the server is shutting down. Ctrl-C, Ctrl-D, Enter and Tab are bound to this class's functions.
+/// between keys it prints waiting log lines above the prompt (then asks libedit to redraw), draws the hint,
+/// redraws the line for a new window width (SIGWINCH wakes it through a pipe), and notices when the server is
+/// shutting down. Ctrl-C, Ctrl-D, Enter and Tab are bound to this class's functions.
 final class LineEditor {
     /// What `readLine` got.
     enum Input: Equatable {
@@ -35,6 +37,8 @@ final class LineEditor {
     private let logs: LineMailbox?
     private let shouldStop: () -> Bool
     private let historyPath: String?
+    /// A pipe SIGWINCH writes a byte to, so the wait for a key ends when the window changes size.
+    private let resizes: (read: Int32, write: Int32)?
     private let decorations: Bool
     private var prompt: UnsafeMutablePointer<CChar>?
     private var promptWidth = 0
@@ -81,6 +85,14 @@ final class LineEditor {
         self.historyPath = historyPath
         self.shouldStop = shouldStop
         decorations = getenv("TERM").map { String(cString: $0) } != "dumb"
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0, ends.allSatisfy({ fcntl($0, F_SETFL, O_NONBLOCK) == 0 && fcntl($0, F_SETFD, FD_CLOEXEC) == 0 }),
+           clinux_notify_on_resize(ends[1]) == 0 {
+            resizes = (ends[0], ends[1])
+        } else {
+            for end in ends where end >= 0 { Glibc.close(end) }
+            resizes = nil
+        }
         configure()
     }
 
@@ -133,6 +145,11 @@ final class LineEditor {
         closed = true
         printWaitingLogs(aboveLine: false)
         saveHistory()
+        if let resizes {
+            clinux_notify_on_resize(-1)
+            Glibc.close(resizes.read)
+            Glibc.close(resizes.write)
+        }
         el_end(el)
         history_end(history)
         for file in files { fclose(file) }
@@ -225,12 +242,27 @@ final class LineEditor {
         }
     }
 
-    /// Waits up to `milliseconds` for a key (or the end of the terminal); log lines cut the wait short.
+    /// Waits up to `milliseconds` for a key (or the end of the terminal); log lines cut the wait short, and a
+    /// change of the window's size is handled on the way.
     private func keyWaiting(milliseconds: Int32) -> Bool {
         var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: logs?.wakeDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
-        guard poll(&fds, 2, milliseconds) > 0 else { return false }
+                   pollfd(fd: logs?.wakeDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: resizes?.read ?? -1, events: Int16(POLLIN), revents: 0)]
+        guard poll(&fds, 3, milliseconds) > 0 else { return false }
+        if fds[2].revents != 0 { windowResized() }
         return fds[0].revents != 0
+    }
+
+    /// Tells libedit the new width and draws the prompt and line again. The terminal has reflowed (or cut) the
+    /// old rows; the cursor's row under the new width is where a reflowing terminal (tmux, VTE, kitty, iTerm)
+    /// put it, so clearing from the prompt's first row down leaves no stale pieces.
+    private func windowResized() {
+        guard let resizes else { return }
+        var drained = [UInt8](repeating: 0, count: 64)
+        while read(resizes.read, &drained, drained.count) > 0 {}
+        el_resize(el)
+        write(moveToStart(layout()) + "\u{1B}[J")
+        redraw()
     }
 
     private func nextByte() -> UInt8? {

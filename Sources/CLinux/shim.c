@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/filter.h>
@@ -52,4 +54,29 @@ int clinux_reuseport_steer(int fd, unsigned index) {
 int clinux_reuseport_unsteer(int fd) {
     int unused = 0;
     return setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &unused, sizeof unused);
+}
+
+static volatile sig_atomic_t resize_fd = -1;
+
+static void on_resize(int signal) {
+    (void)signal;
+    int saved = errno;
+    char byte = 1;
+    if (resize_fd >= 0) (void)!write(resize_fd, &byte, 1);
+    errno = saved;
+}
+
+int clinux_notify_on_resize(int fd) {
+    struct sigaction action = {0};
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    action.sa_handler = fd >= 0 ? on_resize : SIG_DFL;
+    resize_fd = fd;
+    if (sigaction(SIGWINCH, &action, NULL) != 0) return -1;
+    // A process started with SIGWINCH blocked (spawned from a thread that blocks signals, as a test runner's
+    // threads do) would never see it: let at least this thread take it.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGWINCH);
+    return pthread_sigmask(fd >= 0 ? SIG_UNBLOCK : SIG_BLOCK, &set, NULL) == 0 ? 0 : -1;
 }

@@ -40,4 +40,10 @@ int clinux_reuseport_steer(int fd, unsigned index);
 /// sockets again. Returns 0, or -1 with errno set (ENOENT: there was none).
 int clinux_reuseport_unsteer(int fd);
 
+/// Writes one byte to `fd` whenever the terminal's window changes size (SIGWINCH), so a thread polling the read
+/// end of a pipe wakes for it; the handler does nothing else (a write is async-signal-safe). The calling thread
+/// unblocks SIGWINCH, so the signal reaches it even when the process inherited it blocked. A negative `fd`
+/// restores the default action. Returns 0, or -1.
+int clinux_notify_on_resize(int fd);
+
 #endif

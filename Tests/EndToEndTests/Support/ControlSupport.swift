@@ -172,6 +172,16 @@ final class TmuxSession {
         _ = Self.tmux(["send-keys", "-t", name] + keys)
     }
 
+    /// Changes the window's size, as dragging a terminal window's corner does (the program gets SIGWINCH), and
+    /// waits until tmux has resized the pane: keys typed before that would reach the program first.
+    func resize(width: Int, height: Int = 50) {
+        _ = Self.tmux(["resize-window", "-t", name, "-x", String(width), "-y", String(height)])
+        _ = faultEventually(within: 5) {
+            Self.tmux(["display-message", "-p", "-t", name, "#{pane_width}"]).output
+                .trimmingCharacters(in: .whitespacesAndNewlines) == String(width)
+        }
+    }
+
     /// What the window shows now.
     func screen() -> String {
         Self.tmux(["capture-pane", "-p", "-t", name]).output
