@@ -40,16 +40,16 @@ public final class RawClient {
     /// Seconds any one read waits before failing with `timeout`.
     public var timeout: Double
 
-    /// Connects to 127.0.0.1 (or another IPv4 address, or an IPv6 one such as `::1`) on `port`. `source` binds the
-    /// client's own IPv4 address first (any of 127.0.0.0/8), to play a client other than this machine.
+    /// Connects to 127.0.0.1 (or another IPv4 address, or an IPv6 one such as `::1`) on `port`. With `source`
+    /// (an IPv4 address such as `127.0.0.2`), the connection comes from that address: another client.
     public init(port: UInt16, host: String = "127.0.0.1", source: String? = nil, timeout: Double = 5) throws {
         self.timeout = timeout
         let family = host.contains(":") ? AF_INET6 : AF_INET
-        fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        self.fd = fd
         guard fd >= 0 else { throw Failure.connect(errno: errno) }
-        let descriptor = fd
-        if let source {
-            guard Self.withIPv4(source, port: 0, { bind(descriptor, $0, $1) }) == 0 else {
+        if let source, family == AF_INET {
+            guard Self.withIPv4(source, port: 0, { bind(fd, $0, $1) }) == 0 else {
                 let code = errno
                 close()
                 throw Failure.connect(errno: code)
@@ -67,7 +67,7 @@ public final class RawClient {
                 }
             }
         } else {
-            result = Self.withIPv4(host, port: port) { connect(descriptor, $0, $1) }
+            result = Self.withIPv4(host, port: port) { connect(fd, $0, $1) }
         }
         guard result == 0 else {
             let code = errno
@@ -82,7 +82,7 @@ public final class RawClient {
         close()
     }
 
-    /// Runs `body` (bind or connect) on `host:port` as an IPv4 socket address and its length.
+    /// Calls `body` (`connect`, `bind`) with the IPv4 address `host`:`port` as a `sockaddr` and its length.
     private static func withIPv4(_ host: String, port: UInt16,
                                  _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
         var address = sockaddr_in()
