@@ -212,9 +212,14 @@ def httpsh_server(settings, root, port, name="httpsh", binary=None):
              "--max-connections", "20000"]
     if settings.httpsh_workers:
         flags += ["--workers", settings.httpsh_workers]
+    binary = binary or settings.httpsh_bin
+    # Every load comes from one address here (10,000 idle connections among them), as nginx and lighttpd take it
+    # by default; an older baseline binary may not know the per-client cap.
+    usage = subprocess.run([str(binary), "--help"], capture_output=True, text=True).stdout
+    if "--max-connections-per-ip" in usage:
+        flags += ["--max-connections-per-ip", "off"]
     (settings.temp / "uploads").mkdir(exist_ok=True)
     shown = " ".join(flags).replace(str(settings.temp), "TMP").replace(f"--port {port}", "--port PORT")
-    binary = binary or settings.httpsh_bin
     return Server(name, port, [str(binary), *flags], f"`{binary.name} {shown}`")
 
 

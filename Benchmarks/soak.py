@@ -164,7 +164,9 @@ def main():
     site, uploads = make_site(base)
     shell = subprocess.Popen([BINARY, "--port", str(PORT), "--root", site, "--uploads", uploads,
                               "--access-log", "off", "--log-level", "warning", "--header-timeout", "5",
-                              "--max-requests", "1000"],
+                              "--max-requests", "1000",
+                              # every client here is 127.0.0.1: the per-client cap would refuse the load itself
+                              "--max-connections-per-ip", "off"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = []
     threading.Thread(target=lambda: output.extend(shell.stdout), daemon=True).start()

@@ -40,12 +40,21 @@ public final class RawClient {
     /// Seconds any one read waits before failing with `timeout`.
     public var timeout: Double
 
-    /// Connects to 127.0.0.1 (or another IPv4 address, or an IPv6 one such as `::1`) on `port`.
-    public init(port: UInt16, host: String = "127.0.0.1", timeout: Double = 5) throws {
+    /// Connects to 127.0.0.1 (or another IPv4 address, or an IPv6 one such as `::1`) on `port`. With `source`
+    /// (an IPv4 address such as `127.0.0.2`), the connection comes from that address: another client.
+    public init(port: UInt16, host: String = "127.0.0.1", source: String? = nil, timeout: Double = 5) throws {
         self.timeout = timeout
         let family = host.contains(":") ? AF_INET6 : AF_INET
-        fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        self.fd = fd
         guard fd >= 0 else { throw Failure.connect(errno: errno) }
+        if let source, family == AF_INET {
+            guard Self.withIPv4(source, port: 0, { bind(fd, $0, $1) }) == 0 else {
+                let code = errno
+                close()
+                throw Failure.connect(errno: code)
+            }
+        }
         let result: Int32
         if family == AF_INET6 {
             var address = sockaddr_in6()
@@ -58,15 +67,7 @@ public final class RawClient {
                 }
             }
         } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = inet_addr(host)
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            result = Self.withIPv4(host, port: port) { connect(fd, $0, $1) }
         }
         guard result == 0 else {
             let code = errno
@@ -79,6 +80,18 @@ public final class RawClient {
 
     deinit {
         close()
+    }
+
+    /// Calls `body` (`connect`, `bind`) with the IPv4 address `host`:`port` as a `sockaddr` and its length.
+    private static func withIPv4(_ host: String, port: UInt16,
+                                 _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr(host)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
     }
 
     // MARK: - Building requests

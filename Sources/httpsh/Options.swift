@@ -74,6 +74,10 @@ struct Options {
           --header-timeout SECONDS  answer 408 when a request head takes longer (default 10; env CLIENT_TIMEOUT)
           --max-requests N        requests per keep-alive connection (default 100)
           --max-connections N     open connections before new ones get 503 (default: half the fd limit)
+          --max-connections-per-ip N|off  open connections of one client before new ones get 503 (default 256;
+                                  trusted proxies are not capped)
+          --rate-limit-ipv6-prefix BITS  how much of an IPv6 address is one client, for the rate limit and
+                                  the per-client cap, 32-128 (default 64)
           --max-upload SIZE       largest upload, e.g. 64M (default 64M)
           --uploads-quota SIZE|off  most the uploads folder may hold, 507 beyond, e.g. 10G (default off)
           --file-cache SIZE       memory for hot small files, 0 for off (default 32M)

@@ -60,7 +60,7 @@ public struct MetricsEndpoint: Sendable {
         for (kind, count) in context.securityEvents.totals() {
             sample("httpsh_security_events_total", "kind=\"\(kind.rawValue)\"", String(count))
         }
-        family("httpsh_connections_refused_total", "counter", "Connections answered 503 at the connection limit.")
+        family("httpsh_connections_refused_total", "counter", "Connections answered 503 at the server's or a client's connection limit.")
         sample("httpsh_connections_refused_total", "", String(context.stats.connectionsRefused))
         family("httpsh_uploads_total", "counter", "Files stored by uploads.")
         sample("httpsh_uploads_total", "", String(context.uploads.uploadsTotal))

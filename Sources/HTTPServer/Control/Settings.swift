@@ -70,6 +70,19 @@ public enum Settings {
             // `auto` keeps the limit sized from the descriptors at start.
             if let limit = config.maxConnections { targets.context.limits.maxConnections = limit }
         }),
+        Setting("max-connections-per-ip", read: { $0.maxConnectionsPerClient.map(String.init) ?? "off" },
+                write: { config, text in
+            if text == "off" {
+                config.maxConnectionsPerClient = nil
+                return nil
+            }
+            return apply(SettingValue.integer(text, 1...10_000_000)) { config.maxConnectionsPerClient = $0 }
+        }, adopt: { config, targets in
+            targets.context.limits.maxConnectionsPerClient = config.maxConnectionsPerClient
+        }),
+        Setting("rate-limit-ipv6-prefix", read: { String($0.rateLimitIPv6Prefix) }, write: { config, text in
+            apply(SettingValue.integer(text, RateLimiter.ipv6PrefixRange)) { config.rateLimitIPv6Prefix = $0 }
+        }, adopt: { config, targets in targets.limiter.ipv6PrefixLength = config.rateLimitIPv6Prefix }),
         Setting("max-upload", read: { SettingValue.sizeText($0.maxUploadBytes) }, write: { config, text in
             apply(SettingValue.size(text)) { config.maxUploadBytes = $0 }
         }, adopt: { config, targets in targets.context.limits.upload.value = config.maxUploadBytes }),

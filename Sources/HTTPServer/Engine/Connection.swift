@@ -43,6 +43,9 @@ final class Connection: @unchecked Sendable {
     let peer: SocketAddress
     /// The peer's address.
     let client: IPAddress
+    /// The client the per-client connection cap counts this connection under (an IPv4 address or an IPv6
+    /// network); nil for a trusted proxy, which speaks for many clients.
+    let cappedAs: IPAddress?
     /// The current request's client: the peer, or the address a trusted proxy forwarded for.
     var requestClient: IPAddress
 
@@ -86,8 +89,9 @@ final class Connection: @unchecked Sendable {
     /// Set by the housekeeper before it shuts the socket down for a slow head, so the owner answers 408.
     let timedOut = Atomic<Bool>(false)
 
-    init(socket: Socket, peer: SocketAddress, id: Int) {
+    init(socket: Socket, peer: SocketAddress, id: Int, cappedAs: IPAddress?) {
         self.id = id
+        self.cappedAs = cappedAs
         openedAt = MonotonicClock.milliseconds()
         self.socket = socket
         self.peer = peer

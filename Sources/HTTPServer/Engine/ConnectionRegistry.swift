@@ -1,10 +1,17 @@
 import Glibc
 
-/// Every open connection, by descriptor. It holds the strong references that epoll tokens point to, and its lock
-/// makes sure no other thread calls `shutdown(2)` on a descriptor that its owner has already closed and the
-/// kernel has handed to someone else.
+/// Every open connection, by descriptor, and how many each client holds. It holds the strong references that
+/// epoll tokens point to, and its lock makes sure no other thread calls `shutdown(2)` on a descriptor that its
+/// owner has already closed and the kernel has handed to someone else.
 final class ConnectionRegistry: Sendable {
-    private let connections = Lock<[Int32: Connection]>([:])
+    private struct State {
+        var connections: [Int32: Connection] = [:]
+        /// Open connections per capped client (`Connection.cappedAs`); a client leaves when its last one closes,
+        /// so this never holds more entries than there are connections.
+        var perClient: [IPAddress: Int] = [:]
+    }
+
+    private let state = Lock(State())
     /// Counts the open connections for `/metrics` and the connection limit, read without this lock.
     private let gauges: EngineGauges
 
@@ -15,17 +22,30 @@ final class ConnectionRegistry: Sendable {
     /// The number of open connections.
     var count: Int { gauges.openConnections }
 
-    func insert(_ connection: Connection) {
-        connections.withLock { map in
-            map[connection.socket.fd] = connection
+    /// Adds `connection`, unless its client (`cappedAs`) already holds `perClientLimit` connections: then it is
+    /// left out (the caller refuses it) and the result is false.
+    func insert(_ connection: Connection, perClientLimit: Int?) -> Bool {
+        state.withLock { state in
+            if let client = connection.cappedAs, let limit = perClientLimit {
+                guard state.perClient[client, default: 0] < limit else { return false }
+                state.perClient[client, default: 0] += 1
+            } else if let client = connection.cappedAs {
+                state.perClient[client, default: 0] += 1
+            }
+            state.connections[connection.socket.fd] = connection
             gauges.connectionOpened()
+            return true
         }
     }
 
     /// Removes and closes a connection; only its owner calls this.
     func close(_ connection: Connection) {
-        connections.withLock { map in
-            guard map.removeValue(forKey: connection.socket.fd) != nil else { return }
+        state.withLock { state in
+            guard state.connections.removeValue(forKey: connection.socket.fd) != nil else { return }
+            if let client = connection.cappedAs {
+                let left = state.perClient[client, default: 1] - 1
+                state.perClient[client] = left > 0 ? left : nil
+            }
             gauges.connectionClosed()
             connection.socket.close()
         }
@@ -33,8 +53,8 @@ final class ConnectionRegistry: Sendable {
 
     /// Calls `body` for each open connection under the lock; `body` may `shutdown(2)` the socket but not close it.
     func forEach(_ body: (Connection) -> Void) {
-        connections.withLock { map in
-            for connection in map.values { body(connection) }
+        state.withLock { state in
+            for connection in state.connections.values { body(connection) }
         }
     }
 }

@@ -98,23 +98,17 @@ final class Engine: Sendable {
     func admit(_ socket: Socket, _ peer: SocketAddress) {
         stats.connectionAccepted()
         if registry.count >= maxConnections {
-            // Full: answer 503 without a worker ever reading the request, and close.
-            stats.connectionRefused()
-            let body = "server is at its connection limit; retry shortly\n"
-            let reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                + "Content-Length: \(body.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body
-            var bytes = Array(reply.utf8)
-            bytes.withUnsafeMutableBytes { raw in
-                var vector = [iovec(iov_base: raw.baseAddress, iov_len: raw.count)]
-                _ = vector.withUnsafeMutableBufferPointer { socket.write($0) }
-            }
-            socket.close()
+            refuse(socket, "server is at its connection limit; retry shortly")
             return
         }
         // TCP_NODELAY comes from the listener (Linux copies it to accepted sockets): no setsockopt here.
         let id = connectionIDs.add(1, ordering: .relaxed).newValue
-        let connection = Connection(socket: socket, peer: peer, id: id)
-        registry.insert(connection)
+        let cappedAs = forwarded.isTrusted(peer.ip) ? nil : services.limiter.client(of: peer.ip)
+        let connection = Connection(socket: socket, peer: peer, id: id, cappedAs: cappedAs)
+        guard registry.insert(connection, perClientLimit: services.limits.maxConnectionsPerClient) else {
+            refuse(socket, "too many connections from your address; retry shortly")
+            return
+        }
         connection.enter(.idle, since: MonotonicClock.milliseconds())
         do {
             clinux_handoff_release(UnsafeMutableRawPointer(bitPattern: UInt(connection.token)))
@@ -123,6 +117,21 @@ final class Engine: Sendable {
             logger.warning("\(error)")
             registry.close(connection)
         }
+    }
+
+    /// Answers 503 without a worker ever reading the request, and closes: the server, or this client, is at its
+    /// connection limit.
+    private func refuse(_ socket: Socket, _ reason: String) {
+        stats.connectionRefused()
+        let body = reason + "\n"
+        let reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            + "Content-Length: \(body.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body
+        var bytes = Array(reply.utf8)
+        bytes.withUnsafeMutableBytes { raw in
+            var vector = [iovec(iov_base: raw.baseAddress, iov_len: raw.count)]
+            _ = vector.withUnsafeMutableBufferPointer { socket.write($0) }
+        }
+        socket.close()
     }
 
     /// Re-arms the listener after a pause for descriptor exhaustion.

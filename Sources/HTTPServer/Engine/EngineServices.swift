@@ -12,6 +12,8 @@ struct EngineServices: Sendable {
     let gauges: EngineGauges
     let limits: LiveLimits
     let uploads: UploadStore
+    /// Who counts as one client for the per-client connection cap (the rate limiter's IPv6 prefix).
+    let limiter: RateLimiter
 
     init(_ context: ServerContext) {
         logger = context.logger
@@ -24,5 +26,6 @@ struct EngineServices: Sendable {
         gauges = context.gauges
         limits = context.limits
         uploads = context.uploads
+        limiter = context.limiter
     }
 }

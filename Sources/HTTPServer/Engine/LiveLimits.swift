@@ -10,6 +10,7 @@ public final class LiveLimits: Sendable {
     private let body: Atomic<Int>
     private let requests: Atomic<Int>
     private let connections: Atomic<Int>
+    private let connectionsPerClient: Atomic<Int>
     private let grace: Atomic<Int>
     private let hostPolicy: Lock<HostPolicy>
     /// The upload route's body limit.
@@ -21,6 +22,7 @@ public final class LiveLimits: Sendable {
         body = Atomic(configuration.bodyTimeoutSeconds)
         requests = Atomic(configuration.maxRequestsPerConnection)
         connections = Atomic(maxConnections)
+        connectionsPerClient = Atomic(configuration.maxConnectionsPerClient ?? 0)
         grace = Atomic(configuration.shutdownGraceSeconds)
         hostPolicy = Lock(HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host))
         upload = BodyLimit(configuration.maxUploadBytes)
@@ -49,6 +51,15 @@ public final class LiveLimits: Sendable {
     public var maxConnections: Int {
         get { connections.load(ordering: .relaxed) }
         set { connections.store(newValue, ordering: .relaxed) }
+    }
+
+    /// Open connections one client may hold (see `ServerConfiguration.maxConnectionsPerClient`); nil for no cap.
+    public var maxConnectionsPerClient: Int? {
+        get {
+            let value = connectionsPerClient.load(ordering: .relaxed)
+            return value > 0 ? value : nil
+        }
+        set { connectionsPerClient.store(newValue ?? 0, ordering: .relaxed) }
     }
 
     public var shutdownGraceSeconds: Int {

@@ -47,6 +47,13 @@ public struct ServerConfiguration: Sendable {
     public var shutdownGraceSeconds = 10
     /// Open connections beyond this get 503 at once; sized from the descriptor limit when nil.
     public var maxConnections: Int?
+    /// Open connections of one client (an IPv4 address, or an IPv6 network of `rateLimitIPv6Prefix` bits) beyond
+    /// this get 503 at once, as at `maxConnections`; nil for no cap. 256 is far more than browsers open (six per
+    /// host) even for an office behind one NAT, and far fewer than the server's limit, so one address holding
+    /// idle sockets cannot lock everyone else out. Trusted proxies (`trustedProxies`) are not capped.
+    public var maxConnectionsPerClient: Int? = 256
+    /// How many leading bits of an IPv6 address name one client, for the rate limit and the connection cap.
+    public var rateLimitIPv6Prefix = RateLimiter.defaultIPv6PrefixLength
     /// The limit for uploads.
     public var maxUploadBytes = 64 << 20
     /// The most the uploads folder may hold, in bytes (507 beyond); nil for no limit. Off by default: the right

@@ -46,7 +46,7 @@ public final class ServerContext: Sendable {
         securityEvents = SecurityJournal(capacity: configuration.securityEventCapacity)
         autoblock = Autoblocker(blocklist: blocklist)
         autoblock.watch(securityEvents)
-        limiter = RateLimiter(limit: configuration.rateLimit)
+        limiter = RateLimiter(limit: configuration.rateLimit, ipv6PrefixLength: configuration.rateLimitIPv6Prefix)
         uploads = UploadStore(folder: configuration.uploads, abandonAfterSeconds: configuration.bodyTimeoutSeconds)
         uploads.quotaBytes = configuration.uploadsQuotaBytes
         limits = LiveLimits(configuration,

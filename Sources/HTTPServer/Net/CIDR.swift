@@ -3,23 +3,29 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
     public let network: IPAddress
     public let prefixLength: Int
 
-    /// Parses `ADDRESS` or `ADDRESS/BITS`; host bits are cleared (`10.1.2.3/8` is `10.0.0.0/8`).
+    /// Parses `ADDRESS` or `ADDRESS/BITS`; host bits are cleared (`10.1.2.3/8` is `10.0.0.0/8`). An IPv4-mapped
+    /// range of at least 96 bits (`::ffff:192.0.2.0/120`) is the IPv4 range it maps (`192.0.2.0/24`), since peers
+    /// and forwarded addresses are unmapped too.
     public init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let address = IPAddress(String(parts[0])) else { return nil }
-        let maximum = address.bytes.count * 8
+        guard let written = IPAddress(literal: String(parts[0])) else { return nil }
+        let maximum = written.bytes.count * 8
         var length = maximum
         if parts.count == 2 {
             guard let bits = Int(parts[1]), (0...maximum).contains(bits) else { return nil }
             length = bits
         }
-        let masked = address.bytes.enumerated().map { index, byte -> UInt8 in
-            let bitsHere = min(max(length - index * 8, 0), 8)
-            return bitsHere == 8 ? byte : byte & ~(UInt8(0xff) >> bitsHere)
+        if written.isIPv4Mapped, length >= 96 {
+            self.init(written.unmappedFromIPv6, prefixLength: length - 96)
+        } else {
+            self.init(written, prefixLength: length)
         }
-        guard let network = IPAddress(bytes: masked) else { return nil }
-        self.network = network
-        self.prefixLength = length
+    }
+
+    /// The range of `prefixLength` bits around `address` (which must fit: at most 32 or 128).
+    public init(_ address: IPAddress, prefixLength: Int) {
+        network = address.masked(to: prefixLength)
+        self.prefixLength = min(max(prefixLength, 0), address.bytes.count * 8)
     }
 
     /// True when `address` lies inside the range (IPv4 ranges match only IPv4 addresses, and so on).

@@ -11,8 +11,16 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         self.bytes = bytes
     }
 
-    /// Parses `192.0.2.1` or `2001:db8::1` (brackets allowed).
+    /// Parses `192.0.2.1` or `2001:db8::1` (brackets allowed). An IPv4-mapped address (`::ffff:192.0.2.1`) is
+    /// the IPv4 address it maps, as peers are: otherwise `block ::ffff:192.0.2.1` would never match, and a
+    /// forwarded `::ffff:192.0.2.1` would escape a block on `192.0.2.1`.
     public init?(_ text: String) {
+        guard let written = IPAddress(literal: text) else { return nil }
+        self = written.unmappedFromIPv6
+    }
+
+    /// Parses an address as written, an IPv4-mapped one staying IPv6 (a CIDR's prefix length counts its bits).
+    init?(literal text: String) {
         let name = text.trimmingBrackets()
         var v4 = in_addr()
         var v6 = in6_addr()
@@ -30,11 +38,24 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// True for 4-byte addresses.
     public var isIPv4: Bool { bytes.count == 4 }
 
+    /// True for `::ffff:a.b.c.d`.
+    var isIPv4Mapped: Bool {
+        bytes.count == 16 && bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+    }
+
     /// `::ffff:a.b.c.d` becomes `a.b.c.d`; anything else is unchanged.
     var unmappedFromIPv6: IPAddress {
-        guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff
-        else { return self }
+        guard isIPv4Mapped else { return self }
         return IPAddress(bytes: Array(bytes[12..<16])) ?? self
+    }
+
+    /// The address with all but its first `prefixLength` bits cleared: the network it lies in.
+    public func masked(to prefixLength: Int) -> IPAddress {
+        let masked = bytes.enumerated().map { index, byte -> UInt8 in
+            let bitsHere = min(max(prefixLength - index * 8, 0), 8)
+            return bitsHere == 8 ? byte : byte & ~(UInt8(0xff) >> bitsHere)
+        }
+        return IPAddress(bytes: masked) ?? self
     }
 
     public var description: String {

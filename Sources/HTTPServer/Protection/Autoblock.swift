@@ -85,7 +85,7 @@ public final class Autoblocker: Sendable {
 
     /// The range counted and blocked for `address`: itself (IPv4), or its /64 (IPv6).
     static func client(of address: IPAddress) -> CIDR? {
-        CIDR(address.bytes.count == 16 ? "\(address)/64" : "\(address)")
+        CIDR(address, prefixLength: address.isIPv4 ? 32 : 64)
     }
 
     /// Forgets clients with no event inside the window, then, if still too many, the half with the oldest events.

@@ -20,7 +20,8 @@ public struct ForwardedClient: Sendable {
         return peer
     }
 
-    private func isTrusted(_ address: IPAddress) -> Bool {
+    /// True when `address` is a trusted proxy (it speaks for many clients).
+    func isTrusted(_ address: IPAddress) -> Bool {
         trustedProxies.contains { $0.contains(address) }
     }
 }

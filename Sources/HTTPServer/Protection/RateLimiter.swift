@@ -1,9 +1,17 @@
 import Glibc
 import Synchronization
 
-/// Token buckets per client address, sharded so workers rarely contend. Off until a limit is set.
+/// Token buckets per client, sharded so workers rarely contend. Off until a limit is set.
 /// Idle buckets are evicted, so many distinct addresses cost bounded memory.
+///
+/// A client is an IPv4 address, or an IPv6 network of `ipv6PrefixLength` bits: one subscriber gets a /64 (or
+/// more), and counting per address would give whoever holds one 2^64 buckets to rotate through.
 public final class RateLimiter: Sendable {
+    /// One subscriber's network, as ISPs assign them (RFC 6177): a /64 at least.
+    public static let defaultIPv6PrefixLength = 64
+    /// The prefix lengths accepted: from a provider's allocation (/32) down to single addresses (/128).
+    public static let ipv6PrefixRange = 32...128
+
     /// Buckets per shard before the idle ones are swept: bounds memory at about 16 × 4096 entries.
     static let shardCapacity = 4096
     private static let shardCount = 16
@@ -34,9 +42,26 @@ public final class RateLimiter: Sendable {
     private let enabled = Atomic<Bool>(false)
     private let shards = (0..<RateLimiter.shardCount).map { _ in LockedShard() }
     private let limitedCount = Atomic<Int>(0)
+    private let prefixLength: Atomic<Int>
 
-    public init(limit: RateLimit? = nil) {
+    public init(limit: RateLimit? = nil, ipv6PrefixLength: Int = RateLimiter.defaultIPv6PrefixLength) {
+        prefixLength = Atomic(ipv6PrefixLength)
         set(limit)
+    }
+
+    /// How many leading bits of an IPv6 address name one client (the rate limit's and the per-client connection
+    /// cap's); changing it forgets every bucket, whose keys it changes.
+    public var ipv6PrefixLength: Int {
+        get { prefixLength.load(ordering: .relaxed) }
+        set {
+            prefixLength.store(newValue, ordering: .relaxed)
+            self.set(limit)
+        }
+    }
+
+    /// The client `address` counts as: itself (IPv4), or its network of `ipv6PrefixLength` bits (IPv6).
+    public func client(of address: IPAddress) -> IPAddress {
+        address.isIPv4 ? address : address.masked(to: ipv6PrefixLength)
     }
 
     /// The limit in force, or nil when off.
@@ -52,9 +77,10 @@ public final class RateLimiter: Sendable {
         enabled.store(limit != nil, ordering: .relaxed)
     }
 
-    /// Takes one token for `client` at time `now` (seconds, monotonic).
-    public func check(_ client: IPAddress, now: Double = RateLimiter.now()) -> Decision {
+    /// Takes one token for the client `address` belongs to, at time `now` (seconds, monotonic).
+    public func check(_ address: IPAddress, now: Double = RateLimiter.now()) -> Decision {
         guard enabled.load(ordering: .relaxed), let limit = limit else { return .allowed(remaining: Int.max) }
+        let client = self.client(of: address)
         let shard = shards[abs(client.hashValue % shards.count)]
         let decision = shard.state.withLock { shard -> Decision in
             if shard.buckets.count >= Self.shardCapacity { Self.evictIdle(&shard, limit: limit, now: now) }

@@ -207,6 +207,11 @@ final class TmuxSession {
         _ = Self.tmux(["kill-session", "-t", name])
     }
 
+    /// This test process's own tmux server: the default one is shared with whoever else uses tmux on the machine
+    /// (an operator, another test run), and a server stopped or busy there would hang every test here. It exits
+    /// by itself when its last session is gone.
+    private static let socketName = "httpsh-tests-\(getpid())"
+
     /// Runs `tmux arguments` and waits for it, with its standard output. Spawned and reaped here, not through
     /// Foundation's `Process`: the first tmux command forks the tmux server, and `Process.waitUntilExit` was seen
     /// to wait forever for a client that had already exited (a zombie nobody reaped).
@@ -221,7 +226,7 @@ final class TmuxSession {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = (["tmux"] + arguments).map { strdup($0) } + [nil]
+        let argv = (["tmux", "-L", socketName] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = posix_spawnp(&pid, "tmux", &actions, nil, argv, environ)
