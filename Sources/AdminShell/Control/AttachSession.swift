@@ -17,9 +17,9 @@ public final class AttachSession: AttachedShell {
 
     /// Runs to the end of input and returns the exit status.
     public func run(commands: String?) -> Int32 {
-        runLines(commands)
+        let interactive = runLines(commands)
         client.close()
-        return failures == 0 ? 0 : 1
+        return failures == 0 || interactive ? 0 : 1
     }
 
     var promptText: String { "httpsh> " }

@@ -28,14 +28,18 @@ protocol AttachedShell: AnyObject {
 
 extension AttachedShell {
     /// Runs `commands` (`-c`: statements separated by newlines or `;` outside quotes), else reads lines until
-    /// the session leaves or the input ends.
-    func runLines(_ commands: String?) {
+    /// the session leaves or the input ends. Returns true when the lines came from the prompt at a terminal,
+    /// where a failed command is answered on screen and does not make the exit status (as in the launching
+    /// shell): only scripts report failures through it.
+    func runLines(_ commands: String?) -> Bool {
         if let commands {
             for line in ScriptText.statements(commands) where !leaving { execute(line) }
+            return false
         } else if isatty(0) == 1, isatty(1) == 1 {
-            runPrompt()
+            return runPrompt()
         } else {
             readPlainLines()
+            return false
         }
     }
 
@@ -44,7 +48,8 @@ extension AttachedShell {
         while !leaving, let line = reader.next() { execute(line) }
     }
 
-    private func runPrompt() {
+    /// The interactive loop; false when line editing could not start and lines were read plainly instead.
+    private func runPrompt() -> Bool {
         var completer = Completer { [unowned self] source in completions(source) }
         completer.addresses = addresses
         let historyPath = getenv("HOME").map { String(cString: $0) + "/.httpsh_history" }
@@ -52,7 +57,7 @@ extension AttachedShell {
                                       shouldStop: { [unowned self] in serversGone }) else {
             print("httpsh attach: cannot start line editing; reading commands line by line")
             readPlainLines()
-            return
+            return false
         }
         self.editor = editor
         defer {
@@ -77,5 +82,6 @@ extension AttachedShell {
                 leaving = true
             }
         }
+        return true
     }
 }

@@ -29,9 +29,9 @@ public final class FleetSession: AttachedShell {
             }
             return 1
         }
-        runLines(commands)
+        let interactive = runLines(commands)
         fleet.close()
-        return failures == 0 ? 0 : 1
+        return failures == 0 || interactive ? 0 : 1
     }
 
     var promptText: String { "httpsh[\(fleet.running.count)]> " }
