@@ -21,7 +21,7 @@ import Testing
         let url = try #require(status["url"] as? String)
         let port = try #require(UInt16(url.split(separator: ":").last?.filter(\.isNumber) ?? ""))
 
-        terminal.kill()
+        terminal.hangUp()
         #expect(eventually(within: 10) { RawClient.status(port: port, "/hello.txt") == 200 })
         usleep(300_000)
         #expect(RawClient.status(port: port, "/hello.txt") == 200)

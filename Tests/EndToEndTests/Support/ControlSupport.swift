@@ -155,16 +155,23 @@ final class RawControlConnection {
 /// A tmux session running one command in a real pseudo-terminal, for what only a terminal shows.
 final class TmuxSession {
     let name: String
+    /// The pane's first process, leader of the process group everything in the pane runs in.
+    private var panePID: Int32?
 
     /// Starts `command` (a shell command line) detached, in a window of `width` × `height`.
     init(_ command: String, width: Int = 160, height: Int = 50) throws {
         name = "httpsh-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         guard Self.tmux(["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), command]).status == 0
         else { throw HTTPSHProcess.Failure(description: "tmux new-session failed (is tmux installed? make deps)") }
+        panePID = Int32(Self.tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// Ends the pane's processes too: an httpsh whose terminal merely went away serves on (by design), and would
+    /// outlive the test run.
     deinit {
-        kill()
+        if let panePID, panePID > 1 { Glibc.kill(-panePID, SIGKILL) }
+        hangUp()
     }
 
     /// Types `keys` (tmux key names such as `Enter`, `C-c`, `Tab`, or literal text).
@@ -203,7 +210,7 @@ final class TmuxSession {
     }
 
     /// Ends the session: its terminal goes away and the processes in it get SIGHUP.
-    func kill() {
+    func hangUp() {
         _ = Self.tmux(["kill-session", "-t", name])
     }
 
