@@ -6,14 +6,12 @@ import Testing
     /// host ident authuser [date] "request" status bytes "referer" "agent"
     nonisolated(unsafe) static let combined = #/^(\S+) - - \[(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) \+0000\] "([A-Z]+) (\S+) (HTTP/1\.[01])" (\d{3}) (\d+) "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)"$/#
 
+    /// The file's lines once it has at least `count` of them (none if it never does).
     private func lines(of path: String, atLeast count: Int) -> [String] {
-        for _ in 0..<200 {
-            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-            let lines = text.split(separator: "\n").map(String.init)
-            if lines.count >= count { return lines }
-            usleep(10_000)
+        func read() -> [String] {
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         }
-        return []
+        return eventually { read().count >= count } ? read() : []
     }
 
     @Test func combinedLines_parseFieldByField() throws {

@@ -54,9 +54,7 @@ import Testing
 
         kill(process.processIdentifier, SIGTERM)
         // Generous: the example's own grace is 5 s and nothing is in flight.
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        #expect(!process.isRunning, "EmbedExample did not stop after SIGTERM")
+        #expect(eventually(within: 20) { !process.isRunning }, "EmbedExample did not stop after SIGTERM")
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
     }

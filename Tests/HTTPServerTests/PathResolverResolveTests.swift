@@ -8,22 +8,20 @@ import Testing
 @Suite struct PathResolverResolveTests {
     /// `<tmp>/site` holds `a/b.txt` (5 bytes), a link to `a`, a link to a file outside, and a link up.
     private final class Layout {
-        let folder: String
+        let folder: TemporaryDirectory
         let resolver: PathResolver
 
         init() throws {
-            folder = NSTemporaryDirectory() + "resolve-\(UInt32.random(in: 0...UInt32.max))"
-            let files = FileManager.default
-            try files.createDirectory(atPath: folder + "/site/a", withIntermediateDirectories: true)
-            try Data("hello".utf8).write(to: URL(fileURLWithPath: folder + "/site/a/b.txt"))
-            try Data("outside".utf8).write(to: URL(fileURLWithPath: folder + "/secret.txt"))
-            try files.createSymbolicLink(atPath: folder + "/site/inside-link", withDestinationPath: "a")
-            try files.createSymbolicLink(atPath: folder + "/site/escape-file", withDestinationPath: folder + "/secret.txt")
-            try files.createSymbolicLink(atPath: folder + "/site/escape-dir", withDestinationPath: "..")
-            resolver = try #require(PathResolver(root: folder + "/site"))
+            folder = try TemporaryDirectory(prefix: "resolve")
+            try folder.write("site/a/b.txt", "hello")
+            try folder.write("secret.txt", "outside")
+            try folder.symlink("site/inside-link", to: "a")
+            try folder.symlink("site/escape-file", to: folder.path("secret.txt"))
+            try folder.symlink("site/escape-dir", to: "..")
+            resolver = try #require(PathResolver(root: folder.path("site")))
         }
 
-        deinit { try? FileManager.default.removeItem(atPath: folder) }
+        deinit { folder.remove() }
     }
 
     @Test func plainFile_resolvesToItsPathAndStatus() throws {

@@ -6,12 +6,10 @@ import Testing
 /// Whether this process may mount a tmpfs (as root, or with CAP_SYS_ADMIN).
 enum UploadTmpfs {
     static let canMount: Bool = {
-        var template = Array("/tmp/httpsh-upload-probe-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { return false }
-        let path = String(cString: made)
-        defer { rmdir(path) }
-        guard mount("tmpfs", path, "tmpfs", 0, "size=64k") == 0 else { return false }
-        umount2(path, Int32(MNT_DETACH))
+        guard let probe = try? TemporaryDirectory(prefix: "httpsh-upload-probe") else { return false }
+        defer { probe.remove() }
+        guard mount("tmpfs", probe.path, "tmpfs", 0, "size=64k") == 0 else { return false }
+        umount2(probe.path, Int32(MNT_DETACH))
         return true
     }()
 }

@@ -195,8 +195,9 @@ import Testing
     // MARK: - Files and the store
 
     @Test func uploadFile_turnsAFullDiskInto507AndDeletesItself() throws {
-        let folder = try makeFolder()
-        defer { _ = try? FileManager.default.removeItem(atPath: folder) }
+        let temporary = try TemporaryDirectory(prefix: "httpsh-upload-unit")
+        defer { temporary.remove() }
+        let folder = temporary.path
         let path = folder + "/.upload-test.tmp"
         #expect(FileManager.default.createFile(atPath: path, contents: nil))
         // /dev/full answers every write with ENOSPC.
@@ -215,8 +216,9 @@ import Testing
     }
 
     @Test func uploadStore_publishesWithoutReplacingAnExistingFile() throws {
-        let folder = try makeFolder()
-        defer { _ = try? FileManager.default.removeItem(atPath: folder) }
+        let temporary = try TemporaryDirectory(prefix: "httpsh-upload-unit")
+        defer { temporary.remove() }
+        let folder = temporary.path
         let store = UploadStore(folder: folder)
         try store.prepare()
         #expect(FileManager.default.createFile(atPath: folder + "/a.txt", contents: Data("mine".utf8)))
@@ -235,8 +237,9 @@ import Testing
     }
 
     @Test func uploadStore_listsNewestFirstAndHidesTemporaries() throws {
-        let folder = try makeFolder()
-        defer { _ = try? FileManager.default.removeItem(atPath: folder) }
+        let temporary = try TemporaryDirectory(prefix: "httpsh-upload-unit")
+        defer { temporary.remove() }
+        let folder = temporary.path
         let store = UploadStore(folder: folder)
         for (name, seconds) in [("old.txt", 1_000), ("new.txt", 3_000), ("mid.txt", 2_000), (".upload-x.tmp", 4_000)] {
             _ = FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(name.utf8))
@@ -252,11 +255,5 @@ import Testing
         #expect(throws: UploadStore.ReadError.tooLarge) { try store.contents(of: "new.txt", limit: 6) }
         #expect(try store.contents(of: "new.txt", limit: 7) == Array("new.txt".utf8))
         #expect(throws: UploadStore.ReadError.invalidName) { try store.contents(of: ".upload-x.tmp", limit: 100) }
-    }
-
-    private func makeFolder() throws -> String {
-        var template = Array("/tmp/httpsh-upload-unit-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
-        return String(cString: made)
     }
 }

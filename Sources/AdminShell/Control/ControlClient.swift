@@ -203,9 +203,6 @@ public final class ControlClient {
     /// The socket, for a fleet's `poll` over all its servers.
     var descriptor: Int32 { socket.fd }
 
-    /// True when a whole frame header has already arrived (a `poll` on the socket would not say so).
-    var hasBufferedLine: Bool { input.hasCompleteLine }
-
     /// The words Tab offers for `source`, asked of the server (waiting until the monotonic `deadline` at most);
     /// none when it cannot say.
     func completions(_ source: Completer.Source, by deadline: Int64? = nil) -> [String] {

@@ -72,9 +72,6 @@ struct LineBuffer {
     /// True while part of a line is waiting.
     var hasPartialLine: Bool { !bytes.isEmpty }
 
-    /// True while a whole line is waiting.
-    var hasCompleteLine: Bool { bytes.contains(10) }
-
     mutating func append(_ chunk: ArraySlice<UInt8>) {
         bytes.append(contentsOf: chunk)
     }

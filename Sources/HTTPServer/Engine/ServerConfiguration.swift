@@ -3,10 +3,11 @@ import CLinux
 /// Everything a server needs to start. Values that can change live (workers, dir listing, log level, rate limit)
 /// start from here and are then changed through the command bus.
 ///
-/// `Server` (with its `ServerContext`) honours every field but three that belong to httpsh's own routes and are
-/// read by `StandardRoutes`: `root`, `uploads` (also the folder the context's `UploadStore` lists and counts) and
-/// `maxUploadBytes` (the limit `context.limits.upload` holds for `POST /upload`). A program that mounts
-/// `StaticFiles` or its own upload route passes them its own folders and limits.
+/// `Server` (with its `ServerContext`) honours every field but four that belong to httpsh's own routes and are
+/// read by `StandardRoutes`: `root`, `uploads` (also the folder the context's `UploadStore` lists and counts),
+/// `maxUploadBytes` (the limit `context.limits.upload` holds for `POST /upload`) and `uploadsQuotaBytes` (the
+/// store's quota, enforced by that route). A program that mounts `StaticFiles` or its own upload route passes them
+/// its own folders and limits.
 public struct ServerConfiguration: Sendable {
     /// The address to bind: `127.0.0.1`, `0.0.0.0`, `::`, `::1` or `localhost`.
     public var host = "127.0.0.1"

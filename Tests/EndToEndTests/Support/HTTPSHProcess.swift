@@ -43,8 +43,9 @@ final class HTTPSHProcess: Sendable {
     private let input: Pipe
     private let stdoutCollected = Collected()
     private let stderrCollected = Collected()
-    /// A scratch folder the process runs in (its default `public/` and `uploads/` would land here).
-    let folder: String
+    /// The scratch folder the process runs in (its default `public/` and `uploads/` would land here).
+    private let scratch: TemporaryDirectory
+    var folder: String { scratch.path }
 
     /// The built `httpsh`: next to the running test bundle, or in `.build/debug` of this package.
     static func binaryPath() throws -> String {
@@ -66,14 +67,12 @@ final class HTTPSHProcess: Sendable {
     /// fresh scratch folder. With a `launcher` (e.g. `setpriv … BINARY`), that command line runs instead, followed
     /// by `arguments`.
     init(_ arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws {
-        var template = Array("/tmp/httpsh-e2e-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw Failure(description: "mkdtemp failed: errno \(errno)") }
-        folder = String(cString: made)
+        scratch = try TemporaryDirectory(prefix: "httpsh-e2e")
 
         process = Process()
         process.executableURL = URL(fileURLWithPath: try launcher.first ?? Self.binaryPath())
         process.arguments = launcher.dropFirst() + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
         var env = ProcessInfo.processInfo.environment
         for name in ["SERVER_HOST", "SERVER_PORT", "MAX_WORKERS", "LOG_LEVEL", "CLIENT_TIMEOUT", "CORS_ORIGINS"] { env[name] = nil }
         env.merge(environment) { _, new in new }
@@ -88,7 +87,7 @@ final class HTTPSHProcess: Sendable {
         do {
             try process.run()
         } catch {
-            try? FileManager.default.removeItem(atPath: folder)
+            scratch.remove()
             throw Failure(description: "cannot start httpsh: \(error)")
         }
         Self.collect(output.fileHandleForReading, into: stdoutCollected)
@@ -97,7 +96,7 @@ final class HTTPSHProcess: Sendable {
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(atPath: folder)
+        scratch.remove()
     }
 
     private static func collect(_ handle: FileHandle, into collected: Collected) {

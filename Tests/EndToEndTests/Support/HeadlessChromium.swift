@@ -40,10 +40,9 @@ enum HeadlessChromium {
 
     /// Runs Chromium with a throw-away profile; its standard output.
     private static func run(_ arguments: [String]) throws -> String {
-        var template = Array("/tmp/httpsh-chromium-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw Failure(description: "mkdtemp failed") }
-        let profile = String(cString: made)
-        defer { try? FileManager.default.removeItem(atPath: profile) }
+        let profileFolder = try TemporaryDirectory(prefix: "httpsh-chromium")
+        defer { profileFolder.remove() }
+        let profile = profileFolder.path
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try binary())
