@@ -31,7 +31,7 @@ struct Completer {
     /// Completes the last word of `textBeforeCursor` (an empty word after a space). Words are read as the parser
     /// reads them (quotes group), and a match with blanks or quotes in it is completed quoted.
     func complete(_ textBeforeCursor: String) -> Outcome {
-        var (words, typed) = Self.words(textBeforeCursor)
+        var (words, typed, _) = ScriptText.scan(textBeforeCursor)
         let partial = typed.map { _ in words.removeLast() } ?? ""
         // `@web1 sta` completes as `sta` does.
         if words.first?.hasPrefix("@") == true { words.removeFirst() }
@@ -52,31 +52,6 @@ struct Completer {
             return .replace(count: typed?.unicodeScalars.count ?? 0, with: "\(quote)\(shared)\(closing)")
         }
         return .insert(String(shared.dropFirst(partial.count)) + (matches.count == 1 ? " " : ""))
-    }
-
-    /// The words of `text` with quotes removed, as `ScriptText.words` reads them, and the last word's text as
-    /// typed (quotes included) when the text does not end between words.
-    static func words(_ text: String) -> (words: [String], typed: String?) {
-        var words: [String] = []
-        var current = ""
-        var typed = ""
-        var inWord = false
-        var quote: Character?
-        for character in text {
-            if let open = quote {
-                if character == open { quote = nil } else { current.append(character) }
-                typed.append(character)
-            } else if character == " " || character == "\t" {
-                if inWord { words.append(current) }
-                (current, typed, inWord) = ("", "", false)
-            } else {
-                inWord = true
-                typed.append(character)
-                if character == "'" || character == "\"" { quote = character } else { current.append(character) }
-            }
-        }
-        guard inWord else { return (words, nil) }
-        return (words + [current], typed)
     }
 
     /// Whether `word` must be quoted to stay one word.

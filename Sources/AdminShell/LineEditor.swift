@@ -1,5 +1,4 @@
 import CEditLine
-import CLinux
 import Glibc
 import HTTPServer
 
@@ -37,8 +36,8 @@ final class LineEditor {
     private let logs: LineMailbox?
     private let shouldStop: () -> Bool
     private let historyPath: String?
-    /// A pipe SIGWINCH writes a byte to, so the wait for a key ends when the window changes size.
-    private let resizes: (read: Int32, write: Int32)?
+    /// Ends the wait for a key when the window changes size.
+    private let resizes: WindowResizes?
     private let decorations: Bool
     private var prompt: UnsafeMutablePointer<CChar>?
     private var promptWidth = 0
@@ -85,14 +84,7 @@ final class LineEditor {
         self.historyPath = historyPath
         self.shouldStop = shouldStop
         decorations = getenv("TERM").map { String(cString: $0) } != "dumb"
-        var ends: [Int32] = [-1, -1]
-        if pipe(&ends) == 0, ends.allSatisfy({ fcntl($0, F_SETFL, O_NONBLOCK) == 0 && fcntl($0, F_SETFD, FD_CLOEXEC) == 0 }),
-           clinux_notify_on_resize(ends[1]) == 0 {
-            resizes = (ends[0], ends[1])
-        } else {
-            for end in ends where end >= 0 { Glibc.close(end) }
-            resizes = nil
-        }
+        resizes = WindowResizes()
         configure()
     }
 
@@ -145,11 +137,7 @@ final class LineEditor {
         closed = true
         printWaitingLogs(aboveLine: false)
         saveHistory()
-        if let resizes {
-            clinux_notify_on_resize(-1)
-            Glibc.close(resizes.read)
-            Glibc.close(resizes.write)
-        }
+        resizes?.stop()
         el_end(el)
         history_end(history)
         for file in files { fclose(file) }
@@ -247,7 +235,7 @@ final class LineEditor {
     private func keyWaiting(milliseconds: Int32) -> Bool {
         var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: logs?.wakeDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: resizes?.read ?? -1, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: resizes?.descriptor ?? -1, events: Int16(POLLIN), revents: 0)]
         guard poll(&fds, 3, milliseconds) > 0 else { return false }
         if fds[2].revents != 0 { windowResized() }
         return fds[0].revents != 0
@@ -257,9 +245,7 @@ final class LineEditor {
     /// old rows; the cursor's row under the new width is where a reflowing terminal (tmux, VTE, kitty, iTerm)
     /// put it, so clearing from the prompt's first row down leaves no stale pieces.
     private func windowResized() {
-        guard let resizes else { return }
-        var drained = [UInt8](repeating: 0, count: 64)
-        while read(resizes.read, &drained, drained.count) > 0 {}
+        resizes?.acknowledge()
         el_resize(el)
         write(moveToStart(layout()) + "\u{1B}[J")
         redraw()
