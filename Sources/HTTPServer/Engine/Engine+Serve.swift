@@ -290,6 +290,7 @@ extension Engine {
         worker.metrics.record(method: head?.method, path: head?.rawPath, code: response.status.code,
                               bytes: response.body.count, microseconds: microseconds, client: client,
                               nowSeconds: worker.dates.second, id: id)
+        guard accessLog.isRecording else { return }
         accessLog.record(AccessLog.Entry(client: client, head: head, status: response.status.code,
                                          bytes: response.body.count, requestID: id, microseconds: microseconds))
     }
