@@ -59,7 +59,7 @@ final class Engine: Sendable {
     func start() throws(SocketError) {
         // `sendfile` has no MSG_NOSIGNAL: without this, a client hanging up mid-file would kill the process.
         signal(SIGPIPE, SIG_IGN)
-        try events.add(listener.fd, token: Worker.listenerToken, interest: .readable)
+        try events.add(listener.fd, token: Worker.listenerToken, interest: .readableOnce)
         try events.addPersistent(wake.fd, token: Worker.wakeToken)
         resetSteering()
         resizeWorkers(to: configuration.workers)
@@ -90,7 +90,7 @@ final class Engine: Sendable {
             }
         }
         if !acceptPaused.load(ordering: .relaxed), !draining.load(ordering: .relaxed) {
-            events.rearm(listener.fd, token: Worker.listenerToken, interest: .readable)
+            events.rearm(listener.fd, token: Worker.listenerToken, interest: .readableOnce)
         }
         for (socket, peer) in accepted { admit(socket, peer) }
     }
@@ -111,8 +111,8 @@ final class Engine: Sendable {
         }
         connection.enter(.idle, since: MonotonicClock.milliseconds())
         do {
-            clinux_handoff_release(UnsafeMutableRawPointer(bitPattern: UInt(connection.token)))
-            try events.add(socket.fd, token: connection.token, interest: .readable)
+            clinux_handoff_release(Unmanaged.passUnretained(connection).toOpaque())
+            try events.add(socket.fd, token: connection.token, interest: .input)
         } catch {
             logger.warning("\(error)")
             registry.close(connection)
@@ -138,7 +138,7 @@ final class Engine: Sendable {
     func resumeAcceptingIfPaused() {
         guard acceptPaused.load(ordering: .relaxed), !draining.load(ordering: .relaxed) else { return }
         acceptPaused.store(false, ordering: .relaxed)
-        events.rearm(listener.fd, token: Worker.listenerToken, interest: .readable)
+        events.rearm(listener.fd, token: Worker.listenerToken, interest: .readableOnce)
     }
 
     /// Raises the soft descriptor limit to the hard one, then allows half of it for connections, keeping the
