@@ -124,7 +124,7 @@ private final class ProxiedFleet {
         let installed = ["/usr/sbin/haproxy", "/usr/bin/haproxy"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let haproxy = try #require(installed,
                                    "haproxy is not installed (make test installs it)")
-        frontPort = try Self.freePort()
+        frontPort = try LoopbackPort.free()
         let configuration = site.path + "/haproxy.cfg"
         try Self.configuration(front: frontPort, backends: backends)
             .write(toFile: configuration, atomically: true, encoding: .utf8)
@@ -187,22 +187,6 @@ private final class ProxiedFleet {
             default-server check inter 100ms fall 2 rise 1
 
         """ + backends.map { "    server \($0.name) 127.0.0.1:\($0.port)\n" }.joined()
-    }
-
-    private static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw HTTPSHProcess.Failure(description: "no free port: errno \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
     }
 }
 
