@@ -174,16 +174,14 @@ import Testing
         process.send("workers 2\n")
         var seen: [Int] = []
         // Retiring workers leave between events; poll status until the live count shows it.
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
+        let shrunk = eventually(within: 10) {
             process.send("status\n")
             let asked = seen.count + 1
             _ = process.waitFor(seconds: 5, in: \.stdout) { Self.workerCounts($0).count >= asked }
             seen = Self.workerCounts(process.stdout)
-            if seen.last == 2 { break }
-            usleep(50_000)
+            return seen.last == 2
         }
-        #expect(seen.last == 2, "Workers seen: \(seen)")
+        #expect(shrunk, "Workers seen: \(seen)")
         process.closeInput()
         let exit = try #require(process.waitForExit())
         #expect(exit.status == 0 && !exit.signalled)
