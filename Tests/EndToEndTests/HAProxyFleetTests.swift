@@ -10,8 +10,8 @@ import Testing
 @Suite(.serialized) struct HAProxyFleetTests {
     @Test func rollingRestartThroughTheFleetShell_failsNoRequest_storesEveryUploadOnce() throws {
         let fleet = try ProxiedFleet()
-        let load = ClientLoad(port: fleet.frontPort)
-        load.start(freshConnectionClients: 1, keepAliveClients: 2)
+        let fresh = ClientLoad(port: fleet.frontPort, connections: .newPerRequest)
+        let kept = ClientLoad(port: fleet.frontPort, threads: 2)
         // Uploads whose bodies take 200 ms each: some are always in flight on some backend.
         let uploads = ProxiedUploads(port: fleet.frontPort)
         uploads.start(clients: 3)
@@ -29,9 +29,11 @@ import Testing
             #expect(fleet.waitUntilInRotation(backend), "\(backend.name) never came back into rotation")
         }
 
-        let served = load.stop()
+        #expect(fresh.stop() && kept.stop(), "a client thread hung")
         let posted = uploads.stop()
-        #expect(served.failures.isEmpty, "\(served.failures.count) of \(served.succeeded) GETs failed: \(served.failures.prefix(5))")
+        let failures = fresh.failures(expecting: 200) + kept.failures(expecting: 200)
+        let served = fresh.answered(status: 200) + kept.answered(status: 200)
+        #expect(failures.isEmpty, "\(failures.count) of \(served) GETs failed: \(failures.prefix(5))")
         #expect(posted.failures.isEmpty, "\(posted.failures.count) uploads failed: \(posted.failures.prefix(5))")
         #expect(posted.stored.count >= 5, "too few uploads went through: \(posted.stored.count)")
         // Every answered upload is in the shared folder, whole, and no upload is there twice (a retry by the proxy
