@@ -60,6 +60,17 @@ import Testing
         #expect(server.run("config get idle-timeout").field("value")?.text == "30", "a refused value changes nothing")
     }
 
+    @Test func configSet_badValueOfASettingWithAWord_namesTheWordToo() throws {
+        let server = try TestServer.shell()
+        #expect(server.run("config set max-connections-per-ip x") == .failed(
+            "max-connections-per-ip: 'x' is not a number from 1 to 10000000, or off"))
+        #expect(server.run("config set max-connections x") == .failed(
+            "max-connections: 'x' is not a number from 1 to 10000000, or auto"))
+        #expect(server.run("config set uploads-quota x") == .failed(
+            "uploads-quota: 'x' is not a size such as 65536, 512K or 64M, or off"))
+        #expect(server.run("config get max-connections-per-ip").field("value")?.text == "256")
+    }
+
     @Test func liveLimits_AreEnforcedFromTheNextRequest() throws {
         let server = try TestServer.shell()
         // max-upload: a body over the new limit is refused from its Content-Length.
