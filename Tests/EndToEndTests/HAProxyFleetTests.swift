@@ -10,8 +10,8 @@ import Testing
 @Suite(.serialized) struct HAProxyFleetTests {
     @Test func rollingRestartThroughTheFleetShell_failsNoRequest_storesEveryUploadOnce() throws {
         let fleet = try ProxiedFleet()
-        let load = ClientLoad(port: fleet.frontPort)
-        load.start(freshConnectionClients: 1, keepAliveClients: 2)
+        let fresh = ClientLoad(port: fleet.frontPort, connections: .newPerRequest)
+        let kept = ClientLoad(port: fleet.frontPort, threads: 2)
         // Uploads whose bodies take 200 ms each: some are always in flight on some backend.
         let uploads = ProxiedUploads(port: fleet.frontPort)
         uploads.start(clients: 3)
@@ -29,9 +29,11 @@ import Testing
             #expect(fleet.waitUntilInRotation(backend), "\(backend.name) never came back into rotation")
         }
 
-        let served = load.stop()
+        #expect(fresh.stop() && kept.stop(), "a client thread hung")
         let posted = uploads.stop()
-        #expect(served.failures.isEmpty, "\(served.failures.count) of \(served.succeeded) GETs failed: \(served.failures.prefix(5))")
+        let failures = fresh.failures(expecting: 200) + kept.failures(expecting: 200)
+        let served = fresh.answered(status: 200) + kept.answered(status: 200)
+        #expect(failures.isEmpty, "\(failures.count) of \(served) GETs failed: \(failures.prefix(5))")
         #expect(posted.failures.isEmpty, "\(posted.failures.count) uploads failed: \(posted.failures.prefix(5))")
         #expect(posted.stored.count >= 5, "too few uploads went through: \(posted.stored.count)")
         // Every answered upload is in the shared folder, whole, and no upload is there twice (a retry by the proxy
@@ -122,7 +124,7 @@ private final class ProxiedFleet {
         let installed = ["/usr/sbin/haproxy", "/usr/bin/haproxy"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let haproxy = try #require(installed,
                                    "haproxy is not installed (make test installs it)")
-        frontPort = try Self.freePort()
+        frontPort = try LoopbackPort.free()
         let configuration = site.path + "/haproxy.cfg"
         try Self.configuration(front: frontPort, backends: backends)
             .write(toFile: configuration, atomically: true, encoding: .utf8)
@@ -185,22 +187,6 @@ private final class ProxiedFleet {
             default-server check inter 100ms fall 2 rise 1
 
         """ + backends.map { "    server \($0.name) 127.0.0.1:\($0.port)\n" }.joined()
-    }
-
-    private static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw HTTPSHProcess.Failure(description: "no free port: errno \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
     }
 }
 
