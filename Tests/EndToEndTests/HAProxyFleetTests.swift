@@ -13,8 +13,9 @@ import Testing
         let fresh = ClientLoad(port: fleet.frontPort, connections: .newPerRequest)
         let kept = ClientLoad(port: fleet.frontPort, threads: 2)
         // Uploads whose bodies take 200 ms each: some are always in flight on some backend.
-        let uploads = ProxiedUploads(port: fleet.frontPort)
-        uploads.start(clients: 3)
+        let uploads = UploadClients()
+        let front = fleet.frontPort
+        uploads.start(clients: 3, pause: 50_000, port: { front }, filename: { "upload-\($0).txt" })
         usleep(300_000)
 
         for backend in fleet.backends {
@@ -30,7 +31,8 @@ import Testing
         }
 
         #expect(fresh.stop() && kept.stop(), "a client thread hung")
-        let posted = uploads.stop()
+        uploads.stop()
+        let posted = uploads.outcome
         let failures = fresh.failures(expecting: 200) + kept.failures(expecting: 200)
         let served = fresh.answered(status: 200) + kept.answered(status: 200)
         #expect(failures.isEmpty, "\(failures.count) of \(served) GETs failed: \(failures.prefix(5))")
@@ -187,48 +189,5 @@ private final class ProxiedFleet {
             default-server check inter 100ms fall 2 rise 1
 
         """ + backends.map { "    server \($0.name) 127.0.0.1:\($0.port)\n" }.joined()
-    }
-}
-
-/// Clients posting uploads through the proxy, one after another each, every upload with its own id.
-private final class ProxiedUploads: Sendable {
-    private let port: UInt16
-    private let running = Atomic(true)
-    private let nextID = Atomic(0)
-    private let answered = Mutex<[(name: String, id: Int)]>([])
-    private let failed = Mutex<[String]>([])
-    private let finished = DispatchGroup()
-
-    init(port: UInt16) {
-        self.port = port
-    }
-
-    func start(clients: Int) {
-        for _ in 0..<clients {
-            finished.enter()
-            Thread {
-                self.run()
-                self.finished.leave()
-            }.start()
-        }
-    }
-
-    func stop() -> (stored: [(name: String, id: Int)], failures: [String]) {
-        running.store(false, ordering: .relaxed)
-        finished.wait()
-        return (answered.withLock { $0 }, failed.withLock { $0 })
-    }
-
-    private func run() {
-        while running.load(ordering: .relaxed) {
-            let id = nextID.add(1, ordering: .relaxed).newValue
-            do {
-                let name = try FormUpload.post(port: port, filename: "upload-\(id).txt", FormUpload.payload(id),
-                                               pause: 50_000)
-                answered.withLock { $0.append((name, id)) }
-            } catch {
-                failed.withLock { $0.append("\(id): \(error)") }
-            }
-        }
     }
 }
