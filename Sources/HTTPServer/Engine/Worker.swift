@@ -40,15 +40,13 @@ final class Worker: @unchecked Sendable {
                 let token = events[index].data.u64
                 switch token {
                 case Self.listenerToken:
-                    engine.acceptConnections()
+                    engine.acceptConnections(on: self)
                 case Self.wakeToken:
                     // Finish the rest of the batch first: those sockets are disarmed until served.
                     retire = retire || engine.pool.shouldRetire()
                 default:
                     guard let connection = engine.registry.slots.acquire(token) else { continue }
-                    engine.pool.markBusy()
                     serve(connection)
-                    engine.pool.markIdle()
                 }
             }
             if retire {
@@ -60,7 +58,9 @@ final class Worker: @unchecked Sendable {
 
     /// Serves a connection this worker took, until it closes or parks with nothing new: an event that came while
     /// it was served (another worker could not take it) means another look.
-    private func serve(_ connection: Connection) {
+    func serve(_ connection: Connection) {
+        engine.pool.markBusy()
+        defer { engine.pool.markIdle() }
         let object = Unmanaged.passUnretained(connection).toOpaque()
         while true {
             clinux_handoff_acquire(object)
