@@ -74,6 +74,7 @@ public final class ClientLoad: Sendable {
 
     private struct Tally {
         var outcomes: [Outcome] = []
+        var responses: [RawResponse] = []
         var answered = 0
         var answeredByStatus: [Int: Int] = [:]
     }
@@ -84,12 +85,13 @@ public final class ClientLoad: Sendable {
 
     /// Starts `threads` clients against 127.0.0.1:`port`. Every read waits at most `timeout` seconds.
     /// `stopWhenRefused` ends a thread at its first refused connect (the listener is gone); otherwise it tries
-    /// again after a millisecond.
+    /// again after a millisecond. `keepingResponses` keeps every whole response for `responses` (for a test that
+    /// checks what the bodies said, not just their statuses).
     public init(port: UInt16, paths: [String] = ["/hello.txt"], threads: Int = 1,
                 connections: Connections = .keepAlive(perThread: 1), timeout: Double = 10,
-                stopWhenRefused: Bool = false) {
+                stopWhenRefused: Bool = false, keepingResponses: Bool = false) {
         let plan = Plan(port: port, paths: paths, connections: connections, timeout: timeout,
-                        stopWhenRefused: stopWhenRefused)
+                        stopWhenRefused: stopWhenRefused, keepingResponses: keepingResponses)
         for index in 0..<threads {
             finished.enter()
             Thread.detachNewThread { [self] in
@@ -103,6 +105,9 @@ public final class ClientLoad: Sendable {
 
     /// Every outcome so far, in the order they were recorded.
     public var outcomes: [Outcome] { tally.withLock { $0.outcomes } }
+
+    /// Every whole response so far, when the load was started `keepingResponses` (else none).
+    public var responses: [RawResponse] { tally.withLock { $0.responses } }
 
     /// The outcomes that fail with `expected` (see `Outcome.fails(expecting:)`).
     public func failures(expecting expected: Int) -> [Outcome] {
@@ -146,6 +151,7 @@ public final class ClientLoad: Sendable {
         let connections: Connections
         let timeout: Double
         let stopWhenRefused: Bool
+        let keepingResponses: Bool
     }
 
     /// One client connection and whether it already carried an answered request.
@@ -173,7 +179,7 @@ public final class ClientLoad: Sendable {
             sent += 1
             if slots[slot].client == nil {
                 guard let client = try? RawClient(port: plan.port, timeout: plan.timeout) else {
-                    record(.refused)
+                    record(.refused, nil)
                     if plan.stopWhenRefused { return }
                     usleep(1_000)
                     continue
@@ -182,9 +188,9 @@ public final class ClientLoad: Sendable {
             }
             guard let client = slots[slot].client else { continue }
             let request = RawClient.request("GET", path, headers: keepAlive ? [] : [("Connection", "close")])
-            let (outcome, keepsConnection) = Self.exchange(request, on: client, reused: slots[slot].reused)
-            record(outcome)
-            if keepAlive, keepsConnection {
+            let (outcome, response) = Self.exchange(request, on: client, reused: slots[slot].reused)
+            record(outcome, plan.keepingResponses ? response : nil)
+            if keepAlive, let response, !response.closesConnection {
                 slots[slot].reused = true
             } else {
                 client.close()
@@ -193,28 +199,29 @@ public final class ClientLoad: Sendable {
         }
     }
 
-    /// Sends `request` and reads its answer; true when the connection can carry the next one.
-    private static func exchange(_ request: String, on client: RawClient, reused: Bool) -> (Outcome, Bool) {
+    /// Sends `request` and reads its answer: how it ended, and the response when a whole one arrived.
+    private static func exchange(_ request: String, on client: RawClient, reused: Bool) -> (Outcome, RawResponse?) {
         do {
             try client.send(request)
         } catch {
-            return (.closedBeforeAnswer(reused: reused), false)
+            return (.closedBeforeAnswer(reused: reused), nil)
         }
         do {
             let response = try client.readResponse()
-            return (.answered(status: response.status), !response.closesConnection)
+            return (.answered(status: response.status), response)
         } catch RawClient.Failure.closed(let partial) {
-            return (partial.isEmpty ? .closedBeforeAnswer(reused: reused) : .truncated(bytes: partial.count), false)
+            return (partial.isEmpty ? .closedBeforeAnswer(reused: reused) : .truncated(bytes: partial.count), nil)
         } catch RawClient.Failure.timeout(let partial) {
-            return (partial.isEmpty ? .silent : .truncated(bytes: partial.count), false)
+            return (partial.isEmpty ? .silent : .truncated(bytes: partial.count), nil)
         } catch {
-            return (.truncated(bytes: -1), false)
+            return (.truncated(bytes: -1), nil)
         }
     }
 
-    private func record(_ outcome: Outcome) {
+    private func record(_ outcome: Outcome, _ response: RawResponse?) {
         tally.withLock { tally in
             tally.outcomes.append(outcome)
+            if let response { tally.responses.append(response) }
             if let status = outcome.status {
                 tally.answered += 1
                 tally.answeredByStatus[status, default: 0] += 1
