@@ -104,7 +104,7 @@ public enum Settings {
             return apply(SettingValue.size(text, or: "off")) { config.fileCacheBytes = $0 }
         }),
         Setting("shutdown-grace", read: { String($0.shutdownGraceSeconds) }, write: { config, text in
-            apply(SettingValue.integer(text, 0...3600)) { config.shutdownGraceSeconds = $0 }
+            apply(SettingValue.integer(text, Command.shutdownGraceRange)) { config.shutdownGraceSeconds = $0 }
         }, adopt: { config, targets in targets.context.limits.shutdownGraceSeconds = config.shutdownGraceSeconds }),
         Setting("allowed-hosts", read: { $0.allowedHosts?.joined(separator: ",") ?? "default" },
                 write: { config, text in
