@@ -118,6 +118,9 @@ public struct RequestParser: Sendable {
         var method: HTTPMethod
         var target: String
         var version: RequestHead.Version
+        /// The path and query of an origin-form target (`/path?query`, the usual form), split on its bytes;
+        /// nil for the other forms, which `makeHead` splits.
+        var origin: (rawPath: String, query: String?)?
     }
 
     private func parseRequestLine(_ line: UnsafeRawBufferPointer) -> Result<RequestLine, Failure> {
@@ -135,19 +138,38 @@ public struct RequestParser: Sendable {
             return .failure(.bad("invalid character in request target"))
         }
         let version: RequestHead.Version
-        if versionBytes.elementsEqual("HTTP/1.1".utf8) {
+        if versionBytes.equals("HTTP/1.1") {
             version = .http11
-        } else if versionBytes.elementsEqual("HTTP/1.0".utf8) {
+        } else if versionBytes.equals("HTTP/1.0") {
             version = .http10
-        } else if versionBytes.count == 8, versionBytes.starts(with: "HTTP/".utf8),
+        } else if versionBytes.count == 8, UnsafeRawBufferPointer(rebasing: versionBytes[..<5]).equals("HTTP/"),
                   versionBytes[5].isDigit, versionBytes[6] == .dot, versionBytes[7].isDigit {
             return .failure(Failure(status: .versionNotSupported, reason: "only HTTP/1.0 and HTTP/1.1 are supported"))
         } else {
             return .failure(.bad("malformed HTTP version"))
         }
-        return .success(RequestLine(method: HTTPMethod(token: methodBytes),
-                                    target: String(decoding: targetBytes, as: UTF8.self),
-                                    version: version))
+        let target = String(decoding: targetBytes, as: UTF8.self)
+        return .success(RequestLine(method: HTTPMethod(token: methodBytes), target: target, version: version,
+                                    origin: targetBytes.first == .slash ? splitOrigin(targetBytes, target) : nil))
+    }
+
+    /// `/path?query#fragment` → the path and the query (the fragment, which clients should not send, dropped).
+    /// A target that is all path is `target` itself, not a copy.
+    private func splitOrigin(_ bytes: UnsafeRawBufferPointer, _ target: String) -> (rawPath: String, query: String?) {
+        var mark: Int?
+        var end = bytes.count
+        for index in 0..<bytes.count {
+            if bytes[index] == UInt8(ascii: "#") {
+                end = index
+                break
+            }
+            if bytes[index] == UInt8(ascii: "?"), mark == nil { mark = index }
+        }
+        guard let mark else {
+            return (end == bytes.count ? target : String(decoding: bytes[..<end], as: UTF8.self), nil)
+        }
+        return (String(decoding: bytes[..<mark], as: UTF8.self),
+                String(decoding: bytes[(mark + 1)..<end], as: UTF8.self))
     }
 
     // MARK: - Header fields
@@ -179,7 +201,11 @@ public struct RequestParser: Sendable {
             guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7f || $0 == .tab }) else {
                 return .failure(.bad("invalid character in header field value"))
             }
-            headers.add(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+            // A known name spelled the usual way is its literal: no `String` to build.
+            let known = KnownField.classify(name)
+            let spelled = known?.spelling == .exact ? known?.field.name : nil
+            headers.append(spelled ?? String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self),
+                           known: known?.field)
             if headers.count > limits.maxHeaderCount {
                 return .failure(Failure(status: .headerFieldsTooLarge, reason: "too many header fields"))
             }
@@ -196,16 +222,23 @@ public struct RequestParser: Sendable {
         case .failure(let failure): return .failure(failure)
         }
 
-        let hosts = headers.count(of: "Host")
+        let hosts = headers.count(of: .host)
         if hosts > 1 { return .failure(.bad("more than one Host header")) }
         if line.version == .http11, hosts == 0 { return .failure(.bad("HTTP/1.1 request without Host")) }
 
-        // The target is ASCII (checked with the request line), so bytes and Characters coincide: scan the UTF-8
-        // view, which costs a fraction of Character-by-Character `hasPrefix`/`firstIndex`.
+        let keepAlive = line.version == .http11
+            ? !headers.hasToken("close", in: .connection)
+            : headers.hasToken("keep-alive", in: .connection) && !headers.hasToken("close", in: .connection)
+        if let origin = line.origin {
+            return .success(RequestHead(method: line.method, target: line.target, rawPath: origin.rawPath,
+                                        query: origin.query, version: line.version, headers: headers,
+                                        framing: framing, keepAlive: keepAlive))
+        }
+
+        // The other forms. The target is ASCII (checked with the request line), so bytes and Characters coincide:
+        // scan the UTF-8 view, which costs a fraction of Character-by-Character `hasPrefix`/`firstIndex`.
         var target = Substring(line.target)
-        if target.utf8.first == .slash {
-            // Origin form, the usual case.
-        } else if let afterScheme = RequestHead.afterScheme(ofAbsoluteTarget: target) {
+        if let afterScheme = RequestHead.afterScheme(ofAbsoluteTarget: target) {
             // Absolute form (RFC 9112 §3.2.2): the path is what follows the authority.
             let pathStart = afterScheme.firstIndex { $0 == "/" || $0 == "?" } ?? afterScheme.endIndex
             target = afterScheme[pathStart...]
@@ -225,10 +258,6 @@ public struct RequestParser: Sendable {
             rawPath = target
             query = nil
         }
-
-        let keepAlive = line.version == .http11
-            ? !headers.hasToken("close", in: "Connection")
-            : headers.hasToken("keep-alive", in: "Connection") && !headers.hasToken("close", in: "Connection")
         return .success(RequestHead(method: line.method, target: line.target, rawPath: String(rawPath),
                                     query: query.map(String.init), version: line.version, headers: headers,
                                     framing: framing, keepAlive: keepAlive))
@@ -237,8 +266,10 @@ public struct RequestParser: Sendable {
     /// RFC 9112 §6.1–6.3: chunked must be the final (here: only) coding; CL with TE, or CLs that differ, are
     /// refused because a proxy in front of us might read them the other way (request smuggling).
     private func bodyFraming(_ headers: HTTPHeaders, version: RequestHead.Version) -> Result<RequestHead.Framing, Failure> {
-        let encodings = headers.values("Transfer-Encoding")
-        let lengths = headers.values("Content-Length")
+        // Most requests have neither field: answer them without building the value lists.
+        guard headers.contains(.transferEncoding) || headers.contains(.contentLength) else { return .success(.none) }
+        let encodings = headers.values(.transferEncoding)
+        let lengths = headers.values(.contentLength)
         if !encodings.isEmpty {
             if !lengths.isEmpty { return .failure(.bad("both Content-Length and Transfer-Encoding")) }
             if version == .http10 { return .failure(.bad("Transfer-Encoding in an HTTP/1.0 request")) }
@@ -296,6 +327,15 @@ extension UInt8 {
 }
 
 extension UnsafeRawBufferPointer {
+    /// True when the bytes are exactly `literal`'s (a loop over a few bytes: the generic `elementsEqual` costs
+    /// several times more, on every request line).
+    func equals(_ literal: StaticString) -> Bool {
+        guard count == literal.utf8CodeUnitCount else { return false }
+        let other = literal.utf8Start
+        for index in 0..<count where self[index] != other[index] { return false }
+        return true
+    }
+
     /// The buffer without one trailing CR.
     func trimmingCR() -> UnsafeRawBufferPointer {
         guard let last, last == .cr else { return self }
