@@ -125,6 +125,13 @@ import Testing
         }
     }
 
+    @Test func tokenCharacters_areExactlyRFC9110tchar() {
+        let tchar = Set(Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&'*+-.^_`|~".utf8))
+        for byte in UInt8.min...UInt8.max {
+            #expect(byte.isTokenCharacter == tchar.contains(byte), "byte \(byte)")
+        }
+    }
+
     @Test func hostPolicy_matchesHostsOnBytesAsNormalisingWould() {
         func head(_ host: String) -> RequestHead {
             RequestHead(method: .get, target: "/", rawPath: "/", query: nil, version: .http11,
