@@ -12,7 +12,7 @@ import Testing
         return router
     }
 
-    private func found(_ router: Router, _ method: HTTPMethod, _ path: String) -> (String, [String: String])? {
+    private func found(_ router: Router, _ method: HTTPMethod, _ path: String) -> (String, RouteParameters)? {
         guard case .found(let route, let parameters) = router.match(method, path: path) else { return nil }
         return (route.pattern, parameters)
     }

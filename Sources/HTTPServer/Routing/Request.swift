@@ -5,8 +5,8 @@ public struct Request: Sendable {
     public let head: RequestHead
     /// The path, percent-decoded once (`/docs/a b.txt`).
     public let path: String
-    /// Values captured by the route pattern (`:id`, `*rest`), percent-decoded.
-    public internal(set) var parameters: [String: String] = [:]
+    /// Values captured by the route pattern (`:id`, `*rest`), percent-decoded: `parameters["id"]`.
+    public internal(set) var parameters: RouteParameters = [:]
     /// The body, for routes that buffer it; empty otherwise.
     public internal(set) var body: [UInt8] = []
     /// The client's address (after trusted-proxy rewriting, when configured).
