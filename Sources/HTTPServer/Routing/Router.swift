@@ -13,8 +13,9 @@
 /// router.get("/static/*path", files.handle)
 /// ```
 public struct Router: Sendable {
-    /// A registered handler with its body policy.
-    public struct Route: Sendable {
+    /// A registered handler with its body policy; a class, so handing the found route to the request's
+    /// pipeline copies one reference.
+    public final class Route: Sendable {
         /// The method it answers (a `GET` route also answers `HEAD`).
         public let method: HTTPMethod
         /// The pattern as registered (`/users/:id`).
@@ -25,6 +26,15 @@ public struct Router: Sendable {
         public let handler: Handler
         /// The names of the pattern's `:name` and `*name` segments, in order.
         let parameterNames: [String]
+
+        init(method: HTTPMethod, pattern: String, body: BodyPolicy, handler: @escaping Handler,
+             parameterNames: [String]) {
+            self.method = method
+            self.pattern = pattern
+            self.body = body
+            self.handler = handler
+            self.parameterNames = parameterNames
+        }
 
         /// The streamed-body sink factory, when the route streams (then `handler` answers only a request without a
         /// body).
@@ -307,6 +317,7 @@ private struct Node: Sendable {
 
     /// Raw path bytes percent-decoded; nil when they do not decode (a broken escape, invalid UTF-8 or NUL).
     private static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        PercentEncoding.decode(String(decoding: bytes, as: UTF8.self))
+        let text = String(decoding: bytes, as: UTF8.self)
+        return bytes.contains(.percent) || bytes.contains(0) ? PercentEncoding.decode(text) : text
     }
 }
