@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CLinux"]),
         .target(name: "AdminShell", dependencies: ["HTTPServer", "CEditLine", "CLinux"]),
         .executableTarget(name: "httpsh", dependencies: ["HTTPServer", "AdminShell"]),
-        // A small program embedding the library: documentation that compiles (see EMBEDDING.md).
+        // A small program embedding the library: documentation that compiles (README: Embedding the server).
         .executableTarget(name: "EmbedExample", dependencies: ["HTTPServer"]),
         // The one test kit every test target shares: a raw HTTP client, a server fixture, `eventually`, a log
         // capture and temporary folders (as Hummingbird's HummingbirdTesting serves its tests).

@@ -10,8 +10,8 @@ public enum CommandParser {
 
     /// Worker counts `workers` accepts: the pool's own bounds (the server refuses others too).
     static let workerRange = ServerConfiguration.workerRange
-    /// The longest grace `shutdown --grace` accepts: an hour covers any real transfer, more is a typo.
-    static let graceRange = 0.0...3600
+    /// The graces `shutdown --grace` accepts (`Command.shutdownGraceRange`), in seconds with a fraction.
+    static let graceRange = Double(Command.shutdownGraceRange.lowerBound)...Double(Command.shutdownGraceRange.upperBound)
 
     /// Other names operators reach for.
     static let aliases = ["quit": "exit", "?": "help", "stop": "shutdown", "info": "status"]
@@ -199,7 +199,8 @@ public enum CommandParser {
             if args == ["now"] { return .server(.shutdown(graceSeconds: 0), json: json) }
             guard args.count == 2, args[0] == "--grace", let seconds = Double(args[1]), graceRange.contains(seconds)
             else {
-                throw usage("expected 'now' or '--grace SECONDS' (0 to 3600)")
+                throw usage("expected 'now' or '--grace SECONDS' (\(Command.shutdownGraceRange.lowerBound) to "
+                    + "\(Command.shutdownGraceRange.upperBound))")
             }
             return .server(.shutdown(graceSeconds: seconds), json: json)
         default:

@@ -97,7 +97,7 @@ final class LineEditor {
         printWaitingLogs(aboveLine: false)
         free(prompt)
         prompt = strdup(text)
-        promptWidth = Self.displayWidth(text.unicodeScalars.map { wchar_t(bitPattern: $0.value) })
+        promptWidth = PromptLayout.displayWidth(text.unicodeScalars.map { wchar_t(bitPattern: $0.value) })
         interrupted = false
         stopRequested = false
         terminalGone = false
@@ -213,7 +213,7 @@ final class LineEditor {
                 printWaitingLogs(aboveLine: true)
                 if shouldStop() {
                     stopRequested = true
-                    write(moveToEnd(layout()) + "\u{1B}[K\r\n")
+                    write(layout().moveToEnd + "\u{1B}[K\r\n")
                     return 0
                 }
                 drawHint()
@@ -247,7 +247,7 @@ final class LineEditor {
     private func windowResized() {
         resizes?.acknowledge()
         el_resize(el)
-        write(moveToStart(layout()) + "\u{1B}[J")
+        write(layout().moveToStart + "\u{1B}[J")
         redraw()
     }
 
@@ -308,7 +308,7 @@ final class LineEditor {
             return UInt8(CC_REFRESH)
         case .list(let choices):
             let table = Completer.columns(choices, width: Int(ceditline_columns(el)) - 1)
-            write(moveToEnd(layout()) + "\u{1B}[K\r\n" + table.map { $0 + "\r\n" }.joined())
+            write(layout().moveToEnd + "\u{1B}[K\r\n" + table.map { $0 + "\r\n" }.joined())
             redraw()
             return UInt8(CC_NORM)
         }
@@ -320,7 +320,7 @@ final class LineEditor {
     private func explainSignalKey() -> UInt8 {
         guard !explainedSignalKeys else { return UInt8(CC_NORM) }
         explainedSignalKeys = true
-        write(moveToEnd(layout()) + "\u{1B}[K\r\n" + Self.signalKeyNote + "\r\n")
+        write(layout().moveToEnd + "\u{1B}[K\r\n" + Self.signalKeyNote + "\r\n")
         redraw()
         return UInt8(CC_NORM)
     }
@@ -330,7 +330,7 @@ final class LineEditor {
 
     private func interrupt() -> UInt8 {
         interrupted = true
-        write(moveToEnd(layout()) + "^C\u{1B}[K\r\n")
+        write(layout().moveToEnd + "^C\u{1B}[K\r\n")
         return UInt8(CC_EOF)
     }
 
@@ -348,7 +348,7 @@ final class LineEditor {
     /// the end of input (libedit returns both as nothing).
     private func accept() -> UInt8 {
         let line = lineState()
-        write(moveToEnd(layout()) + "\u{1B}[K\r\n")
+        write(layout().moveToEnd + "\u{1B}[K\r\n")
         el_cursor(el, Int32(line.text.count - line.cursor))
         var newline: [wchar_t] = [10, 0]
         el_winsertstr(el, &newline)
@@ -363,7 +363,7 @@ final class LineEditor {
         guard let logs else { return }
         let (lines, dropped) = logs.take()
         guard !lines.isEmpty || dropped > 0 else { return }
-        var text = aboveLine ? moveToStart(layout()) + "\u{1B}[J" : ""
+        var text = aboveLine ? layout().moveToStart + "\u{1B}[J" : ""
         for line in lines { text += TerminalText.escaped(line) + "\r\n" }
         if dropped > 0 { text += "(\(dropped) log lines dropped while the terminal was busy)\r\n" }
         write(text)
@@ -404,38 +404,10 @@ final class LineEditor {
         hintDrawnFor = nil
     }
 
-    /// Where the cursor and the end of the line sit on screen, in display columns from the prompt's start.
-    private struct Layout {
-        let columns: Int
-        let cursorOffset: Int
-        let endOffset: Int
-        var cursorRow: Int { cursorOffset / columns }
-        var cursorColumn: Int { cursorOffset % columns }
-        var endRow: Int { endOffset / columns }
-        var endColumn: Int { endOffset % columns }
-    }
-
-    private func layout() -> Layout {
+    private func layout() -> PromptLayout {
         let line = lineState()
-        let before = Self.displayWidth(line.text[..<line.cursor])
-        let after = Self.displayWidth(line.text[line.cursor...])
-        return Layout(columns: max(1, Int(ceditline_columns(el))), cursorOffset: promptWidth + before,
-                      endOffset: promptWidth + before + after)
-    }
-
-    /// Escape codes that take the cursor from where libedit left it to the first column of the prompt's row.
-    private func moveToStart(_ layout: Layout) -> String {
-        (layout.cursorRow > 0 ? "\u{1B}[\(layout.cursorRow)A" : "") + "\r"
-    }
-
-    /// Escape codes that take the cursor to the end of the line.
-    private func moveToEnd(_ layout: Layout) -> String {
-        let rows = layout.endRow - layout.cursorRow
-        if rows > 0 {
-            return "\u{1B}[\(rows)B\r" + (layout.endColumn > 0 ? "\u{1B}[\(layout.endColumn)C" : "")
-        }
-        let gap = layout.endColumn - layout.cursorColumn
-        return gap > 0 ? "\u{1B}[\(gap)C" : ""
+        return PromptLayout(columns: Int(ceditline_columns(el)), promptWidth: promptWidth, text: line.text,
+                            cursor: line.cursor)
     }
 
     /// The line being edited (as wide characters) and the cursor's index in it.
@@ -450,20 +422,6 @@ final class LineEditor {
         var text = ""
         text.unicodeScalars.append(contentsOf: characters.compactMap { Unicode.Scalar(UInt32(bitPattern: $0)) })
         return text
-    }
-
-    /// Columns the characters take: libedit shows a control character as `^X`, a wide one in two columns.
-    private static func displayWidth(_ characters: some Sequence<wchar_t>) -> Int {
-        characters.reduce(0) { total, character in
-            if character < 0x20 || character == 0x7F { return total + 2 }
-            return total + max(0, Int(ceditline_display_width(character)))
-        }
-    }
-
-    /// A log line made safe for the terminal: every control character (a request path could carry escape
-    /// codes) is escaped by `TerminalText`, the one escaping every operator-facing output goes through.
-    static func printable(_ line: String) -> String {
-        TerminalText.escaped(line)
     }
 
     /// Writes straight to the terminal after what libedit has buffered.

@@ -146,7 +146,7 @@ public final class ShellSession {
             _ = poll(&fds, 2, Int32(LineReader.stopCheckMilliseconds))
             if fds[1].revents != 0, keys?.interrupted() == true { break }
             let (lines, dropped) = subscription.mailbox.take()
-            var text = lines.map { LineEditor.printable($0) + "\n" }.joined()
+            var text = lines.map { TerminalText.escaped($0) + "\n" }.joined()
             if dropped > 0 { text += "(\(dropped) lines dropped: the terminal could not keep up)\n" }
             if !text.isEmpty { output(text) }
         }

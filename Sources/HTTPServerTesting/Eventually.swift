@@ -1,4 +1,5 @@
 import Glibc
+import HTTPServer
 
 /// Polls `condition` every 10 ms until it holds or `seconds` pass; true when it held.
 /// For "eventually" checks only: the limit is generous and never part of what a test asserts about speed.
@@ -11,9 +12,7 @@ public func eventually(within seconds: Double = 5, _ condition: () -> Bool) -> B
     }
 }
 
-/// Seconds on the monotonic clock.
+/// Seconds on the monotonic clock (the library's `MonotonicClock`), for measuring how long something took.
 public func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    Double(MonotonicClock.microseconds()) / 1e6
 }

@@ -60,6 +60,17 @@ import Testing
         #expect(server.run("config get idle-timeout").field("value")?.text == "30", "a refused value changes nothing")
     }
 
+    @Test func configSet_badValueOfASettingWithAWord_namesTheWordToo() throws {
+        let server = try TestServer.shell()
+        #expect(server.run("config set max-connections-per-ip x") == .failed(
+            "max-connections-per-ip: 'x' is not a number from 1 to 10000000, or off"))
+        #expect(server.run("config set max-connections x") == .failed(
+            "max-connections: 'x' is not a number from 1 to 10000000, or auto"))
+        #expect(server.run("config set uploads-quota x") == .failed(
+            "uploads-quota: 'x' is not a size such as 65536, 512K or 64M, or off"))
+        #expect(server.run("config get max-connections-per-ip").field("value")?.text == "256")
+    }
+
     @Test func liveLimits_AreEnforcedFromTheNextRequest() throws {
         let server = try TestServer.shell()
         // max-upload: a body over the new limit is refused from its Content-Length.
@@ -94,7 +105,7 @@ import Testing
 
     @Test func configSet_Under200Connections_FailsNoRequest() throws {
         let server = try TestServer.shell()
-        let loop = ClientLoop(port: server.port, path: "/hello.txt", threads: 2)
+        let load = ClientLoad(port: server.port, threads: 2, connections: .newPerRequest)
         var clients: [RawClient] = []
         for _ in 0..<200 { clients.append(try RawClient(port: server.port, timeout: 10)) }
         var failures: [String] = []
@@ -115,13 +126,13 @@ import Testing
                        "shutdown-grace 5", "rate-limit off", "dir-listing off", "log-level warning", "workers 6"]
         for (round, change) in changes.enumerated() {
             #expect(server.run("config set \(change)").ok, "\(change)")
-            #expect(loop.waitForSuccesses(5), "\(change)")
+            #expect(load.waitForAnswers(5, status: 200), "\(change)")
             if round % 5 == 0 { roundOfRequests(round + 1) }
         }
         roundOfRequests(changes.count + 1)
-        let result = loop.stop()
+        #expect(load.stop())
         #expect(failures.isEmpty, "\(failures.prefix(5))")
-        #expect(result.failed == 0, "\(result.failures.prefix(5))")
+        #expect(load.failures(expecting: 200).isEmpty, "\(load.failures(expecting: 200).prefix(5))")
         #expect(server.server.openConnections >= 200)
     }
 }

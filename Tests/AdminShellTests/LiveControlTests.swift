@@ -13,8 +13,8 @@ import Testing
 
     @Test func rateLimit_Answers429ThenServesAgainWhenOff() throws {
         let server = try TestServer.shell()
-        let loop = ClientLoop(port: server.port, path: "/hello.txt", threads: 1)
-        #expect(loop.waitForSuccesses(5))
+        let load = ClientLoad(port: server.port, threads: 1, connections: .newPerRequest)
+        #expect(load.waitForAnswers(5, status: 200))
         #expect(server.run("ratelimit 5/1").ok)
 
         // Five per second with a burst of five: a quick run of requests soon finds the limit.
@@ -32,16 +32,17 @@ import Testing
         #expect(server.run("ratelimit off").ok)
         #expect(server.status("rate_limit") == "off")
         for _ in 0..<20 { #expect(server.get("/hello.txt")?.status == 200) }
-        #expect(loop.waitForSuccesses(20))
-        let result = loop.stop()
-        // The loop shares the test's address, so it was limited too; nothing else went wrong.
-        #expect(result.failures.allSatisfy { $0 == "429" }, "\(Set(result.failures))")
+        #expect(load.waitForAnswers(20, status: 200))
+        #expect(load.stop())
+        // The load shares the test's address, so it was limited too; nothing else went wrong.
+        let failures = load.failures(expecting: 200)
+        #expect(failures.allSatisfy { $0 == .answered(status: 429) }, "\(Set(failures.map(\.description)))")
     }
 
     @Test func block_RefusesNewRequestsAndUnblockServesAgain() throws {
         let server = try TestServer.shell()
-        let loop = ClientLoop(port: server.port, path: "/hello.txt", threads: 1)
-        #expect(loop.waitForSuccesses(5))
+        let load = ClientLoad(port: server.port, threads: 1, connections: .newPerRequest)
+        #expect(load.waitForAnswers(5, status: 200))
         let blocked = server.run("block 127.0.0.1 test")
         #expect(blocked.ok)
         let refused = server.get("/hello.txt")
@@ -53,17 +54,17 @@ import Testing
 
         #expect(server.run("unblock 127.0.0.1").ok)
         #expect(server.get("/hello.txt")?.status == 200)
-        #expect(loop.waitForSuccesses(5))
-        let result = loop.stop()
-        // While blocked the loop saw refusals; before and after, only successes.
-        #expect(result.failures.allSatisfy { $0 == "403" || $0 == "no answer" })
+        #expect(load.waitForAnswers(5, status: 200))
+        #expect(load.stop())
+        // While blocked the load saw refusals (a 403, or no answer at all); before and after, only successes.
+        #expect(load.failures(expecting: 200).allSatisfy { $0.status == 403 || $0.status == nil })
         #expect(!server.run("unblock 127.0.0.1").ok, "unblocking twice fails")
     }
 
     @Test func dirListingOff_Forbids403ForAFolderWithoutIndex() throws {
         let server = try TestServer.shell()
-        let loop = ClientLoop(port: server.port, path: "/hello.txt")
-        #expect(loop.waitForSuccesses(5))
+        let load = ClientLoad(port: server.port, threads: 2, connections: .newPerRequest)
+        #expect(load.waitForAnswers(5, status: 200))
         #expect(server.get("/folder/")?.status == 200)
         #expect(server.run("dirlisting off").ok)
         #expect(server.status("directory_listing") == "off")
@@ -72,14 +73,14 @@ import Testing
         #expect(server.get("/folder/a.txt")?.status == 200)
         #expect(server.run("dirlisting on").ok)
         #expect(server.get("/folder/")?.status == 200)
-        #expect(loop.waitForSuccesses(5))
-        let result = loop.stop()
-        #expect(result.failed == 0, "\(result.failures.prefix(5))")
+        #expect(load.waitForAnswers(5, status: 200))
+        #expect(load.stop())
+        #expect(load.failures(expecting: 200).isEmpty, "\(load.failures(expecting: 200).prefix(5))")
     }
 
     @Test func logLevel_ChangeShowsInStatusAndSilencesAccessLines() throws {
         let server = try TestServer.shell()
-        let loop = ClientLoop(port: server.port, path: "/hello.txt")
+        let load = ClientLoad(port: server.port, threads: 2, connections: .newPerRequest)
         #expect(server.status("log_level") == "info")
         #expect(server.get("/docs/")?.status == 200)
         #expect(eventually { server.logs.lines.contains { $0.contains("GET /docs/") } })
@@ -87,29 +88,29 @@ import Testing
         #expect(server.run("loglevel error").ok)
         #expect(server.status("log_level") == "error")
         #expect(server.get("/folder/a.txt")?.status == 200)
-        #expect(loop.waitForSuccesses(5))
+        #expect(load.waitForAnswers(5, status: 200))
         #expect(!server.logs.lines.contains { $0.contains("GET /folder/a.txt") })
 
         #expect(server.run("loglevel info").ok)
         #expect(server.get("/folder/a.txt")?.status == 200)
         #expect(eventually { server.logs.lines.contains { $0.contains("GET /folder/a.txt") } })
-        let result = loop.stop()
-        #expect(result.failed == 0, "\(result.failures.prefix(5))")
+        #expect(load.stop())
+        #expect(load.failures(expecting: 200).isEmpty, "\(load.failures(expecting: 200).prefix(5))")
     }
 
     @Test func workers_ResizeLiveWithoutFailingARequest() throws {
         let server = try TestServer.shell(workers: 1)
-        let loop = ClientLoop(port: server.port, path: "/hello.txt", threads: 3)
-        #expect(loop.waitForSuccesses(20))
+        let load = ClientLoad(port: server.port, threads: 3, connections: .newPerRequest)
+        #expect(load.waitForAnswers(20, status: 200))
         for count in [8, 2] {
             #expect(server.run("workers \(count)").ok)
             // Threads start and retire between requests: poll until the live count settles.
             #expect(eventually { server.status("workers") == String(count) }, "workers \(count)")
-            #expect(loop.waitForSuccesses(50))
+            #expect(load.waitForAnswers(50, status: 200))
         }
-        let result = loop.stop()
-        #expect(result.failed == 0, "failures: \(result.failures.prefix(5))")
-        #expect(result.succeeded >= 120)
+        #expect(load.stop())
+        #expect(load.failures(expecting: 200).isEmpty, "failures: \(load.failures(expecting: 200).prefix(5))")
+        #expect(load.answered(status: 200) >= 120)
     }
 
     @Test func counters_TopPrefixAndReset() throws {

@@ -97,9 +97,9 @@ import Testing
     /// over HTTP (or in `status`), and the load is answered all along.
     @Test func attachUnderLoad_EveryKnobTakesEffect() throws {
         let server = try ControlledServer(extra: ["--workers", "4"])
-        let load = try KeepAliveLoad(port: server.port, connections: 200)
+        let load = ClientLoad(port: server.port, connections: .keepAlive(perThread: 200), timeout: 5)
         defer { load.stop() }
-        #expect(eventually(within: 10) { load.answered > 200 })
+        #expect(eventually(within: 10) { load.answered() > 200 })
 
         #expect(try server.attach(commands: "workers 6; loglevel warning").status == 0)
         #expect(try server.statusField("workers") as? Int == 6)
@@ -122,8 +122,8 @@ import Testing
         #expect(RawClient.status(port: server.port, "/hello.txt") == 200)
 
         #expect(try server.attach(commands: "counters reset; counters top 3; stats; top 3").status == 0)
-        let before = load.answered
-        #expect(eventually(within: 10) { load.answered > before + 100 })
+        let before = load.answered()
+        #expect(eventually(within: 10) { load.answered() > before + 100 })
     }
 
     /// Two sessions at once: one streams `log follow`, the other changes the server and makes a 404; the stream
@@ -150,53 +150,5 @@ import Testing
         #expect(try server.attach(commands: "status").status == 0)
         // The killed session's socket and mailbox are released.
         #expect(eventually(within: 10) { (FaultProc.descriptors(server.process.pid) ?? 99) < (descriptors ?? 0) })
-    }
-}
-
-/// `connections` keep-alive sockets to 127.0.0.1:`port`, each asking for /hello.txt again as soon as it is
-/// answered, from one thread; a connection that fails (a block closes it) is opened again.
-final class KeepAliveLoad: @unchecked Sendable {
-    private let lock = NSLock()
-    private var running = true
-    private var answeredCount = 0
-    private var reconnectCount = 0
-    private let done = DispatchSemaphore(value: 0)
-    /// Used by the load thread only.
-    private var sockets: [RawClient]
-
-    init(port: UInt16, connections: Int) throws {
-        sockets = try (0..<connections).map { _ in try RawClient(port: port, timeout: 5) }
-        let request = "GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-        Thread { [self] in
-            while isRunning {
-                for index in sockets.indices where isRunning {
-                    do {
-                        try sockets[index].send(request)
-                        _ = try sockets[index].readResponse()
-                        record(answered: 1)
-                    } catch {
-                        record(reconnected: 1)
-                        if let fresh = try? RawClient(port: port, timeout: 5) { sockets[index] = fresh }
-                    }
-                }
-            }
-            done.signal()
-        }.start()
-    }
-
-    private var isRunning: Bool { lock.withLock { running } }
-    private func record(answered: Int = 0, reconnected: Int = 0) {
-        lock.withLock {
-            answeredCount += answered
-            reconnectCount += reconnected
-        }
-    }
-
-    var answered: Int { lock.withLock { answeredCount } }
-    var reconnects: Int { lock.withLock { reconnectCount } }
-
-    func stop() {
-        lock.withLock { running = false }
-        _ = done.wait(timeout: .now() + 30)
     }
 }

@@ -61,7 +61,7 @@ import Testing
 
     @Test func portInUse_isOneClearLine_andExit1() throws {
         let site = try ScratchSite()
-        let (listener, port) = try Self.occupyPort()
+        let (listener, port) = try LoopbackPort.occupy()
         defer { close(listener) }
         let process = try HTTPSHProcess(["--port", "\(port)", "--no-shell", "-d", site.root,
                                          "--uploads", site.uploads])
@@ -174,16 +174,14 @@ import Testing
         process.send("workers 2\n")
         var seen: [Int] = []
         // Retiring workers leave between events; poll status until the live count shows it.
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
+        let shrunk = eventually(within: 10) {
             process.send("status\n")
             let asked = seen.count + 1
             _ = process.waitFor(seconds: 5, in: \.stdout) { Self.workerCounts($0).count >= asked }
             seen = Self.workerCounts(process.stdout)
-            if seen.last == 2 { break }
-            usleep(50_000)
+            return seen.last == 2
         }
-        #expect(seen.last == 2, "Workers seen: \(seen)")
+        #expect(shrunk, "Workers seen: \(seen)")
         process.closeInput()
         let exit = try #require(process.waitForExit())
         #expect(exit.status == 0 && !exit.signalled)
@@ -209,25 +207,5 @@ import Testing
             guard line.hasPrefix("Workers:") else { return nil }
             return Int(line.dropFirst("Workers:".count).trimmingCharacters(in: .whitespaces))
         }
-    }
-
-    /// Binds and listens on 127.0.0.1 with a kernel-chosen port; returns the descriptor and the port.
-    static func occupyPort() throws -> (Int32, UInt16) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard fd >= 0, bound else {
-            close(fd)
-            throw HTTPSHProcess.Failure(description: "cannot occupy a port: errno \(errno)")
-        }
-        return (fd, UInt16(bigEndian: address.sin_port))
     }
 }

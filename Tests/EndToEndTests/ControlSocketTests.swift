@@ -134,7 +134,7 @@ import Testing
             return slow.readFrame(seconds: 0.2)?.kind == "log"
         })
         // Reading slowly while 50 connections make lines faster than the session takes them.
-        let load = try KeepAliveLoad(port: server.port, connections: 50)
+        let load = ClientLoad(port: server.port, connections: .keepAlive(perThread: 50), timeout: 5)
         defer { load.stop() }
         var dropped = 0
         let deadline = Date().addingTimeInterval(60)
@@ -143,7 +143,7 @@ import Testing
             usleep(2_000)
         }
         #expect(dropped > 0)
-        #expect(load.answered > 0)
+        #expect(load.answered() > 0)
         slow.send("stop\n")
         #expect(RawClient.status(port: server.port, "/hello.txt") == 200)
     }

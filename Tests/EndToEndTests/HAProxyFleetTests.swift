@@ -10,11 +10,12 @@ import Testing
 @Suite(.serialized) struct HAProxyFleetTests {
     @Test func rollingRestartThroughTheFleetShell_failsNoRequest_storesEveryUploadOnce() throws {
         let fleet = try ProxiedFleet()
-        let load = ClientLoad(port: fleet.frontPort)
-        load.start(freshConnectionClients: 1, keepAliveClients: 2)
+        let fresh = ClientLoad(port: fleet.frontPort, connections: .newPerRequest)
+        let kept = ClientLoad(port: fleet.frontPort, threads: 2)
         // Uploads whose bodies take 200 ms each: some are always in flight on some backend.
-        let uploads = ProxiedUploads(port: fleet.frontPort)
-        uploads.start(clients: 3)
+        let uploads = UploadClients()
+        let front = fleet.frontPort
+        uploads.start(clients: 3, pause: 50_000, port: { front }, filename: { "upload-\($0).txt" })
         usleep(300_000)
 
         for backend in fleet.backends {
@@ -29,9 +30,12 @@ import Testing
             #expect(fleet.waitUntilInRotation(backend), "\(backend.name) never came back into rotation")
         }
 
-        let served = load.stop()
-        let posted = uploads.stop()
-        #expect(served.failures.isEmpty, "\(served.failures.count) of \(served.succeeded) GETs failed: \(served.failures.prefix(5))")
+        #expect(fresh.stop() && kept.stop(), "a client thread hung")
+        uploads.stop()
+        let posted = uploads.outcome
+        let failures = fresh.failures(expecting: 200) + kept.failures(expecting: 200)
+        let served = fresh.answered(status: 200) + kept.answered(status: 200)
+        #expect(failures.isEmpty, "\(failures.count) of \(served) GETs failed: \(failures.prefix(5))")
         #expect(posted.failures.isEmpty, "\(posted.failures.count) uploads failed: \(posted.failures.prefix(5))")
         #expect(posted.stored.count >= 5, "too few uploads went through: \(posted.stored.count)")
         // Every answered upload is in the shared folder, whole, and no upload is there twice (a retry by the proxy
@@ -122,7 +126,7 @@ private final class ProxiedFleet {
         let installed = ["/usr/sbin/haproxy", "/usr/bin/haproxy"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let haproxy = try #require(installed,
                                    "haproxy is not installed (make test installs it)")
-        frontPort = try Self.freePort()
+        frontPort = try LoopbackPort.free()
         let configuration = site.path + "/haproxy.cfg"
         try Self.configuration(front: frontPort, backends: backends)
             .write(toFile: configuration, atomically: true, encoding: .utf8)
@@ -185,64 +189,5 @@ private final class ProxiedFleet {
             default-server check inter 100ms fall 2 rise 1
 
         """ + backends.map { "    server \($0.name) 127.0.0.1:\($0.port)\n" }.joined()
-    }
-
-    private static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw HTTPSHProcess.Failure(description: "no free port: errno \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
-    }
-}
-
-/// Clients posting uploads through the proxy, one after another each, every upload with its own id.
-private final class ProxiedUploads: Sendable {
-    private let port: UInt16
-    private let running = Atomic(true)
-    private let nextID = Atomic(0)
-    private let answered = Mutex<[(name: String, id: Int)]>([])
-    private let failed = Mutex<[String]>([])
-    private let finished = DispatchGroup()
-
-    init(port: UInt16) {
-        self.port = port
-    }
-
-    func start(clients: Int) {
-        for _ in 0..<clients {
-            finished.enter()
-            Thread {
-                self.run()
-                self.finished.leave()
-            }.start()
-        }
-    }
-
-    func stop() -> (stored: [(name: String, id: Int)], failures: [String]) {
-        running.store(false, ordering: .relaxed)
-        finished.wait()
-        return (answered.withLock { $0 }, failed.withLock { $0 })
-    }
-
-    private func run() {
-        while running.load(ordering: .relaxed) {
-            let id = nextID.add(1, ordering: .relaxed).newValue
-            do {
-                let name = try FormUpload.post(port: port, filename: "upload-\(id).txt", FormUpload.payload(id),
-                                               pause: 50_000)
-                answered.withLock { $0.append((name, id)) }
-            } catch {
-                failed.withLock { $0.append("\(id): \(error)") }
-            }
-        }
     }
 }

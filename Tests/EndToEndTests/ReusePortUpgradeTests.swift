@@ -9,8 +9,8 @@ import Testing
     @Test func newServerStarts_oldDrainsAndExits_noRequestFails() throws {
         let site = try ScratchSite()
         let old = try ControlledServer(extra: ["--reuse-port"], site: site, socketName: "old.sock")
-        let load = ClientLoad(port: old.port)
-        load.start(freshConnectionClients: 8, keepAliveClients: 2)
+        let fresh = ClientLoad(port: old.port, threads: 8, connections: .newPerRequest)
+        let kept = ClientLoad(port: old.port, threads: 2)
         usleep(300_000)
 
         let new = try ControlledServer(extra: ["--reuse-port", "--port", "\(old.port)"], site: site,
@@ -18,14 +18,16 @@ import Testing
         usleep(300_000)
         let shutdown = try old.attach(commands: "shutdown")
         let exit = old.waitForExit()
-        let servedWhileBoth = load.succeeded
+        let servedWhileBoth = fresh.answered(status: 200) + kept.answered(status: 200)
         usleep(500_000)
-        let outcome = load.stop()
+        #expect(fresh.stop() && kept.stop(), "a client thread hung")
+        let failures = fresh.failures(expecting: 200) + kept.failures(expecting: 200)
+        let served = fresh.answered(status: 200) + kept.answered(status: 200)
 
         #expect(shutdown.status == 0, "\(shutdown.stdout) \(shutdown.stderr)")
         #expect(exit.map { $0.status == 0 && !$0.signalled } == true, "old server: \(old.process.stderr)")
-        #expect(outcome.failures.isEmpty, "\(outcome.failures.count) failed of \(outcome.succeeded): \(outcome.failures.prefix(5))")
-        #expect(outcome.succeeded > servedWhileBoth, "nothing served after the old server left")
+        #expect(failures.isEmpty, "\(failures.count) failed of \(served): \(failures.prefix(5))")
+        #expect(served > servedWhileBoth, "nothing served after the old server left")
         #expect(old.process.stderr.contains("steered to the server at place"), "stderr: \(old.process.stderr)")
         let newServed = try new.statusField("requests_served") as? Int
         #expect((newServed ?? 0) > 0, "the new server served nothing")

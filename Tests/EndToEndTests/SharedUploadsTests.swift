@@ -11,20 +11,20 @@ import Testing
         let site = try ScratchSite()
         let fleet = Fleet(site: site)
         defer { fleet.stopAll() }
-        let log = UploadLog()
+        let uploads = UploadClients()
 
         for size in [2, 5] {
             try fleet.grow(to: size)
-            let clients = (0..<4).map { _ in log.startClient(fleet: fleet, uploads: 12) }
+            uploads.start(clients: 4, uploadsEach: 12, port: { fleet.anyPort() }, filename: { _ in "same.txt" })
             // Restart every server once while the clients upload; the last one is killed, not drained.
             for index in 0..<size {
                 usleep(100_000)
                 try fleet.restart(index, kill: index == size - 1)
             }
-            for client in clients { client.wait() }
+            uploads.wait()
         }
 
-        let outcome = log.snapshot()
+        let outcome = uploads.outcome
         #expect(outcome.stored.count > 20, "too few uploads went through: \(outcome)")
         let names = outcome.stored.map(\.name)
         #expect(Set(names).count == names.count, "two uploads answered with one name: \(names.sorted())")
@@ -120,39 +120,5 @@ private final class Fleet: Sendable {
             throw HTTPSHProcess.Failure(description: "no port announced: \(process.stderr)")
         }
         return (process, port)
-    }
-}
-
-/// The uploads clients sent and what the servers answered.
-private final class UploadLog: Sendable {
-    private let answered = Mutex<[(name: String, id: Int)]>([])
-    private let failed = Mutex<[String]>([])
-    private let nextID = Mutex(0)
-
-    /// A thread uploading `uploads` files, all named `same.txt`, each to a random running server.
-    func startClient(fleet: Fleet, uploads: Int) -> DispatchSemaphore {
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            for _ in 0..<uploads {
-                let id = self.nextID.withLock { value in
-                    value += 1
-                    return value
-                }
-                do {
-                    guard let port = fleet.anyPort() else { continue }
-                    let name = try FormUpload.post(port: port, filename: "same.txt", FormUpload.payload(id))
-                    self.answered.withLock { $0.append((name, id)) }
-                } catch {
-                    // A server going away under a request: the client sees it fail, and nothing is stored for it.
-                    self.failed.withLock { $0.append("\(id): \(error)") }
-                }
-            }
-            done.signal()
-        }.start()
-        return done
-    }
-
-    func snapshot() -> (stored: [(name: String, id: Int)], failed: [String]) {
-        (answered.withLock { $0 }, failed.withLock { $0 })
     }
 }

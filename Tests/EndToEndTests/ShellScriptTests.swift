@@ -96,10 +96,9 @@ import Testing
 
     @Test func serve_KeepsServingAfterTheScriptUntilSIGTERM() throws {
         let run = try ShellRun(arguments: ["--serve"], input: "status\n")
-        let url = try #require(run.waitForOutput { $0.firstMatch(prefix: "URL:") })
-        let port = try #require(UInt16(url.split(separator: ":").last?.filter(\.isNumber) ?? ""))
+        let port = try #require(run.announcedPort)
         // stdin is closed by now; the server still answers.
-        #expect(run.waitForOutput { $0.contains("Blocked ranges:") ? "" : nil } != nil)
+        #expect(run.waitForOutput(containing: "Blocked ranges:"))
         #expect(RawClient.status(port: port, "/hello.txt") == 200)
         #expect(RawClient.status(port: port, "/hello.txt") == 200)
         run.signal(SIGTERM)
@@ -110,7 +109,7 @@ import Testing
 
     @Test func sigterm_EndsAScriptWhoseInputStaysOpen() throws {
         let run = try ShellRun(arguments: [], input: "status\n", keepInputOpen: true)
-        #expect(run.waitForOutput { $0.contains("Blocked ranges:") ? "" : nil } != nil)
+        #expect(run.waitForOutput(containing: "Blocked ranges:"))
         run.signal(SIGTERM)
         let result = try #require(run.finish())
         #expect(result.status == 0)
@@ -118,108 +117,38 @@ import Testing
     }
 }
 
-/// One run of the built `httpsh` on port 0 with a fresh web root, its stdin fed from a string.
+/// One run of the built `httpsh` on a scratch site (port 0), its standard input fed from a string and closed
+/// after it unless `keepInputOpen`.
 private final class ShellRun {
     /// Generous: a debug build on a loaded 2-core machine starts and drains in well under a second.
     static let timeoutSeconds = 30.0
 
-    private let process: Process
-    private let root: String
-    private let input: Pipe
-    private let output = Collected()
-    private let errors = Collected()
-    private let readers = DispatchGroup()
+    private let site: ScratchSite
+    private let process: HTTPSHProcess
 
     init(arguments: [String], input script: String?, keepInputOpen: Bool = false) throws {
-        root = NSTemporaryDirectory() + "httpsh-e2e-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root + "/site/folder", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: root + "/uploads", withIntermediateDirectories: true)
-        try "hello\n".write(toFile: root + "/site/hello.txt", atomically: true, encoding: .utf8)
-
-        process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["--port", "0", "--root", root + "/site", "--uploads", root + "/uploads"] + arguments
-        input = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = input
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        collect(stdout, into: output)
-        collect(stderr, into: errors)
-        if let script { input.fileHandleForWriting.write(Data(script.utf8)) }
-        if !keepInputOpen { try input.fileHandleForWriting.close() }
+        site = try ScratchSite()
+        process = try HTTPSHProcess(site.servingFlags + arguments)
+        if let script { process.send(script) }
+        if !keepInputOpen { process.closeInput() }
     }
 
-    deinit {
-        if process.isRunning { process.terminate() }
-        try? FileManager.default.removeItem(atPath: root)
+    /// Waits until the standard output so far contains `text`.
+    func waitForOutput(containing text: String) -> Bool {
+        process.waitFor(seconds: Self.timeoutSeconds, in: \.stdout) { $0.contains(text) } != nil
     }
 
-    /// `httpsh`, built next to the test bundle.
-    static var binary: URL {
-        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return bundle.deletingLastPathComponent().appendingPathComponent("httpsh")
-    }
-
-    private func collect(_ pipe: Pipe, into buffer: Collected) {
-        readers.enter()
-        let handle = pipe.fileHandleForReading
-        Thread.detachNewThread { [readers] in
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-            }
-            readers.leave()
-        }
-    }
-
-    /// Polls the output so far until `match` finds something (up to the timeout).
-    func waitForOutput(_ match: (String) -> String?) -> String? {
-        let deadline = Date().addingTimeInterval(Self.timeoutSeconds)
-        while Date() < deadline {
-            let text = output.text
-            if let found = match(text) { return found }
-            usleep(20_000)
-        }
-        return nil
-    }
+    /// The port of the URL the shell printed (`URL: http://127.0.0.1:PORT/`), waiting for it.
+    var announcedPort: UInt16? { process.announcedPort(seconds: Self.timeoutSeconds, in: \.stdout) }
 
     func signal(_ number: Int32) {
-        kill(process.processIdentifier, number)
+        process.signal(number)
     }
 
-    /// Waits for the exit (killing the process after the timeout) and returns its status and output.
+    /// Waits for the exit (killing the process after the timeout: nil then, or when a signal ended it) and returns
+    /// its status and output.
     func finish() -> (status: Int32, output: String, errors: String)? {
-        let deadline = Date().addingTimeInterval(Self.timeoutSeconds)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        guard !process.isRunning else {
-            process.terminate()
-            return nil
-        }
-        try? input.fileHandleForWriting.close()
-        readers.wait()
-        return (process.terminationStatus, output.text, errors.text)
-    }
-}
-
-/// Bytes a reader thread collects from a pipe.
-private final class Collected: Sendable {
-    private let data = Lock(Data())
-
-    func append(_ chunk: Data) {
-        data.withLock { $0.append(chunk) }
-    }
-
-    var text: String { String(decoding: data.withLock { $0 }, as: UTF8.self) }
-}
-
-private extension String {
-    /// The rest of the first line that starts with `prefix`, trimmed.
-    func firstMatch(prefix: String) -> String? {
-        split(separator: "\n").first { $0.hasPrefix(prefix) }
-            .map { $0.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces) }
+        guard let exit = process.waitForExit(seconds: Self.timeoutSeconds), !exit.signalled else { return nil }
+        return (exit.status, process.stdout, process.stderr)
     }
 }

@@ -17,7 +17,7 @@ import Testing
         let page = "<!DOCTYPE html><title>example</title>\n"
         try page.write(toFile: root + "/index.html", atomically: true, encoding: .utf8)
 
-        let port = try Self.freePort()
+        let port = try LoopbackPort.free()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--port", String(port), "--root", root]
@@ -57,23 +57,6 @@ import Testing
         #expect(eventually(within: 20) { !process.isRunning }, "EmbedExample did not stop after SIGTERM")
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
-    }
-
-    /// A port the kernel just handed out and released; the example binds it right after.
-    private static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        try #require(bound, "cannot bind a loopback port: errno \(errno)")
-        return UInt16(bigEndian: address.sin_port)
     }
 
     /// The first line written to `fd`, waiting at most `timeoutSeconds`.

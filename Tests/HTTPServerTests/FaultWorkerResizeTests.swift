@@ -11,7 +11,7 @@ import Testing
         defer { server.stop() }
         // Half the changes go through the command bus, as the shell and signals send them.
         let bus = CommandBus(control: ServerControl(server: server.server))
-        let load = FaultLoad(port: server.port, threads: 6, paths: ["/a.txt", "/big.txt"])
+        let load = ClientLoad(port: server.port, paths: ["/a.txt", "/big.txt"], threads: 6, timeout: 15)
         #expect(load.waitForAnswers(100), "the load never got going")
 
         // A fixed walk over 1...9, shrinking to 1 and growing by several at a time.
@@ -32,7 +32,7 @@ import Testing
         let final = sizes.last ?? 0
         #expect(load.stop(), "a client thread hung")
 
-        let results = load.results
+        let results = load.outcomes
         let failures = results.filter { $0 != .answered(status: 200) }
         #expect(failures.isEmpty, "\(failures.count) of \(results.count) requests failed: \(failures.prefix(5))")
         #expect(results.count >= 500)

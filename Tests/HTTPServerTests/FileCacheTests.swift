@@ -144,28 +144,13 @@ import Testing
     /// Runs `change` while a client thread fetches `path` over and over; returns the 200 bodies it saw. `change`
     /// returns whether the change showed in time.
     private static func underLoad(_ server: TestServer, _ path: String, _ change: () throws -> Bool) throws -> [String] {
-        let bodies = Lock<[String]>([])
-        let stop = Lock(false)
-        let finished = DispatchSemaphore(value: 0)
-        let port = server.port
-        Thread {
-            defer { finished.signal() }
-            while !stop.withLock({ $0 }) {
-                guard let client = try? RawClient(port: port) else { continue }
-                for _ in 0..<50 {
-                    guard (try? client.send(RawClient.request("GET", path))) != nil,
-                          let response = try? client.readResponse() else { break }
-                    if response.status == 200 { bodies.withLock { $0.append(response.text) } }
-                }
-                client.close()
-            }
-        }.start()
+        let load = ClientLoad(port: server.port, paths: [path], keepingResponses: true)
+        defer { load.stop() }
         let showed = try change()
         usleep(200_000)
-        stop.withLock { $0 = true }
-        #expect(finished.wait(timeout: .now() + 30) == .success)
+        #expect(load.stop(), "the client thread hung")
         #expect(showed, "the change did not show within \(window) s")
-        return bodies.withLock { $0 }
+        return load.responses.filter { $0.status == 200 }.map(\.text)
     }
 
     /// Rewrites a file in place (same inode), as an editor that truncates does.

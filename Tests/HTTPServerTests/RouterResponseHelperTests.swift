@@ -20,6 +20,15 @@ import Testing
         router.get("/moved") { _ in .redirect(to: "/new", permanent: true) }
         router.get("/elsewhere") { _ in .redirect(to: "/new") }
         router.post("/form") { _ in .seeOther("/done") }
+        router.get("/offsite/:form") { request in
+            switch request.parameters["form"] {
+            case "slashes": .redirect(to: "//evil.example/x")
+            case "backslash": .redirect(to: "/\\evil.example/x", permanent: true)
+            case "tab": .redirect(to: "/\t/evil.example/x")
+            case "seeother": .seeOther("///evil.example/x")
+            default: .redirect(to: "https://example.com/x")
+            }
+        }
         router.delete("/things/:id") { _ in .noContent }
         router.get("/gone") { _ in .notFound }
         router.get("/file/:name") { request in try .file(path: folder + "/" + (request.parameters["name"] ?? "")) }
@@ -49,6 +58,18 @@ import Testing
             let html = try get(port, "/html")
             #expect(html.status == 202 && html.text == "<p>a&lt;b</p>")
             #expect(html["Content-Type"] == "text/html; charset=utf-8")
+        }
+    }
+
+    @Test func redirect_toAProtocolRelativeTarget_staysOnThisServer() throws {
+        try withServer { port, _ in
+            for form in ["slashes", "backslash", "tab", "seeother"] {
+                let reply = try get(port, "/offsite/" + form)
+                #expect([303, 307, 308].contains(reply.status), "\(form)")
+                #expect(reply["Location"] == "/evil.example/x", "\(form)")
+            }
+            let absolute = try get(port, "/offsite/absolute")
+            #expect(absolute.status == 307 && absolute["Location"] == "https://example.com/x")
         }
     }
 

@@ -88,7 +88,7 @@ public final class AttachSession: AttachedShell {
                 return poll(&entry, 1, 0) > 0 && keys.interrupted()
             }, onEvent: { event in
                 switch event {
-                case .line(let text): readerGone = !Terminal.write(1, LineEditor.printable(text) + "\n") || readerGone
+                case .line(let text): readerGone = !Terminal.write(1, TerminalText.escaped(text) + "\n") || readerGone
                 case .dropped(let count): print("(\(count) lines dropped: this session could not keep up)")
                 }
             })
@@ -108,7 +108,7 @@ public final class AttachSession: AttachedShell {
     /// Prints server text safely: control characters (which a client's request could have planted in a path or
     /// an upload) become `?`, line by line.
     func print(_ text: String) {
-        let safe = text.split(separator: "\n", omittingEmptySubsequences: false).map { LineEditor.printable(String($0)) }
+        let safe = text.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.escaped(String($0)) }
         Terminal.write(1, safe.joined(separator: "\n") + "\n")
     }
 }

@@ -186,7 +186,7 @@ public final class ControlClient {
         let words = header.split(separator: " ")
         guard words.count == 2, let kind = ControlWire.Kind(rawValue: String(words[0])),
               let length = Int(words[1]), (0...ControlWire.maximumFrameBytes).contains(length) else {
-            throw Failure(description: "unexpected reply from the server: \(LineEditor.printable(String(header.prefix(80))))")
+            throw Failure(description: "unexpected reply from the server: \(TerminalText.escaped(String(header.prefix(80))))")
         }
         readingFrame = true
         var body = try bytes(length)

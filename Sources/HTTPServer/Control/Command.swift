@@ -50,4 +50,8 @@ public enum Command: Sendable, Equatable {
     case kill(connection: Int)
     /// Graceful: finish in-flight requests within `graceSeconds` (nil: the configured grace); 0 drops everything.
     case shutdown(graceSeconds: Double?)
+
+    /// The graces a shutdown may be given, by `shutdown --grace` or the `shutdown-grace` setting: an hour covers
+    /// any real transfer, more is a typo.
+    public static let shutdownGraceRange = 0...3600
 }

@@ -1,9 +1,11 @@
 /// Parsing and printing of setting values, shared by flags, the settings file and `config set`. Each parser
 /// returns the value, or an error that names what is accepted.
 enum SettingValue {
-    static func integer(_ text: String, _ range: ClosedRange<Int>) -> Result<Int, Problem> {
+    /// A number in `range`; `word` names the word the setting also takes (`off`, `auto`), for the error.
+    static func integer(_ text: String, _ range: ClosedRange<Int>, or word: String? = nil) -> Result<Int, Problem> {
         guard let value = Int(text), range.contains(value) else {
-            return .failure(Problem("'\(text)' is not a number from \(range.lowerBound) to \(range.upperBound)"))
+            return .failure(Problem("'\(text)' is not a number from \(range.lowerBound) to \(range.upperBound)"
+                + (word.map { ", or \($0)" } ?? "")))
         }
         return .success(value)
     }
@@ -46,8 +48,8 @@ enum SettingValue {
         return "\(limit.requests)/\(window)" + (limit.burst == limit.requests ? "" : " burst \(limit.burst)")
     }
 
-    /// `65536`, `64K`, `64M`, `1G`.
-    static func size(_ text: String) -> Result<Int, Problem> {
+    /// `65536`, `64K`, `64M`, `1G`; `word` names the word the setting also takes (`off`), for the error.
+    static func size(_ text: String, or word: String? = nil) -> Result<Int, Problem> {
         let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
         var digits = Substring(text.uppercased())
         var multiplier = 1
@@ -57,7 +59,8 @@ enum SettingValue {
             digits = digits.dropLast()
         }
         guard let value = Int(digits), value > 0, value <= Int.max / multiplier else {
-            return .failure(Problem("'\(text)' is not a size such as 65536, 512K or 64M"))
+            return .failure(Problem("'\(text)' is not a size such as 65536, 512K or 64M"
+                + (word.map { ", or \($0)" } ?? "")))
         }
         return .success(value * multiplier)
     }

@@ -65,7 +65,7 @@ public enum Settings {
                 config.maxConnections = nil
                 return nil
             }
-            return apply(SettingValue.integer(text, 1...10_000_000)) { config.maxConnections = $0 }
+            return apply(SettingValue.integer(text, 1...10_000_000, or: "auto")) { config.maxConnections = $0 }
         }, adopt: { config, targets in
             // `auto` keeps the limit sized from the descriptors at start.
             if let limit = config.maxConnections { targets.context.limits.maxConnections = limit }
@@ -76,7 +76,9 @@ public enum Settings {
                 config.maxConnectionsPerClient = nil
                 return nil
             }
-            return apply(SettingValue.integer(text, 1...10_000_000)) { config.maxConnectionsPerClient = $0 }
+            return apply(SettingValue.integer(text, 1...10_000_000, or: "off")) {
+                config.maxConnectionsPerClient = $0
+            }
         }, adopt: { config, targets in
             targets.context.limits.maxConnectionsPerClient = config.maxConnectionsPerClient
         }),
@@ -92,17 +94,17 @@ public enum Settings {
                 config.uploadsQuotaBytes = nil
                 return nil
             }
-            return apply(SettingValue.size(text)) { config.uploadsQuotaBytes = $0 }
+            return apply(SettingValue.size(text, or: "off")) { config.uploadsQuotaBytes = $0 }
         }, adopt: { config, targets in targets.context.uploads.quotaBytes = config.uploadsQuotaBytes }),
         Setting("file-cache", read: { SettingValue.sizeText($0.fileCacheBytes) }, write: { config, text in
             if text == "0" || text == "off" {
                 config.fileCacheBytes = 0
                 return nil
             }
-            return apply(SettingValue.size(text)) { config.fileCacheBytes = $0 }
+            return apply(SettingValue.size(text, or: "off")) { config.fileCacheBytes = $0 }
         }),
         Setting("shutdown-grace", read: { String($0.shutdownGraceSeconds) }, write: { config, text in
-            apply(SettingValue.integer(text, 0...3600)) { config.shutdownGraceSeconds = $0 }
+            apply(SettingValue.integer(text, Command.shutdownGraceRange)) { config.shutdownGraceSeconds = $0 }
         }, adopt: { config, targets in targets.context.limits.shutdownGraceSeconds = config.shutdownGraceSeconds }),
         Setting("allowed-hosts", read: { $0.allowedHosts?.joined(separator: ",") ?? "default" },
                 write: { config, text in

@@ -54,14 +54,29 @@ extension Response {
     public static var notFound: Response { Response(status: .notFound, text: "Not Found\n") }
 
     /// A redirect that keeps the method and body: 308 when `permanent`, else 307 (RFC 9110 §15.4).
-    /// After a form `POST`, use `seeOther(_:)` so the browser follows with a `GET`.
+    /// After a form `POST`, use `seeOther(_:)` so the browser follows with a `GET`. A `location` starting with `/`
+    /// stays on this server (see `onThisServer`); an absolute URL (`https://…`) is sent as given.
     public static func redirect(to location: String, permanent: Bool = false) -> Response {
-        Response(status: permanent ? .permanentRedirect : .temporaryRedirect, headers: ["Location": location])
+        Response(status: permanent ? .permanentRedirect : .temporaryRedirect,
+                 headers: ["Location": onThisServer(location)])
     }
 
-    /// 303: the result is at `location`, fetch it with `GET` (post/redirect/get).
+    /// 303: the result is at `location`, fetch it with `GET` (post/redirect/get). A `location` starting with `/`
+    /// stays on this server (see `onThisServer`).
     public static func seeOther(_ location: String) -> Response {
-        Response(status: .seeOther, headers: ["Location": location])
+        Response(status: .seeOther, headers: ["Location": onThisServer(location)])
+    }
+
+    /// A location that starts as a path (`/`, or `\`, which browsers read as `/`) names a path on this server:
+    /// its leading slashes, backslashes, tabs and line breaks (browsers drop the last two) collapse to one `/`.
+    /// Else a target a program builds from what a client sent (`"/" + name`) could come out as `//evil.example/`,
+    /// which a browser follows to another host (an open redirect). Neutralised rather than refused, so the
+    /// helpers stay non-throwing; a program that means to send the client elsewhere spells the scheme out.
+    static func onThisServer(_ location: String) -> String {
+        let ignoredFirst: (Character) -> Bool = { $0 == " " || ($0.asciiValue ?? 0x20) < 0x20 }
+        let path = location.drop(while: ignoredFirst)
+        guard path.first == "/" || path.first == "\\" else { return location }
+        return "/" + path.drop { $0 == "/" || $0 == "\\" || $0 == "\t" || $0.isNewline }
     }
 
     /// A whole regular file, sent with `sendfile`, typed by its extension unless `contentType` is given.

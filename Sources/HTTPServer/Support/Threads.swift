@@ -82,18 +82,3 @@ final class Condition: @unchecked Sendable {
         }
     }
 }
-
-/// Milliseconds on the monotonic clock, for timeouts that must not jump with the wall clock.
-public enum MonotonicClock {
-    public static func milliseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-    }
-
-    public static func microseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// Uploads whose bytes say which upload they are, so a test can check that each arrived whole and once.
 enum FormUpload {
@@ -40,5 +41,56 @@ enum FormUpload {
               let files = json["files"] as? [[String: Any]], let path = files.first?["filepath"] as? String
         else { throw TestFailure("answered \(response.status)") }
         return String(path.dropFirst("/uploads/".count))
+    }
+}
+
+/// Client threads posting `FormUpload`s one after another, each upload with its own id, recording which were stored
+/// under which name and which failed (a server going away under a request: nothing may be stored for it).
+final class UploadClients: Sendable {
+    private let running = Atomic(true)
+    private let nextID = Atomic(0)
+    private let answered = Mutex<[(name: String, id: Int)]>([])
+    private let failed = Mutex<[String]>([])
+    private let finished = DispatchGroup()
+
+    /// Starts `clients` threads, each posting `uploadsEach` uploads (nil: until `stop()`) to the port `port` names
+    /// for each (nil: that upload is skipped), as `filename(id)`, the body in pieces `pause` microseconds apart.
+    func start(clients: Int, uploadsEach: Int? = nil, pause: useconds_t = 0,
+               port: @escaping @Sendable () -> UInt16?, filename: @escaping @Sendable (Int) -> String) {
+        for _ in 0..<clients {
+            finished.enter()
+            Thread {
+                var posted = 0
+                while self.running.load(ordering: .relaxed), posted < uploadsEach ?? .max {
+                    posted += 1
+                    let id = self.nextID.add(1, ordering: .relaxed).newValue
+                    guard let target = port() else { continue }
+                    do {
+                        let name = try FormUpload.post(port: target, filename: filename(id), FormUpload.payload(id),
+                                                       pause: pause)
+                        self.answered.withLock { $0.append((name, id)) }
+                    } catch {
+                        self.failed.withLock { $0.append("\(id): \(error)") }
+                    }
+                }
+                self.finished.leave()
+            }.start()
+        }
+    }
+
+    /// Waits until every thread has posted its uploads.
+    func wait() {
+        finished.wait()
+    }
+
+    /// Tells the threads to stop after their current upload and waits for them.
+    func stop() {
+        running.store(false, ordering: .relaxed)
+        finished.wait()
+    }
+
+    /// The uploads answered (the name each was stored under) and those that failed, so far.
+    var outcome: (stored: [(name: String, id: Int)], failures: [String]) {
+        (answered.withLock { $0 }, failed.withLock { $0 })
     }
 }

@@ -156,9 +156,7 @@ final class HTTPSHProcess: Sendable {
     /// Waits for the process to exit; kills it and returns nil when it is still running after `seconds`.
     /// Its output is complete once this returns.
     func waitForExit(seconds: Double = 10) -> Exit? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        if process.isRunning {
+        guard eventually(within: seconds, { !process.isRunning }) else {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             return nil

@@ -61,9 +61,7 @@ enum HeadlessChromium {
             collected.withLock { $0 = data }
         }
         reader.start()
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning {
+        guard eventually(within: timeoutSeconds, { !process.isRunning }) else {
             process.terminate()
             process.waitUntilExit()
             throw Failure(description: "chromium did not finish within \(Int(timeoutSeconds)) s")
