@@ -231,9 +231,11 @@ public final class ShellSession {
 
     func banner() -> String {
         let workers = server.workers.target
+        // The folders are the site's, which the server's control knows (the server itself serves no folder).
+        let status = bus.send(.status)
         return """
-        httpsh 0.1.0 serving \(server.configuration.root) at \(server.url)
-        uploads: \(server.configuration.uploads)   workers: \(workers)
+        httpsh 0.1.0 serving \(status.field("root")?.text ?? "") at \(server.url)
+        uploads: \(status.field("uploads")?.text ?? "")   workers: \(workers)
         Type 'help' for commands, Tab to complete, Ctrl-D or 'exit' to shut down.
         """
     }

@@ -47,7 +47,8 @@ pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
 var configuration = ServerConfiguration()
 configuration.port = 8090
-configuration.root = "public"
+// The folder served at `/`: the program's own, since the server serves only what its routes do.
+var root = "public"
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     switch (flag, arguments.popFirst()) {
@@ -55,7 +56,7 @@ while let flag = arguments.popFirst() {
         guard let port = UInt16(value) else { fail("EmbedExample: --port takes a number from 0 to 65535", status: 2) }
         configuration.port = port
     case ("--root", let value?):
-        configuration.root = value
+        root = value
     default:
         fail("usage: EmbedExample [--port N] [--root DIR]", status: 2)
     }
@@ -68,8 +69,8 @@ let logWriter = AsyncLineWriter(fd: 2)
 let server: Server
 do {
     server = try Server.start(configuration, logSink: logWriter) { router, context in
-        guard let site = StaticFiles(root: configuration.root, settings: context.settings, counters: context.counters)
-        else { throw Server.StartError(description: "folder '\(configuration.root)' does not exist") }
+        guard let site = StaticFiles(root: root, settings: context.settings, counters: context.counters)
+        else { throw Server.StartError(description: "folder '\(root)' does not exist") }
         router.use(CORSMiddleware(allowedOrigins: .any))
         router.use(Timing())
         router.get("/api/hello/:name") { request in
@@ -84,7 +85,7 @@ do {
 } catch {
     fail("EmbedExample: \(error)")
 }
-print("serving \(configuration.root) at \(server.url)")
+print("serving \(root) at \(server.url)")
 fflush(nil)
 
 var received: Int32 = 0

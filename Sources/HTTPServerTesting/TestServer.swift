@@ -3,7 +3,8 @@ import HTTPServer
 import Synchronization
 
 /// A real `Server` listening on 127.0.0.1 (or the host `configure` sets) with a kernel-chosen port, serving its own
-/// temporary folder. Call `stop()` (usually in a `defer`) to drop its connections and delete the folder.
+/// temporary folder. Call `stop()` (usually in a `defer`) to drop its connections and delete the folder. Its
+/// configuration is httpsh's (`ApplicationConfiguration`: the server's and the site's, reached alike).
 ///
 /// The folder holds the web root at `root` (`<folder>/site`) and the uploads folder at `uploads`
 /// (`<folder>/uploads`); the folder itself is outside the root, so a test can put "secret" files there and check
@@ -29,6 +30,8 @@ public final class TestServer: Sendable {
     public let logs: CollectingLogSink
     /// The command bus into the server, as the shell and signals use it.
     public let bus: CommandBus
+    /// The site the standard routes serve (root and uploads folders, upload limits).
+    public let site: SiteConfiguration
     private let stopped = Atomic<Bool>(false)
 
     /// The port the kernel picked.
@@ -44,7 +47,7 @@ public final class TestServer: Sendable {
     /// `configure` adjusts the configuration (host, port, root and uploads are already set).
     public init(files: [String: String] = [:],
          standardRoutes: Bool = true,
-         configure: (inout ServerConfiguration) -> Void = { _ in },
+         configure: (inout ApplicationConfiguration) -> Void = { _ in },
          routes: (inout Router) -> Void = { _ in },
          wire: (ServerContext, inout Router) -> Void = { _, _ in },
          prepare: (TemporaryDirectory) throws -> Void = { _ in }) throws {
@@ -59,7 +62,7 @@ public final class TestServer: Sendable {
             throw error
         }
 
-        var configuration = ServerConfiguration()
+        var configuration = ApplicationConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.root = folder.path("site")
@@ -72,21 +75,25 @@ public final class TestServer: Sendable {
 
         let logs = CollectingLogSink()
         self.logs = logs
+        site = configuration.site
         do {
-            server = try Server.start(configuration, logSink: logs) { router, context in
-                if standardRoutes { router = try StandardRoutes.router(configuration: configuration, context: context) }
-                routes(&router)
-                wire(context, &router)
-            }
+            // As httpsh's launcher does: the context's upload store on the site's folder, then the routes.
+            let context = try ServerContext(configuration: configuration.server, site: site,
+                                            logger: Logger(level: configuration.logLevel, sink: logs))
+            var router = standardRoutes ? try StandardRoutes.router(site: site, context: context) : Router()
+            routes(&router)
+            wire(context, &router)
+            server = try Server(configuration: configuration.server, context: context, router: router)
+            try server.start()
         } catch {
             folder.remove()
             throw error
         }
-        bus = CommandBus(control: ServerControl(server: server))
+        bus = CommandBus(control: ServerControl(server: server, site: site))
     }
 
     /// A server answering with `router` alone (no static files).
-    public convenience init(router: Router, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    public convenience init(router: Router, configure: (inout ApplicationConfiguration) -> Void = { _ in }) throws {
         try self.init(standardRoutes: false, configure: configure, routes: { $0 = router })
     }
 

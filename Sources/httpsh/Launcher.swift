@@ -16,10 +16,11 @@ struct Launcher {
         let logger = Logger(level: configuration.logLevel, sink: logWriter)
         let server: Server
         do {
-            let context = try ServerContext(configuration: configuration, logger: logger)
+            let context = try ServerContext(configuration: configuration.server, site: configuration.site,
+                                            logger: logger)
             for entry in options.blocks { context.blocklist.add(entry) }
-            let router = try StandardRoutes.router(configuration: configuration, context: context)
-            server = try Server(configuration: configuration, context: context, router: router)
+            let router = try StandardRoutes.router(site: configuration.site, context: context)
+            server = try Server(configuration: configuration.server, context: context, router: router)
             try server.start()
         } catch {
             Output.error("httpsh: \(error)")
@@ -35,8 +36,9 @@ struct Launcher {
         }
         defer { control?.stop() }
 
-        let bus = CommandBus(control: ServerControl(server: server, sources: options.sources,
-                                                    settingsPath: options.settingsPath, controlSocket: control?.path))
+        let bus = CommandBus(control: ServerControl(server: server, site: configuration.site,
+                                                    sources: options.sources, settingsPath: options.settingsPath,
+                                                    controlSocket: control?.path))
         let stopped = StopSignal()
         let hungUp = Atomic<Bool>(false)
         let interactive = options.mode == .shell && options.commands == nil && isatty(0) == 1 && isatty(1) == 1

@@ -2,7 +2,7 @@ import AdminShell
 import Glibc
 import HTTPServer
 
-/// The command line and environment, parsed into a server configuration and how to run.
+/// The command line and environment, parsed into the server's and the site's configuration and how to run.
 struct Options {
     /// How the process is driven.
     enum Mode: Equatable {
@@ -12,7 +12,7 @@ struct Options {
         case serveOnly
     }
 
-    var configuration = ServerConfiguration()
+    var configuration = ApplicationConfiguration()
     var mode = Mode.shell
     /// After a script on stdin ends, keep serving until a signal (`--serve`).
     var serveAfterScript = false
@@ -108,7 +108,7 @@ struct Options {
     /// Precedence: flags > environment > file > defaults; `sources` records which one set each setting.
     static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> Options {
         var options = Options()
-        var config = ServerConfiguration()
+        var config = ApplicationConfiguration()
         func set(_ name: String, _ text: String, from source: Setting.Source, label: String) throws(UsageError) {
             guard let setting = Settings.named(name) else { return }
             if let problem = setting.write(&config, text) { throw UsageError(description: "\(label): \(problem)") }

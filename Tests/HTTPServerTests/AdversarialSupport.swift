@@ -6,7 +6,7 @@ import Testing
 
 /// A server with `/ok.txt` ("ok"), `/folder/` (a folder, for redirects), a file literally named `%2e%2e` ("literal")
 /// and `POST /echo` answering `<length>:<body>`; the folder around the root holds a secret that must never come out.
-func makeAdversarialServer(configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> TestServer {
+func makeAdversarialServer(configure: (inout ApplicationConfiguration) -> Void = { _ in }) throws -> TestServer {
     let server = try TestServer(files: ["ok.txt": "ok", "folder/inside.txt": "inside", "%2e%2e": "literal"],
                                 configure: configure, routes: { router in
         router.post("/echo") { request in

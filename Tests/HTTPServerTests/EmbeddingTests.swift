@@ -1,8 +1,10 @@
+import Foundation
 import HTTPServer
 import Testing
 
 /// What a program embedding the library gets from `Server.start` and `ServerConfiguration` alone: its routes, and
-/// every configuration field honoured without wiring anything else.
+/// every configuration field honoured without wiring anything else; and httpsh's own routes, from a
+/// `SiteConfiguration`.
 @Suite struct EmbeddingTests {
     @Test func start_servesTheRoutesItRegisters() throws {
         var configuration = ServerConfiguration()
@@ -87,5 +89,53 @@ import Testing
         #expect(server.context.logger.level == .error)
         #expect(try RawClient.fetch(port: server.port, "GET", "/nothing").status == 404)
         #expect(!server.logs.lines.contains { $0.contains("GET /nothing") }, "no access line below error")
+    }
+
+    @Test func standardRoutes_serveTheSite_fromAContextMadeForIt() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try folder.write("site/hello.txt", "hello\n")
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.workers = 1
+        var site = SiteConfiguration()
+        site.root = folder.path("site")
+        site.uploads = folder.path("stored")
+        site.maxUploadBytes = 1 << 10
+        site.uploadsQuotaBytes = 1 << 20
+        let context = try ServerContext(configuration: configuration, site: site,
+                                        logger: Logger(level: .error, sink: CollectingLogSink()))
+        let server = try Server(configuration: configuration, context: context,
+                                router: StandardRoutes.router(site: site, context: context))
+        try server.start()
+        defer { _ = server.shutdown(graceSeconds: 0) }
+        #expect(try RawClient.fetch(port: server.address.port, "GET", "/hello.txt").text == "hello\n")
+        #expect(context.uploads.folder == site.uploads && context.uploads.quotaBytes == 1 << 20)
+        let large = try RawClient.fetch(port: server.address.port, "POST", "/upload",
+                                        headers: [("Content-Type", "application/json")],
+                                        body: "\"" + String(repeating: "x", count: 2000) + "\"")
+        #expect(large.status == 413, "the site's upload limit")
+        let small = try RawClient.fetch(port: server.address.port, "POST", "/upload",
+                                        headers: [("Content-Type", "application/json")], body: "{\"n\":1}")
+        #expect(small.status == 201)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: site.uploads).count == 1,
+                "stored in the site's folder")
+    }
+
+    @Test func standardRoutes_onAContextMadeWithoutTheSite_refuseToStart() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try folder.makeDirectory("site")
+        var site = SiteConfiguration()
+        site.root = folder.path("site")
+        site.uploads = folder.path("stored")
+        let context = try ServerContext(configuration: ServerConfiguration(),
+                                        logger: Logger(level: .error, sink: CollectingLogSink()))
+        #expect {
+            _ = try StandardRoutes.router(site: site, context: context)
+        } throws: { error in
+            "\(error)".contains("ServerContext(configuration:site:logger:)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: site.uploads), "nothing was made")
     }
 }

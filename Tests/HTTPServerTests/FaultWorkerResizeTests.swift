@@ -10,7 +10,7 @@ import Testing
         let server = try TestServer(files: ["a.txt": "a", "big.txt": big]) { $0.workers = 2 }
         defer { server.stop() }
         // Half the changes go through the command bus, as the shell and signals send them.
-        let bus = CommandBus(control: ServerControl(server: server.server))
+        let bus = CommandBus(control: ServerControl(server: server.server, site: server.site))
         let load = ClientLoad(port: server.port, paths: ["/a.txt", "/big.txt"], threads: 6, timeout: 15)
         #expect(load.waitForAnswers(100), "the load never got going")
 

@@ -9,7 +9,7 @@ import Testing
 @Suite struct SecurityClientIdentityTests {
     /// Clients are told apart by `X-Forwarded-For` from a trusted proxy (the test's loopback address): the only
     /// way to be many IPv6 addresses over loopback.
-    private func proxied(configure: @escaping (inout ServerConfiguration) -> Void = { _ in }) throws -> TestServer {
+    private func proxied(configure: @escaping (inout ApplicationConfiguration) -> Void = { _ in }) throws -> TestServer {
         try TestServer(files: ["hello.txt": "hello\n"]) { configuration in
             configuration.trustedProxies = [CIDR("127.0.0.1")].compactMap { $0 }
             configure(&configuration)

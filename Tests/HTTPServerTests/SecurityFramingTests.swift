@@ -5,7 +5,7 @@ import Testing
 /// over `--max-upload` waited 30 s for 408 instead of answering 413, and `HTTP://` (an upper-case scheme) in
 /// absolute form was refused with 400.
 @Suite struct SecurityFramingTests {
-    private func echoServer(configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> TestServer {
+    private func echoServer(configure: (inout ApplicationConfiguration) -> Void = { _ in }) throws -> TestServer {
         try TestServer(configure: configure, routes: { router in
             router.post("/echo", body: .buffered(maxBytes: 1000)) { request in Response(text: "\(request.body.count)") }
         })

@@ -7,41 +7,46 @@ public enum StandardRoutes {
         "Content-Security-Policy": "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox",
     ]
 
-    /// Static files from the root at `/`, `POST /upload` into the context's upload store, the uploads at
+    /// Static files from `site.root` at `/`, `POST /upload` into the context's upload store, the uploads at
     /// `/uploads/`, and health checks. Prepares the upload store (creating its folder, sweeping temporary files a
-    /// crash left). Fails when the root does not exist, the uploads folder cannot be made, or the root lies
-    /// inside the uploads folder.
+    /// crash left). Fails when the root does not exist, the uploads folder cannot be made, the root lies inside
+    /// the uploads folder, or the context's store is on another folder than `site.uploads` (make the context with
+    /// `ServerContext(configuration:site:logger:)`).
     ///
     /// Uploaded files come out of `/uploads/` only, with `uploadHeaders`: when the uploads folder lies inside the
     /// root (`httpsh -d .`), the root's handler treats it as absent, whatever the URL's spelling or the links
     /// leading there, and its listings leave it out.
-    public static func router(configuration: ServerConfiguration, context: ServerContext) throws -> Router {
-        guard let siteRoot = PathResolver(root: configuration.root)?.root
-        else { throw Server.StartError(description: "web root '\(configuration.root)' does not exist") }
+    public static func router(site: SiteConfiguration, context: ServerContext) throws -> Router {
+        guard context.uploads.folder == site.uploads else {
+            throw Server.StartError(description: "the context's upload store is on '\(context.uploads.folder)', not "
+                + "'\(site.uploads)': create it with ServerContext(configuration:site:logger:)")
+        }
+        guard let siteRoot = PathResolver(root: site.root)?.root
+        else { throw Server.StartError(description: "web root '\(site.root)' does not exist") }
         do {
             let swept = try context.uploads.prepare()
-            if swept > 0 { context.logger.info("removed \(swept) unfinished upload(s) from \(configuration.uploads)") }
+            if swept > 0 { context.logger.info("removed \(swept) unfinished upload(s) from \(site.uploads)") }
         } catch {
-            throw Server.StartError(description: "uploads folder '\(configuration.uploads)': \(error)")
+            throw Server.StartError(description: "uploads folder '\(site.uploads)': \(error)")
         }
-        guard let uploads = StaticFiles(root: configuration.uploads, mount: "/uploads/", settings: context.settings,
+        guard let uploads = StaticFiles(root: site.uploads, mount: "/uploads/", settings: context.settings,
                                         counters: context.counters, extraHeaders: uploadHeaders,
                                         cache: context.fileCache)
-        else { throw Server.StartError(description: "uploads folder '\(configuration.uploads)' does not exist") }
+        else { throw Server.StartError(description: "uploads folder '\(site.uploads)' does not exist") }
         let uploadsRoot = uploads.resolver.root
         if siteRoot == uploadsRoot || siteRoot.hasPrefix(uploadsRoot == "/" ? "/" : uploadsRoot + "/") {
-            throw Server.StartError(description: "web root '\(configuration.root)' lies inside the uploads folder "
-                + "'\(configuration.uploads)': every upload would be served as part of the site; serve another folder")
+            throw Server.StartError(description: "web root '\(site.root)' lies inside the uploads folder "
+                + "'\(site.uploads)': every upload would be served as part of the site; serve another folder")
         }
-        guard let site = StaticFiles(root: siteRoot, settings: context.settings, counters: context.counters,
-                                     cache: context.fileCache, excluding: [uploadsRoot])
-        else { throw Server.StartError(description: "web root '\(configuration.root)' does not exist") }
+        guard let siteFiles = StaticFiles(root: siteRoot, settings: context.settings, counters: context.counters,
+                                          cache: context.fileCache, excluding: [uploadsRoot])
+        else { throw Server.StartError(description: "web root '\(site.root)' does not exist") }
         var router = Router()
         router.get("/healthz", Health.live)
         router.get("/readyz", Health.ready(context))
         UploadEndpoint(store: context.uploads, limit: context.limits.upload).register(on: &router)
         router.get("/uploads/*path", uploads.handle)
-        router.get("/*path", site.handle)
+        router.get("/*path", siteFiles.handle)
         return router
     }
 }

@@ -6,8 +6,8 @@ public struct ServerControl: Sendable {
     let server: Server
     /// Where `httpsh attach` reaches this server (nil: no control socket), for `status`.
     let controlSocket: String?
-    /// The settings in force: the start configuration with every live change applied.
-    private(set) var configuration: ServerConfiguration
+    /// The settings in force: the start configuration (the server's and its site's) with every live change applied.
+    private(set) var configuration: ApplicationConfiguration
     /// Which source set each setting (absent: its default).
     private(set) var sources: [String: Setting.Source]
     /// Where `config save` writes when not told: the `--config` file.
@@ -16,10 +16,11 @@ public struct ServerControl: Sendable {
     /// The file `config save` writes when there is no `--config` file, in the working folder.
     static let defaultSettingsPath = "httpsh.conf"
 
-    public init(server: Server, sources: [String: Setting.Source] = [:], settingsPath: String? = nil,
-                controlSocket: String? = nil) {
+    /// Control of `server`, which serves `site` (httpsh's routes; its folders show in `status` and `config`).
+    public init(server: Server, site: SiteConfiguration, sources: [String: Setting.Source] = [:],
+                settingsPath: String? = nil, controlSocket: String? = nil) {
         self.server = server
-        configuration = server.configuration
+        configuration = ApplicationConfiguration(server: server.configuration, site: site)
         self.sources = sources
         self.settingsPath = settingsPath
         self.controlSocket = controlSocket
@@ -196,8 +197,8 @@ public struct ServerControl: Sendable {
             .init("Ready", key: "ready", context.ready, text: context.ready ? "yes" : "no (/readyz answers 503)"),
             .init("Uptime", key: "uptime_seconds", .integer(uptime), text: Self.duration(uptime)),
             .init("URL", key: "url", server.url),
-            .init("Root", key: "root", server.configuration.root),
-            .init("Uploads", key: "uploads", server.configuration.uploads),
+            .init("Root", key: "root", configuration.root),
+            .init("Uploads", key: "uploads", configuration.uploads),
         ] + uploadsQuotaFields() + [
             .init("Workers", key: "workers", workers.live),
             .init("Workers busy", key: "workers_busy", workers.busy),
@@ -240,7 +241,7 @@ public struct ServerControl: Sendable {
     }
 
     /// Applies a live setting's new value to the running server and records it as changed live.
-    private mutating func changeLive(_ name: String, _ change: (inout ServerConfiguration) -> Void) {
+    private mutating func changeLive(_ name: String, _ change: (inout ApplicationConfiguration) -> Void) {
         guard let setting = Settings.named(name) else { return }
         change(&configuration)
         setting.adopt?(configuration, Setting.Targets(server: server))

@@ -28,16 +28,16 @@ public struct Setting: Sendable {
     /// Whether `config set` may change it while the server runs (else it applies at the next start).
     public var live: Bool { adopt != nil }
     /// The value in `configuration`, as the flag takes it (`64M`, `10/1 burst 20`, `off`).
-    public let read: @Sendable (ServerConfiguration) -> String
+    public let read: @Sendable (ApplicationConfiguration) -> String
     /// Parses `text` as the flag does into `configuration`; the error says what is accepted (without the name).
-    public let write: @Sendable (inout ServerConfiguration, String) -> String?
+    public let write: @Sendable (inout ApplicationConfiguration, String) -> String?
     /// Makes the running server use `configuration`'s value.
-    let adopt: (@Sendable (ServerConfiguration, Targets) -> Void)?
+    let adopt: (@Sendable (ApplicationConfiguration, Targets) -> Void)?
 
     init(_ name: String, environment: [String] = [],
-         read: @escaping @Sendable (ServerConfiguration) -> String,
-         write: @escaping @Sendable (inout ServerConfiguration, String) -> String?,
-         adopt: (@Sendable (ServerConfiguration, Targets) -> Void)? = nil) {
+         read: @escaping @Sendable (ApplicationConfiguration) -> String,
+         write: @escaping @Sendable (inout ApplicationConfiguration, String) -> String?,
+         adopt: (@Sendable (ApplicationConfiguration, Targets) -> Void)? = nil) {
         self.name = name
         self.environment = environment
         self.read = read

@@ -1,5 +1,5 @@
 /// Every setting of the server, in the order `config` lists them. To add one: append a `Setting` here with its
-/// flag name, how to read and write it on `ServerConfiguration`, and (if it can change live) what `adopt` does
+/// flag name, how to read and write it on `ApplicationConfiguration` (the server's or the site's part), and (if it can change live) what `adopt` does
 /// to the running server; the command line, `config` and the settings file then know it.
 public enum Settings {
     public static let all: [Setting] = [

@@ -19,7 +19,7 @@ public enum SettingsFile {
     static let maximumBytes = 1 << 20
 
     /// Reads `path` into `configuration`, marking each setting it sets in `sources`; returns the blocks it lists.
-    public static func load(_ path: String, into configuration: inout ServerConfiguration,
+    public static func load(_ path: String, into configuration: inout ApplicationConfiguration,
                             sources: inout [String: Setting.Source]) throws(Failure) -> [Blocklist.Entry] {
         let text = try read(path)
         var blocks: [Blocklist.Entry] = []
@@ -50,7 +50,7 @@ public enum SettingsFile {
     }
 
     /// The file's text for `configuration` and `blocks`.
-    public static func render(_ configuration: ServerConfiguration, blocks: [Blocklist.Entry], savedAt: Int) -> String {
+    public static func render(_ configuration: ApplicationConfiguration, blocks: [Blocklist.Entry], savedAt: Int) -> String {
         var lines = ["# httpsh settings, saved \(UTCTime.format(savedAt, "%Y-%m-%d %H:%M:%S")) UTC by 'config save'.",
                      "# Read at start with --config PATH; flags and environment variables win over it."]
         for setting in Settings.all { lines.append("\(setting.name) = \(setting.read(configuration))") }

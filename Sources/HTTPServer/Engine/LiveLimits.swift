@@ -16,7 +16,7 @@ public final class LiveLimits: Sendable {
     /// The upload route's body limit.
     public let upload: BodyLimit
 
-    init(_ configuration: ServerConfiguration, maxConnections: Int) {
+    init(_ configuration: ServerConfiguration, maxConnections: Int, maxUploadBytes: Int) {
         idle = Atomic(configuration.idleTimeoutSeconds)
         header = Atomic(configuration.headerTimeoutSeconds)
         body = Atomic(configuration.bodyTimeoutSeconds)
@@ -25,7 +25,7 @@ public final class LiveLimits: Sendable {
         connectionsPerClient = Atomic(configuration.maxConnectionsPerClient ?? 0)
         grace = Atomic(configuration.shutdownGraceSeconds)
         hostPolicy = Lock(HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host))
-        upload = BodyLimit(configuration.maxUploadBytes)
+        upload = BodyLimit(maxUploadBytes)
     }
 
     public var idleTimeoutSeconds: Int {

@@ -1,24 +1,17 @@
 import CLinux
 
-/// Everything a server needs to start. Values that can change live (workers, dir listing, log level, rate limit)
-/// start from here and are then changed through the command bus.
+/// Everything a server needs to start, and nothing else: `Server` (with its `ServerContext`) honours every field.
+/// Values that can change live (workers, dir listing, log level, rate limit) start from here and are then changed
+/// through the command bus; `directoryListing` and `precompressed` start the live settings (`context.settings`)
+/// every `StaticFiles` built with them follows.
 ///
-/// `Server` (with its `ServerContext`) honours every field but four that belong to httpsh's own routes and are
-/// read by `StandardRoutes`: `root`, `uploads` (also the folder the context's `UploadStore` lists and counts),
-/// `maxUploadBytes` (the limit `context.limits.upload` holds for `POST /upload`) and `uploadsQuotaBytes` (the
-/// store's quota, enforced by that route). A program that mounts `StaticFiles` or its own upload route passes them
-/// its own folders and limits.
+/// Which folders a program serves and where it stores uploads are its routes' business, not the server's (a
+/// server serves nothing it was not given a route for): httpsh's own routes take theirs from `SiteConfiguration`.
 public struct ServerConfiguration: Sendable {
     /// The address to bind: `127.0.0.1`, `0.0.0.0`, `::`, `::1` or `localhost`.
     public var host = "127.0.0.1"
     /// The TCP port; 0 lets the kernel pick one (tests).
     public var port: UInt16 = 8080
-    /// The folder `StandardRoutes` serves as `/` (and `status` shows). `Server` alone serves no files: which folder
-    /// a program serves, and where, is its routes' business.
-    public var root = "public"
-    /// The folder `StandardRoutes` stores uploads in and serves as `/uploads/`; the context's `UploadStore` (the
-    /// shell's `uploads`, the uploads metrics) lists it.
-    public var uploads = "uploads"
     /// Worker threads at start.
     public var workers = ServerConfiguration.defaultWorkers
     /// One worker per CPU this process may run on, at least two: a worker that waits on a disk (an upload's fsync)
@@ -64,13 +57,6 @@ public struct ServerConfiguration: Sendable {
     public var maxConnectionsPerClient: Int? = 256
     /// How many leading bits of an IPv6 address name one client, for the rate limit and the connection cap.
     public var rateLimitIPv6Prefix = RateLimiter.defaultIPv6PrefixLength
-    /// The body limit of `StandardRoutes`' `POST /upload`, kept live in `context.limits.upload` (`config set
-    /// max-upload`); routes of a program's own set their limits with `body:`.
-    public var maxUploadBytes = 64 << 20
-    /// The most the uploads folder may hold, in bytes (507 beyond); nil for no limit. Off by default: the right
-    /// size depends on the disk and on what the folder already holds (a guessed default could refuse every upload
-    /// to a folder an upgrade finds fuller than that), and a full disk is already answered 507 without harm.
-    public var uploadsQuotaBytes: Int?
     /// Parser limits (request line, header section).
     public var parserLimits = RequestParser.Limits()
     /// Whether other servers may listen on the same port (SO_REUSEPORT), for an upgrade without downtime: a new

@@ -2,8 +2,9 @@ import Glibc
 import Synchronization
 
 /// The live state a running server shares with its handlers and its control: settings, counters, the
-/// blocklist and rate limiter, statistics and the logger. Create it first, build the router's handlers with it,
-/// then the server.
+/// blocklist and rate limiter, statistics and the logger. Create it first (`init(configuration:logger:)`, or
+/// `init(configuration:site:logger:)` for httpsh's routes, in SiteConfiguration.swift), build the router's handlers
+/// with it, then the server.
 public final class ServerContext: Sendable {
     public let logger: Logger
     public let settings: LiveSettings
@@ -22,7 +23,8 @@ public final class ServerContext: Sendable {
     public let metrics = MetricsRegistry()
     /// One line per request.
     public let accessLog: AccessLog
-    /// The uploads folder: written by `POST /upload`, listed by the shell, counted for metrics.
+    /// The uploads folder of the program's upload route (httpsh's `POST /upload`): listed by the shell, counted
+    /// for metrics, its uploads in progress kept alive for other servers sharing the folder.
     public let uploads: UploadStore
     /// Hot files served from memory, shared by the server's `StaticFiles` (its size shows in `status`, `/metrics`).
     public let fileCache: FileCache
@@ -31,9 +33,11 @@ public final class ServerContext: Sendable {
     /// Open connections and workers, written by the running engine; zeros before a server starts.
     public let gauges = EngineGauges()
 
-    /// Creates the live state from `configuration` (the logger's level becomes `configuration.logLevel`); fails
-    /// only when the access-log file cannot be opened.
-    public init(configuration: ServerConfiguration, logger: Logger) throws(AccessLog.OpenError) {
+    /// Creates the live state from `configuration` (the logger's level becomes `configuration.logLevel`), with the
+    /// upload store on `uploadsFolder` and the upload route's limits, which the application names (the server has
+    /// no uploads of its own); fails only when the access-log file cannot be opened.
+    init(configuration: ServerConfiguration, logger: Logger, uploadsFolder: String, maxUploadBytes: Int,
+         uploadsQuotaBytes: Int?) throws(AccessLog.OpenError) {
         logger.level = configuration.logLevel
         self.logger = logger
         accessLog = try AccessLog(logger: logger, format: configuration.accessLogFormat,
@@ -47,10 +51,11 @@ public final class ServerContext: Sendable {
         autoblock = Autoblocker(blocklist: blocklist)
         autoblock.watch(securityEvents)
         limiter = RateLimiter(limit: configuration.rateLimit, ipv6PrefixLength: configuration.rateLimitIPv6Prefix)
-        uploads = UploadStore(folder: configuration.uploads, abandonAfterSeconds: configuration.bodyTimeoutSeconds)
-        uploads.quotaBytes = configuration.uploadsQuotaBytes
+        uploads = UploadStore(folder: uploadsFolder, abandonAfterSeconds: configuration.bodyTimeoutSeconds)
+        uploads.quotaBytes = uploadsQuotaBytes
         limits = LiveLimits(configuration,
-                            maxConnections: configuration.maxConnections ?? Engine.connectionLimitFromDescriptors())
+                            maxConnections: configuration.maxConnections ?? Engine.connectionLimitFromDescriptors(),
+                            maxUploadBytes: maxUploadBytes)
         fileCache = FileCache(capacity: configuration.fileCacheBytes)
     }
 

@@ -6,7 +6,7 @@ extension TestServer {
     /// grace of 2 s, serving `hello.txt`, `folder/a.txt` (a folder without an index), `docs/index.html`, and one
     /// stored upload (`note.json`). `configure` runs after these defaults.
     static func shell(workers: Int = 2,
-                      configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> TestServer {
+                      configure: (inout ApplicationConfiguration) -> Void = { _ in }) throws -> TestServer {
         try TestServer(files: ["hello.txt": "hello\n", "folder/a.txt": "inside\n", "docs/index.html": "<h1>docs</h1>\n"],
                        configure: { configuration in
                            configuration.workers = workers
