@@ -151,6 +151,19 @@ import Testing
         #expect(String(decoding: bytes, as: UTF8.self) == "second")
     }
 
+    // MARK: - Request values
+
+    @Test func requestCopies_changeIndependently() throws {
+        var original = try #require(Request(head: Self.head("/a%20b"), client: .unspecified, id: "t"))
+        original.parameters = ["id": "1"]
+        let copy = original
+        original.body = [1, 2]
+        original.parameters = ["id": "2"]
+        #expect(copy.body.isEmpty && copy.parameters == ["id": "1"])
+        #expect(original.body == [1, 2] && original.parameters == ["id": "2"])
+        #expect(copy.path == "/a b" && original.path == "/a b" && copy.id == "t")
+    }
+
     // MARK: - Query items
 
     @Test func queryItems_decodePlusAndPercent20AsSpace() throws {

@@ -8,6 +8,12 @@ final class Pipeline: Sendable {
         case respond(Response, bodyUnread: Bool)
         /// Read the body with this reader, then call `complete`.
         case readBody(BodyReader)
+
+        /// The status of an answer given now; read without copying the response out.
+        var status: HTTPStatus? {
+            if case .respond(let response, _) = self { return response.status }
+            return nil
+        }
     }
 
     let router: Router
@@ -32,14 +38,14 @@ final class Pipeline: Sendable {
     /// Starts a request: everything up to the point where its body is needed.
     func begin(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
         let (request, start) = route(head, client: client, id: id)
-        if let request, case .respond(let response, _) = start { countIfServed(request, response) }
+        if let request, let status = start.status { countIfServed(request, status) }
         return (request, start)
     }
 
     /// Counts the path of a request that was served (below 400), before the response goes out. A refused
     /// request's path is a client's choice (escape codes, scanners' guesses), not something the server served.
-    private func countIfServed(_ request: Request, _ response: Response) {
-        if response.status.code < 400 { counters.record(request.path) }
+    private func countIfServed(_ request: Request, _ status: HTTPStatus) {
+        if status.code < 400 { counters.record(request.path) }
     }
 
     private func route(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
@@ -129,7 +135,7 @@ final class Pipeline: Sendable {
                                detail: "\(response.status.code) at the end of the body")
             }
         }
-        countIfServed(request, response)
+        countIfServed(request, response.status)
         return response
     }
 
@@ -173,11 +179,12 @@ final class Pipeline: Sendable {
     static func traversal(_ request: Request) -> SecurityEvent.Kind? {
         // Every request comes through here: only a path with two dots in a row can climb, so look no further
         // in the others.
-        var previousWasDot = false
-        guard request.path.utf8.contains(where: { byte in
-            defer { previousWasDot = byte == .dot }
-            return previousWasDot && byte == .dot
-        }) else { return nil }
+        let hasTwoDots = { (bytes: UnsafeBufferPointer<UInt8>) in
+            bytes.indices.dropFirst().contains { bytes[$0] == .dot && bytes[$0 - 1] == .dot }
+        }
+        let path = request.path
+        guard path.utf8.withContiguousStorageIfAvailable(hasTwoDots) ?? Array(path.utf8).withUnsafeBufferPointer(hasTwoDots)
+        else { return nil }
         let climbs = request.path.split(whereSeparator: { $0 == "/" || $0 == "\\" }).contains("..")
         guard climbs else { return nil }
         let raw = request.head.rawPath.lowercased()
