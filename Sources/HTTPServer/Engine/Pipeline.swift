@@ -17,6 +17,8 @@ final class Pipeline: Sendable {
     }
 
     let router: Router
+    /// The router's middleware, outermost first.
+    private let chain: [Link]
     let counters: RequestCounters
     let logger: Logger
     /// Holds the Host names answered, which change live.
@@ -28,6 +30,7 @@ final class Pipeline: Sendable {
     init(router: Router, counters: RequestCounters, logger: Logger, limits: LiveLimits, journal: SecurityJournal,
          maxTrailerBytes: Int) {
         self.router = router
+        chain = router.middleware.map(Link.init)
         self.maxTrailerBytes = maxTrailerBytes
         self.counters = counters
         self.logger = logger
@@ -210,23 +213,30 @@ final class Pipeline: Sendable {
     }
 
     private func admitted(_ request: Request) -> Response? {
-        for middleware in router.middleware {
-            if let refusal = middleware.admit(request) { return refusal }
+        for link in chain {
+            if let refusal = link.middleware.admit(request) { return refusal }
         }
         return nil
     }
 
     /// Runs the middleware chain around `final`, turning thrown errors into responses.
     private func run(_ request: Request, route: Router.Route, final: (Request) throws -> Response) -> Response {
-        let chain = router.middleware
+        let chain = self.chain
         func step(_ index: Int, _ request: Request) throws -> Response {
             guard index < chain.count else { return try final(request) }
-            return try chain[index].handle(request) { try step(index + 1, $0) }
+            return try chain[index].middleware.handle(request) { try step(index + 1, $0) }
         }
         do {
             return try step(0, request)
         } catch {
             return response(for: error, request)
         }
+    }
+
+    /// One middleware behind a reference whose constant can be called in place: calling a middleware straight
+    /// from the router's array copied (and destroyed) the existential on every call.
+    private final class Link: Sendable {
+        let middleware: any Middleware
+        init(_ middleware: any Middleware) { self.middleware = middleware }
     }
 }

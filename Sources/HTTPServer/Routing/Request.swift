@@ -12,7 +12,7 @@ public struct Request: Sendable {
         let path: String
         let client: IPAddress
         let id: String
-        var parameters: RouteParameters = [:]
+        var parameters = RouteParameters.none
         var body: [UInt8] = []
 
         init(head: RequestHead, path: String, client: IPAddress, id: String) {

@@ -14,6 +14,9 @@ public struct RouteParameters: Sendable, Equatable, RandomAccessCollection, Expr
         self.values = values
     }
 
+    /// No parameters, for a route without any.
+    static let none = RouteParameters(names: [], values: [])
+
     /// Parameters written out, for tests and for handlers called directly (`["id": "42"]`).
     public init(dictionaryLiteral elements: (String, String)...) {
         names = elements.map(\.0)

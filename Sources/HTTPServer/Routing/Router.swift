@@ -127,8 +127,8 @@ public struct Router: Sendable {
     /// segment at a time; parameters are percent-decoded after the path is split, so `%2F` inside a segment is a
     /// `/` in the value, not a separator.
     public func match(_ method: HTTPMethod, path rawPath: String) -> Match {
-        if let found = rawPath.utf8.withContiguousStorageIfAvailable({ match(method, bytes: $0) }) { return found }
-        return Array(rawPath.utf8).withUnsafeBufferPointer { match(method, bytes: $0) }
+        var path = rawPath
+        return path.withUTF8 { match(method, bytes: $0) }
     }
 
     private func match(_ method: HTTPMethod, bytes path: UnsafeBufferPointer<UInt8>) -> Match {
@@ -221,7 +221,7 @@ private struct Node: Sendable {
         let segment = UnsafeBufferPointer(rebasing: path[start..<end])
         let encoded = segment.contains(.percent)
         // Decoded only when it has escapes: a plain segment is compared as it is.
-        let decoded = encoded ? Self.decode(segment) : nil
+        let decoded = encoded ? PercentEncoding.decode(String(decoding: segment, as: UTF8.self)) : nil
         if !encoded || decoded != nil {
             let literal = if let decoded { literal(matching: decoded) } else { literal(matching: segment) }
             if let literal, let found = literals[literal].node.find(path, from: next, method: method, values: &values) {
