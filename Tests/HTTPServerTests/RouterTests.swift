@@ -12,7 +12,7 @@ import Testing
         return router
     }
 
-    private func found(_ router: Router, _ method: HTTPMethod, _ path: String) -> (String, [String: String])? {
+    private func found(_ router: Router, _ method: HTTPMethod, _ path: String) -> (String, RouteParameters)? {
         guard case .found(let route, let parameters) = router.match(method, path: path) else { return nil }
         return (route.pattern, parameters)
     }
@@ -72,6 +72,33 @@ import Testing
         #expect(found(router, .get, "/café/menu")?.0 == "/café/menu")
     }
 
+    @Test func literal_isFoundAmongManyOfEveryLength() {
+        let names = (0..<60).map { String(repeating: "ab", count: $0 % 7 + 1) + "\($0)" } + ["", "z", "é", "Z"]
+        let router = router(names.map { (.get, "/" + $0) } + [(.get, "/:other")])
+        for name in names {
+            #expect(found(router, .get, "/" + PercentEncoding.encodePath(name))?.0 == "/" + name)
+        }
+        #expect(found(router, .get, "/ab61")?.0 == "/:other")
+        #expect(found(router, .get, "/y")?.0 == "/:other")
+    }
+
+    @Test func encodedSegment_isComparedDecoded_neverRaw() {
+        let router = router([(.get, "/a%41"), (.get, "/aA/:rest")])
+        #expect(found(router, .get, "/a%2541")?.0 == "/a%41")
+        #expect(found(router, .get, "/a%41") == nil)
+        #expect(found(router, .get, "/a%41/x")?.0 == "/aA/:rest")
+        #expect(found(router, .get, "/a%zz") == nil)
+    }
+
+    @Test func parameters_lookUpByName_inPatternOrder() {
+        let router = router([(.get, "/:a/:b/:a")])
+        let parameters = found(router, .get, "/1/2/3")?.1
+        #expect(parameters?["a"] == "3", "a name used twice keeps its last value")
+        #expect(parameters?["b"] == "2")
+        #expect(parameters?["c"] == nil)
+        #expect(parameters.map { $0.map(\.value) } == ["1", "2", "3"])
+    }
+
     @Test func emptySegment_isNotAParameter() {
         let router = router([(.get, "/users/:id")])
         if case .notFound = router.match(.get, path: "/users/") {} else {
@@ -122,6 +149,19 @@ import Testing
             return
         }
         #expect(String(decoding: bytes, as: UTF8.self) == "second")
+    }
+
+    // MARK: - Request values
+
+    @Test func requestCopies_changeIndependently() throws {
+        var original = try #require(Request(head: Self.head("/a%20b"), client: .unspecified, id: "t"))
+        original.parameters = ["id": "1"]
+        let copy = original
+        original.body = [1, 2]
+        original.parameters = ["id": "2"]
+        #expect(copy.body.isEmpty && copy.parameters == ["id": "1"])
+        #expect(original.body == [1, 2] && original.parameters == ["id": "2"])
+        #expect(copy.path == "/a b" && original.path == "/a b" && copy.id == "t")
     }
 
     // MARK: - Query items

@@ -8,9 +8,17 @@ final class Pipeline: Sendable {
         case respond(Response, bodyUnread: Bool)
         /// Read the body with this reader, then call `complete`.
         case readBody(BodyReader)
+
+        /// The status of an answer given now; read without copying the response out.
+        var status: HTTPStatus? {
+            if case .respond(let response, _) = self { return response.status }
+            return nil
+        }
     }
 
     let router: Router
+    /// The router's middleware, outermost first.
+    private let chain: [Link]
     let counters: RequestCounters
     let logger: Logger
     /// Holds the Host names answered, which change live.
@@ -22,6 +30,7 @@ final class Pipeline: Sendable {
     init(router: Router, counters: RequestCounters, logger: Logger, limits: LiveLimits, journal: SecurityJournal,
          maxTrailerBytes: Int) {
         self.router = router
+        chain = router.middleware.map(Link.init)
         self.maxTrailerBytes = maxTrailerBytes
         self.counters = counters
         self.logger = logger
@@ -32,14 +41,14 @@ final class Pipeline: Sendable {
     /// Starts a request: everything up to the point where its body is needed.
     func begin(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
         let (request, start) = route(head, client: client, id: id)
-        if let request, case .respond(let response, _) = start { countIfServed(request, response) }
+        if let request, let status = start.status { countIfServed(request, status) }
         return (request, start)
     }
 
     /// Counts the path of a request that was served (below 400), before the response goes out. A refused
     /// request's path is a client's choice (escape codes, scanners' guesses), not something the server served.
-    private func countIfServed(_ request: Request, _ response: Response) {
-        if response.status.code < 400 { counters.record(request.path) }
+    private func countIfServed(_ request: Request, _ status: HTTPStatus) {
+        if status.code < 400 { counters.record(request.path) }
     }
 
     private func route(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
@@ -129,7 +138,7 @@ final class Pipeline: Sendable {
                                detail: "\(response.status.code) at the end of the body")
             }
         }
-        countIfServed(request, response)
+        countIfServed(request, response.status)
         return response
     }
 
@@ -173,11 +182,12 @@ final class Pipeline: Sendable {
     static func traversal(_ request: Request) -> SecurityEvent.Kind? {
         // Every request comes through here: only a path with two dots in a row can climb, so look no further
         // in the others.
-        var previousWasDot = false
-        guard request.path.utf8.contains(where: { byte in
-            defer { previousWasDot = byte == .dot }
-            return previousWasDot && byte == .dot
-        }) else { return nil }
+        let hasTwoDots = { (bytes: UnsafeBufferPointer<UInt8>) in
+            bytes.indices.dropFirst().contains { bytes[$0] == .dot && bytes[$0 - 1] == .dot }
+        }
+        let path = request.path
+        guard path.utf8.withContiguousStorageIfAvailable(hasTwoDots) ?? Array(path.utf8).withUnsafeBufferPointer(hasTwoDots)
+        else { return nil }
         let climbs = request.path.split(whereSeparator: { $0 == "/" || $0 == "\\" }).contains("..")
         guard climbs else { return nil }
         let raw = request.head.rawPath.lowercased()
@@ -203,23 +213,30 @@ final class Pipeline: Sendable {
     }
 
     private func admitted(_ request: Request) -> Response? {
-        for middleware in router.middleware {
-            if let refusal = middleware.admit(request) { return refusal }
+        for link in chain {
+            if let refusal = link.middleware.admit(request) { return refusal }
         }
         return nil
     }
 
     /// Runs the middleware chain around `final`, turning thrown errors into responses.
     private func run(_ request: Request, route: Router.Route, final: (Request) throws -> Response) -> Response {
-        let chain = router.middleware
+        let chain = self.chain
         func step(_ index: Int, _ request: Request) throws -> Response {
             guard index < chain.count else { return try final(request) }
-            return try chain[index].handle(request) { try step(index + 1, $0) }
+            return try chain[index].middleware.handle(request) { try step(index + 1, $0) }
         }
         do {
             return try step(0, request)
         } catch {
             return response(for: error, request)
         }
+    }
+
+    /// One middleware behind a reference whose constant can be called in place: calling a middleware straight
+    /// from the router's array copied (and destroyed) the existential on every call.
+    private final class Link: Sendable {
+        let middleware: any Middleware
+        init(_ middleware: any Middleware) { self.middleware = middleware }
     }
 }

@@ -1,18 +1,55 @@
 /// A request as handlers and middleware see it: the parsed head plus the decoded path, the route's
 /// parameters, the body, the client and an id.
+///
+/// A value with its parts behind one shared reference: every request passes through the pipeline, each
+/// middleware and the handler, and copying it is one retain rather than one for each of the head's strings and
+/// arrays. Setting `parameters` or `body` copies the parts first when another copy shares them.
 public struct Request: Sendable {
+    /// The parts of one request. Mutable fields change only while the storage is uniquely referenced (copy on
+    /// write), so no other thread ever sees them change.
+    private final class Storage: @unchecked Sendable {
+        let head: RequestHead
+        let path: String
+        let client: IPAddress
+        let id: String
+        var parameters = RouteParameters.none
+        var body: [UInt8] = []
+
+        init(head: RequestHead, path: String, client: IPAddress, id: String) {
+            self.head = head
+            self.path = path
+            self.client = client
+            self.id = id
+        }
+
+        func copy() -> Storage {
+            let copy = Storage(head: head, path: path, client: client, id: id)
+            copy.parameters = parameters
+            copy.body = body
+            return copy
+        }
+    }
+
+    private var storage: Storage
+
     /// The request line and headers as parsed.
-    public let head: RequestHead
+    public var head: RequestHead { storage.head }
     /// The path, percent-decoded once (`/docs/a b.txt`).
-    public let path: String
-    /// Values captured by the route pattern (`:id`, `*rest`), percent-decoded.
-    public internal(set) var parameters: [String: String] = [:]
+    public var path: String { storage.path }
+    /// Values captured by the route pattern (`:id`, `*rest`), percent-decoded: `parameters["id"]`.
+    public internal(set) var parameters: RouteParameters {
+        get { storage.parameters }
+        set { unique().parameters = newValue }
+    }
     /// The body, for routes that buffer it; empty otherwise.
-    public internal(set) var body: [UInt8] = []
+    public internal(set) var body: [UInt8] {
+        get { storage.body }
+        set { unique().body = newValue }
+    }
     /// The client's address (after trusted-proxy rewriting, when configured).
-    public let client: IPAddress
+    public var client: IPAddress { storage.client }
     /// The request id, echoed as `X-Request-ID`.
-    public let id: String
+    public var id: String { storage.id }
 
     /// The request method.
     public var method: HTTPMethod { head.method }
@@ -22,10 +59,13 @@ public struct Request: Sendable {
     /// Builds a request; nil when the path does not percent-decode to valid UTF-8 without NUL.
     public init?(head: RequestHead, client: IPAddress, id: String) {
         guard let path = PercentEncoding.decode(head.rawPath) else { return nil }
-        self.head = head
-        self.path = path
-        self.client = client
-        self.id = id
+        storage = Storage(head: head, path: path, client: client, id: id)
+    }
+
+    /// The storage, copied first when another request shares it.
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
     }
 
     /// The query's `name=value` pairs, decoded (`+` and `%20` as space), in order, duplicates kept; a pair that

@@ -13,8 +13,9 @@
 /// router.get("/static/*path", files.handle)
 /// ```
 public struct Router: Sendable {
-    /// A registered handler with its body policy.
-    public struct Route: Sendable {
+    /// A registered handler with its body policy; a class, so handing the found route to the request's
+    /// pipeline copies one reference.
+    public final class Route: Sendable {
         /// The method it answers (a `GET` route also answers `HEAD`).
         public let method: HTTPMethod
         /// The pattern as registered (`/users/:id`).
@@ -25,6 +26,15 @@ public struct Router: Sendable {
         public let handler: Handler
         /// The names of the pattern's `:name` and `*name` segments, in order.
         let parameterNames: [String]
+
+        init(method: HTTPMethod, pattern: String, body: BodyPolicy, handler: @escaping Handler,
+             parameterNames: [String]) {
+            self.method = method
+            self.pattern = pattern
+            self.body = body
+            self.handler = handler
+            self.parameterNames = parameterNames
+        }
 
         /// The streamed-body sink factory, when the route streams (then `handler` answers only a request without a
         /// body).
@@ -38,7 +48,7 @@ public struct Router: Sendable {
     /// What a lookup found.
     public enum Match: Sendable {
         /// The route that answers, with the decoded values of its `:name` and `*name` segments.
-        case found(Route, parameters: [String: String])
+        case found(Route, parameters: RouteParameters)
         /// The path exists, but not for this method; `allowed` lists the methods that are registered.
         case methodNotAllowed(allowed: [HTTPMethod])
         /// No pattern matches the path.
@@ -113,25 +123,27 @@ public struct Router: Sendable {
 
     // MARK: - Lookup
 
-    /// Finds the route for `method` and the raw (percent-encoded) `path`. Parameters are percent-decoded after
-    /// the path is split, so `%2F` inside a segment is a `/` in the value, not a separator.
+    /// Finds the route for `method` and the raw (percent-encoded) `path`. The path is walked on its bytes, a
+    /// segment at a time; parameters are percent-decoded after the path is split, so `%2F` inside a segment is a
+    /// `/` in the value, not a separator.
     public func match(_ method: HTTPMethod, path rawPath: String) -> Match {
-        let segments = Self.segments(of: rawPath)[...]
+        var path = rawPath
+        return path.withUTF8 { match(method, bytes: $0) }
+    }
+
+    private func match(_ method: HTTPMethod, bytes path: UnsafeBufferPointer<UInt8>) -> Match {
+        let first = Self.firstSegment(of: path)
         var values: [String] = []
-        let answers: ([HTTPMethod: Route]) -> Route? = { routes in
-            routes[method] ?? (method == .head ? routes[.get] : nil)
+        if let route = root.find(path, from: first, method: method, values: &values) {
+            return .found(route, parameters: RouteParameters(names: route.parameterNames, values: values))
         }
-        if let route = root.find(segments, values: &values, answering: answers) {
-            let pairs = zip(route.parameterNames, values)
-            return .found(route, parameters: Dictionary(pairs, uniquingKeysWith: { _, last in last }))
-        }
-        var registered = Set<HTTPMethod>()
-        root.collectMethods(segments, into: &registered)
+        var registered: [HTTPMethod] = []
+        root.collectMethods(path, from: first, into: &registered)
         guard !registered.isEmpty else { return .notFound }
-        if registered.contains(.get) { registered.insert(.head) }
+        if registered.contains(.get) { registered.append(.head) }
         // The pipeline answers OPTIONS itself on any path that exists.
-        registered.insert(.options)
-        return .methodNotAllowed(allowed: Self.ordered(Array(registered)))
+        registered.append(.options)
+        return .methodNotAllowed(allowed: Self.ordered(registered))
     }
 
     /// The methods a path answers, in a stable order, for `Allow` headers.
@@ -140,24 +152,16 @@ public struct Router: Sendable {
         return order.filter(methods.contains)
     }
 
-    /// The pieces between slashes, empty ones kept, without the piece before the first slash. Split on UTF-8
-    /// bytes: a `/` is always one byte, and Character-by-Character splitting cost more than the rest of a lookup.
-    static func segments(of path: String) -> [Substring] {
-        var pieces: [Substring] = []
-        let bytes = path.utf8
-        var start = bytes.startIndex
-        var index = start
-        var isFirst = true
-        while true {
-            let atEnd = index == bytes.endIndex
-            if atEnd || bytes[index] == .slash {
-                if !isFirst { pieces.append(path[start..<index]) }
-                isFirst = false
-                if atEnd { return pieces }
-                start = bytes.index(after: index)
-            }
-            index = bytes.index(after: index)
-        }
+    /// Where the first segment starts: after the first `/` (what comes before it is no segment); nil when there
+    /// is no `/`, so no segment at all.
+    private static func firstSegment(of path: UnsafeBufferPointer<UInt8>) -> Int? {
+        path.firstIndex(of: .slash).map { $0 + 1 }
+    }
+
+    /// The pieces between slashes, empty ones kept, without the piece before the first slash: how patterns are
+    /// split when they are registered.
+    static func segments(of pattern: String) -> [Substring] {
+        pattern.utf8.split(separator: .slash, omittingEmptySubsequences: false).dropFirst().map { Substring($0) }
     }
 }
 
@@ -165,14 +169,23 @@ public struct Router: Sendable {
 /// contain itself and keeps the router a plain value. Parameter names live in the routes, so `/users/:id` and
 /// `/users/:userID/posts` each see their own name.
 private struct Node: Sendable {
-    var literals: [String: Node] = [:]
+    /// A literal segment's decoded bytes and the level below it.
+    struct Literal: Sendable {
+        let bytes: [UInt8]
+        var node: Node
+    }
+
+    /// Sorted by `Node.order`, searched by halving: a request's segment is compared in place, with no `String`
+    /// built or hashed for it.
+    var literals: [Literal] = []
     var parameterChild: [Node] = []
-    var wildcardRoutes: [HTTPMethod: Router.Route] = [:]
-    var routes: [HTTPMethod: Router.Route] = [:]
+    /// Routes by method; a handful at most, so a list.
+    var wildcardRoutes: [Router.Route] = []
+    var routes: [Router.Route] = []
 
     mutating func insert(_ route: Router.Route, segments: ArraySlice<Substring>) {
         guard let first = segments.first else {
-            routes[route.method] = route
+            Self.add(route, to: &routes)
             return
         }
         let rest = segments.dropFirst()
@@ -180,38 +193,51 @@ private struct Node: Sendable {
             if parameterChild.isEmpty { parameterChild = [Node()] }
             parameterChild[0].insert(route, segments: rest)
         } else if first.hasPrefix("*") {
-            wildcardRoutes[route.method] = route
+            Self.add(route, to: &wildcardRoutes)
         } else {
-            literals[String(first), default: Node()].insert(route, segments: rest)
+            let bytes = Array(first.utf8)
+            let (position, found) = bytes.withUnsafeBufferPointer { search($0) }
+            if !found { literals.insert(Literal(bytes: bytes, node: Node()), at: position) }
+            literals[position].node.insert(route, segments: rest)
         }
     }
 
-    /// Depth-first: literal, then parameter, then wildcard, backtracking when a branch has no route that
-    /// `answering` accepts. `values` receives the captured parameter values in pattern order.
-    func find(_ segments: ArraySlice<Substring>, values: inout [String],
-              answering: ([HTTPMethod: Router.Route]) -> Router.Route?) -> Router.Route? {
-        guard let first = segments.first else {
-            if let route = answering(routes) { return route }
+    /// Depth-first: literal, then parameter, then wildcard, backtracking when a branch has no route for
+    /// `method`. `start` is where the next segment begins in `path` (nil after the last one); `values` receives
+    /// the captured parameter values in pattern order.
+    func find(_ path: UnsafeBufferPointer<UInt8>, from start: Int?, method: HTTPMethod,
+              values: inout [String]) -> Router.Route? {
+        guard let start else {
+            if let route = Self.route(for: method, in: routes) { return route }
             // `/static/*path` also matches `/static/` and `/static` with an empty capture.
-            if let route = answering(wildcardRoutes) {
+            if let route = Self.route(for: method, in: wildcardRoutes) {
                 values.append("")
                 return route
             }
             return nil
         }
-        let rest = segments.dropFirst()
-        let decoded = Self.decode(first)
-        if let decoded, let literal = literals[decoded], let found = literal.find(rest, values: &values,
-                                                                                   answering: answering) {
-            return found
-        }
-        if let child = parameterChild.first, let decoded, !decoded.isEmpty {
-            values.append(decoded)
-            if let found = child.find(rest, values: &values, answering: answering) { return found }
-            values.removeLast()
+        let end = path[start...].firstIndex(of: .slash) ?? path.endIndex
+        let next = end < path.endIndex ? end + 1 : nil
+        let segment = UnsafeBufferPointer(rebasing: path[start..<end])
+        let encoded = segment.contains(.percent)
+        // Decoded only when it has escapes: a plain segment is compared as it is.
+        let decoded = encoded ? PercentEncoding.decode(String(decoding: segment, as: UTF8.self)) : nil
+        if !encoded || decoded != nil {
+            let literal = if let decoded { literal(matching: decoded) } else { literal(matching: segment) }
+            if let literal, let found = literals[literal].node.find(path, from: next, method: method, values: &values) {
+                return found
+            }
+            if !parameterChild.isEmpty, !segment.isEmpty {
+                values.append(decoded ?? String(decoding: segment, as: UTF8.self))
+                if let found = parameterChild[0].find(path, from: next, method: method, values: &values) {
+                    return found
+                }
+                values.removeLast()
+            }
         }
         // The rest of the path is the raw path from this segment on: decoded once, without splitting and joining.
-        if let route = answering(wildcardRoutes), let value = PercentEncoding.decode(first.base[first.startIndex...]) {
+        if let route = Self.route(for: method, in: wildcardRoutes),
+           let value = Self.decode(UnsafeBufferPointer(rebasing: path[start...])) {
             values.append(value)
             return route
         }
@@ -219,22 +245,79 @@ private struct Node: Sendable {
     }
 
     /// Every method registered on any pattern that matches the path, for `Allow`.
-    func collectMethods(_ segments: ArraySlice<Substring>, into methods: inout Set<HTTPMethod>) {
-        methods.formUnion(wildcardRoutes.keys)
-        guard let first = segments.first else {
-            methods.formUnion(routes.keys)
+    func collectMethods(_ path: UnsafeBufferPointer<UInt8>, from start: Int?, into methods: inout [HTTPMethod]) {
+        methods += wildcardRoutes.map(\.method)
+        guard let start else {
+            methods += routes.map(\.method)
             return
         }
-        let rest = segments.dropFirst()
-        guard let decoded = Self.decode(first) else { return }
-        literals[decoded]?.collectMethods(rest, into: &methods)
-        if let child = parameterChild.first, !decoded.isEmpty {
-            child.collectMethods(rest, into: &methods)
+        let end = path[start...].firstIndex(of: .slash) ?? path.endIndex
+        let next = end < path.endIndex ? end + 1 : nil
+        let segment = UnsafeBufferPointer(rebasing: path[start..<end])
+        let literal: Int?
+        if segment.contains(.percent) {
+            guard let decoded = Self.decode(segment) else { return }
+            literal = self.literal(matching: decoded)
+        } else {
+            literal = self.literal(matching: segment)
+        }
+        if let literal { literals[literal].node.collectMethods(path, from: next, into: &methods) }
+        if !parameterChild.isEmpty, !segment.isEmpty {
+            parameterChild[0].collectMethods(path, from: next, into: &methods)
         }
     }
 
-    /// A raw segment percent-decoded, skipping the work when it has no `%`; nil when it does not decode.
-    private static func decode(_ segment: Substring) -> String? {
-        segment.utf8.contains(.percent) ? PercentEncoding.decode(segment) : String(segment)
+    /// The index of the literal segment whose decoded bytes are `key`.
+    private func literal(matching key: UnsafeBufferPointer<UInt8>) -> Int? {
+        let (position, found) = search(key)
+        return found ? position : nil
+    }
+
+    private func literal(matching decoded: String) -> Int? {
+        var decoded = decoded
+        return decoded.withUTF8 { literal(matching: $0) }
+    }
+
+    /// Where `key` is among the sorted literals, or where it would go.
+    private func search(_ key: UnsafeBufferPointer<UInt8>) -> (position: Int, found: Bool) {
+        var low = 0
+        var high = literals.count
+        while low < high {
+            let middle = (low + high) / 2
+            let order = literals[middle].bytes.withUnsafeBufferPointer { Self.order($0, key) }
+            if order == 0 { return (middle, true) }
+            if order < 0 { low = middle + 1 } else { high = middle }
+        }
+        return (low, false)
+    }
+
+    /// Shorter first, then byte by byte: a total order in which most mismatches show in the length.
+    private static func order(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Int {
+        if lhs.count != rhs.count { return lhs.count < rhs.count ? -1 : 1 }
+        for index in lhs.indices where lhs[index] != rhs[index] {
+            return lhs[index] < rhs[index] ? -1 : 1
+        }
+        return 0
+    }
+
+    /// The route answering `method`: its own, or for `HEAD` the `GET` route.
+    private static func route(for method: HTTPMethod, in routes: [Router.Route]) -> Router.Route? {
+        if let route = routes.first(where: { $0.method == method }) { return route }
+        return method == .head ? routes.first { $0.method == .get } : nil
+    }
+
+    /// A later registration of the same method replaces the earlier one.
+    private static func add(_ route: Router.Route, to routes: inout [Router.Route]) {
+        if let index = routes.firstIndex(where: { $0.method == route.method }) {
+            routes[index] = route
+        } else {
+            routes.append(route)
+        }
+    }
+
+    /// Raw path bytes percent-decoded; nil when they do not decode (a broken escape, invalid UTF-8 or NUL).
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        return bytes.contains(.percent) || bytes.contains(0) ? PercentEncoding.decode(text) : text
     }
 }
