@@ -71,8 +71,8 @@ extension Engine {
                     step = processInbound(connection, worker)
                 }
                 guard continueAfter(step, connection, worker) else { return }
-                // A read that did not fill the buffer most likely drained the socket: park rather than pay for a
-                // recv that would say EAGAIN. Level-triggered re-arming wakes us again if more is already there.
+                // A read that did not fill the buffer drained the socket: park rather than pay for a recv that
+                // would say EAGAIN. Bytes that arrive after it raise a new edge (news, if we still hold it).
                 if count < scratch.count {
                     park(connection)
                     return
