@@ -1,7 +1,12 @@
 /// Header fields in the order received, duplicates kept; names compare case-insensitively (RFC 9110 §5.1).
+///
+/// The fields the server reads itself (`KnownField`) are indexed as they are added: a lookup of one of those
+/// names, however it is spelled, costs no string compare per field.
 public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// The fields as (name, value) pairs, in order.
     public private(set) var fields: [(name: String, value: String)] = []
+    /// Where the known fields are in `fields`; kept in step by every mutation.
+    private var known = KnownFieldIndex()
 
     public init() {}
 
@@ -19,56 +24,106 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// Appends a field, keeping any field of the same name.
     public mutating func add(_ name: String, _ value: String) {
+        append(name, value, known: KnownField(name))
+    }
+
+    /// Appends a field whose name the caller has already classified (the parser, from the name's bytes).
+    mutating func append(_ name: String, _ value: String, known field: KnownField?) {
+        if let field { known.record(field, at: fields.count) }
         fields.append((name, value))
     }
 
     /// Replaces every field named `name` with one field.
     public mutating func set(_ name: String, _ value: String) {
         remove(name)
-        fields.append((name, value))
+        add(name, value)
     }
 
     /// Removes every field named `name`.
     public mutating func remove(_ name: String) {
+        let before = fields.count
         fields.removeAll { $0.name.equalsIgnoringASCIICase(name) }
+        if fields.count != before { known = KnownFieldIndex(fields) }
     }
 
     /// The first value of `name`, or nil.
     public subscript(name: String) -> String? {
-        fields.first { $0.name.equalsIgnoringASCIICase(name) }?.value
+        if let field = KnownField(name) { return self[field] }
+        return fields.first { $0.name.equalsIgnoringASCIICase(name) }?.value
+    }
+
+    /// The first value of `field`, or nil.
+    subscript(field: KnownField) -> String? {
+        switch known.lookup(field) {
+        case .absent: return nil
+        case .once(let position): return fields[position].value
+        case .scan: return fields.first { $0.name.equalsIgnoringASCIICase(field.name) }?.value
+        }
     }
 
     /// How many fields are named `name`.
     public func count(of name: String) -> Int {
-        var count = 0
-        for field in fields where field.name.equalsIgnoringASCIICase(name) { count += 1 }
-        return count
+        if let field = KnownField(name) { return count(of: field) }
+        return fields.count { $0.name.equalsIgnoringASCIICase(name) }
+    }
+
+    /// How many fields are `field`.
+    func count(of field: KnownField) -> Int {
+        switch known.lookup(field) {
+        case .absent: return 0
+        case .once: return 1
+        case .scan: return fields.count { $0.name.equalsIgnoringASCIICase(field.name) }
+        }
     }
 
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
-        // One pass, and no array at all when nothing matches (the parser asks for absent fields on every request).
-        var found: [String] = []
-        for field in fields where field.name.equalsIgnoringASCIICase(name) { found.append(field.value) }
-        return found
+        if let field = KnownField(name) { return values(field) }
+        return fields.compactMap { $0.name.equalsIgnoringASCIICase(name) ? $0.value : nil }
+    }
+
+    /// Every value of `field`, in order.
+    func values(_ field: KnownField) -> [String] {
+        switch known.lookup(field) {
+        case .absent: return []
+        case .once(let position): return [fields[position].value]
+        case .scan: return fields.compactMap { $0.name.equalsIgnoringASCIICase(field.name) ? $0.value : nil }
+        }
     }
 
     /// True when a field named `name` exists.
     public func contains(_ name: String) -> Bool {
-        fields.contains { $0.name.equalsIgnoringASCIICase(name) }
+        if let field = KnownField(name) { return contains(field) }
+        return fields.contains { $0.name.equalsIgnoringASCIICase(name) }
+    }
+
+    /// True when `field` exists.
+    func contains(_ field: KnownField) -> Bool {
+        known.lookup(field) != .absent
     }
 
     /// True when any comma-separated element of any `name` field equals `token`, ignoring case
     /// (for `Connection: keep-alive, Upgrade`).
     public func hasToken(_ token: String, in name: String) -> Bool {
-        // On bytes, without splitting or trimming into new strings: the parser asks this of every request.
-        var token = token
-        return token.withUTF8 { wanted in
-            fields.contains { field in
-                guard field.name.equalsIgnoringASCIICase(name) else { return false }
-                var value = field.value
-                return value.withUTF8 { Self.list(UnsafeRawBufferPointer($0), contains: UnsafeRawBufferPointer(wanted)) }
-            }
+        if let field = KnownField(name) { return hasToken(token, in: field) }
+        return fields.contains { $0.name.equalsIgnoringASCIICase(name) && Self.list($0.value, contains: token) }
+    }
+
+    /// True when any comma-separated element of any `field` equals `token`, ignoring case.
+    func hasToken(_ token: String, in field: KnownField) -> Bool {
+        switch known.lookup(field) {
+        case .absent: return false
+        case .once(let position): return Self.list(fields[position].value, contains: token)
+        case .scan:
+            return fields.contains { $0.name.equalsIgnoringASCIICase(field.name) && Self.list($0.value, contains: token) }
+        }
+    }
+
+    /// `list(_:contains:)` on the strings' UTF-8 storage, without splitting or trimming into new strings.
+    private static func list(_ list: String, contains token: String) -> Bool {
+        var list = list, token = token  // copies of the references, not of the bytes
+        return list.withUTF8 { list in
+            token.withUTF8 { Self.list(UnsafeRawBufferPointer(list), contains: UnsafeRawBufferPointer($0)) }
         }
     }
 

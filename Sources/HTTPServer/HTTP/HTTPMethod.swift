@@ -6,15 +6,15 @@ public enum HTTPMethod: Sendable, Hashable, CustomStringConvertible {
     /// Maps a token's bytes to a method without building a `String` for the common ones.
     init(token: UnsafeRawBufferPointer) {
         switch token.count {
-        case 3 where token.elementsEqual("GET".utf8): self = .get
-        case 3 where token.elementsEqual("PUT".utf8): self = .put
-        case 4 where token.elementsEqual("HEAD".utf8): self = .head
-        case 4 where token.elementsEqual("POST".utf8): self = .post
-        case 5 where token.elementsEqual("PATCH".utf8): self = .patch
-        case 5 where token.elementsEqual("TRACE".utf8): self = .trace
-        case 6 where token.elementsEqual("DELETE".utf8): self = .delete
-        case 7 where token.elementsEqual("OPTIONS".utf8): self = .options
-        case 7 where token.elementsEqual("CONNECT".utf8): self = .connect
+        case 3 where token.equals("GET"): self = .get
+        case 3 where token.equals("PUT"): self = .put
+        case 4 where token.equals("HEAD"): self = .head
+        case 4 where token.equals("POST"): self = .post
+        case 5 where token.equals("PATCH"): self = .patch
+        case 5 where token.equals("TRACE"): self = .trace
+        case 6 where token.equals("DELETE"): self = .delete
+        case 7 where token.equals("OPTIONS"): self = .options
+        case 7 where token.equals("CONNECT"): self = .connect
         default: self = .other(String(decoding: token, as: UTF8.self))
         }
     }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Parses a request head from bytes, strictly enough to refuse request smuggling (RFC 9112).
 ///
 /// The parser is stateless: given every byte received so far, it says whether a head is complete, and if so
@@ -84,24 +86,17 @@ public struct RequestParser: Sendable {
     // MARK: - Finding lines
 
     private func firstLineFeed(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
-        var i = from
-        while i < bytes.count {
-            if bytes[i] == .lf { return i }
-            i += 1
-        }
-        return nil
+        bytes.firstIndex(of: .lf, from: from)
     }
 
     /// Finds the empty line ending the head. `fieldsEnd` is where the field lines stop (the start of the empty
     /// line); `next` is the first byte after it. Lines may end in CRLF or a bare LF (RFC 9112 §2.2).
     private func endOfHead(_ bytes: UnsafeRawBufferPointer, from: Int) -> (fieldsEnd: Int, next: Int)? {
-        var i = from
-        while i < bytes.count {
-            if bytes[i] == .lf {
-                if i + 1 < bytes.count, bytes[i + 1] == .lf { return (i + 1, i + 2) }
-                if i + 2 < bytes.count, bytes[i + 1] == .cr, bytes[i + 2] == .lf { return (i + 1, i + 3) }
-            }
-            i += 1
+        var from = from
+        while let i = bytes.firstIndex(of: .lf, from: from) {
+            if i + 1 < bytes.count, bytes[i + 1] == .lf { return (i + 1, i + 2) }
+            if i + 2 < bytes.count, bytes[i + 1] == .cr, bytes[i + 2] == .lf { return (i + 1, i + 3) }
+            from = i + 1
         }
         return nil
     }
@@ -118,6 +113,9 @@ public struct RequestParser: Sendable {
         var method: HTTPMethod
         var target: String
         var version: RequestHead.Version
+        /// The path and query of an origin-form target (`/path?query`, the usual form), split on its bytes;
+        /// nil for the other forms, which `makeHead` splits.
+        var origin: (rawPath: String, query: String?)?
     }
 
     private func parseRequestLine(_ line: UnsafeRawBufferPointer) -> Result<RequestLine, Failure> {
@@ -135,19 +133,38 @@ public struct RequestParser: Sendable {
             return .failure(.bad("invalid character in request target"))
         }
         let version: RequestHead.Version
-        if versionBytes.elementsEqual("HTTP/1.1".utf8) {
+        if versionBytes.equals("HTTP/1.1") {
             version = .http11
-        } else if versionBytes.elementsEqual("HTTP/1.0".utf8) {
+        } else if versionBytes.equals("HTTP/1.0") {
             version = .http10
-        } else if versionBytes.count == 8, versionBytes.starts(with: "HTTP/".utf8),
+        } else if versionBytes.count == 8, UnsafeRawBufferPointer(rebasing: versionBytes[..<5]).equals("HTTP/"),
                   versionBytes[5].isDigit, versionBytes[6] == .dot, versionBytes[7].isDigit {
             return .failure(Failure(status: .versionNotSupported, reason: "only HTTP/1.0 and HTTP/1.1 are supported"))
         } else {
             return .failure(.bad("malformed HTTP version"))
         }
-        return .success(RequestLine(method: HTTPMethod(token: methodBytes),
-                                    target: String(decoding: targetBytes, as: UTF8.self),
-                                    version: version))
+        let target = String(decoding: targetBytes, as: UTF8.self)
+        return .success(RequestLine(method: HTTPMethod(token: methodBytes), target: target, version: version,
+                                    origin: targetBytes.first == .slash ? splitOrigin(targetBytes, target) : nil))
+    }
+
+    /// `/path?query#fragment` → the path and the query (the fragment, which clients should not send, dropped).
+    /// A target that is all path is `target` itself, not a copy.
+    private func splitOrigin(_ bytes: UnsafeRawBufferPointer, _ target: String) -> (rawPath: String, query: String?) {
+        var mark: Int?
+        var end = bytes.count
+        for index in 0..<bytes.count {
+            if bytes[index] == UInt8(ascii: "#") {
+                end = index
+                break
+            }
+            if bytes[index] == UInt8(ascii: "?"), mark == nil { mark = index }
+        }
+        guard let mark else {
+            return (end == bytes.count ? target : String(decoding: bytes[..<end], as: UTF8.self), nil)
+        }
+        return (String(decoding: bytes[..<mark], as: UTF8.self),
+                String(decoding: bytes[(mark + 1)..<end], as: UTF8.self))
     }
 
     // MARK: - Header fields
@@ -156,14 +173,13 @@ public struct RequestParser: Sendable {
         var headers = HTTPHeaders(reservingCapacity: 8)
         var lineStart = 0
         while lineStart < bytes.count {
-            var lineEnd = lineStart
-            while lineEnd < bytes.count, bytes[lineEnd] != .lf { lineEnd += 1 }
+            let lineEnd = bytes.firstIndex(of: .lf, from: lineStart) ?? bytes.count
             let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd]).trimmingCR()
             lineStart = lineEnd + 1
             if line.isEmpty { continue }
             // RFC 9112 §5.2: obsolete line folding is rejected with 400.
             if line[0] == .space || line[0] == .tab { return .failure(.bad("obsolete line folding")) }
-            guard let colon = line.firstIndex(of: .colon), colon > 0 else {
+            guard let colon = line.firstIndex(of: .colon, from: 0), colon > 0 else {
                 return .failure(.bad("header field without a name"))
             }
             let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
@@ -179,7 +195,11 @@ public struct RequestParser: Sendable {
             guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7f || $0 == .tab }) else {
                 return .failure(.bad("invalid character in header field value"))
             }
-            headers.add(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+            // A known name spelled the usual way is its literal: no `String` to build.
+            let known = KnownField.classify(name)
+            let spelled = known?.spelling == .exact ? known?.field.name : nil
+            headers.append(spelled ?? String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self),
+                           known: known?.field)
             if headers.count > limits.maxHeaderCount {
                 return .failure(Failure(status: .headerFieldsTooLarge, reason: "too many header fields"))
             }
@@ -196,16 +216,23 @@ public struct RequestParser: Sendable {
         case .failure(let failure): return .failure(failure)
         }
 
-        let hosts = headers.count(of: "Host")
+        let hosts = headers.count(of: .host)
         if hosts > 1 { return .failure(.bad("more than one Host header")) }
         if line.version == .http11, hosts == 0 { return .failure(.bad("HTTP/1.1 request without Host")) }
 
-        // The target is ASCII (checked with the request line), so bytes and Characters coincide: scan the UTF-8
-        // view, which costs a fraction of Character-by-Character `hasPrefix`/`firstIndex`.
+        let keepAlive = line.version == .http11
+            ? !headers.hasToken("close", in: .connection)
+            : headers.hasToken("keep-alive", in: .connection) && !headers.hasToken("close", in: .connection)
+        if let origin = line.origin {
+            return .success(RequestHead(method: line.method, target: line.target, rawPath: origin.rawPath,
+                                        query: origin.query, version: line.version, headers: headers,
+                                        framing: framing, keepAlive: keepAlive))
+        }
+
+        // The other forms. The target is ASCII (checked with the request line), so bytes and Characters coincide:
+        // scan the UTF-8 view, which costs a fraction of Character-by-Character `hasPrefix`/`firstIndex`.
         var target = Substring(line.target)
-        if target.utf8.first == .slash {
-            // Origin form, the usual case.
-        } else if let afterScheme = RequestHead.afterScheme(ofAbsoluteTarget: target) {
+        if let afterScheme = RequestHead.afterScheme(ofAbsoluteTarget: target) {
             // Absolute form (RFC 9112 §3.2.2): the path is what follows the authority.
             let pathStart = afterScheme.firstIndex { $0 == "/" || $0 == "?" } ?? afterScheme.endIndex
             target = afterScheme[pathStart...]
@@ -225,10 +252,6 @@ public struct RequestParser: Sendable {
             rawPath = target
             query = nil
         }
-
-        let keepAlive = line.version == .http11
-            ? !headers.hasToken("close", in: "Connection")
-            : headers.hasToken("keep-alive", in: "Connection") && !headers.hasToken("close", in: "Connection")
         return .success(RequestHead(method: line.method, target: line.target, rawPath: String(rawPath),
                                     query: query.map(String.init), version: line.version, headers: headers,
                                     framing: framing, keepAlive: keepAlive))
@@ -237,8 +260,10 @@ public struct RequestParser: Sendable {
     /// RFC 9112 §6.1–6.3: chunked must be the final (here: only) coding; CL with TE, or CLs that differ, are
     /// refused because a proxy in front of us might read them the other way (request smuggling).
     private func bodyFraming(_ headers: HTTPHeaders, version: RequestHead.Version) -> Result<RequestHead.Framing, Failure> {
-        let encodings = headers.values("Transfer-Encoding")
-        let lengths = headers.values("Content-Length")
+        // Most requests have neither field: answer them without building the value lists.
+        guard headers.contains(.transferEncoding) || headers.contains(.contentLength) else { return .success(.none) }
+        let encodings = headers.values(.transferEncoding)
+        let lengths = headers.values(.contentLength)
         if !encodings.isEmpty {
             if !lengths.isEmpty { return .failure(.bad("both Content-Length and Transfer-Encoding")) }
             if version == .http10 { return .failure(.bad("Transfer-Encoding in an HTTP/1.0 request")) }
@@ -282,20 +307,33 @@ extension UInt8 {
 
     var isHexDigit: Bool { isDigit || (self | 0x20 >= 0x61 && self | 0x20 <= 0x66) }
 
-    /// RFC 9110 §5.6.2 tchar.
+    /// RFC 9110 §5.6.2 tchar: digits, letters and ``!#$%&'*+-.^_`|~``. Looked up as one bit of a 128-bit mask
+    /// (bit n for byte n) rather than by a `switch`: every byte of every field name comes through here.
     var isTokenCharacter: Bool {
-        switch self {
-        case 0x30...0x39, 0x41...0x5a, 0x61...0x7a: return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default: return false
-        }
+        if self < 64 { return (0x03ff_6cfa_0000_0000 as UInt64) >> self & 1 == 1 }
+        return self < 128 && (0x57ff_ffff_c7ff_fffe as UInt64) >> (self - 64) & 1 == 1
     }
 }
 
 extension UnsafeRawBufferPointer {
+    /// True when the bytes are exactly `literal`'s (a loop over a few bytes: the generic `elementsEqual` costs
+    /// several times more, on every request line).
+    func equals(_ literal: StaticString) -> Bool {
+        guard count == literal.utf8CodeUnitCount else { return false }
+        let other = literal.utf8Start
+        for index in 0..<count where self[index] != other[index] { return false }
+        return true
+    }
+
+    /// The position of the first `byte` at or after `from`, found by `memchr` (vectorised, unlike a byte loop:
+    /// the parser looks for every line end of every head).
+    func firstIndex(of byte: UInt8, from: Int) -> Int? {
+        guard from < count, let base = baseAddress, let found = memchr(base + from, Int32(byte), count - from) else {
+            return nil
+        }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
     /// The buffer without one trailing CR.
     func trimmingCR() -> UnsafeRawBufferPointer {
         guard let last, last == .cr else { return self }

@@ -39,10 +39,10 @@ public struct Validators: Sendable, Equatable {
     /// True when the client's cached copy is current: `If-None-Match` matches (weak comparison), or, without
     /// `If-None-Match`, `If-Modified-Since` is not older than the file.
     public func notModified(_ headers: HTTPHeaders) -> Bool {
-        if let match = headers["If-None-Match"] {
+        if let match = headers[.ifNoneMatch] {
             return Self.list(match).contains { $0 == "*" || Self.weakEqual($0, etag) }
         }
-        if let since = headers["If-Modified-Since"], let date = HTTPDate.parse(since) {
+        if let since = headers[.ifModifiedSince], let date = HTTPDate.parse(since) {
             return modified <= date
         }
         return false
@@ -51,7 +51,7 @@ public struct Validators: Sendable, Equatable {
     /// True when a `Range` may be honoured: no `If-Range`, or it names this exact representation
     /// (a strong ETag match or the same Last-Modified date).
     public func rangeAllowed(_ headers: HTTPHeaders) -> Bool {
-        guard let condition = headers["If-Range"] else { return true }
+        guard let condition = headers[.ifRange] else { return true }
         if condition.hasPrefix("\"") { return condition == etag }
         if condition.hasPrefix("W/") { return false }
         return HTTPDate.parse(condition) == modified

@@ -5,9 +5,18 @@
 public struct HostPolicy: Sendable {
     /// Lower-cased host names without ports; nil allows any.
     let allowed: Set<String>?
+    /// The allowed names that are ASCII, as bytes, when there are few: every request is checked, and comparing
+    /// its host's bytes with a handful of names costs less than building and hashing a `String`.
+    private let asciiNames: [[UInt8]]
+    /// True when `asciiNames` is every allowed name, so a host not among them is refused without the `String`
+    /// lookup (which a name with non-ASCII letters needs: Unicode lowercasing and canonical equivalence).
+    private let asciiNamesAreAll: Bool
+    /// Up to this many names are compared one by one; past it, hashing once is cheaper.
+    private static let maxCompared = 16
 
     /// `names` from `--allowed-hosts` (`*` allows any); nil for the default derived from `bindHost`.
     public init(names: [String]?, bindHost: String) {
+        let allowed: Set<String>?
         if let names {
             allowed = names.contains("*") ? nil : Set(names.map { Self.normalise($0) })
         } else if ["0.0.0.0", "::", "[::]"].contains(bindHost) {
@@ -16,20 +25,36 @@ public struct HostPolicy: Sendable {
             let bind = bindHost.contains(":") && !bindHost.hasPrefix("[") ? "[\(bindHost)]" : bindHost
             allowed = [Self.normalise(bind), "localhost", "127.0.0.1", "[::1]"]
         }
+        self.allowed = allowed
+        let names = allowed ?? []
+        let ascii = names.count <= Self.maxCompared ? names.filter { $0.utf8.allSatisfy { $0 < 0x80 } } : []
+        asciiNames = ascii.map { Array($0.utf8) }
+        asciiNamesAreAll = ascii.count == names.count
     }
 
     /// True when the request names an allowed host (or none: HTTP/1.0 may omit `Host`).
     /// For an absolute-form target the target's authority counts, not `Host` (RFC 9112 §3.2.2).
     public func allows(_ head: RequestHead) -> Bool {
         guard let allowed else { return true }
-        let authority = Self.authority(ofAbsoluteTarget: head.target) ?? head.headers["Host"]
-        guard let authority else { return true }
+        // The usual origin form (`/path`) is told apart by its first byte, before any search for a scheme.
+        let target = head.target.utf8.first == .slash ? nil : Self.authority(ofAbsoluteTarget: head.target)
+        guard var authority = target ?? head.headers[.host] else { return true }
+        let found = authority.withUTF8 { asciiMatch(UnsafeRawBufferPointer($0)) }
+        if let found, found || asciiNamesAreAll { return found }
         return allowed.contains(Self.normalise(authority))
+    }
+
+    /// Whether `authority`'s host is one of `asciiNames`; nil when the host is not ASCII (left to `normalise`).
+    private func asciiMatch(_ authority: UnsafeRawBufferPointer) -> Bool? {
+        let host = UnsafeRawBufferPointer(rebasing: authority[Self.hostRange(authority)])
+        guard host.allSatisfy({ $0 < 0x80 }) else { return nil }
+        // The names are lower-case, so a case-insensitive compare is `normalise`'s lowercasing.
+        return asciiNames.contains { name in name.withUnsafeBytes { asciiCaseInsensitiveEqual($0, host) } }
     }
 
     /// `Example.COM:8080` → `example.com`, `[::1]:80` → `[::1]`.
     static func normalise(_ authority: String) -> String {
-        // On UTF-8 bytes (every request comes through here); only a name with capitals is lowercased.
+        // On UTF-8 bytes; only a name with capitals is lowercased.
         var host = Substring(authority)
         if host.utf8.first == UInt8(ascii: "["), let close = host.utf8.firstIndex(of: UInt8(ascii: "]")) {
             host = host[...close]
@@ -41,8 +66,20 @@ public struct HostPolicy: Sendable {
         return needsLowering ? host.lowercased() : String(host)
     }
 
+    /// Where the host is in an authority, as `normalise` cuts it: without the port, and without a trailing dot
+    /// (`example.com.`). For an ASCII host, the bytes of `normalise`'s result before lowercasing.
+    private static func hostRange(_ authority: UnsafeRawBufferPointer) -> Range<Int> {
+        var end = authority.count
+        if authority.first == UInt8(ascii: "["), let close = authority.firstIndex(of: UInt8(ascii: "]")) {
+            end = close + 1
+        } else if let colon = authority.lastIndex(of: .colon) {
+            end = colon
+        }
+        if end > 0, authority[end - 1] == .dot { end -= 1 }
+        return 0..<end
+    }
+
     private static func authority(ofAbsoluteTarget target: String) -> String? {
-        // The usual origin form (`/path`) is told apart by its first byte, before any search for a scheme.
         guard let rest = RequestHead.afterScheme(ofAbsoluteTarget: Substring(target)) else { return nil }
         return String(rest.prefix { $0 != "/" && $0 != "?" })
     }

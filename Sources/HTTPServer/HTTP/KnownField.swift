@@ -1,0 +1,186 @@
+/// A header field the server itself reads. `HTTPHeaders` records where each one is as fields are added, so that
+/// looking one up costs an array access instead of a case-insensitive compare with every field: a request is asked
+/// for a dozen of them (Host, Connection, Content-Length, If-None-Match, Range, …), mostly absent.
+enum KnownField: UInt8, CaseIterable, Sendable {
+    case host, connection, contentLength, transferEncoding, expect, xRequestID, xForwardedFor
+    case ifNoneMatch, ifModifiedSince, ifRange, range, acceptEncoding, accept, origin, accessControlRequestMethod
+    case contentType, contentEncoding, userAgent, referer, contentSecurityPolicy
+
+    /// The usual spelling. A literal, so a parsed field spelled exactly so needs no new `String`. (`spelled`
+    /// repeats it as bytes.)
+    var name: String {
+        switch self {
+        case .host: "Host"
+        case .connection: "Connection"
+        case .contentLength: "Content-Length"
+        case .transferEncoding: "Transfer-Encoding"
+        case .expect: "Expect"
+        case .xRequestID: "X-Request-ID"
+        case .xForwardedFor: "X-Forwarded-For"
+        case .ifNoneMatch: "If-None-Match"
+        case .ifModifiedSince: "If-Modified-Since"
+        case .ifRange: "If-Range"
+        case .range: "Range"
+        case .acceptEncoding: "Accept-Encoding"
+        case .accept: "Accept"
+        case .origin: "Origin"
+        case .accessControlRequestMethod: "Access-Control-Request-Method"
+        case .contentType: "Content-Type"
+        case .contentEncoding: "Content-Encoding"
+        case .userAgent: "User-Agent"
+        case .referer: "Referer"
+        case .contentSecurityPolicy: "Content-Security-Policy"
+        }
+    }
+
+    /// `name`'s bytes, for comparing with a received name without going through `String`.
+    private var spelled: StaticString {
+        switch self {
+        case .host: "Host"
+        case .connection: "Connection"
+        case .contentLength: "Content-Length"
+        case .transferEncoding: "Transfer-Encoding"
+        case .expect: "Expect"
+        case .xRequestID: "X-Request-ID"
+        case .xForwardedFor: "X-Forwarded-For"
+        case .ifNoneMatch: "If-None-Match"
+        case .ifModifiedSince: "If-Modified-Since"
+        case .ifRange: "If-Range"
+        case .range: "Range"
+        case .acceptEncoding: "Accept-Encoding"
+        case .accept: "Accept"
+        case .origin: "Origin"
+        case .accessControlRequestMethod: "Access-Control-Request-Method"
+        case .contentType: "Content-Type"
+        case .contentEncoding: "Content-Encoding"
+        case .userAgent: "User-Agent"
+        case .referer: "Referer"
+        case .contentSecurityPolicy: "Content-Security-Policy"
+        }
+    }
+
+    /// The field a name denotes, in any case; nil for a name the server does not read.
+    init?(_ name: String) {
+        var name = name  // a copy of the reference, not of the bytes
+        guard let field = name.withUTF8({ KnownField(bytes: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = field
+    }
+
+    /// The field a name's bytes denote, in any case.
+    init?(bytes name: UnsafeRawBufferPointer) {
+        guard let (field, _) = Self.classify(name) else { return nil }
+        self = field
+    }
+
+    /// The field a name's bytes denote, and how they spell it. The length and first byte leave at most one
+    /// candidate, so a name is compared once at most.
+    static func classify(_ name: UnsafeRawBufferPointer) -> (field: KnownField, spelling: Spelling)? {
+        guard let first = name.first else { return nil }
+        let candidate: KnownField
+        switch (name.count, first | 0x20) {
+        case (4, UInt8(ascii: "h")): candidate = .host
+        case (5, UInt8(ascii: "r")): candidate = .range
+        case (6, UInt8(ascii: "a")): candidate = .accept
+        case (6, UInt8(ascii: "e")): candidate = .expect
+        case (6, UInt8(ascii: "o")): candidate = .origin
+        case (7, UInt8(ascii: "r")): candidate = .referer
+        case (8, UInt8(ascii: "i")): candidate = .ifRange
+        case (10, UInt8(ascii: "c")): candidate = .connection
+        case (10, UInt8(ascii: "u")): candidate = .userAgent
+        case (12, UInt8(ascii: "c")): candidate = .contentType
+        case (12, UInt8(ascii: "x")): candidate = .xRequestID
+        case (13, UInt8(ascii: "i")): candidate = .ifNoneMatch
+        case (14, UInt8(ascii: "c")): candidate = .contentLength
+        case (15, UInt8(ascii: "a")): candidate = .acceptEncoding
+        case (15, UInt8(ascii: "x")): candidate = .xForwardedFor
+        case (16, UInt8(ascii: "c")): candidate = .contentEncoding
+        case (17, UInt8(ascii: "i")): candidate = .ifModifiedSince
+        case (17, UInt8(ascii: "t")): candidate = .transferEncoding
+        case (23, UInt8(ascii: "c")): candidate = .contentSecurityPolicy
+        case (29, UInt8(ascii: "a")): candidate = .accessControlRequestMethod
+        default: return nil
+        }
+        return candidate.spelling(of: name).map { (candidate, $0) }
+    }
+
+    /// How `bytes` spell this field's name: `.exact` for `name` itself, `.otherCase` for the same letters in
+    /// other case; nil for another name.
+    func spelling(of bytes: UnsafeRawBufferPointer) -> Spelling? {
+        let spelled = spelled
+        let count = spelled.utf8CodeUnitCount
+        guard count == bytes.count, let received = bytes.baseAddress else { return nil }
+        let letters = UnsafeRawPointer(spelled.utf8Start)
+        // Word by word (every name is 4 bytes or more; the last word may overlap the one before), as this runs
+        // for each lookup and each parsed field.
+        var differ = false
+        if count < 8 {
+            guard let head = Self.compare(received, letters, at: 0, as: UInt32.self),
+                  let tail = Self.compare(received, letters, at: count - 4, as: UInt32.self) else { return nil }
+            differ = head || tail
+        } else {
+            var offset = 0
+            while offset < count {
+                let at = min(offset, count - 8)
+                guard let wordDiffers = Self.compare(received, letters, at: at, as: UInt64.self) else { return nil }
+                differ = differ || wordDiffers
+                offset += 8
+            }
+        }
+        return differ ? .otherCase : .exact
+    }
+
+    /// Compares one word of a received name with the same word of a spelling: nil when they differ beyond the case
+    /// of letters, else whether they differ at all. The spellings are letters and `-` only, and a letter is the byte
+    /// with bit 0x40 set, so the bytes may differ in bit 0x20 exactly where the spelling has a letter.
+    private static func compare<Word: FixedWidthInteger & UnsignedInteger>(
+        _ received: UnsafeRawPointer, _ spelled: UnsafeRawPointer, at offset: Int, as: Word.Type
+    ) -> Bool? {
+        let x = received.loadUnaligned(fromByteOffset: offset, as: Word.self)
+        let y = spelled.loadUnaligned(fromByteOffset: offset, as: Word.self)
+        let difference = x ^ y
+        if difference == 0 { return false }
+        let everyByte = Word.max / 0xff  // 0x0101…01
+        let caseBits = (y & (everyByte &* 0x40)) >> 1
+        return difference & ~caseBits == 0 ? true : nil
+    }
+
+    enum Spelling { case exact, otherCase }
+}
+
+/// Where each `KnownField` is in a list of fields: absent, once at a position, or to be found by a scan
+/// (more than once, or further down than a `UInt8` counts).
+struct KnownFieldIndex: Sendable {
+    enum Lookup: Equatable { case absent, once(at: Int), scan }
+
+    /// Per field, 0 when absent, else its first position + 1; `unrecorded` when that does not fit.
+    private var first = InlineArray<20, UInt8>(repeating: 0)
+    /// Bit `field.rawValue` set when the field occurs more than once.
+    private var repeated: UInt32 = 0
+    private static let unrecorded = UInt8.max
+
+    init() {}
+
+    /// Builds the index of `fields` from their names.
+    init(_ fields: [(name: String, value: String)]) {
+        for (position, field) in fields.enumerated() {
+            if let known = KnownField(field.name) { record(known, at: position) }
+        }
+    }
+
+    func lookup(_ field: KnownField) -> Lookup {
+        let slot = first[Int(field.rawValue)]
+        if slot == 0 { return .absent }
+        if slot == Self.unrecorded || repeated & (1 << field.rawValue) != 0 { return .scan }
+        return .once(at: Int(slot) - 1)
+    }
+
+    /// Notes that `field` occurs at `position` (positions are recorded in increasing order).
+    mutating func record(_ field: KnownField, at position: Int) {
+        let slot = Int(field.rawValue)
+        if first[slot] == 0 {
+            first[slot] = position < Int(Self.unrecorded) - 1 ? UInt8(position + 1) : Self.unrecorded
+        } else {
+            repeated |= 1 << field.rawValue
+        }
+    }
+}
