@@ -119,10 +119,10 @@ public struct RequestParser: Sendable {
     }
 
     private func parseRequestLine(_ line: UnsafeRawBufferPointer) -> Result<RequestLine, Failure> {
-        guard let firstSpace = line.firstIndex(of: .space), firstSpace > 0 else {
+        guard let firstSpace = line.firstIndex(of: .space, from: 0), firstSpace > 0 else {
             return .failure(.bad("malformed request line"))
         }
-        guard let secondSpace = line[(firstSpace + 1)...].firstIndex(of: .space), secondSpace > firstSpace + 1 else {
+        guard let secondSpace = line.firstIndex(of: .space, from: firstSpace + 1), secondSpace > firstSpace + 1 else {
             return .failure(.bad("malformed request line"))
         }
         let methodBytes = UnsafeRawBufferPointer(rebasing: line[..<firstSpace])

@@ -49,7 +49,10 @@ public struct HostPolicy: Sendable {
         let host = UnsafeRawBufferPointer(rebasing: authority[Self.hostRange(authority)])
         guard host.allSatisfy({ $0 < 0x80 }) else { return nil }
         // The names are lower-case, so a case-insensitive compare is `normalise`'s lowercasing.
-        return asciiNames.contains { name in name.withUnsafeBytes { asciiCaseInsensitiveEqual($0, host) } }
+        for name in asciiNames where name.count == host.count {
+            if name.withUnsafeBytes({ asciiCaseInsensitiveEqual($0, host) }) { return true }
+        }
+        return false
     }
 
     /// `Example.COM:8080` → `example.com`, `[::1]:80` → `[::1]`.
@@ -70,10 +73,17 @@ public struct HostPolicy: Sendable {
     /// (`example.com.`). For an ASCII host, the bytes of `normalise`'s result before lowercasing.
     private static func hostRange(_ authority: UnsafeRawBufferPointer) -> Range<Int> {
         var end = authority.count
-        if authority.first == UInt8(ascii: "["), let close = authority.firstIndex(of: UInt8(ascii: "]")) {
+        if authority.first == UInt8(ascii: "["), let close = authority.firstIndex(of: UInt8(ascii: "]"), from: 0) {
             end = close + 1
-        } else if let colon = authority.lastIndex(of: .colon) {
-            end = colon
+        } else {
+            var index = authority.count
+            while index > 0 {
+                index -= 1
+                if authority[index] == .colon {
+                    end = index
+                    break
+                }
+            }
         }
         if end > 0, authority[end - 1] == .dot { end -= 1 }
         return 0..<end
