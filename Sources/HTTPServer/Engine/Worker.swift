@@ -46,7 +46,7 @@ final class Worker: @unchecked Sendable {
                 case Self.listenerToken:
                     engine.acceptConnections(on: self)
                 case Self.wakeToken:
-                    // Finish the rest of the batch first: those sockets are disarmed until served.
+                    // Finish the rest of the batch first: an edge not acted on is not reported again.
                     retire = retire || engine.pool.shouldRetire()
                 default:
                     guard let connection = engine.registry.slots.acquire(token) else { continue }
