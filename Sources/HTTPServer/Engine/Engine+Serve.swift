@@ -14,7 +14,10 @@ extension Engine {
         case close
     }
 
-    func serve(_ connection: Connection, on worker: Worker) {
+    /// `readToEnd`: read until the socket says `EAGAIN` or end of stream, even after a read that did not fill
+    /// the buffer. Needed when the event that brought the worker may stand for the peer's FIN too: a short read
+    /// returns the bytes before the FIN without reporting it, and with edge-triggering no second event comes.
+    func serve(_ connection: Connection, on worker: Worker, readToEnd: Bool) {
         connection.activate()
         if case .lingering = connection.exchange {
             discardUntilClosed(connection, worker)
@@ -46,10 +49,10 @@ extension Engine {
                 return
             }
         }
-        readLoop(connection, worker)
+        readLoop(connection, worker, readToEnd: readToEnd)
     }
 
-    private func readLoop(_ connection: Connection, _ worker: Worker) {
+    private func readLoop(_ connection: Connection, _ worker: Worker, readToEnd: Bool) {
         let scratch = worker.scratch
         while true {
             guard let base = scratch.baseAddress else { return }
@@ -72,8 +75,9 @@ extension Engine {
                 }
                 guard continueAfter(step, connection, worker) else { return }
                 // A read that did not fill the buffer drained the socket: park rather than pay for a recv that
-                // would say EAGAIN. Bytes that arrive after it raise a new edge (news, if we still hold it).
-                if count < scratch.count {
+                // would say EAGAIN. Bytes that arrive after it raise a new edge (news, if we still hold it). Unless
+                // the peer may have closed: its FIN, behind these bytes, would then be reported by no other event.
+                if count < scratch.count, !readToEnd {
                     park(connection)
                     return
                 }

@@ -97,7 +97,8 @@ final class Engine: Sendable {
         }
         let admitted = accepted.compactMap { admit($0, $1) }
         for connection in admitted {
-            if let taken = registry.slots.acquire(connection.token) { worker.serve(taken) }
+            // Were the peer's FIN here already, registering the socket raised an event saying so.
+            if let taken = registry.slots.acquire(connection.token) { worker.serve(taken, peerMayHaveClosed: false) }
         }
     }
 

@@ -50,7 +50,7 @@ final class Worker: @unchecked Sendable {
                     retire = retire || engine.pool.shouldRetire()
                 default:
                     guard let connection = engine.registry.slots.acquire(token) else { continue }
-                    serve(connection)
+                    serve(connection, peerMayHaveClosed: events[index].events & Self.hangUpEvents != 0)
                 }
             }
             if retire {
@@ -60,15 +60,22 @@ final class Worker: @unchecked Sendable {
         }
     }
 
+    /// What epoll reports when the peer closed (or the connection failed): its end of stream is then waiting
+    /// behind whatever bytes came before it.
+    private static let hangUpEvents = EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
+
     /// Serves a connection this worker took, until it closes or parks with nothing new: an event that came while
-    /// it was served (another worker could not take it) means another look.
-    func serve(_ connection: Connection) {
+    /// it was served (another worker could not take it) means another look. `peerMayHaveClosed`: the event said
+    /// so, and the first look reads to the end; an event we only heard of as news may have said so too.
+    func serve(_ connection: Connection, peerMayHaveClosed: Bool) {
         engine.pool.markBusy()
         defer { engine.pool.markIdle() }
         let object = Unmanaged.passUnretained(connection).toOpaque()
+        var readToEnd = peerMayHaveClosed
         while true {
             clinux_handoff_acquire(object)
-            engine.serve(connection, on: self)
+            engine.serve(connection, on: self, readToEnd: readToEnd)
+            readToEnd = true
             if connection.isClosed { return }
             clinux_handoff_release(object)
             if engine.registry.slots.release(connection.token) { return }
