@@ -63,16 +63,16 @@ FUZZ_SECONDS ?= 60
 FUZZ := .build/fuzz
 
 fuzz:
-	mkdir -p $(FUZZ)/CLinux Fuzz/findings
+	mkdir -p $(FUZZ)/CLinux Benchmarks/Fuzz/findings
 	printf 'module CLinux {\n    header "$(CURDIR)/Sources/CLinux/include/CLinux.h"\n    export *\n}\n' \
 		> $(FUZZ)/CLinux/module.modulemap
 	clang -O1 -fsanitize=fuzzer-no-link,address -I Sources/CLinux/include -c Sources/CLinux/shim.c -o $(FUZZ)/shim.o
 	swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name HTTPServer -package-name httpsh -I $(FUZZ)/CLinux \
-		$$(find Sources/HTTPServer -name '*.swift') Fuzz/FuzzRequest.swift $(FUZZ)/shim.o \
+		$$(find Sources/HTTPServer -name '*.swift') Benchmarks/Fuzz/FuzzRequest.swift $(FUZZ)/shim.o \
 		-o $(FUZZ)/fuzz-request
-	cp -n Fuzz/corpus/* .build/fuzz/ 2>/dev/null; mkdir -p .build/fuzz/corpus && cp Fuzz/corpus/* .build/fuzz/corpus/
+	cp -n Benchmarks/Fuzz/corpus/* .build/fuzz/ 2>/dev/null; mkdir -p .build/fuzz/corpus && cp Benchmarks/Fuzz/corpus/* .build/fuzz/corpus/
 	.build/fuzz/fuzz-request .build/fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		-artifact_prefix=Fuzz/findings/ -print_final_stats=1
+		-artifact_prefix=Benchmarks/Fuzz/findings/ -print_final_stats=1
 
 # A bounded soak (SOAK_SECONDS, default 300): mixed load, slow clients and live commands; see Benchmarks/soak.py.
 soak: build
@@ -80,8 +80,8 @@ soak: build
 
 # The whole test suite under ThreadSanitizer, then AddressSanitizer (separate build folders). The engine's locks
 # are pthread mutexes and its EPOLLONESHOT hand-offs are annotated, so TSan runs with no suppressions; ASan only
-# suppresses a Foundation bug and toolchain-owned allocations (Sanitizers/).
-SANITIZERS := $(CURDIR)/Sanitizers
+# suppresses a Foundation bug and toolchain-owned allocations (Benchmarks/Sanitizers/).
+SANITIZERS := $(CURDIR)/Benchmarks/Sanitizers
 sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan

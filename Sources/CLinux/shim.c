@@ -34,6 +34,19 @@ void clinux_handoff_acquire(void *object) {
     if (__tsan_acquire) __tsan_acquire(object);
 }
 
+unsigned long long clinux_atomic_load(const unsigned long long *word) {
+    return __atomic_load_n(word, __ATOMIC_ACQUIRE);
+}
+
+void clinux_atomic_store(unsigned long long *word, unsigned long long value) {
+    __atomic_store_n(word, value, __ATOMIC_RELEASE);
+}
+
+int clinux_atomic_compare_exchange(unsigned long long *word, unsigned long long expected,
+                                   unsigned long long desired) {
+    return __atomic_compare_exchange_n(word, &expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
 long clinux_peer_uid(int fd) {
     struct ucred credentials;
     socklen_t length = sizeof(credentials);

@@ -18,10 +18,18 @@ void clinux_set_thread_name(const char *name);
 int clinux_usable_cpus(void);
 
 /// Tell ThreadSanitizer (when the process runs under it; no-ops otherwise) that ownership of `object` passes
-/// from the thread that re-arms a socket in epoll to the thread that epoll wakes for it: EPOLLONESHOT is a
-/// hand-off TSan cannot see by itself.
+/// from the thread that registers or parks a socket in epoll to the thread that epoll wakes for it: a hand-off
+/// through the kernel that TSan cannot see by itself.
 void clinux_handoff_release(void *object);
 void clinux_handoff_acquire(void *object);
+
+/// Atomic operations on a 64-bit word in memory Swift allocated itself (Synchronization's `Atomic` lives inside
+/// one value, and the engine's connection slots are a table of words): load with acquire, store with release,
+/// compare-and-exchange with acquire-release ordering (C11). The exchange returns 1 when it happened.
+unsigned long long clinux_atomic_load(const unsigned long long *word);
+void clinux_atomic_store(unsigned long long *word, unsigned long long value);
+int clinux_atomic_compare_exchange(unsigned long long *word, unsigned long long expected,
+                                   unsigned long long desired);
 
 /// The user id of the process at the other end of a Unix-domain socket (SO_PEERCRED, which needs _GNU_SOURCE),
 /// or -1 when it cannot be read.

@@ -2,10 +2,10 @@ import Synchronization
 
 /// One client connection and where it is in its exchange.
 ///
-/// Ownership rule: the socket is registered `EPOLLONESHOT`, so at most one worker holds a connection at a time,
-/// and only that worker reads or changes its buffers and closes it. Other threads (the housekeeper, a `block`
+/// Ownership rule: at most one worker holds a connection at a time (its `ConnectionSlots` slot says which), and
+/// only that worker reads or changes its buffers and closes it. Other threads (the housekeeper, a `block`
 /// command, a shutdown) only read `phase`/`since`, set `timedOut`, and `shutdown(2)` the socket under the
-/// registry's lock, which wakes the owner to finish the job.
+/// registry's lock, which wakes the owner (an epoll edge) to finish the job.
 final class Connection: @unchecked Sendable {
     /// Where a connection is, as other threads (housekeeper, drain, `connections`) see it: `park` publishes the
     /// owner's `exchange` as one of these, and `active` while a worker holds it.
@@ -115,13 +115,11 @@ final class Connection: @unchecked Sendable {
         phaseValue.store(Phase.active.rawValue, ordering: .releasing)
     }
 
-    /// The 64-bit epoll token: this object's address. The registry holds the strong reference.
-    var token: UInt64 {
-        UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()))
-    }
-
-    static func from(token: UInt64) -> Connection? {
-        guard let raw = UnsafeMutableRawPointer(bitPattern: UInt(token)) else { return nil }
-        return Unmanaged<Connection>.fromOpaque(raw).takeUnretainedValue()
-    }
+    /// The epoll token: its slot in the registry's `ConnectionSlots`, given before the socket is registered.
+    var token: UInt64 = 0
+    /// Set by the owner when it closes the connection: it then no longer parks it.
+    var isClosed = false
+    /// Whether epoll also reports room to write: asked for the first time a response waits for the socket, and
+    /// kept (an edge comes only when a full socket drains, so it costs nothing otherwise).
+    var watchesOutput = false
 }

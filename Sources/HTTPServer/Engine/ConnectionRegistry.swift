@@ -1,8 +1,8 @@
 import Glibc
 
-/// Every open connection, by descriptor, and how many each client holds. It holds the strong references that
-/// epoll tokens point to, and its lock makes sure no other thread calls `shutdown(2)` on a descriptor that its
-/// owner has already closed and the kernel has handed to someone else.
+/// Every open connection, by descriptor, and how many each client holds. It holds the strong references, gives
+/// each connection its slot (its epoll token), and its lock makes sure no other thread calls `shutdown(2)` on a
+/// descriptor that its owner has already closed and the kernel has handed to someone else.
 final class ConnectionRegistry: Sendable {
     private struct State {
         var connections: [Int32: Connection] = [:]
@@ -12,6 +12,8 @@ final class ConnectionRegistry: Sendable {
     }
 
     private let state = Lock(State())
+    /// Which worker holds each connection; a connection's token names its slot.
+    let slots = ConnectionSlots()
     /// Counts the open connections for `/metrics` and the connection limit, read without this lock.
     private let gauges: EngineGauges
 
@@ -22,16 +24,17 @@ final class ConnectionRegistry: Sendable {
     /// The number of open connections.
     var count: Int { gauges.openConnections }
 
-    /// Adds `connection`, unless its client (`cappedAs`) already holds `perClientLimit` connections: then it is
-    /// left out (the caller refuses it) and the result is false.
+    /// Adds `connection` and gives it its token, unless its client (`cappedAs`) already holds `perClientLimit`
+    /// connections (or, past any real limit, every slot is taken): then it is left out (the caller refuses it) and
+    /// the result is false.
     func insert(_ connection: Connection, perClientLimit: Int?) -> Bool {
         state.withLock { state in
             if let client = connection.cappedAs, let limit = perClientLimit {
                 guard state.perClient[client, default: 0] < limit else { return false }
-                state.perClient[client, default: 0] += 1
-            } else if let client = connection.cappedAs {
-                state.perClient[client, default: 0] += 1
             }
+            guard let token = slots.assign(connection) else { return false }
+            connection.token = token
+            if let client = connection.cappedAs { state.perClient[client, default: 0] += 1 }
             state.connections[connection.socket.fd] = connection
             gauges.connectionOpened()
             return true
@@ -47,6 +50,8 @@ final class ConnectionRegistry: Sendable {
                 state.perClient[client] = left > 0 ? left : nil
             }
             gauges.connectionClosed()
+            slots.retire(connection.token)
+            connection.isClosed = true
             connection.socket.close()
         }
     }

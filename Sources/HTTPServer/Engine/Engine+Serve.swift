@@ -290,6 +290,7 @@ extension Engine {
         worker.metrics.record(method: head?.method, path: head?.rawPath, code: response.status.code,
                               bytes: response.body.count, microseconds: microseconds, client: client,
                               nowSeconds: worker.dates.second, id: id)
+        guard accessLog.isRecording else { return }
         accessLog.record(AccessLog.Entry(client: client, head: head, status: response.status.code,
                                          bytes: response.body.count, requestID: id, microseconds: microseconds))
     }
@@ -335,17 +336,23 @@ extension Engine {
         close(connection)
     }
 
-    /// Waits in epoll for the next readable (or, with a response pending, writable) moment, publishing the
-    /// phase and its clock for the housekeeper.
+    /// Leaves the connection to epoll until something new happens (input, or, with a response pending, room to
+    /// write), publishing the phase and its clock for the housekeeper. The worker then releases its slot.
     func park(_ connection: Connection) {
         let now = MonotonicClock.milliseconds()
-        var interest = EventSet.Interest.readable
         switch connection.exchange {
         case .lingering(let since):
             connection.enter(.lingering, since: since)
         case .writing:
             connection.enter(.writing, since: now)
-            interest = .writable
+            // Asked once per connection; if the socket drained meanwhile, epoll reports it at once.
+            if !connection.watchesOutput {
+                connection.watchesOutput = true
+                guard events.rearm(connection.socket.fd, token: connection.token, interest: .inputAndOutput) else {
+                    close(connection)
+                    return
+                }
+            }
         case .readingBody:
             connection.enter(.readingBody, since: now)
         case .readingHead(let since, _):
@@ -356,11 +363,6 @@ extension Engine {
                 return
             }
             connection.enter(.idle, since: now)
-        }
-        clinux_handoff_release(UnsafeMutableRawPointer(bitPattern: UInt(connection.token)))
-        guard events.rearm(connection.socket.fd, token: connection.token, interest: interest) else {
-            close(connection)
-            return
         }
     }
 

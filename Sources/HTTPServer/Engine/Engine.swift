@@ -59,7 +59,7 @@ final class Engine: Sendable {
     func start() throws(SocketError) {
         // `sendfile` has no MSG_NOSIGNAL: without this, a client hanging up mid-file would kill the process.
         signal(SIGPIPE, SIG_IGN)
-        try events.add(listener.fd, token: Worker.listenerToken, interest: .readable)
+        try events.add(listener.fd, token: Worker.listenerToken, interest: .readableOnce)
         try events.addPersistent(wake.fd, token: Worker.wakeToken)
         resetSteering()
         resizeWorkers(to: configuration.workers)
@@ -74,8 +74,11 @@ final class Engine: Sendable {
 
     // MARK: - Accepting
 
-    /// Accepts what is waiting (a bounded batch, so one worker does not monopolise a flood), then re-arms.
-    func acceptConnections() {
+    /// Accepts what is waiting (a bounded batch, so one worker does not monopolise a flood), re-arms, and reads
+    /// each new connection's first request at once: a client usually sends it with the handshake's last packet
+    /// or right behind it, so it is there already and waiting for epoll to say so would cost a round. A
+    /// connection another worker took meanwhile (its request's edge reached it first) is left to that worker.
+    func acceptConnections(on worker: Worker) {
         var accepted: [(Socket, SocketAddress)] = []
         do {
             while accepted.count < 64, let next = try listener.accept() { accepted.append(next) }
@@ -90,16 +93,21 @@ final class Engine: Sendable {
             }
         }
         if !acceptPaused.load(ordering: .relaxed), !draining.load(ordering: .relaxed) {
-            events.rearm(listener.fd, token: Worker.listenerToken, interest: .readable)
+            events.rearm(listener.fd, token: Worker.listenerToken, interest: .readableOnce)
         }
-        for (socket, peer) in accepted { admit(socket, peer) }
+        let admitted = accepted.compactMap { admit($0, $1) }
+        for connection in admitted {
+            if let taken = registry.slots.acquire(connection.token) { worker.serve(taken) }
+        }
     }
 
-    func admit(_ socket: Socket, _ peer: SocketAddress) {
+    /// Registers a new connection, or refuses it (503) at a connection limit; returns it when registered.
+    @discardableResult
+    func admit(_ socket: Socket, _ peer: SocketAddress) -> Connection? {
         stats.connectionAccepted()
         if registry.count >= maxConnections {
             refuse(socket, "server is at its connection limit; retry shortly")
-            return
+            return nil
         }
         // TCP_NODELAY comes from the listener (Linux copies it to accepted sockets): no setsockopt here.
         let id = connectionIDs.add(1, ordering: .relaxed).newValue
@@ -107,16 +115,18 @@ final class Engine: Sendable {
         let connection = Connection(socket: socket, peer: peer, id: id, cappedAs: cappedAs)
         guard registry.insert(connection, perClientLimit: services.limits.maxConnectionsPerClient) else {
             refuse(socket, "too many connections from your address; retry shortly")
-            return
+            return nil
         }
         connection.enter(.idle, since: MonotonicClock.milliseconds())
         do {
-            clinux_handoff_release(UnsafeMutableRawPointer(bitPattern: UInt(connection.token)))
-            try events.add(socket.fd, token: connection.token, interest: .readable)
+            clinux_handoff_release(Unmanaged.passUnretained(connection).toOpaque())
+            try events.add(socket.fd, token: connection.token, interest: .input)
         } catch {
             logger.warning("\(error)")
             registry.close(connection)
+            return nil
         }
+        return connection
     }
 
     /// Answers 503 without a worker ever reading the request, and closes: the server, or this client, is at its
@@ -138,7 +148,7 @@ final class Engine: Sendable {
     func resumeAcceptingIfPaused() {
         guard acceptPaused.load(ordering: .relaxed), !draining.load(ordering: .relaxed) else { return }
         acceptPaused.store(false, ordering: .relaxed)
-        events.rearm(listener.fd, token: Worker.listenerToken, interest: .readable)
+        events.rearm(listener.fd, token: Worker.listenerToken, interest: .readableOnce)
     }
 
     /// Raises the soft descriptor limit to the hard one, then allows half of it for connections, keeping the

@@ -4,7 +4,7 @@ import Glibc
 /// One worker thread's loop: wait on the shared epoll set, handle whatever woke it, repeat.
 ///
 /// There is no queue between a ready socket and the code that serves it: the thread that epoll wakes accepts the
-/// connection or serves the request itself, then re-arms the socket. Idle connections wait in epoll, not here.
+/// connection or serves the request itself, then parks it. Idle connections wait in epoll, not here.
 final class Worker: @unchecked Sendable {
     /// Events taken per `epoll_wait`. Small, so one worker does not sit on ready sockets the other could serve.
     static let batchSize = 8
@@ -40,22 +40,34 @@ final class Worker: @unchecked Sendable {
                 let token = events[index].data.u64
                 switch token {
                 case Self.listenerToken:
-                    engine.acceptConnections()
+                    engine.acceptConnections(on: self)
                 case Self.wakeToken:
                     // Finish the rest of the batch first: those sockets are disarmed until served.
                     retire = retire || engine.pool.shouldRetire()
                 default:
-                    guard let connection = Connection.from(token: token) else { continue }
-                    clinux_handoff_acquire(UnsafeMutableRawPointer(bitPattern: UInt(token)))
-                    engine.pool.markBusy()
-                    engine.serve(connection, on: self)
-                    engine.pool.markIdle()
+                    guard let connection = engine.registry.slots.acquire(token) else { continue }
+                    serve(connection)
                 }
             }
             if retire {
                 engine.services.metrics.retire(metrics)
                 return
             }
+        }
+    }
+
+    /// Serves a connection this worker took, until it closes or parks with nothing new: an event that came while
+    /// it was served (another worker could not take it) means another look.
+    func serve(_ connection: Connection) {
+        engine.pool.markBusy()
+        defer { engine.pool.markIdle() }
+        let object = Unmanaged.passUnretained(connection).toOpaque()
+        while true {
+            clinux_handoff_acquire(object)
+            engine.serve(connection, on: self)
+            if connection.isClosed { return }
+            clinux_handoff_release(object)
+            if engine.registry.slots.release(connection.token) { return }
         }
     }
 }

@@ -14,7 +14,20 @@ enum ResponseSerializer {
         // Sized exactly enough up front (fixed text is under `fixedBytes`), then filled with plain copies.
         var capacity = fixedBytes + date.count + server.utf8.count + response.status.reason.utf8.count
             + (requestID?.utf8.count ?? 0)
-        for (name, value) in response.headers { capacity += name.utf8.count + value.utf8.count + 4 }
+        // One pass over the handler's fields: their size, and the two the security headers depend on.
+        var contentType: String?
+        var hasOwnFramePolicy = false
+        for (name, value) in response.headers {
+            capacity += name.utf8.count + value.utf8.count + 4
+            switch name.utf8.count {
+            case 12 where contentType == nil && name.equalsIgnoringASCIICase("Content-Type"):
+                contentType = value
+            case 23 where name.equalsIgnoringASCIICase("Content-Security-Policy"):
+                hasOwnFramePolicy = true
+            default:
+                break
+            }
+        }
         return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             var out = ByteWriter(buffer)
             out.fixed("HTTP/1.1 ")
@@ -49,11 +62,11 @@ enum ResponseSerializer {
             // Security headers on every response: no MIME sniffing; HTML pages may only be framed by this site
             // (unless the handler set its own policy).
             out.fixed("X-Content-Type-Options: nosniff\r\n")
-            if response.headers["Content-Type"]?.utf8.starts(with: "text/html".utf8) == true,
-               !response.headers.contains("Content-Security-Policy") {
+            if contentType?.hasUTF8Prefix("text/html") == true, !hasOwnFramePolicy {
                 out.fixed("X-Frame-Options: SAMEORIGIN\r\nContent-Security-Policy: frame-ancestors 'self'\r\n")
             }
-            for (name, value) in response.headers where !name.equalsIgnoringASCIICase("X-Content-Type-Options") {
+            for (name, value) in response.headers
+            where name.utf8.count != 22 || !name.equalsIgnoringASCIICase("X-Content-Type-Options") {
                 out.write(name)
                 out.fixed(": ")
                 out.write(value)
@@ -100,8 +113,16 @@ struct ByteWriter {
     }
 
     mutating func write(_ text: String) {
-        var text = text  // a copy of the reference, not of the bytes
-        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+        // Native strings (every header the server builds) lend their bytes in place; others are copied out.
+        if text.utf8.withContiguousStorageIfAvailable({ write(UnsafeRawBufferPointer($0)) }) == nil {
+            for byte in text.utf8 { write(byte: byte) }
+        }
+    }
+
+    private mutating func write(byte: UInt8) {
+        guard count < buffer.count else { return }
+        buffer[count] = byte
+        count += 1
     }
 
     mutating func write(_ bytes: [UInt8]) {

@@ -2,7 +2,10 @@ import Glibc
 
 /// Serves files from a folder: index pages, redirects for directories without a slash, validators and 304,
 /// single ranges with 206/416, directory listings with request counts, and nothing outside the root.
-public struct StaticFiles: Sendable {
+///
+/// A class, not a struct: `router.get("/*path", files.handle)` keeps a reference, so a request costs one retain
+/// instead of a copy of every field.
+public final class StaticFiles: Sendable {
     let resolver: PathResolver
     /// The URL path this folder is mounted at, with a trailing slash (`/`, `/uploads/`).
     let mount: String
@@ -39,7 +42,7 @@ public struct StaticFiles: Sendable {
 
     /// The handler for GET (and so HEAD) on `mount` + `*path`.
     public func handle(_ request: Request) throws -> Response {
-        guard request.path.utf8.starts(with: mount.utf8) || request.path + "/" == mount else {
+        guard request.path.hasUTF8Prefix(mount) || request.path + "/" == mount else {
             throw HTTPError(.notFound, "nothing at \(request.path)")
         }
         let key = FileCache.Key(root: cacheRoot, path: request.path)

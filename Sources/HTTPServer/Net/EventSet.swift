@@ -1,21 +1,29 @@
 import CLinux
 import Glibc
 
-/// One epoll set shared by every worker. Sockets are registered `EPOLLONESHOT`, so a ready socket wakes exactly
-/// one worker, which owns it until it re-arms it. Each registration carries a 64-bit token chosen by the caller.
+/// One epoll set shared by every worker. Each registration carries a 64-bit token chosen by the caller.
+///
+/// The listener is registered one-shot (a ready listener wakes one worker, which accepts a batch and re-arms
+/// it). Connections are registered edge-triggered and stay registered: an event says something new happened
+/// (bytes, the peer's FIN, room to write), and `ConnectionSlots` makes sure one worker at a time acts on it.
 final class EventSet: Sendable {
     let fd: Int32
 
-    /// What a socket waits for.
+    /// What a descriptor waits for.
     enum Interest {
-        case readable
-        case writable
+        /// Readable, once: re-armed with `rearm` after each event (the listener).
+        case readableOnce
+        /// Edge-triggered: new input, or the peer closing (a connection).
+        case input
+        /// Edge-triggered input, and room to write again (a connection whose response waits for the socket).
+        case inputAndOutput
 
         var events: UInt32 {
-            let base = EPOLLONESHOT.rawValue | EPOLLRDHUP.rawValue
             switch self {
-            case .readable: return base | EPOLLIN.rawValue
-            case .writable: return base | EPOLLOUT.rawValue
+            case .readableOnce: return EPOLLONESHOT.rawValue | EPOLLIN.rawValue
+            case .input: return EPOLLET.rawValue | EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+            case .inputAndOutput:
+                return EPOLLET.rawValue | EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLOUT.rawValue
             }
         }
     }
@@ -43,7 +51,8 @@ final class EventSet: Sendable {
         }
     }
 
-    /// Re-arms a one-shot descriptor after its owner is done with this round.
+    /// Re-arms a one-shot descriptor after its owner is done with this round, or changes what a descriptor
+    /// waits for.
     @discardableResult
     func rearm(_ descriptor: Int32, token: UInt64, interest: Interest) -> Bool {
         control(EPOLL_CTL_MOD, descriptor, token: token, events: interest.events) == 0

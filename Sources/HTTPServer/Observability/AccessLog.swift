@@ -62,6 +62,11 @@ public final class AccessLog: Sendable {
         set { formatIsJSON.store(newValue == .json, ordering: .relaxed) }
     }
 
+    /// Whether a line would go anywhere: when not, the engine does not even build the entry.
+    var isRecording: Bool {
+        destination != .off || followers.isActive
+    }
+
     func record(_ entry: Entry) {
         if followers.isActive {
             followers.offer(status: entry.status, target: entry.head?.target, client: entry.client) { line(entry) }
