@@ -99,6 +99,15 @@ import Testing
         #expect(parameters.map { $0.map(\.value) } == ["1", "2", "3"])
     }
 
+    @Test func sixParameters_andAWildcard_allCaptured() {
+        let router = router([(.get, "/:a/:b/:c/:d/:e/:f/*rest"), (.get, "/static/*path")])
+        let parameters = found(router, .get, "/1/2/3/4/5/%36/x%2Fy/z")?.1
+        #expect(parameters == ["a": "1", "b": "2", "c": "3", "d": "4", "e": "5", "f": "6", "rest": "x/y/z"])
+        #expect(parameters?.map(\.name) == ["a", "b", "c", "d", "e", "f", "rest"])
+        #expect(found(router, .get, "/static/a%zz") == nil, "a wildcard that does not decode matches nothing")
+        #expect(found(router, .get, "/static/a%00") == nil)
+    }
+
     @Test func emptySegment_isNotAParameter() {
         let router = router([(.get, "/users/:id")])
         if case .notFound = router.match(.get, path: "/users/") {} else {

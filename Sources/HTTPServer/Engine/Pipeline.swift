@@ -224,7 +224,8 @@ final class Pipeline: Sendable {
         let chain = self.chain
         func step(_ index: Int, _ request: Request) throws -> Response {
             guard index < chain.count else { return try final(request) }
-            return try chain[index].middleware.handle(request) { try step(index + 1, $0) }
+            let link = chain[index]
+            return try link.middleware.handle(request) { try step(index + 1, $0) }
         }
         do {
             return try step(0, request)

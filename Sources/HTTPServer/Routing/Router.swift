@@ -128,14 +128,15 @@ public struct Router: Sendable {
     /// `/` in the value, not a separator.
     public func match(_ method: HTTPMethod, path rawPath: String) -> Match {
         var path = rawPath
-        return path.withUTF8 { match(method, bytes: $0) }
+        return path.withUTF8 { match(method, bytes: $0, rawPath: rawPath) }
     }
 
-    private func match(_ method: HTTPMethod, bytes path: UnsafeBufferPointer<UInt8>) -> Match {
+    private func match(_ method: HTTPMethod, bytes path: UnsafeBufferPointer<UInt8>, rawPath: String) -> Match {
         let first = Self.firstSegment(of: path)
-        var values: [String] = []
-        if let route = root.find(path, from: first, method: method, values: &values) {
-            return .found(route, parameters: RouteParameters(names: route.parameterNames, values: values))
+        var captures = Captures()
+        if let route = root.find(path, from: first, method: method, captures: &captures) {
+            return .found(route, parameters: RouteParameters(names: route.parameterNames, rawPath: rawPath,
+                                                             captures: captures))
         }
         var registered: [HTTPMethod] = []
         root.collectMethods(path, from: first, into: &registered)
@@ -203,15 +204,15 @@ private struct Node: Sendable {
     }
 
     /// Depth-first: literal, then parameter, then wildcard, backtracking when a branch has no route for
-    /// `method`. `start` is where the next segment begins in `path` (nil after the last one); `values` receives
-    /// the captured parameter values in pattern order.
+    /// `method`. `start` is where the next segment begins in `path` (nil after the last one); `captures`
+    /// receives where the parameter values lie, in pattern order, each checked to decode.
     func find(_ path: UnsafeBufferPointer<UInt8>, from start: Int?, method: HTTPMethod,
-              values: inout [String]) -> Router.Route? {
+              captures: inout Captures) -> Router.Route? {
         guard let start else {
             if let route = Self.route(for: method, in: routes) { return route }
             // `/static/*path` also matches `/static/` and `/static` with an empty capture.
             if let route = Self.route(for: method, in: wildcardRoutes) {
-                values.append("")
+                captures.append(path.endIndex..<path.endIndex)
                 return route
             }
             return nil
@@ -224,21 +225,22 @@ private struct Node: Sendable {
         let decoded = encoded ? PercentEncoding.decode(String(decoding: segment, as: UTF8.self)) : nil
         if !encoded || decoded != nil {
             let literal = if let decoded { literal(matching: decoded) } else { literal(matching: segment) }
-            if let literal, let found = literals[literal].node.find(path, from: next, method: method, values: &values) {
+            if let literal,
+               let found = literals[literal].node.find(path, from: next, method: method, captures: &captures) {
                 return found
             }
             if !parameterChild.isEmpty, !segment.isEmpty {
-                values.append(decoded ?? String(decoding: segment, as: UTF8.self))
-                if let found = parameterChild[0].find(path, from: next, method: method, values: &values) {
+                captures.append(start..<end)
+                if let found = parameterChild[0].find(path, from: next, method: method, captures: &captures) {
                     return found
                 }
-                values.removeLast()
+                captures.removeLast()
             }
         }
         // The rest of the path is the raw path from this segment on: decoded once, without splitting and joining.
         if let route = Self.route(for: method, in: wildcardRoutes),
-           let value = Self.decode(UnsafeBufferPointer(rebasing: path[start...])) {
-            values.append(value)
+           Self.decodes(UnsafeBufferPointer(rebasing: path[start...])) {
+            captures.append(start..<path.endIndex)
             return route
         }
         return nil
@@ -256,7 +258,7 @@ private struct Node: Sendable {
         let segment = UnsafeBufferPointer(rebasing: path[start..<end])
         let literal: Int?
         if segment.contains(.percent) {
-            guard let decoded = Self.decode(segment) else { return }
+            guard let decoded = PercentEncoding.decode(String(decoding: segment, as: UTF8.self)) else { return }
             literal = self.literal(matching: decoded)
         } else {
             literal = self.literal(matching: segment)
@@ -315,9 +317,10 @@ private struct Node: Sendable {
         }
     }
 
-    /// Raw path bytes percent-decoded; nil when they do not decode (a broken escape, invalid UTF-8 or NUL).
-    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        let text = String(decoding: bytes, as: UTF8.self)
-        return bytes.contains(.percent) || bytes.contains(0) ? PercentEncoding.decode(text) : text
+    /// Whether raw path bytes percent-decode (no broken escape, invalid UTF-8 or NUL); checked without building
+    /// a `String` when there is no escape.
+    private static func decodes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.contains(.percent) else { return !bytes.contains(0) }
+        return PercentEncoding.decode(String(decoding: bytes, as: UTF8.self)) != nil
     }
 }
