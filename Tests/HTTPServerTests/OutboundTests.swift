@@ -73,4 +73,31 @@ import Testing
         #expect(Array(all.prefix(head.count)) == head)
         #expect(Array(all.dropFirst(head.count)) == bytes)
     }
+
+    /// A head written into the worker's reused buffer: when the socket does not take it all at once, what is left
+    /// must be copied before `write` returns, since the worker's next response overwrites the buffer.
+    @Test func borrowedHead_thatDoesNotFitTheSocket_survivesTheBufferBeingReused() throws {
+        let pair = try Pair()
+        defer { pair.close() }
+        let size = 4 << 20  // far more than a loopback socket takes at once
+        let original = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: size)
+        defer { buffer.deallocate() }
+        _ = buffer.initialize(from: original)
+        var outbound = Outbound(borrowing: UnsafeRawBufferPointer(buffer), body: .bytes([1, 2, 3]), closeAfter: false)
+
+        var result = outbound.write(to: pair.server)
+        #expect(result == .wouldBlock)
+        buffer.update(repeating: 0xee)  // the worker's next response
+        var all: [UInt8] = []
+        let deadline = Date().addingTimeInterval(10)
+        while all.count < size + 3, Date() < deadline {
+            all += pair.receiveAvailable()
+            if result == .wouldBlock { result = outbound.write(to: pair.server) }
+        }
+        #expect(result == .done(0))
+        #expect(all.count == size + 3)
+        #expect(Array(all.prefix(size)) == original)
+        #expect(Array(all.suffix(3)) == [1, 2, 3])
+    }
 }

@@ -67,4 +67,27 @@ import Testing
         #expect(counts.counts == ["a": 2, "b": 1])
         #expect(counts.overflow == 2)
     }
+
+    /// A run of one key is counted aside until another key comes: readers must see it exactly as if each had
+    /// been stored, including a run of a key the full table has no room for.
+    @Test func runsOfOneKey_readExactlyAsIfEachWereStored() {
+        var counts = BoundedCounts<String>(limit: 2)
+        for _ in 0..<3 { counts.add("a") }
+        #expect(counts.counts == ["a": 3])
+        #expect(counts.count(for: "a") == 3)
+        counts.add("b", 2)
+        counts.add("c")
+        counts.add("c")
+        #expect(counts.counts == ["a": 3, "b": 2])
+        #expect(counts.count(for: "c") == 0)
+        #expect(counts.overflow == 2)
+        counts.add("a")
+        #expect(counts.count(for: "a") == 4)
+        #expect(counts.overflow == 2)
+        var merged = BoundedCounts<String>(limit: 2)
+        merged.add("b")
+        merged.merge(counts)
+        #expect(merged.counts == ["a": 4, "b": 3])
+        #expect(merged.overflow == 2)
+    }
 }

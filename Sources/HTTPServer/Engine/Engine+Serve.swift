@@ -71,8 +71,8 @@ extension Engine {
                     step = processInbound(connection, worker)
                 }
                 guard continueAfter(step, connection, worker) else { return }
-                // A read that did not fill the buffer most likely drained the socket: park rather than pay for a
-                // recv that would say EAGAIN. Level-triggered re-arming wakes us again if more is already there.
+                // A read that did not fill the buffer drained the socket: park rather than pay for a recv that
+                // would say EAGAIN. Bytes that arrive after it raise a new edge (news, if we still hold it).
                 if count < scratch.count {
                     park(connection)
                     return
@@ -267,11 +267,22 @@ extension Engine {
             response.discardBody()
             response.body = .empty
         }
-        let headBytes = ResponseSerializer.head(for: response, bodyLength: bodyLength, date: worker.dates.current(),
-                                                server: configuration.serverName, persistence: persistence,
-                                                requestID: id)
-        record(response, head: head, id: id, headBytes: headBytes.count, on: connection, worker)
-        var outbound = Outbound(head: headBytes, body: response.body, closeAfter: !keepAlive)
+        let date = worker.dates.current()
+        var outbound: Outbound
+        // The head goes into the worker's buffer (no allocation per response); `Outbound` keeps a copy only of
+        // what the socket does not take at once.
+        if let length = ResponseSerializer.write(response, bodyLength: bodyLength, date: date,
+                                                 server: configuration.serverName, persistence: persistence,
+                                                 requestID: id, into: worker.headBuffer) {
+            let written = UnsafeMutableBufferPointer(rebasing: worker.headBuffer[..<length])
+            outbound = Outbound(borrowing: UnsafeRawBufferPointer(written), body: response.body, closeAfter: !keepAlive)
+        } else {
+            outbound = Outbound(head: ResponseSerializer.head(for: response, bodyLength: bodyLength, date: date,
+                                                              server: configuration.serverName,
+                                                              persistence: persistence, requestID: id),
+                                body: response.body, closeAfter: !keepAlive)
+        }
+        record(response, head: head, id: id, headBytes: outbound.headLength, on: connection, worker)
         return write(&outbound, on: connection, keepAlive: keepAlive)
     }
 

@@ -9,6 +9,9 @@ struct Outbound {
     static let coalescedFileLimit = 64 << 10
 
     private var head: [UInt8]
+    /// A head still in the worker's buffer: valid only until the first `write` returns, which copies what the
+    /// socket did not take into `head`.
+    private var borrowedHead: UnsafeRawBufferPointer?
     private var headSent = 0
     private var bytes: [UInt8]
     private var bytesSent = 0
@@ -18,8 +21,23 @@ struct Outbound {
     /// Bytes of body to send, for the access log.
     let bodyLength: Int
 
+    /// The head's whole length in bytes (for the statistics; what is left of it to send is tracked apart).
+    let headLength: Int
+
     init(head: [UInt8], body: Response.Body, closeAfter: Bool) {
+        self.init(head: head, borrowing: nil, body: body, closeAfter: closeAfter)
+    }
+
+    /// A response whose head lies in a buffer the caller reuses after the first `write`.
+    init(borrowing head: UnsafeRawBufferPointer, body: Response.Body, closeAfter: Bool) {
+        self.init(head: [], borrowing: head, body: body, closeAfter: closeAfter)
+    }
+
+    private init(head: [UInt8], borrowing borrowedHead: UnsafeRawBufferPointer?, body: Response.Body,
+                 closeAfter: Bool) {
         self.head = head
+        self.borrowedHead = borrowedHead
+        headLength = borrowedHead?.count ?? head.count
         self.closeAfter = closeAfter
         bodyLength = body.count
         switch body {
@@ -36,11 +54,29 @@ struct Outbound {
 
     /// Writes as much as the socket accepts now.
     mutating func write(to socket: Socket) -> Socket.IOResult {
-        while headSent < head.count || bytesSent < bytes.count {
+        let result = writeAvailable(to: socket)
+        if let borrowed = borrowedHead {
+            head = Array(borrowed[min(headSent, borrowed.count)...])
+            headSent = 0
+            borrowedHead = nil
+        }
+        return result
+    }
+
+    private mutating func writeAvailable(to socket: Socket) -> Socket.IOResult {
+        let headCount = borrowedHead?.count ?? head.count
+        while headSent < headCount || bytesSent < bytes.count {
             let more = file.map { $0.length <= Self.coalescedFileLimit } ?? false
-            let result = Self.writeVectors(socket, head, from: headSent, bytes, from: bytesSent, more: more)
+            let result: Socket.IOResult
+            if let borrowed = borrowedHead {
+                result = Self.writeVectors(socket, borrowed, from: headSent, bytes, from: bytesSent, more: more)
+            } else {
+                result = head.withUnsafeBytes { owned in
+                    Self.writeVectors(socket, owned, from: headSent, bytes, from: bytesSent, more: more)
+                }
+            }
             guard case .done(var n) = result else { return result }
-            let fromHead = min(n, head.count - headSent)
+            let fromHead = min(n, headCount - headSent)
             headSent += fromHead
             n -= fromHead
             bytesSent += n
@@ -62,25 +98,23 @@ struct Outbound {
     }
 
     /// One `writev` of what is left of the head and the byte body.
-    private static func writeVectors(_ socket: Socket, _ head: [UInt8], from headSent: Int,
+    private static func writeVectors(_ socket: Socket, _ headBytes: UnsafeRawBufferPointer, from headSent: Int,
                                      _ body: [UInt8], from bodySent: Int, more: Bool) -> Socket.IOResult {
-        head.withUnsafeBytes { headBytes in
-            body.withUnsafeBytes { bodyBytes in
-                // Two vectors on the stack: no array is allocated per write.
-                var vectors = (iovec(), iovec())
-                var count = 0
-                return withUnsafeMutableBytes(of: &vectors) { raw in
-                    let slots = raw.bindMemory(to: iovec.self)
-                    func add(_ bytes: UnsafeRawBufferPointer, from sent: Int) {
-                        guard sent < bytes.count, let base = bytes.baseAddress else { return }
-                        slots[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: base + sent),
-                                             iov_len: bytes.count - sent)
-                        count += 1
-                    }
-                    add(headBytes, from: headSent)
-                    add(bodyBytes, from: bodySent)
-                    return socket.write(UnsafeMutableBufferPointer(rebasing: slots[0..<count]), more: more)
+        body.withUnsafeBytes { bodyBytes in
+            // Two vectors on the stack: no array is allocated per write.
+            var vectors = (iovec(), iovec())
+            var count = 0
+            return withUnsafeMutableBytes(of: &vectors) { raw in
+                let slots = raw.bindMemory(to: iovec.self)
+                func add(_ bytes: UnsafeRawBufferPointer, from sent: Int) {
+                    guard sent < bytes.count, let base = bytes.baseAddress else { return }
+                    slots[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: base + sent),
+                                         iov_len: bytes.count - sent)
+                    count += 1
                 }
+                add(headBytes, from: headSent)
+                add(bodyBytes, from: bodySent)
+                return socket.write(UnsafeMutableBufferPointer(rebasing: slots[0..<count]), more: more)
             }
         }
     }

@@ -17,6 +17,9 @@ final class Worker: @unchecked Sendable {
     private let engine: Engine
     private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: Worker.batchSize)
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Worker.scratchSize, alignment: 16)
+    /// Where responses' heads are written (the scratch buffer may still hold pipelined requests). 16 KiB holds
+    /// any head but one a handler loads with unusually many or long fields, which gets an array of its own.
+    let headBuffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 16 << 10)
     var dates = DateCache()
     var requestIDs = RequestIDGenerator()
     let metrics: WorkerMetrics
@@ -29,6 +32,7 @@ final class Worker: @unchecked Sendable {
     deinit {
         events.deallocate()
         scratch.deallocate()
+        headBuffer.deallocate()
     }
 
     /// Runs until the pool retires this worker.

@@ -7,74 +7,100 @@ enum ResponseSerializer {
         case keepAlive(timeout: Int, remaining: Int)
     }
 
-    /// The head for `response`. `bodyLength` is the length the body has (also for HEAD, which sends none).
-    /// Numbers and fixed text are appended as bytes: no `String` is built per response for them.
+    /// The head for `response`, in an array of its own (`write(_:into:)` fills a buffer the caller reuses).
     static func head(for response: Response, bodyLength: Int, date: [UInt8], server: String,
                      persistence: Persistence, requestID: String?) -> [UInt8] {
-        // Sized exactly enough up front (fixed text is under `fixedBytes`), then filled with plain copies.
-        var capacity = fixedBytes + date.count + server.utf8.count + response.status.reason.utf8.count
-            + (requestID?.utf8.count ?? 0)
-        // One pass over the handler's fields: their size, and the two the security headers depend on.
+        let plan = Plan(response, date: date, server: server, requestID: requestID)
+        return [UInt8](unsafeUninitializedCapacity: plan.capacity) { buffer, count in
+            count = fill(buffer, plan, response, bodyLength: bodyLength, date: date, server: server,
+                         persistence: persistence, requestID: requestID)
+        }
+    }
+
+    /// Writes the head for `response` into `buffer`; its length, or nil when it might not fit. `bodyLength` is
+    /// the length the body has (also for HEAD, which sends none). Numbers and fixed text are copied as bytes: no
+    /// `String` is built per response for them.
+    static func write(_ response: Response, bodyLength: Int, date: [UInt8], server: String,
+                      persistence: Persistence, requestID: String?,
+                      into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+        let plan = Plan(response, date: date, server: server, requestID: requestID)
+        guard plan.capacity <= buffer.count else { return nil }
+        return fill(buffer, plan, response, bodyLength: bodyLength, date: date, server: server,
+                    persistence: persistence, requestID: requestID)
+    }
+
+    /// What one pass over the handler's fields tells: the room the head needs (fixed text is under
+    /// `fixedBytes`), and the two fields the security headers depend on.
+    private struct Plan {
+        var capacity: Int
         var contentType: String?
         var hasOwnFramePolicy = false
-        for (name, value) in response.headers {
-            capacity += name.utf8.count + value.utf8.count + 4
-            switch name.utf8.count {
-            case 12 where contentType == nil && name.equalsIgnoringASCIICase("Content-Type"):
-                contentType = value
-            case 23 where name.equalsIgnoringASCIICase("Content-Security-Policy"):
-                hasOwnFramePolicy = true
-            default:
-                break
+
+        init(_ response: Response, date: [UInt8], server: String, requestID: String?) {
+            capacity = ResponseSerializer.fixedBytes + date.count + server.utf8.count
+                + response.status.reason.utf8.count + (requestID?.utf8.count ?? 0)
+            for (name, value) in response.headers {
+                capacity += name.utf8.count + value.utf8.count + 4
+                switch name.utf8.count {
+                case 12 where contentType == nil && name.equalsIgnoringASCIICase("Content-Type"):
+                    contentType = value
+                case 23 where name.equalsIgnoringASCIICase("Content-Security-Policy"):
+                    hasOwnFramePolicy = true
+                default:
+                    break
+                }
             }
         }
-        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-            var out = ByteWriter(buffer)
-            out.fixed("HTTP/1.1 ")
-            out.write(decimal: response.status.code)
-            out.fixed(" ")
-            out.write(response.status.reason)
-            out.fixed("\r\nDate: ")
-            out.write(date)
-            out.fixed("\r\nServer: ")
-            out.write(server)
+    }
+
+    private static func fill(_ buffer: UnsafeMutableBufferPointer<UInt8>, _ plan: Plan, _ response: Response,
+                             bodyLength: Int, date: [UInt8], server: String, persistence: Persistence,
+                             requestID: String?) -> Int {
+        var out = ByteWriter(buffer)
+        out.fixed("HTTP/1.1 ")
+        out.write(decimal: response.status.code)
+        out.fixed(" ")
+        out.write(response.status.reason)
+        out.fixed("\r\nDate: ")
+        out.write(date)
+        out.fixed("\r\nServer: ")
+        out.write(server)
+        out.fixed("\r\n")
+        if response.status.code >= 200, response.status.code != 204, response.status.code != 304 {
+            out.fixed("Content-Length: ")
+            out.write(decimal: bodyLength)
             out.fixed("\r\n")
-            if response.status.code >= 200, response.status.code != 204, response.status.code != 304 {
-                out.fixed("Content-Length: ")
-                out.write(decimal: bodyLength)
-                out.fixed("\r\n")
-            }
-            switch persistence {
-            case .close:
-                out.fixed("Connection: close\r\n")
-            case .keepAlive(let timeout, let remaining):
-                out.fixed("Connection: keep-alive\r\nKeep-Alive: timeout=")
-                out.write(decimal: timeout)
-                out.fixed(", max=")
-                out.write(decimal: remaining)
-                out.fixed("\r\n")
-            }
-            if let requestID {
-                out.fixed("X-Request-ID: ")
-                out.write(requestID)
-                out.fixed("\r\n")
-            }
-            // Security headers on every response: no MIME sniffing; HTML pages may only be framed by this site
-            // (unless the handler set its own policy).
-            out.fixed("X-Content-Type-Options: nosniff\r\n")
-            if contentType?.hasUTF8Prefix("text/html") == true, !hasOwnFramePolicy {
-                out.fixed("X-Frame-Options: SAMEORIGIN\r\nContent-Security-Policy: frame-ancestors 'self'\r\n")
-            }
-            for (name, value) in response.headers
-            where name.utf8.count != 22 || !name.equalsIgnoringASCIICase("X-Content-Type-Options") {
-                out.write(name)
-                out.fixed(": ")
-                out.write(value)
-                out.fixed("\r\n")
-            }
-            out.fixed("\r\n")
-            count = out.count
         }
+        switch persistence {
+        case .close:
+            out.fixed("Connection: close\r\n")
+        case .keepAlive(let timeout, let remaining):
+            out.fixed("Connection: keep-alive\r\nKeep-Alive: timeout=")
+            out.write(decimal: timeout)
+            out.fixed(", max=")
+            out.write(decimal: remaining)
+            out.fixed("\r\n")
+        }
+        if let requestID {
+            out.fixed("X-Request-ID: ")
+            out.write(requestID)
+            out.fixed("\r\n")
+        }
+        // Security headers on every response: no MIME sniffing; HTML pages may only be framed by this site
+        // (unless the handler set its own policy).
+        out.fixed("X-Content-Type-Options: nosniff\r\n")
+        if plan.contentType?.hasUTF8Prefix("text/html") == true, !plan.hasOwnFramePolicy {
+            out.fixed("X-Frame-Options: SAMEORIGIN\r\nContent-Security-Policy: frame-ancestors 'self'\r\n")
+        }
+        for (name, value) in response.headers
+        where name.utf8.count != 22 || !name.equalsIgnoringASCIICase("X-Content-Type-Options") {
+            out.write(name)
+            out.fixed(": ")
+            out.write(value)
+            out.fixed("\r\n")
+        }
+        out.fixed("\r\n")
+        return out.count
     }
 
     /// Room for every fixed piece of text above and four numbers of up to 20 digits, with margin.

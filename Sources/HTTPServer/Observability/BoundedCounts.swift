@@ -1,19 +1,64 @@
 /// Counts per key, at most `limit` keys: a key met once the table is full is counted in `overflow` instead, so a
 /// scanner sending distinct paths (or a botnet of addresses) cannot grow memory. Keys already counted keep
 /// counting exactly.
+///
+/// Counting runs on every request (per path, per client), and a keep-alive client mostly repeats itself: the
+/// current run of one key is counted aside and folded into the table when another key comes, so a repeated key
+/// costs a comparison, not a hash. Readers see the run folded in.
 struct BoundedCounts<Key: Hashable & Sendable>: Sendable {
     /// Distinct keys kept at most.
     let limit: Int
-    private(set) var counts: [Key: Int] = [:]
-    /// What keys beyond `limit` counted.
-    private(set) var overflow = 0
+    private var stored: [Key: Int] = [:]
+    private var storedOverflow = 0
+    /// The key counted last and how many times in a row, not yet in `stored`.
+    private var run: (key: Key, count: Int)?
 
     init(limit: Int) {
         self.limit = limit
     }
 
+    /// The kept keys' counts.
+    var counts: [Key: Int] { folded.counts }
+
+    /// What keys beyond `limit` counted.
+    var overflow: Int { folded.overflow }
+
     /// Adds `count` for `key`.
     mutating func add(_ key: Key, _ count: Int = 1) {
+        if let current = run {
+            if current.key == key {
+                run = (key, current.count + count)
+                return
+            }
+            Self.store(current.key, current.count, in: &stored, overflow: &storedOverflow, limit: limit)
+        }
+        run = (key, count)
+    }
+
+    /// The count for `key` (0 when it is not kept).
+    func count(for key: Key) -> Int {
+        let counted = stored[key]
+        guard let run, run.key == key, counted != nil || stored.count < limit else { return counted ?? 0 }
+        return (counted ?? 0) + run.count
+    }
+
+    /// Adds `other`'s counts, within this table's limit.
+    mutating func merge(_ other: BoundedCounts) {
+        let theirs = other.folded
+        for (key, count) in theirs.counts { add(key, count) }
+        storedOverflow += theirs.overflow
+    }
+
+    /// The table with the current run counted in.
+    private var folded: (counts: [Key: Int], overflow: Int) {
+        guard let run else { return (stored, storedOverflow) }
+        var counts = stored
+        var overflow = storedOverflow
+        Self.store(run.key, run.count, in: &counts, overflow: &overflow, limit: limit)
+        return (counts, overflow)
+    }
+
+    private static func store(_ key: Key, _ count: Int, in counts: inout [Key: Int], overflow: inout Int, limit: Int) {
         if let index = counts.index(forKey: key) {
             counts.values[index] += count
         } else if counts.count < limit {
@@ -21,14 +66,5 @@ struct BoundedCounts<Key: Hashable & Sendable>: Sendable {
         } else {
             overflow += count
         }
-    }
-
-    /// The count for `key` (0 when it is not kept).
-    func count(for key: Key) -> Int { counts[key] ?? 0 }
-
-    /// Adds `other`'s counts, within this table's limit.
-    mutating func merge(_ other: BoundedCounts) {
-        for (key, count) in other.counts { add(key, count) }
-        overflow += other.overflow
     }
 }
