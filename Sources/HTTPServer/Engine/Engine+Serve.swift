@@ -204,7 +204,7 @@ extension Engine {
                     guard case .proceed = step else { return (offset, step) }
                 case .readBody(let reader):
                     connection.exchange = .readingBody(reader)
-                    if head.version == .http11, head.headers.hasToken("100-continue", in: "Expect") {
+                    if head.version == .http11, head.headers.hasToken("100-continue", in: .expect) {
                         sendContinue(on: connection)
                     }
                 }
@@ -231,7 +231,7 @@ extension Engine {
 
     /// The client's `X-Request-ID` when it is short and plain, else a new one.
     private func requestID(for head: RequestHead, _ worker: Worker) -> String {
-        if let given = head.headers["X-Request-ID"], (1...64).contains(given.utf8.count),
+        if let given = head.headers[.xRequestID], (1...64).contains(given.utf8.count),
            given.utf8.allSatisfy({ $0.isTokenCharacter }) {
             return given
         }

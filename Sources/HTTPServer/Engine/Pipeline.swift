@@ -54,7 +54,7 @@ final class Pipeline: Sendable {
     private func route(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
         let hasBody = head.framing != .none
         guard limits.hosts.allows(head) else {
-            journal.record(.hostMismatch, client: client, requestID: id, detail: head.headers["Host"] ?? "")
+            journal.record(.hostMismatch, client: client, requestID: id, detail: head.headers[.host] ?? "")
             return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
                                   bodyUnread: hasBody))
         }
@@ -114,7 +114,7 @@ final class Pipeline: Sendable {
                 let refusal = response(for: error, request)
                 if (400..<500).contains(refusal.status.code) {
                     journal.record(.malformedUpload, client: client, requestID: id,
-                                   detail: "\(refusal.status.code) \(head.headers["Content-Type"] ?? "no Content-Type")")
+                                   detail: "\(refusal.status.code) \(head.headers[.contentType] ?? "no Content-Type")")
                 }
                 return (request, .respond(refusal, bodyUnread: true))
             }
@@ -208,7 +208,7 @@ final class Pipeline: Sendable {
     /// An error page for a head that may not have become a `Request`.
     func error(_ status: HTTPStatus, _ reason: String, _ head: RequestHead?, _ id: String,
                headers: HTTPHeaders = HTTPHeaders()) -> Response {
-        let json = head.map { Request.prefersJSON(accept: $0.headers["Accept"]) } ?? false
+        let json = head.map { Request.prefersJSON(accept: $0.headers[.accept]) } ?? false
         return ErrorPage.response(status, reason: reason, json: json, requestID: id, headers: headers)
     }
 

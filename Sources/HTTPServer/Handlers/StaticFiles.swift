@@ -118,7 +118,7 @@ public final class StaticFiles: Sendable {
     /// and accepts none of its variants.
     private func choose(_ variants: UInt8, _ request: Request) throws -> ContentCoding? {
         guard variants != 0 else { return nil }
-        let accepted = AcceptEncoding(request.headers["Accept-Encoding"])
+        let accepted = AcceptEncoding(request.headers[.acceptEncoding])
         if let coding = PrecompressedVariants.choose(accepted, available: variants) { return coding }
         guard accepted.identityAllowed else {
             throw HTTPError(.notAcceptable, "no representation in an accepted coding",
@@ -277,7 +277,7 @@ public final class StaticFiles: Sendable {
             return Response(status: .notModified, headers: headers)
         }
         let range = (request.method == .get || request.method == .head) && validators.rangeAllowed(request.headers)
-            ? ByteRange.resolve(request.headers["Range"], length: length) : .whole
+            ? ByteRange.resolve(request.headers[.range], length: length) : .whole
         switch range {
         case .whole:
             guard length > 0 else {

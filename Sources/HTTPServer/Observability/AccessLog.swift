@@ -115,8 +115,8 @@ public final class AccessLog: Sendable {
     /// `127.0.0.1 - - [21/Nov/2026:20:30:00 +0000] "GET / HTTP/1.1" 200 1234 "referer" "agent"`.
     static func combined(_ entry: Entry) -> String {
         let request = entry.head.map { "\($0.method) \($0.target) \($0.version)" } ?? "-"
-        let referer = entry.head?.headers["Referer"] ?? "-"
-        let agent = entry.head?.headers["User-Agent"] ?? "-"
+        let referer = entry.head?.headers[.referer] ?? "-"
+        let agent = entry.head?.headers[.userAgent] ?? "-"
         return "\(entry.client) - - [\(UTCTime.now("%d/%b/%Y:%H:%M:%S +0000"))] \"\(quoted(request))\" \(entry.status) "
             + "\(entry.bytes) \"\(quoted(referer))\" \"\(quoted(agent))\""
     }
@@ -133,8 +133,8 @@ public final class AccessLog: Sendable {
             "\"status\":\(entry.status)",
             "\"bytes\":\(entry.bytes)",
             "\"duration_us\":\(entry.microseconds)",
-            field("user_agent", head?.headers["User-Agent"] ?? ""),
-            field("referer", head?.headers["Referer"] ?? ""),
+            field("user_agent", head?.headers[.userAgent] ?? ""),
+            field("referer", head?.headers[.referer] ?? ""),
         ].joined(separator: ",") + "}"
     }
 

@@ -98,7 +98,7 @@ public struct CORSMiddleware: Middleware {
     /// Answers a preflight from an allowed origin.
     public func admit(_ request: Request) -> Response? {
         guard request.method == .options, request.headers.contains("Access-Control-Request-Method"),
-              let origin = request.headers["Origin"], let origins = allowedOrigins,
+              let origin = request.headers[.origin], let origins = allowedOrigins,
               let allowed = allowOrigin(for: origin, origins) else {
             return nil
         }
@@ -115,7 +115,7 @@ public struct CORSMiddleware: Middleware {
     /// Adds the CORS fields to the response, or to a thrown `HTTPError`.
     public func handle(_ request: Request, next: (Request) throws -> Response) throws -> Response {
         guard let origins = allowedOrigins else { return try next(request) }
-        let origin = request.headers["Origin"]
+        let origin = request.headers[.origin]
         do {
             var response = try next(request)
             decorate(&response.headers, origin: origin, origins)

@@ -87,7 +87,7 @@ public struct Request: Sendable {
     }
 
     /// True when the client's `Accept` prefers JSON to HTML (for error pages).
-    public var prefersJSON: Bool { Self.prefersJSON(accept: headers["Accept"]) }
+    public var prefersJSON: Bool { Self.prefersJSON(accept: headers[.accept]) }
 
     /// True when an `Accept` value names JSON before (or without) HTML.
     static func prefersJSON(accept: String?) -> Bool {

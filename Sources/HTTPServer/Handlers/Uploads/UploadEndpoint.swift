@@ -35,10 +35,10 @@ public struct UploadEndpoint: Sendable {
 
     /// The sink for a request's body, chosen by its `Content-Type`; throws 415 for anything else.
     func makeSink(for request: Request) throws -> any RequestBodySink {
-        if let coding = request.headers["Content-Encoding"], !coding.equalsIgnoringASCIICase("identity") {
+        if let coding = request.headers[.contentEncoding], !coding.equalsIgnoringASCIICase("identity") {
             throw unsupported("Content-Encoding '\(coding)' is not supported; send the body unencoded")
         }
-        guard let value = request.headers["Content-Type"], let type = ParameterizedValue(value) else {
+        guard let value = request.headers[.contentType], let type = ParameterizedValue(value) else {
             throw unsupported("the request has no Content-Type; accepted: \(Self.acceptedTypes)")
         }
         switch type.main {
