@@ -6,56 +6,35 @@ enum KnownField: UInt8, CaseIterable, Sendable {
     case ifNoneMatch, ifModifiedSince, ifRange, range, acceptEncoding, accept, origin, accessControlRequestMethod
     case contentType, contentEncoding, userAgent, referer, contentSecurityPolicy
 
-    /// The usual spelling. A literal, so a parsed field spelled exactly so needs no new `String`. (`spelled`
-    /// repeats it as bytes.)
-    var name: String {
-        switch self {
-        case .host: "Host"
-        case .connection: "Connection"
-        case .contentLength: "Content-Length"
-        case .transferEncoding: "Transfer-Encoding"
-        case .expect: "Expect"
-        case .xRequestID: "X-Request-ID"
-        case .xForwardedFor: "X-Forwarded-For"
-        case .ifNoneMatch: "If-None-Match"
-        case .ifModifiedSince: "If-Modified-Since"
-        case .ifRange: "If-Range"
-        case .range: "Range"
-        case .acceptEncoding: "Accept-Encoding"
-        case .accept: "Accept"
-        case .origin: "Origin"
-        case .accessControlRequestMethod: "Access-Control-Request-Method"
-        case .contentType: "Content-Type"
-        case .contentEncoding: "Content-Encoding"
-        case .userAgent: "User-Agent"
-        case .referer: "Referer"
-        case .contentSecurityPolicy: "Content-Security-Policy"
-        }
-    }
+    /// The usual spelling. A literal, so a parsed field spelled exactly so needs no new `String`.
+    @inline(__always) var name: String { spellings.name }
 
     /// `name`'s bytes, for comparing with a received name without going through `String`.
-    private var spelled: StaticString {
+    @inline(__always) private var spelled: StaticString { spellings.bytes }
+
+    /// Each name as a `String` literal and as bytes, side by side so that the two stay the same.
+    @inline(__always) private var spellings: (name: String, bytes: StaticString) {
         switch self {
-        case .host: "Host"
-        case .connection: "Connection"
-        case .contentLength: "Content-Length"
-        case .transferEncoding: "Transfer-Encoding"
-        case .expect: "Expect"
-        case .xRequestID: "X-Request-ID"
-        case .xForwardedFor: "X-Forwarded-For"
-        case .ifNoneMatch: "If-None-Match"
-        case .ifModifiedSince: "If-Modified-Since"
-        case .ifRange: "If-Range"
-        case .range: "Range"
-        case .acceptEncoding: "Accept-Encoding"
-        case .accept: "Accept"
-        case .origin: "Origin"
-        case .accessControlRequestMethod: "Access-Control-Request-Method"
-        case .contentType: "Content-Type"
-        case .contentEncoding: "Content-Encoding"
-        case .userAgent: "User-Agent"
-        case .referer: "Referer"
-        case .contentSecurityPolicy: "Content-Security-Policy"
+        case .host: ("Host", "Host")
+        case .connection: ("Connection", "Connection")
+        case .contentLength: ("Content-Length", "Content-Length")
+        case .transferEncoding: ("Transfer-Encoding", "Transfer-Encoding")
+        case .expect: ("Expect", "Expect")
+        case .xRequestID: ("X-Request-ID", "X-Request-ID")
+        case .xForwardedFor: ("X-Forwarded-For", "X-Forwarded-For")
+        case .ifNoneMatch: ("If-None-Match", "If-None-Match")
+        case .ifModifiedSince: ("If-Modified-Since", "If-Modified-Since")
+        case .ifRange: ("If-Range", "If-Range")
+        case .range: ("Range", "Range")
+        case .acceptEncoding: ("Accept-Encoding", "Accept-Encoding")
+        case .accept: ("Accept", "Accept")
+        case .origin: ("Origin", "Origin")
+        case .accessControlRequestMethod: ("Access-Control-Request-Method", "Access-Control-Request-Method")
+        case .contentType: ("Content-Type", "Content-Type")
+        case .contentEncoding: ("Content-Encoding", "Content-Encoding")
+        case .userAgent: ("User-Agent", "User-Agent")
+        case .referer: ("Referer", "Referer")
+        case .contentSecurityPolicy: ("Content-Security-Policy", "Content-Security-Policy")
         }
     }
 

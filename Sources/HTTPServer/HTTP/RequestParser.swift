@@ -113,9 +113,11 @@ public struct RequestParser: Sendable {
         var method: HTTPMethod
         var target: String
         var version: RequestHead.Version
-        /// The path and query of an origin-form target (`/path?query`, the usual form), split on its bytes;
-        /// nil for the other forms, which `makeHead` splits.
-        var origin: (rawPath: String, query: String?)?
+        /// The path of an origin-form target (`/path?query`, the usual form), split on its bytes; nil for the
+        /// other forms, which `makeHead` splits.
+        var rawPath: String?
+        /// The query of an origin-form target.
+        var query: String?
     }
 
     private func parseRequestLine(_ line: UnsafeRawBufferPointer) -> Result<RequestLine, Failure> {
@@ -144,8 +146,9 @@ public struct RequestParser: Sendable {
             return .failure(.bad("malformed HTTP version"))
         }
         let target = String(decoding: targetBytes, as: UTF8.self)
+        let origin = targetBytes.first == .slash ? splitOrigin(targetBytes, target) : nil
         return .success(RequestLine(method: HTTPMethod(token: methodBytes), target: target, version: version,
-                                    origin: targetBytes.first == .slash ? splitOrigin(targetBytes, target) : nil))
+                                    rawPath: origin?.rawPath, query: origin?.query))
     }
 
     /// `/path?query#fragment` → the path and the query (the fragment, which clients should not send, dropped).
@@ -223,9 +226,9 @@ public struct RequestParser: Sendable {
         let keepAlive = line.version == .http11
             ? !headers.hasToken("close", in: .connection)
             : headers.hasToken("keep-alive", in: .connection) && !headers.hasToken("close", in: .connection)
-        if let origin = line.origin {
-            return .success(RequestHead(method: line.method, target: line.target, rawPath: origin.rawPath,
-                                        query: origin.query, version: line.version, headers: headers,
+        if let rawPath = line.rawPath {
+            return .success(RequestHead(method: line.method, target: line.target, rawPath: rawPath,
+                                        query: line.query, version: line.version, headers: headers,
                                         framing: framing, keepAlive: keepAlive))
         }
 
