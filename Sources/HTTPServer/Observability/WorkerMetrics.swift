@@ -11,17 +11,11 @@ final class WorkerMetrics: Sendable {
     static let topWindowCount = 2
 
     struct Shard: Sendable {
+        /// Requests by method and status code. Unbounded: methods outside RFC 9110 share one label, so the keys
+        /// are few. `BoundedCounts` counts a run of one key (most requests repeat the previous one's) unhashed.
+        var requestCounts = BoundedCounts<MethodAndCode>(limit: .max)
         /// Requests by method and status code, keyed `"GET 200"`.
-        var requests: [MethodAndCode: Int] {
-            guard let run else { return counted }
-            var all = counted
-            all[run.key, default: 0] += run.count
-            return all
-        }
-        private var counted: [MethodAndCode: Int] = [:]
-        /// Requests of the same method and status in a row, counted aside: most requests repeat the previous
-        /// one's, and then no hashing is needed (the table is hashed once per change of key).
-        private var run: (key: MethodAndCode, count: Int)?
+        var requests: [MethodAndCode: Int] { requestCounts.counts }
         var responseBytes = 0
         /// Cumulative-style counts per `durationBuckets` entry (non-cumulative here; summed when rendered).
         var durationCounts = [Int](repeating: 0, count: WorkerMetrics.durationBuckets.count + 1)
@@ -38,7 +32,7 @@ final class WorkerMetrics: Sendable {
         /// `recent`, only the counters `/metrics` shows: a scrape's cost then does not depend on the traffic's
         /// paths and clients.
         mutating func merge(_ other: Shard, recent includingRecent: Bool = true) {
-            for (key, count) in other.requests { self.count(key, count) }
+            requestCounts.merge(other.requestCounts)
             responseBytes += other.responseBytes
             for index in durationCounts.indices { durationCounts[index] += other.durationCounts[index] }
             durationSumMicroseconds += other.durationSumMicroseconds
@@ -47,18 +41,6 @@ final class WorkerMetrics: Sendable {
             slowest = SlowRequest.slowest(slowest + other.slowest)
             Self.mergeWindows(&recent, other.recent, \.window) { $0.latency.merge($1.latency) }
             Self.mergeWindows(&top, other.top, \.window) { $0.merge($1) }
-        }
-
-        /// Adds `count` requests answered with `key`'s method and status.
-        mutating func count(_ key: MethodAndCode, _ count: Int = 1) {
-            if let current = run {
-                if current.key == key {
-                    run = (key, current.count + count)
-                    return
-                }
-                counted[current.key, default: 0] += current.count
-            }
-            run = (key, count)
         }
 
         /// Slot by slot, the newer window wins and equal windows add up.
@@ -99,13 +81,6 @@ final class WorkerMetrics: Sendable {
     struct MethodAndCode: Hashable, Sendable {
         var method: String
         var code: Int
-
-        /// Hashed as one number: the method labels differ in length or first letter (`GET`, `HEAD`, `POST`,
-        /// `PUT`, `PATCH`, `DELETE`, `OPTIONS`, `TRACE`, `CONNECT`, `other`), and a label's bytes would cost
-        /// more to hash than the rest of the request's metrics.
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(code << 16 | method.utf8.count << 8 | Int(method.utf8.first ?? 0))
-        }
     }
 
     let state = Lock(Shard())
@@ -118,7 +93,7 @@ final class WorkerMetrics: Sendable {
         let bucket = Self.durationBuckets.firstIndex { seconds <= $0 } ?? Self.durationBuckets.count
         let window = nowSeconds / Self.windowSeconds
         state.withLock { shard in
-            shard.count(MethodAndCode(method: methodName, code: code))
+            shard.requestCounts.add(MethodAndCode(method: methodName, code: code))
             shard.responseBytes += bytes
             shard.durationCounts[bucket] += 1
             shard.durationSumMicroseconds += microseconds
