@@ -49,7 +49,7 @@ public struct RequestParser: Sendable {
         }
         guard start < bytes.count else { return .incomplete(scanned: 0) }
 
-        guard let lineEnd = firstLineFeed(bytes, from: start) else {
+        guard let lineEnd = bytes.firstIndex(of: .lf, from: start) else {
             if bytes.count - start > limits.maxRequestLine { return .failure(.uriTooLong, "request line too long") }
             return .incomplete(scanned: 0)
         }
@@ -84,10 +84,6 @@ public struct RequestParser: Sendable {
     }
 
     // MARK: - Finding lines
-
-    private func firstLineFeed(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
-        bytes.firstIndex(of: .lf, from: from)
-    }
 
     /// Finds the empty line ending the head. `fieldsEnd` is where the field lines stop (the start of the empty
     /// line); `next` is the first byte after it. Lines may end in CRLF or a bare LF (RFC 9112 §2.2).

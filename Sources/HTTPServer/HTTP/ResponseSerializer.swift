@@ -10,9 +10,9 @@ enum ResponseSerializer {
     /// The head for `response`, in an array of its own (`write(_:into:)` fills a buffer the caller reuses).
     static func head(for response: Response, bodyLength: Int, date: [UInt8], server: String,
                      persistence: Persistence, requestID: String?) -> [UInt8] {
-        let plan = Plan(response, date: date, server: server, requestID: requestID)
-        return [UInt8](unsafeUninitializedCapacity: plan.capacity) { buffer, count in
-            count = fill(buffer, plan, response, bodyLength: bodyLength, date: date, server: server,
+        let size = capacity(response, date: date, server: server, requestID: requestID)
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = fill(buffer, response, bodyLength: bodyLength, date: date, server: server,
                          persistence: persistence, requestID: requestID)
         }
     }
@@ -23,37 +23,20 @@ enum ResponseSerializer {
     static func write(_ response: Response, bodyLength: Int, date: [UInt8], server: String,
                       persistence: Persistence, requestID: String?,
                       into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int? {
-        let plan = Plan(response, date: date, server: server, requestID: requestID)
-        guard plan.capacity <= buffer.count else { return nil }
-        return fill(buffer, plan, response, bodyLength: bodyLength, date: date, server: server,
+        guard capacity(response, date: date, server: server, requestID: requestID) <= buffer.count else { return nil }
+        return fill(buffer, response, bodyLength: bodyLength, date: date, server: server,
                     persistence: persistence, requestID: requestID)
     }
 
-    /// What one pass over the handler's fields tells: the room the head needs (fixed text is under
-    /// `fixedBytes`), and the two fields the security headers depend on.
-    private struct Plan {
-        var capacity: Int
-        var contentType: String?
-        var hasOwnFramePolicy = false
-
-        init(_ response: Response, date: [UInt8], server: String, requestID: String?) {
-            capacity = ResponseSerializer.fixedBytes + date.count + server.utf8.count
-                + response.status.reason.utf8.count + (requestID?.utf8.count ?? 0)
-            for (name, value) in response.headers {
-                capacity += name.utf8.count + value.utf8.count + 4
-                switch name.utf8.count {
-                case 12 where contentType == nil && name.equalsIgnoringASCIICase("Content-Type"):
-                    contentType = value
-                case 23 where name.equalsIgnoringASCIICase("Content-Security-Policy"):
-                    hasOwnFramePolicy = true
-                default:
-                    break
-                }
-            }
-        }
+    /// The room the head needs: fixed text is under `fixedBytes`, the rest is counted.
+    private static func capacity(_ response: Response, date: [UInt8], server: String, requestID: String?) -> Int {
+        var capacity = fixedBytes + date.count + server.utf8.count + response.status.reason.utf8.count
+            + (requestID?.utf8.count ?? 0)
+        for (name, value) in response.headers { capacity += name.utf8.count + value.utf8.count + 4 }
+        return capacity
     }
 
-    private static func fill(_ buffer: UnsafeMutableBufferPointer<UInt8>, _ plan: Plan, _ response: Response,
+    private static func fill(_ buffer: UnsafeMutableBufferPointer<UInt8>, _ response: Response,
                              bodyLength: Int, date: [UInt8], server: String, persistence: Persistence,
                              requestID: String?) -> Int {
         var out = ByteWriter(buffer)
@@ -89,7 +72,8 @@ enum ResponseSerializer {
         // Security headers on every response: no MIME sniffing; HTML pages may only be framed by this site
         // (unless the handler set its own policy).
         out.fixed("X-Content-Type-Options: nosniff\r\n")
-        if plan.contentType?.hasUTF8Prefix("text/html") == true, !plan.hasOwnFramePolicy {
+        if response.headers[.contentType]?.hasUTF8Prefix("text/html") == true,
+           !response.headers.contains(.contentSecurityPolicy) {
             out.fixed("X-Frame-Options: SAMEORIGIN\r\nContent-Security-Policy: frame-ancestors 'self'\r\n")
         }
         for (name, value) in response.headers

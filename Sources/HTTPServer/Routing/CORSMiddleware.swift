@@ -97,7 +97,7 @@ public struct CORSMiddleware: Middleware {
 
     /// Answers a preflight from an allowed origin.
     public func admit(_ request: Request) -> Response? {
-        guard request.method == .options, request.headers.contains("Access-Control-Request-Method"),
+        guard request.method == .options, request.headers.contains(.accessControlRequestMethod),
               let origin = request.headers[.origin], let origins = allowedOrigins,
               let allowed = allowOrigin(for: origin, origins) else {
             return nil
