@@ -19,6 +19,8 @@ final class Pipeline: Sendable {
     let router: Router
     /// The router's middleware, outermost first.
     private let chain: [Link]
+    /// Those of `chain` whose `handle` may do more than call `next`.
+    private let wrappers: [Link]
     let counters: RequestCounters
     let logger: Logger
     /// Holds the Host names answered, which change live.
@@ -30,7 +32,8 @@ final class Pipeline: Sendable {
     init(router: Router, counters: RequestCounters, logger: Logger, limits: LiveLimits, journal: SecurityJournal,
          maxTrailerBytes: Int) {
         self.router = router
-        chain = router.middleware.map(Link.init)
+        chain = router.middleware.map(Link.make)
+        wrappers = chain.filter(\.wraps)
         self.maxTrailerBytes = maxTrailerBytes
         self.counters = counters
         self.logger = logger
@@ -213,7 +216,7 @@ final class Pipeline: Sendable {
     }
 
     private func admitted(_ request: Request) -> Response? {
-        for link in chain {
+        for link in chain where !link.isIdle {
             if let refusal = link.middleware.admit(request) { return refusal }
         }
         return nil
@@ -221,23 +224,62 @@ final class Pipeline: Sendable {
 
     /// Runs the middleware chain around `final`, turning thrown errors into responses.
     private func run(_ request: Request, route: Router.Route, final: (Request) throws -> Response) -> Response {
-        let chain = self.chain
-        func step(_ index: Int, _ request: Request) throws -> Response {
-            guard index < chain.count else { return try final(request) }
-            let link = chain[index]
-            return try link.middleware.handle(request) { try step(index + 1, $0) }
-        }
         do {
-            return try step(0, request)
+            return try step(0, request, final)
         } catch {
             return response(for: error, request)
         }
     }
 
+    /// The response of `wrappers` from `start` on around `final`. A link that is idle now is passed by as its
+    /// `handle` would (straight to the next), so a chain with nothing to do costs no closure at all.
+    private func step(_ start: Int, _ request: Request, _ final: (Request) throws -> Response) throws -> Response {
+        var index = start
+        while index < wrappers.count {
+            let link = wrappers[index]
+            if !link.isIdle {
+                return try link.middleware.handle(request) { try step(index + 1, $0, final) }
+            }
+            index += 1
+        }
+        return try final(request)
+    }
+
     /// One middleware behind a reference whose constant can be called in place: calling a middleware straight
-    /// from the router's array copied (and destroyed) the existential on every call.
-    private final class Link: Sendable {
+    /// from the router's array copied (and destroyed) the existential on every call. Only lets (`@unchecked`
+    /// because a class with a subclass cannot be checked).
+    private class Link: @unchecked Sendable {
         let middleware: any Middleware
+
         init(_ middleware: any Middleware) { self.middleware = middleware }
+
+        /// The link for `middleware`: one that asks it whether it is idle, when it can tell.
+        static func make(_ middleware: any Middleware) -> Link {
+            guard let aware = middleware as? any IdleAwareMiddleware else { return Link(middleware) }
+            return idleAware(aware)
+        }
+
+        /// Opens the existential, which a generic class's initializer does not do by itself.
+        private static func idleAware<Wrapped: IdleAwareMiddleware>(_ wrapped: Wrapped) -> Link {
+            IdleAwareLink(wrapped)
+        }
+
+        /// False when the middleware's `handle` only ever calls `next`.
+        var wraps: Bool { true }
+        /// True when the middleware would let the request through untouched, in `admit` and in `handle`.
+        var isIdle: Bool { false }
+    }
+
+    /// A link whose middleware is held as its own type, so asking whether it is idle copies no existential.
+    private final class IdleAwareLink<Wrapped: IdleAwareMiddleware>: Link, @unchecked Sendable {
+        let wrapped: Wrapped
+
+        init(_ wrapped: Wrapped) {
+            self.wrapped = wrapped
+            super.init(wrapped)
+        }
+
+        override var wraps: Bool { wrapped.wrapsHandler }
+        override var isIdle: Bool { wrapped.isIdle }
     }
 }
