@@ -119,6 +119,8 @@ final class Connection: @unchecked Sendable {
     var token: UInt64 = 0
     /// Set by the owner when it closes the connection: it then no longer parks it.
     var isClosed = false
+    /// Whether the socket is in epoll: from the first time it waits (`Engine.park`), never before.
+    var isRegistered = false
     /// Whether epoll also reports room to write: asked for the first time a response waits for the socket, and
     /// kept (an edge comes only when a full socket drains, so it costs nothing otherwise).
     var watchesOutput = false

@@ -352,22 +352,33 @@ extension Engine {
     }
 
     /// Leaves the connection to epoll until something new happens (input, or, with a response pending, room to
-    /// write), publishing the phase and its clock for the housekeeper. The worker then releases its slot.
+    /// write), publishing the phase and its clock for the housekeeper. The worker then releases its slot. A
+    /// connection parks for the first time here: it enters epoll now.
     func park(_ connection: Connection) {
         let now = MonotonicClock.milliseconds()
-        switch connection.exchange {
-        case .lingering(let since):
-            connection.enter(.lingering, since: since)
-        case .writing:
-            connection.enter(.writing, since: now)
+        if case .writing = connection.exchange {
             // Asked once per connection; if the socket drained meanwhile, epoll reports it at once.
-            if !connection.watchesOutput {
+            if !connection.isRegistered {
+                guard register(connection, interest: .inputAndOutput) else { return }
+            } else if !connection.watchesOutput {
                 connection.watchesOutput = true
                 guard events.rearm(connection.socket.fd, token: connection.token, interest: .inputAndOutput) else {
                     close(connection)
                     return
                 }
             }
+        } else if !connection.isRegistered {
+            if case .idle = connection.exchange, draining.load(ordering: .relaxed) {
+                close(connection)
+                return
+            }
+            guard register(connection, interest: .input) else { return }
+        }
+        switch connection.exchange {
+        case .lingering(let since):
+            connection.enter(.lingering, since: since)
+        case .writing:
+            connection.enter(.writing, since: now)
         case .readingBody:
             connection.enter(.readingBody, since: now)
         case .readingHead(let since, _):
