@@ -42,7 +42,7 @@ final class Pipeline: Sendable {
     }
 
     /// Starts a request: everything up to the point where its body is needed.
-    func begin(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
+    func begin(_ head: RequestHead, client: IPAddress, id: RequestID) -> (Request?, Start) {
         let (request, start) = route(head, client: client, id: id)
         if let request, let status = start.status { countIfServed(request, status) }
         return (request, start)
@@ -54,10 +54,10 @@ final class Pipeline: Sendable {
         if status.code < 400 { counters.record(request.path) }
     }
 
-    private func route(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
+    private func route(_ head: RequestHead, client: IPAddress, id: RequestID) -> (Request?, Start) {
         let hasBody = head.framing != .none
         guard limits.hosts.allows(head) else {
-            journal.record(.hostMismatch, client: client, requestID: id, detail: head.headers[.host] ?? "")
+            journal.record(.hostMismatch, client: client, requestID: id.description, detail: head.headers[.host] ?? "")
             return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
                                   bodyUnread: hasBody))
         }
@@ -65,7 +65,7 @@ final class Pipeline: Sendable {
             return (nil, .respond(error(.badRequest, "the path is not valid percent-encoded UTF-8", head, id), bodyUnread: hasBody))
         }
         if let kind = Self.traversal(request) {
-            journal.record(kind, client: client, requestID: id, detail: head.rawPath)
+            journal.record(kind, client: client, requestID: id.description, detail: head.rawPath)
         }
 
         guard head.method.isStandard, head.method != .connect else {
@@ -103,7 +103,7 @@ final class Pipeline: Sendable {
             return (request, .respond(run(request, route: route, final: route.handler), bodyUnread: false))
         }
         if case .length(let length) = head.framing, length > route.body.maxBytes {
-            journal.record(.oversizedBody, client: client, requestID: id,
+            journal.record(.oversizedBody, client: client, requestID: id.description,
                            detail: "\(head.method) \(head.rawPath): \(length) bytes over \(route.body.maxBytes)")
             let response = error(.contentTooLarge, "request body of \(length) bytes is over the limit of \(route.body.maxBytes)", head, id)
             return (request, .respond(response, bodyUnread: true))
@@ -116,7 +116,7 @@ final class Pipeline: Sendable {
             } catch {
                 let refusal = response(for: error, request)
                 if (400..<500).contains(refusal.status.code) {
-                    journal.record(.malformedUpload, client: client, requestID: id,
+                    journal.record(.malformedUpload, client: client, requestID: id.description,
                                    detail: "\(refusal.status.code) \(head.headers[.contentType] ?? "no Content-Type")")
                 }
                 return (request, .respond(refusal, bodyUnread: true))
@@ -166,8 +166,8 @@ final class Pipeline: Sendable {
     }
 
     /// Records a head the parser refused, by the shape of the refusal.
-    func headFailed(_ status: HTTPStatus, _ reason: String, client: IPAddress, id: String) {
-        journal.record(Self.kind(ofParserFailure: status, reason), client: client, requestID: id, detail: reason)
+    func headFailed(_ status: HTTPStatus, _ reason: String, client: IPAddress, id: RequestID) {
+        journal.record(Self.kind(ofParserFailure: status, reason), client: client, requestID: id.description, detail: reason)
     }
 
     /// Smuggling shapes are told apart by the parser's reasons (tested against real requests in
@@ -209,10 +209,10 @@ final class Pipeline: Sendable {
     }
 
     /// An error page for a head that may not have become a `Request`.
-    func error(_ status: HTTPStatus, _ reason: String, _ head: RequestHead?, _ id: String,
+    func error(_ status: HTTPStatus, _ reason: String, _ head: RequestHead?, _ id: RequestID,
                headers: HTTPHeaders = HTTPHeaders()) -> Response {
         let json = head.map { Request.prefersJSON(accept: $0.headers[.accept]) } ?? false
-        return ErrorPage.response(status, reason: reason, json: json, requestID: id, headers: headers)
+        return ErrorPage.response(status, reason: reason, json: json, requestID: id.description, headers: headers)
     }
 
     private func admitted(_ request: Request) -> Response? {
