@@ -56,7 +56,7 @@ final class Pipeline: Sendable {
 
     private func route(_ head: RequestHead, client: IPAddress, id: RequestID) -> (Request?, Start) {
         let hasBody = head.framing != .none
-        guard limits.hosts.allows(head) else {
+        guard limits.allowsHost(head) else {
             journal.record(.hostMismatch, client: client, requestID: id.description, detail: head.headers[.host] ?? "")
             return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
                                   bodyUnread: hasBody))

@@ -42,7 +42,9 @@ public final class StaticFiles: Sendable {
 
     /// The handler for GET (and so HEAD) on `mount` + `*path`.
     public func handle(_ request: Request) throws -> Response {
-        guard request.path.hasUTF8Prefix(mount) || request.path + "/" == mount else {
+        // The root mount (`/`, the one mount of one byte) is told by its length, with no generic prefix search.
+        let underRoot = mount.utf8.count == 1 && request.path.utf8.first == .slash
+        guard underRoot || request.path.hasUTF8Prefix(mount) || request.path + "/" == mount else {
             throw HTTPError(.notFound, "nothing at \(request.path)")
         }
         let key = FileCache.Key(root: cacheRoot, path: request.path)
