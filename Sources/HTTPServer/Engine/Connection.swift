@@ -80,6 +80,9 @@ final class Connection: @unchecked Sendable {
     var requestsServed = 0
     /// Set when the last response refused or cut short the request: close by lingering, not at once.
     var lingerOnClose = false
+    /// Set when the current request said it is the client's last (`Connection: close`, or HTTP/1.0 without
+    /// keep-alive). RFC 9112 §9.6 has such a client send nothing more, so closing after it needs no look for input.
+    var clientIsDone = false
     /// When the current request's head was parsed (monotonic µs), for the access log's duration.
     var requestStarted: Int64 = 0
 

@@ -102,9 +102,10 @@ extension Engine {
     /// Closes after the last response. When the client may still be sending (a body we refused, pipelined
     /// requests), closing at once makes the kernel answer its next bytes with a reset, which can destroy the
     /// response still in flight. So stop writing and discard input until the client closes or the housekeeper's
-    /// linger limit passes: the "lingering close" of nginx and Apache.
+    /// linger limit passes: the "lingering close" of nginx and Apache. A client whose request said it was its last
+    /// sends nothing more (unless it left a body unread, which `lingerOnClose` covers): no look for input then.
     private func finish(_ connection: Connection, _ worker: Worker) {
-        guard connection.lingerOnClose || connection.socket.hasPendingInput() else {
+        guard connection.lingerOnClose || !connection.clientIsDone && connection.socket.hasPendingInput() else {
             close(connection)
             return
         }
@@ -259,6 +260,7 @@ extension Engine {
         var response = response
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
+        connection.clientIsDone = head.map { !$0.keepAlive } ?? false
         let keepAlive = (head?.keepAlive ?? false) && !response.closeConnection
             && connection.requestsServed < services.limits.maxRequestsPerConnection
             && !draining.load(ordering: .relaxed)
