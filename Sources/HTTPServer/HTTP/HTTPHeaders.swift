@@ -4,18 +4,21 @@
 /// names, however it is spelled, costs no string compare per field. A request's fields stay the bytes they
 /// arrived as (`ReceivedFields`) until read: a `String` is made only for a value asked for.
 public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
-    /// The fields parsed from a request, in place; empty for fields built in code (a response's).
-    private var received = ReceivedFields()
-    /// The fields added in code, after the received ones.
-    private var added: [(name: String, value: String)] = []
-    /// Where the known fields are (positions counting the received fields first); kept in step by every mutation.
+    /// The fields: a request's as parsed, read in place, until the first change makes them a list.
+    private enum Fields {
+        case list([(name: String, value: String)])
+        case received(ReceivedFields)
+    }
+
+    private var stored = Fields.list([])
+    /// Where the known fields are; kept in step by every mutation.
     private var known = KnownFieldIndex()
 
     public init() {}
 
     /// A request's fields as parsed, with the index the parser built while reading their names.
     init(received: ReceivedFields, known: KnownFieldIndex) {
-        self.received = received
+        stored = .received(received)
         self.known = known
     }
 
@@ -25,17 +28,26 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// The fields as (name, value) pairs, in order.
     public var fields: [(name: String, value: String)] {
-        if received.count == 0 { return added }
-        return (0..<received.count).map { (received.name(at: $0), received.value(at: $0)) } + added
+        switch stored {
+        case .list(let list): list
+        case .received(let received): (0..<received.count).map { (received.name(at: $0), received.value(at: $0)) }
+        }
     }
 
     /// The number of fields.
-    public var count: Int { received.count + added.count }
+    public var count: Int {
+        switch stored {
+        case .list(let list): list.count
+        case .received(let received): received.count
+        }
+    }
 
     /// Appends a field, keeping any field of the same name.
     public mutating func add(_ name: String, _ value: String) {
         if let field = KnownField(name) { known.record(field, at: count) }
-        added.append((name, value))
+        var list = takeList()
+        list.append((name, value))
+        stored = .list(list)
     }
 
     /// Replaces every field named `name` with one field.
@@ -47,12 +59,17 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// Removes every field named `name`.
     public mutating func remove(_ name: String) {
         guard contains(name) else { return }
-        if received.count > 0 {
-            added = fields
-            received = ReceivedFields()
-        }
-        added.removeAll { $0.name.equalsIgnoringASCIICase(name) }
-        known = KnownFieldIndex(added)
+        var list = takeList()
+        list.removeAll { $0.name.equalsIgnoringASCIICase(name) }
+        known = KnownFieldIndex(list)
+        stored = .list(list)
+    }
+
+    /// The fields as a list to change, moved out of `stored` so that appending to it does not copy it.
+    private mutating func takeList() -> [(name: String, value: String)] {
+        let list = fields
+        stored = .list([])
+        return list
     }
 
     /// The first value of `name`, or nil.
@@ -143,27 +160,38 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         fields.makeIterator()
     }
 
-    // MARK: - Fields by position (the received ones first)
+    // MARK: - Fields by position
 
     private var positions: Range<Int> { 0..<count }
 
     private func value(at position: Int) -> String {
-        position < received.count ? received.value(at: position) : added[position - received.count].value
+        switch stored {
+        case .list(let list): list[position].value
+        case .received(let received): received.value(at: position)
+        }
     }
 
     /// Calls `body` with the bytes of the value at `position`.
     private func withValue<Result>(at position: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        if position < received.count { return received.withValue(at: position, body) }
-        var value = added[position - received.count].value  // a copy of the reference, not of the bytes
-        return value.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        switch stored {
+        case .list(let list):
+            var value = list[position].value  // a copy of the reference, not of the bytes
+            return value.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        case .received(let received):
+            return received.withValue(at: position, body)
+        }
     }
 
     /// True when the field at `position` is named `name`, ignoring case.
     private func isNamed(_ position: Int, _ name: String) -> Bool {
-        guard position < received.count else { return added[position - received.count].name.equalsIgnoringASCIICase(name) }
-        var name = name  // a copy of the reference, not of the bytes
-        return received.withName(at: position) { received in
-            name.withUTF8 { asciiCaseInsensitiveEqual(received, UnsafeRawBufferPointer($0)) }
+        switch stored {
+        case .list(let list):
+            return list[position].name.equalsIgnoringASCIICase(name)
+        case .received(let received):
+            var name = name  // a copy of the reference, not of the bytes
+            return received.withName(at: position) { received in
+                name.withUTF8 { asciiCaseInsensitiveEqual(received, UnsafeRawBufferPointer($0)) }
+            }
         }
     }
 

@@ -1,52 +1,50 @@
 /// A request's header fields as they arrived: one copy of the field lines' bytes and where each field's name and
 /// value are in them. `HTTPHeaders` keeps a request's fields so, and makes a `String` only for a field asked for:
 /// most fields a client sends are never read, and the ones the server reads it mostly reads as bytes.
-struct ReceivedFields: Sendable {
+///
+/// `@unchecked Sendable`: the storage (a `ManagedBuffer`, which cannot be `Sendable`) is filled once, in `init`,
+/// and only read after that.
+struct ReceivedFields: @unchecked Sendable {
     /// Where one field's name and value (without the whitespace around it) are in the field lines.
     struct Position: Sendable {
         var nameStart: UInt32, nameEnd: UInt32, valueStart: UInt32, valueEnd: UInt32
     }
 
     /// The field lines as received, then each field's `Position`: one allocation for a whole header section.
-    private let storage: [UInt8]
-    /// Where the positions start in `storage` (the number of bytes of the field lines).
-    private let positionsStart: Int
-    /// The number of fields.
-    let count: Int
+    private final class Storage: ManagedBuffer<(fields: Int, positionsStart: Int), UInt8> {}
 
-    /// No fields (the fields of a response, or of a request built in code).
-    init() {
-        storage = []
-        positionsStart = 0
-        count = 0
-    }
+    private let storage: Storage
 
     /// Copies `lines` and `positions` (offsets into `lines`) into one buffer.
     init(lines: UnsafeRawBufferPointer, positions: UnsafeBufferPointer<Position>) {
         let positionBytes = UnsafeRawBufferPointer(positions)
-        storage = [UInt8](unsafeUninitializedCapacity: lines.count + positionBytes.count) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
-            raw.copyMemory(from: lines)
-            UnsafeMutableRawBufferPointer(rebasing: raw[lines.count...]).copyMemory(from: positionBytes)
-            initialized = lines.count + positionBytes.count
+        let buffer = Storage.create(minimumCapacity: lines.count + positionBytes.count) { _ in
+            (positions.count, lines.count)
         }
-        positionsStart = lines.count
-        count = positions.count
+        buffer.withUnsafeMutablePointerToElements { start in
+            let raw = UnsafeMutableRawPointer(start)
+            if let from = lines.baseAddress { raw.copyMemory(from: from, byteCount: lines.count) }
+            if let from = positionBytes.baseAddress { (raw + lines.count).copyMemory(from: from, byteCount: positionBytes.count) }
+        }
+        storage = unsafeDowncast(buffer, to: Storage.self)
     }
 
-    /// Calls `body` with the bytes of field `index`'s name.
+    /// The number of fields.
+    var count: Int { storage.header.fields }
+
+    /// Calls `body` with the bytes of field `index`'s name (`index` below `count`).
     func withName<Result>(at index: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        storage.withUnsafeBytes { bytes in
-            let position = Self.position(index, in: bytes, from: positionsStart)
-            return body(UnsafeRawBufferPointer(rebasing: bytes[Int(position.nameStart)..<Int(position.nameEnd)]))
+        withBytes(at: index) { bytes, position in
+            body(UnsafeRawBufferPointer(start: bytes + Int(position.nameStart),
+                                        count: Int(position.nameEnd - position.nameStart)))
         }
     }
 
-    /// Calls `body` with the bytes of field `index`'s value.
+    /// Calls `body` with the bytes of field `index`'s value (`index` below `count`).
     func withValue<Result>(at index: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        storage.withUnsafeBytes { bytes in
-            let position = Self.position(index, in: bytes, from: positionsStart)
-            return body(UnsafeRawBufferPointer(rebasing: bytes[Int(position.valueStart)..<Int(position.valueEnd)]))
+        withBytes(at: index) { bytes, position in
+            body(UnsafeRawBufferPointer(start: bytes + Int(position.valueStart),
+                                        count: Int(position.valueEnd - position.valueStart)))
         }
     }
 
@@ -60,7 +58,13 @@ struct ReceivedFields: Sendable {
         withValue(at: index) { String(decoding: $0, as: UTF8.self) }
     }
 
-    private static func position(_ index: Int, in bytes: UnsafeRawBufferPointer, from start: Int) -> Position {
-        bytes.loadUnaligned(fromByteOffset: start + index * MemoryLayout<Position>.stride, as: Position.self)
+    /// Calls `body` with the start of the field lines and field `index`'s position in them.
+    private func withBytes<Result>(at index: Int, _ body: (UnsafeRawPointer, Position) -> Result) -> Result {
+        precondition(index >= 0 && index < storage.header.fields, "received field index out of range")
+        return storage.withUnsafeMutablePointers { header, elements in
+            let bytes = UnsafeRawPointer(elements)
+            let offset = header.pointee.positionsStart + index * MemoryLayout<Position>.stride
+            return body(bytes, bytes.loadUnaligned(fromByteOffset: offset, as: Position.self))
+        }
     }
 }

@@ -212,6 +212,7 @@ public struct RequestParser: Sendable {
                 if let field = KnownField(bytes: name) { known.record(field, at: count) }
                 count += 1
             }
+            guard count > 0 else { return .success(HTTPHeaders()) }
             let fields = ReceivedFields(lines: bytes, positions: UnsafeBufferPointer(rebasing: positions[..<count]))
             return .success(HTTPHeaders(received: fields, known: known))
         }
