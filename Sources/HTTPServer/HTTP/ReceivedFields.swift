@@ -30,7 +30,10 @@ struct ReceivedFields: @unchecked Sendable {
     }
 
     /// The number of fields.
-    var count: Int { storage.header.fields }
+    var count: Int {
+        // Through the pointer: `header` itself is a class property, which costs a dynamic exclusivity check.
+        storage.withUnsafeMutablePointerToHeader { $0.pointee.fields }
+    }
 
     /// Calls `body` with the bytes of field `index`'s name (`index` below `count`).
     func withName<Result>(at index: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
@@ -60,8 +63,8 @@ struct ReceivedFields: @unchecked Sendable {
 
     /// Calls `body` with the start of the field lines and field `index`'s position in them.
     private func withBytes<Result>(at index: Int, _ body: (UnsafeRawPointer, Position) -> Result) -> Result {
-        precondition(index >= 0 && index < storage.header.fields, "received field index out of range")
-        return storage.withUnsafeMutablePointers { header, elements in
+        storage.withUnsafeMutablePointers { header, elements in
+            precondition(index >= 0 && index < header.pointee.fields, "received field index out of range")
             let bytes = UnsafeRawPointer(elements)
             let offset = header.pointee.positionsStart + index * MemoryLayout<Position>.stride
             return body(bytes, bytes.loadUnaligned(fromByteOffset: offset, as: Position.self))
