@@ -79,8 +79,8 @@ soak: build
 	python3 Benchmarks/soak.py
 
 # The whole test suite under ThreadSanitizer, then AddressSanitizer (separate build folders). The engine's locks
-# are pthread mutexes and its EPOLLONESHOT hand-offs are annotated, so TSan runs with no suppressions; ASan only
-# suppresses a Foundation bug and toolchain-owned allocations (Benchmarks/Sanitizers/).
+# are pthread mutexes and its hand-offs of a connection between workers are annotated, so TSan runs with no
+# suppressions; ASan only suppresses a Foundation bug and toolchain-owned allocations (Benchmarks/Sanitizers/).
 SANITIZERS := $(CURDIR)/Benchmarks/Sanitizers
 sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan

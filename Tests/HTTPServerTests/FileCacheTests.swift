@@ -119,6 +119,21 @@ import Testing
         #expect(server.context.fileCache.usage.hits >= 3)
     }
 
+    /// The whole-file fast path (no validator, no range asked) and the conditional one meet on the same entry.
+    @Test func cachedFile_answersIfModifiedSince_andThenWholeAgain() throws {
+        let server = try TestServer(files: ["page.txt": "page"])
+        defer { server.stop() }
+        let first = try RawClient.fetch(port: server.port, "GET", "/page.txt")
+        let modified = try #require(first["Last-Modified"])
+        let since = try RawClient.fetch(port: server.port, "GET", "/page.txt", headers: [("If-Modified-Since", modified)])
+        #expect(since.status == 304 && since.text.isEmpty)
+        #expect(since["ETag"] == first["ETag"])
+        let whole = try RawClient.fetch(port: server.port, "GET", "/page.txt")
+        #expect(whole.status == 200 && whole.text == "page")
+        #expect(whole["ETag"] == first["ETag"] && whole["Last-Modified"] == modified)
+        #expect(server.context.fileCache.usage.hits >= 2)
+    }
+
     // MARK: - Helpers
 
     /// Serves a file, then swaps it for a link to a secret outside the root while a client keeps asking: no

@@ -75,6 +75,39 @@ import Testing
         #expect(reply.values("X-Chain") == ["c", "b", "a"])
     }
 
+    /// The server's own middleware (protection first, live CORS last) are passed by while they have nothing to
+    /// do, and take part again as soon as they have: the application's middleware runs in place either way.
+    @Test func serversOwnMiddleware_passedByWhileIdle_actAsSoonAsTurnedOn() throws {
+        let trace = Trace()
+        var router = Router()
+        router.use(Step(name: "a", trace: trace))
+        router.get("/x") { _ in
+            trace.record("handler")
+            return .text("x\n")
+        }
+        let running = try TestServer(router: router)
+        defer { running.stop() }
+        let request = "GET /x HTTP/1.1\r\nHost: localhost\r\nOrigin: https://app.example\r\n\r\n"
+        let idle = try RawClient.exchange(port: running.port, request)
+        #expect(idle.status == 200 && idle["Access-Control-Allow-Origin"] == nil)
+        #expect(idle.values("X-Chain") == ["a"])
+
+        running.context.settings.cors.current = .any
+        let cors = try RawClient.exchange(port: running.port, request)
+        #expect(cors["Access-Control-Allow-Origin"] == "*")
+        #expect(cors.values("X-Chain") == ["a"])
+        running.context.settings.cors.current = nil
+        #expect(try RawClient.exchange(port: running.port, request)["Access-Control-Allow-Origin"] == nil)
+
+        running.context.limiter.set(RateLimit(requests: 1, seconds: 60, burst: 1))
+        #expect(try RawClient.exchange(port: running.port, request).status == 200)
+        #expect(try RawClient.exchange(port: running.port, request).status == 429)
+        running.context.limiter.set(nil)
+        running.context.blocklist.block(try #require(CIDR("127.0.0.1/32")), reason: "test")
+        #expect(try RawClient.exchange(port: running.port, request).status == 403)
+        #expect(trace.all == Array(repeating: ["a>", "handler", "<a"], count: 4).flatMap { $0 })
+    }
+
     @Test func middleware_canAnswerWithoutCallingNext() throws {
         let trace = Trace()
         var router = Router()

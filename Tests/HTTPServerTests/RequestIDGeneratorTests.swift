@@ -4,7 +4,7 @@ import Testing
 @Suite struct RequestIDGeneratorTests {
     @Test func ids_areSixteenLowercaseHexDigits_countingUp() throws {
         var generator = RequestIDGenerator()
-        let ids = (0..<300).map { _ in generator.next() }
+        let ids = (0..<300).map { _ in generator.next().description }
         for id in ids {
             #expect(id.utf8.count == 16)
             #expect(id.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })

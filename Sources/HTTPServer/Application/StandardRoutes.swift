@@ -45,8 +45,10 @@ public enum StandardRoutes {
         router.get("/healthz", Health.live)
         router.get("/readyz", Health.ready(context))
         UploadEndpoint(store: context.uploads, limit: context.limits.upload).register(on: &router)
-        router.get("/uploads/*path", uploads.handle)
-        router.get("/*path", siteFiles.handle)
+        // Closures rather than method references (`siteFiles.handle`): those reach the handler through three
+        // thunks on every request.
+        router.get("/uploads/*path") { try uploads.handle($0) }
+        router.get("/*path") { try siteFiles.handle($0) }
         return router
     }
 }

@@ -80,6 +80,9 @@ final class Connection: @unchecked Sendable {
     var requestsServed = 0
     /// Set when the last response refused or cut short the request: close by lingering, not at once.
     var lingerOnClose = false
+    /// Set when the current request said it is the client's last (`Connection: close`, or HTTP/1.0 without
+    /// keep-alive). RFC 9112 §9.6 has such a client send nothing more, so closing after it needs no look for input.
+    var clientIsDone = false
     /// When the current request's head was parsed (monotonic µs), for the access log's duration.
     var requestStarted: Int64 = 0
 
@@ -119,6 +122,8 @@ final class Connection: @unchecked Sendable {
     var token: UInt64 = 0
     /// Set by the owner when it closes the connection: it then no longer parks it.
     var isClosed = false
+    /// Whether the socket is in epoll: from the first time it waits (`Engine.park`), never before.
+    var isRegistered = false
     /// Whether epoll also reports room to write: asked for the first time a response waits for the socket, and
     /// kept (an edge comes only when a full socket drains, so it costs nothing otherwise).
     var watchesOutput = false

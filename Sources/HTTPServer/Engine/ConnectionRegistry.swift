@@ -1,11 +1,12 @@
 import Glibc
 
-/// Every open connection, by descriptor, and how many each client holds. It holds the strong references, gives
+/// Every open connection, by its slot, and how many each client holds. It holds the strong references, gives
 /// each connection its slot (its epoll token), and its lock makes sure no other thread calls `shutdown(2)` on a
 /// descriptor that its owner has already closed and the kernel has handed to someone else.
 final class ConnectionRegistry: Sendable {
     private struct State {
-        var connections: [Int32: Connection] = [:]
+        /// The open connections at their slots' numbers (`ConnectionSlots.index(of:)`): found without hashing.
+        var connections: [Connection?] = []
         /// Open connections per capped client (`Connection.cappedAs`); a client leaves when its last one closes,
         /// so this never holds more entries than there are connections.
         var perClient: [IPAddress: Int] = [:]
@@ -35,7 +36,11 @@ final class ConnectionRegistry: Sendable {
             guard let token = slots.assign(connection) else { return false }
             connection.token = token
             if let client = connection.cappedAs { state.perClient[client, default: 0] += 1 }
-            state.connections[connection.socket.fd] = connection
+            let index = ConnectionSlots.index(of: token)
+            if index >= state.connections.count {
+                state.connections.append(contentsOf: repeatElement(nil, count: index + 1 - state.connections.count))
+            }
+            state.connections[index] = connection
             gauges.connectionOpened()
             return true
         }
@@ -44,10 +49,16 @@ final class ConnectionRegistry: Sendable {
     /// Removes and closes a connection; only its owner calls this.
     func close(_ connection: Connection) {
         state.withLock { state in
-            guard state.connections.removeValue(forKey: connection.socket.fd) != nil else { return }
-            if let client = connection.cappedAs {
-                let left = state.perClient[client, default: 1] - 1
-                state.perClient[client] = left > 0 ? left : nil
+            let index = ConnectionSlots.index(of: connection.token)
+            guard state.connections.indices.contains(index), state.connections[index] === connection else { return }
+            state.connections[index] = nil
+            if let client = connection.cappedAs, let entry = state.perClient.index(forKey: client) {
+                // By position: one hash for the lookup, none for the update or the removal.
+                if state.perClient.values[entry] > 1 {
+                    state.perClient.values[entry] -= 1
+                } else {
+                    state.perClient.remove(at: entry)
+                }
             }
             gauges.connectionClosed()
             slots.retire(connection.token)
@@ -59,7 +70,7 @@ final class ConnectionRegistry: Sendable {
     /// Calls `body` for each open connection under the lock; `body` may `shutdown(2)` the socket but not close it.
     func forEach(_ body: (Connection) -> Void) {
         state.withLock { state in
-            for connection in state.connections.values { body(connection) }
+            for case let connection? in state.connections { body(connection) }
         }
     }
 }

@@ -122,6 +122,11 @@ final class ConnectionSlots: @unchecked Sendable {
         generation << 32 | UInt64(index + 2)
     }
 
+    /// The slot number a token names (only for tokens `assign` gave).
+    static func index(of token: UInt64) -> Int {
+        Int(token & 0xffff_ffff) - 2
+    }
+
     private static func decode(_ token: UInt64) -> (index: Int, generation: UInt64)? {
         let low = Int(token & 0xffff_ffff)
         return low >= 2 ? (low - 2, token >> 32) : nil

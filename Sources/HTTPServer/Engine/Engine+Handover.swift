@@ -75,7 +75,7 @@ extension Engine {
                     socket.close()
                     return true
                 }
-                admit(socket, peer)
+                if let connection = admit(socket, peer) { register(connection, interest: .input) }
             }
             usleep(1_000)
         } while MonotonicClock.milliseconds() < deadline

@@ -102,9 +102,10 @@ extension Engine {
     /// Closes after the last response. When the client may still be sending (a body we refused, pipelined
     /// requests), closing at once makes the kernel answer its next bytes with a reset, which can destroy the
     /// response still in flight. So stop writing and discard input until the client closes or the housekeeper's
-    /// linger limit passes: the "lingering close" of nginx and Apache.
+    /// linger limit passes: the "lingering close" of nginx and Apache. A client whose request said it was its last
+    /// sends nothing more (unless it left a body unread, which `lingerOnClose` covers): no look for input then.
     private func finish(_ connection: Connection, _ worker: Worker) {
-        guard connection.lingerOnClose || connection.socket.hasPendingInput() else {
+        guard connection.lingerOnClose || !connection.clientIsDone && connection.socket.hasPendingInput() else {
             close(connection)
             return
         }
@@ -156,14 +157,14 @@ extension Engine {
                     var response = pipeline.response(for: error, reader.request)
                     pipeline.bodyFailed(reader, response)
                     response.closeConnection = true
-                    return (offset, send(response, on: connection, head: reader.request.head, id: reader.request.id, worker))
+                    return (offset, send(response, on: connection, head: reader.request.head, id: reader.request.requestID, worker))
                 }
                 guard reader.isComplete else {
                     connection.exchange = .readingBody(reader)
                     return (offset, .proceed)
                 }
                 let step = send(pipeline.complete(reader), on: connection, head: reader.request.head,
-                                id: reader.request.id, worker)
+                                id: reader.request.requestID, worker)
                 guard case .proceed = step else { return (offset, step) }
                 continue
             }
@@ -190,7 +191,7 @@ extension Engine {
                 connection.requestStarted = MonotonicClock.microseconds()
                 let id = requestID(for: head, worker)
                 if blocklist.isBlocked(connection.client) {
-                    services.securityEvents.record(.blocked, client: connection.client, requestID: id,
+                    services.securityEvents.record(.blocked, client: connection.client, requestID: id.description,
                                                   detail: "\(head.method) \(head.rawPath)")
                     // Answered, as the README promises, then closed: a reset would look like a network fault.
                     var response = pipeline.error(.forbidden, "your address is blocked", head, id)
@@ -223,7 +224,7 @@ extension Engine {
         connection.requestStarted = MonotonicClock.microseconds()
         let id = worker.requestIDs.next()
         if status == .requestTimeout {
-            services.securityEvents.record(.headerTimeout, client: connection.client, requestID: id,
+            services.securityEvents.record(.headerTimeout, client: connection.client, requestID: id.description,
                                           detail: "\(connection.inbound.count) bytes of head received")
         } else {
             pipeline.headFailed(status, reason, client: connection.client, id: id)
@@ -234,10 +235,10 @@ extension Engine {
     }
 
     /// The client's `X-Request-ID` when it is short and plain, else a new one.
-    private func requestID(for head: RequestHead, _ worker: Worker) -> String {
+    private func requestID(for head: RequestHead, _ worker: Worker) -> RequestID {
         if let given = head.headers[.xRequestID], (1...64).contains(given.utf8.count),
            given.utf8.allSatisfy({ $0.isTokenCharacter }) {
-            return given
+            return RequestID(given)
         }
         return worker.requestIDs.next()
     }
@@ -254,11 +255,12 @@ extension Engine {
     /// Serializes a response, records the exchange, and writes as much as the socket takes. The request is
     /// counted as served before the first byte goes out, so a client never sees a count that misses its own
     /// request.
-    func send(_ response: Response, on connection: Connection, head: RequestHead?, id: String,
+    func send(_ response: Response, on connection: Connection, head: RequestHead?, id: RequestID,
               _ worker: Worker) -> Step {
         var response = response
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
+        connection.clientIsDone = head.map { !$0.keepAlive } ?? false
         let keepAlive = (head?.keepAlive ?? false) && !response.closeConnection
             && connection.requestsServed < services.limits.maxRequestsPerConnection
             && !draining.load(ordering: .relaxed)
@@ -271,19 +273,18 @@ extension Engine {
             response.discardBody()
             response.body = .empty
         }
-        let date = worker.dates.current()
+        worker.heads.advance(to: Int(time(nil)))
         var outbound: Outbound
         // The head goes into the worker's buffer (no allocation per response); `Outbound` keeps a copy only of
         // what the socket does not take at once.
-        if let length = ResponseSerializer.write(response, bodyLength: bodyLength, date: date,
-                                                 server: configuration.serverName, persistence: persistence,
-                                                 requestID: id, into: worker.headBuffer) {
+        if let length = ResponseSerializer.write(response, bodyLength: bodyLength, parts: &worker.heads,
+                                                 persistence: persistence, requestID: id, into: worker.headBuffer) {
             let written = UnsafeMutableBufferPointer(rebasing: worker.headBuffer[..<length])
             outbound = Outbound(borrowing: UnsafeRawBufferPointer(written), body: response.body, closeAfter: !keepAlive)
         } else {
-            outbound = Outbound(head: ResponseSerializer.head(for: response, bodyLength: bodyLength, date: date,
-                                                              server: configuration.serverName,
-                                                              persistence: persistence, requestID: id),
+            outbound = Outbound(head: ResponseSerializer.head(for: response, bodyLength: bodyLength,
+                                                              parts: &worker.heads, persistence: persistence,
+                                                              requestID: id),
                                 body: response.body, closeAfter: !keepAlive)
         }
         record(response, head: head, id: id, headBytes: outbound.headLength, on: connection, worker)
@@ -292,7 +293,7 @@ extension Engine {
 
     /// The bookkeeping of one answered request: the connection's activity (for `connections`), statistics,
     /// per-worker metrics, the access log.
-    private func record(_ response: Response, head: RequestHead?, id: String, headBytes: Int,
+    private func record(_ response: Response, head: RequestHead?, id: RequestID, headBytes: Int,
                         on connection: Connection, _ worker: Worker) {
         connection.activity.withLock { activity in
             activity.requests += 1
@@ -304,10 +305,11 @@ extension Engine {
         let client = head == nil ? connection.client : connection.requestClient
         worker.metrics.record(method: head?.method, path: head?.rawPath, code: response.status.code,
                               bytes: response.body.count, microseconds: microseconds, client: client,
-                              nowSeconds: worker.dates.second, id: id)
+                              nowSeconds: worker.heads.second, id: id)
         guard accessLog.isRecording else { return }
         accessLog.record(AccessLog.Entry(client: client, head: head, status: response.status.code,
-                                         bytes: response.body.count, requestID: id, microseconds: microseconds))
+                                         bytes: response.body.count, requestID: id.description,
+                                         microseconds: microseconds))
     }
 
     /// Socket I/O only: writes what the socket takes now; the rest waits for `EPOLLOUT`.
@@ -340,9 +342,9 @@ extension Engine {
         }
         connection.exchange = .idle
         if started == nil { connection.requestStarted = MonotonicClock.microseconds() }
-        let id = started?.id ?? worker.requestIDs.next()
+        let id = started?.requestID ?? worker.requestIDs.next()
         if started == nil {
-            services.securityEvents.record(.headerTimeout, client: connection.client, requestID: id,
+            services.securityEvents.record(.headerTimeout, client: connection.client, requestID: id.description,
                                           detail: "\(connection.inbound.count) bytes of head received")
         }
         var response = pipeline.error(.requestTimeout, "the request took too long to arrive", started?.head, id)
@@ -352,22 +354,33 @@ extension Engine {
     }
 
     /// Leaves the connection to epoll until something new happens (input, or, with a response pending, room to
-    /// write), publishing the phase and its clock for the housekeeper. The worker then releases its slot.
+    /// write), publishing the phase and its clock for the housekeeper. The worker then releases its slot. A
+    /// connection parks for the first time here: it enters epoll now.
     func park(_ connection: Connection) {
         let now = MonotonicClock.milliseconds()
-        switch connection.exchange {
-        case .lingering(let since):
-            connection.enter(.lingering, since: since)
-        case .writing:
-            connection.enter(.writing, since: now)
+        if case .writing = connection.exchange {
             // Asked once per connection; if the socket drained meanwhile, epoll reports it at once.
-            if !connection.watchesOutput {
+            if !connection.isRegistered {
+                guard register(connection, interest: .inputAndOutput) else { return }
+            } else if !connection.watchesOutput {
                 connection.watchesOutput = true
                 guard events.rearm(connection.socket.fd, token: connection.token, interest: .inputAndOutput) else {
                     close(connection)
                     return
                 }
             }
+        } else if !connection.isRegistered {
+            if case .idle = connection.exchange, draining.load(ordering: .relaxed) {
+                close(connection)
+                return
+            }
+            guard register(connection, interest: .input) else { return }
+        }
+        switch connection.exchange {
+        case .lingering(let since):
+            connection.enter(.lingering, since: since)
+        case .writing:
+            connection.enter(.writing, since: now)
         case .readingBody:
             connection.enter(.readingBody, since: now)
         case .readingHead(let since, _):

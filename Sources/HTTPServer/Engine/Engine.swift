@@ -59,7 +59,7 @@ final class Engine: Sendable {
     func start() throws(SocketError) {
         // `sendfile` has no MSG_NOSIGNAL: without this, a client hanging up mid-file would kill the process.
         signal(SIGPIPE, SIG_IGN)
-        try events.add(listener.fd, token: Worker.listenerToken, interest: .readableOnce)
+        try events.add(listener.fd, token: Worker.listenerToken, interest: .arrivals)
         try events.addPersistent(wake.fd, token: Worker.wakeToken)
         resetSteering()
         resizeWorkers(to: configuration.workers)
@@ -74,35 +74,53 @@ final class Engine: Sendable {
 
     // MARK: - Accepting
 
-    /// Accepts what is waiting (a bounded batch, so one worker does not monopolise a flood), re-arms, and reads
-    /// each new connection's first request at once: a client usually sends it with the handshake's last packet
-    /// or right behind it, so it is there already and waiting for epoll to say so would cost a round. A
-    /// connection another worker took meanwhile (its request's edge reached it first) is left to that worker.
+    /// Accepts what is waiting and reads each new connection's first request at once: a client usually sends it
+    /// with the handshake's last packet or right behind it, so it is there already and waiting for epoll to say
+    /// so would cost a round. A connection enters epoll only when it first waits (`park`): one answered and
+    /// closed at once (`Connection: close`) never costs an `epoll_ctl`.
+    ///
+    /// The listener is edge-triggered: its event is not raised again for connections already queued, so this
+    /// accepts until the queue is empty. A batch is bounded (one worker must not monopolise a flood): at the bound,
+    /// re-registering raises a new event for what is left.
     func acceptConnections(on worker: Worker) {
+        guard !acceptPaused.load(ordering: .relaxed) else { return }
         var accepted: [(Socket, SocketAddress)] = []
+        var emptied = false
         do {
-            while accepted.count < 64, let next = try listener.accept() { accepted.append(next) }
+            while accepted.count < Self.acceptBatch {
+                guard let next = try listener.accept() else {
+                    emptied = true
+                    break
+                }
+                accepted.append(next)
+            }
         } catch {
             // Out of descriptors: accepting again at once would spin a core at 100%. Pause; the
-            // housekeeper re-arms the listener shortly, and we log at most once per second.
+            // housekeeper resumes shortly, and we log at most once per second.
             acceptPaused.store(true, ordering: .relaxed)
+            emptied = true
             let now = MonotonicClock.milliseconds()
             if now - lastAcceptErrorLog.load(ordering: .relaxed) > 1000 {
                 lastAcceptErrorLog.store(now, ordering: .relaxed)
                 logger.error("\(error); pausing accept")
             }
         }
-        if !acceptPaused.load(ordering: .relaxed), !draining.load(ordering: .relaxed) {
-            events.rearm(listener.fd, token: Worker.listenerToken, interest: .readableOnce)
+        if !emptied, !draining.load(ordering: .relaxed) {
+            events.rearm(listener.fd, token: Worker.listenerToken, interest: .arrivals)
         }
-        let admitted = accepted.compactMap { admit($0, $1) }
-        for connection in admitted {
-            // Were the peer's FIN here already, registering the socket raised an event saying so.
-            if let taken = registry.slots.acquire(connection.token) { worker.serve(taken, peerMayHaveClosed: false) }
+        for (socket, peer) in accepted {
+            guard let connection = admit(socket, peer), let taken = registry.slots.acquire(connection.token) else {
+                continue
+            }
+            worker.serve(taken, peerMayHaveClosed: false)
         }
     }
 
-    /// Registers a new connection, or refuses it (503) at a connection limit; returns it when registered.
+    /// Connections accepted per listener event at most.
+    static let acceptBatch = 64
+
+    /// Counts a new connection and enters it in the registry, or refuses it (503) at a connection limit. It is
+    /// not in epoll yet: the caller serves it or `register`s it.
     @discardableResult
     func admit(_ socket: Socket, _ peer: SocketAddress) -> Connection? {
         stats.connectionAccepted()
@@ -119,15 +137,24 @@ final class Engine: Sendable {
             return nil
         }
         connection.enter(.idle, since: MonotonicClock.milliseconds())
+        clinux_handoff_release(Unmanaged.passUnretained(connection).toOpaque())
+        return connection
+    }
+
+    /// Enters a parked connection in epoll, which then hands it to a worker when something happens on it; false
+    /// (the connection is closed) when epoll refuses it.
+    @discardableResult
+    func register(_ connection: Connection, interest: EventSet.Interest) -> Bool {
         do {
-            clinux_handoff_release(Unmanaged.passUnretained(connection).toOpaque())
-            try events.add(socket.fd, token: connection.token, interest: .input)
+            try events.add(connection.socket.fd, token: connection.token, interest: interest)
+            connection.isRegistered = true
+            connection.watchesOutput = interest == .inputAndOutput
+            return true
         } catch {
             logger.warning("\(error)")
             registry.close(connection)
-            return nil
+            return false
         }
-        return connection
     }
 
     /// Answers 503 without a worker ever reading the request, and closes: the server, or this client, is at its
@@ -145,11 +172,12 @@ final class Engine: Sendable {
         socket.close()
     }
 
-    /// Re-arms the listener after a pause for descriptor exhaustion.
+    /// Accepts again after a pause for descriptor exhaustion: re-registering the listener raises an event for
+    /// the connections that queued meanwhile.
     func resumeAcceptingIfPaused() {
         guard acceptPaused.load(ordering: .relaxed), !draining.load(ordering: .relaxed) else { return }
         acceptPaused.store(false, ordering: .relaxed)
-        events.rearm(listener.fd, token: Worker.listenerToken, interest: .readableOnce)
+        events.rearm(listener.fd, token: Worker.listenerToken, interest: .arrivals)
     }
 
     /// Raises the soft descriptor limit to the hard one, then allows half of it for connections, keeping the

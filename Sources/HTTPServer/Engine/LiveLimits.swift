@@ -67,8 +67,8 @@ public final class LiveLimits: Sendable {
         set { grace.store(newValue, ordering: .relaxed) }
     }
 
-    /// The Host names answered (others get 421).
-    var hosts: HostPolicy { hostPolicy.withLock { $0 } }
+    /// Whether `head` names a host answered (others get 421); asked under the lock, so the policy is not copied.
+    func allowsHost(_ head: RequestHead) -> Bool { hostPolicy.withLock { $0.allows(head) } }
 
     /// Answer only `names` (nil: the default for `bindHost`).
     public func allowHosts(_ names: [String]?, bindHost: String) {

@@ -56,7 +56,7 @@ struct Outbound {
     mutating func write(to socket: Socket) -> Socket.IOResult {
         let result = writeAvailable(to: socket)
         if let borrowed = borrowedHead {
-            head = Array(borrowed[min(headSent, borrowed.count)...])
+            if headSent < borrowed.count { head = Array(borrowed[headSent...]) }
             headSent = 0
             borrowedHead = nil
         }
@@ -101,22 +101,29 @@ struct Outbound {
     private static func writeVectors(_ socket: Socket, _ headBytes: UnsafeRawBufferPointer, from headSent: Int,
                                      _ body: [UInt8], from bodySent: Int, more: Bool) -> Socket.IOResult {
         body.withUnsafeBytes { bodyBytes in
-            // Two vectors on the stack: no array is allocated per write.
+            // Two vectors on the stack: no array is allocated per write. (No nested function filling them: the
+            // count it captured cost a runtime exclusivity check per touch.)
             var vectors = (iovec(), iovec())
-            var count = 0
             return withUnsafeMutableBytes(of: &vectors) { raw in
                 let slots = raw.bindMemory(to: iovec.self)
-                func add(_ bytes: UnsafeRawBufferPointer, from sent: Int) {
-                    guard sent < bytes.count, let base = bytes.baseAddress else { return }
-                    slots[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: base + sent),
-                                         iov_len: bytes.count - sent)
+                var count = 0
+                if let vector = vector(headBytes, from: headSent) {
+                    slots[count] = vector
                     count += 1
                 }
-                add(headBytes, from: headSent)
-                add(bodyBytes, from: bodySent)
+                if let vector = vector(bodyBytes, from: bodySent) {
+                    slots[count] = vector
+                    count += 1
+                }
                 return socket.write(UnsafeMutableBufferPointer(rebasing: slots[0..<count]), more: more)
             }
         }
+    }
+
+    /// What is left of `bytes` after `sent`, as a vector; nil when nothing is.
+    private static func vector(_ bytes: UnsafeRawBufferPointer, from sent: Int) -> iovec? {
+        guard sent < bytes.count, let base = bytes.baseAddress else { return nil }
+        return iovec(iov_base: UnsafeMutableRawPointer(mutating: base + sent), iov_len: bytes.count - sent)
     }
 
     /// Releases the file, if the response is abandoned part-way.

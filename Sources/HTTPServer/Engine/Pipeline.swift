@@ -19,6 +19,8 @@ final class Pipeline: Sendable {
     let router: Router
     /// The router's middleware, outermost first.
     private let chain: [Link]
+    /// Those of `chain` whose `handle` may do more than call `next`.
+    private let wrappers: [Link]
     let counters: RequestCounters
     let logger: Logger
     /// Holds the Host names answered, which change live.
@@ -30,7 +32,8 @@ final class Pipeline: Sendable {
     init(router: Router, counters: RequestCounters, logger: Logger, limits: LiveLimits, journal: SecurityJournal,
          maxTrailerBytes: Int) {
         self.router = router
-        chain = router.middleware.map(Link.init)
+        chain = router.middleware.map(Link.make)
+        wrappers = chain.filter(\.wraps)
         self.maxTrailerBytes = maxTrailerBytes
         self.counters = counters
         self.logger = logger
@@ -39,7 +42,7 @@ final class Pipeline: Sendable {
     }
 
     /// Starts a request: everything up to the point where its body is needed.
-    func begin(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
+    func begin(_ head: RequestHead, client: IPAddress, id: RequestID) -> (Request?, Start) {
         let (request, start) = route(head, client: client, id: id)
         if let request, let status = start.status { countIfServed(request, status) }
         return (request, start)
@@ -51,10 +54,10 @@ final class Pipeline: Sendable {
         if status.code < 400 { counters.record(request.path) }
     }
 
-    private func route(_ head: RequestHead, client: IPAddress, id: String) -> (Request?, Start) {
+    private func route(_ head: RequestHead, client: IPAddress, id: RequestID) -> (Request?, Start) {
         let hasBody = head.framing != .none
-        guard limits.hosts.allows(head) else {
-            journal.record(.hostMismatch, client: client, requestID: id, detail: head.headers[.host] ?? "")
+        guard limits.allowsHost(head) else {
+            journal.record(.hostMismatch, client: client, requestID: id.description, detail: head.headers[.host] ?? "")
             return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
                                   bodyUnread: hasBody))
         }
@@ -62,7 +65,7 @@ final class Pipeline: Sendable {
             return (nil, .respond(error(.badRequest, "the path is not valid percent-encoded UTF-8", head, id), bodyUnread: hasBody))
         }
         if let kind = Self.traversal(request) {
-            journal.record(kind, client: client, requestID: id, detail: head.rawPath)
+            journal.record(kind, client: client, requestID: id.description, detail: head.rawPath)
         }
 
         guard head.method.isStandard, head.method != .connect else {
@@ -100,7 +103,7 @@ final class Pipeline: Sendable {
             return (request, .respond(run(request, route: route, final: route.handler), bodyUnread: false))
         }
         if case .length(let length) = head.framing, length > route.body.maxBytes {
-            journal.record(.oversizedBody, client: client, requestID: id,
+            journal.record(.oversizedBody, client: client, requestID: id.description,
                            detail: "\(head.method) \(head.rawPath): \(length) bytes over \(route.body.maxBytes)")
             let response = error(.contentTooLarge, "request body of \(length) bytes is over the limit of \(route.body.maxBytes)", head, id)
             return (request, .respond(response, bodyUnread: true))
@@ -113,7 +116,7 @@ final class Pipeline: Sendable {
             } catch {
                 let refusal = response(for: error, request)
                 if (400..<500).contains(refusal.status.code) {
-                    journal.record(.malformedUpload, client: client, requestID: id,
+                    journal.record(.malformedUpload, client: client, requestID: id.description,
                                    detail: "\(refusal.status.code) \(head.headers[.contentType] ?? "no Content-Type")")
                 }
                 return (request, .respond(refusal, bodyUnread: true))
@@ -163,8 +166,8 @@ final class Pipeline: Sendable {
     }
 
     /// Records a head the parser refused, by the shape of the refusal.
-    func headFailed(_ status: HTTPStatus, _ reason: String, client: IPAddress, id: String) {
-        journal.record(Self.kind(ofParserFailure: status, reason), client: client, requestID: id, detail: reason)
+    func headFailed(_ status: HTTPStatus, _ reason: String, client: IPAddress, id: RequestID) {
+        journal.record(Self.kind(ofParserFailure: status, reason), client: client, requestID: id.description, detail: reason)
     }
 
     /// Smuggling shapes are told apart by the parser's reasons (tested against real requests in
@@ -206,14 +209,14 @@ final class Pipeline: Sendable {
     }
 
     /// An error page for a head that may not have become a `Request`.
-    func error(_ status: HTTPStatus, _ reason: String, _ head: RequestHead?, _ id: String,
+    func error(_ status: HTTPStatus, _ reason: String, _ head: RequestHead?, _ id: RequestID,
                headers: HTTPHeaders = HTTPHeaders()) -> Response {
         let json = head.map { Request.prefersJSON(accept: $0.headers[.accept]) } ?? false
-        return ErrorPage.response(status, reason: reason, json: json, requestID: id, headers: headers)
+        return ErrorPage.response(status, reason: reason, json: json, requestID: id.description, headers: headers)
     }
 
     private func admitted(_ request: Request) -> Response? {
-        for link in chain {
+        for link in chain where !link.isIdle {
             if let refusal = link.middleware.admit(request) { return refusal }
         }
         return nil
@@ -221,23 +224,62 @@ final class Pipeline: Sendable {
 
     /// Runs the middleware chain around `final`, turning thrown errors into responses.
     private func run(_ request: Request, route: Router.Route, final: (Request) throws -> Response) -> Response {
-        let chain = self.chain
-        func step(_ index: Int, _ request: Request) throws -> Response {
-            guard index < chain.count else { return try final(request) }
-            let link = chain[index]
-            return try link.middleware.handle(request) { try step(index + 1, $0) }
-        }
         do {
-            return try step(0, request)
+            return try step(0, request, final)
         } catch {
             return response(for: error, request)
         }
     }
 
+    /// The response of `wrappers` from `start` on around `final`. A link that is idle now is passed by as its
+    /// `handle` would (straight to the next), so a chain with nothing to do costs no closure at all.
+    private func step(_ start: Int, _ request: Request, _ final: (Request) throws -> Response) throws -> Response {
+        var index = start
+        while index < wrappers.count {
+            let link = wrappers[index]
+            if !link.isIdle {
+                return try link.middleware.handle(request) { try step(index + 1, $0, final) }
+            }
+            index += 1
+        }
+        return try final(request)
+    }
+
     /// One middleware behind a reference whose constant can be called in place: calling a middleware straight
-    /// from the router's array copied (and destroyed) the existential on every call.
-    private final class Link: Sendable {
+    /// from the router's array copied (and destroyed) the existential on every call. Only lets (`@unchecked`
+    /// because a class with a subclass cannot be checked).
+    private class Link: @unchecked Sendable {
         let middleware: any Middleware
+
         init(_ middleware: any Middleware) { self.middleware = middleware }
+
+        /// The link for `middleware`: one that asks it whether it is idle, when it can tell.
+        static func make(_ middleware: any Middleware) -> Link {
+            guard let aware = middleware as? any IdleAwareMiddleware else { return Link(middleware) }
+            return idleAware(aware)
+        }
+
+        /// Opens the existential, which a generic class's initializer does not do by itself.
+        private static func idleAware<Wrapped: IdleAwareMiddleware>(_ wrapped: Wrapped) -> Link {
+            IdleAwareLink(wrapped)
+        }
+
+        /// False when the middleware's `handle` only ever calls `next`.
+        var wraps: Bool { true }
+        /// True when the middleware would let the request through untouched, in `admit` and in `handle`.
+        var isIdle: Bool { false }
+    }
+
+    /// A link whose middleware is held as its own type, so asking whether it is idle copies no existential.
+    private final class IdleAwareLink<Wrapped: IdleAwareMiddleware>: Link, @unchecked Sendable {
+        let wrapped: Wrapped
+
+        init(_ wrapped: Wrapped) {
+            self.wrapped = wrapped
+            super.init(wrapped)
+        }
+
+        override var wraps: Bool { wrapped.wrapsHandler }
+        override var isIdle: Bool { wrapped.isIdle }
     }
 }

@@ -20,13 +20,17 @@ final class Worker: @unchecked Sendable {
     /// Where responses' heads are written (the scratch buffer may still hold pipelined requests). 16 KiB holds
     /// any head but one a handler loads with unusually many or long fields, which gets an array of its own.
     let headBuffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 16 << 10)
-    var dates = DateCache()
-    var requestIDs = RequestIDGenerator()
+    // Only this worker's thread touches these two, once or twice per response each: a checked class property
+    // would cost a runtime exclusivity check at every touch.
+    /// The parts of response heads that repeat (status line, `Date`, `Server`, a cached file's fields), rendered.
+    @exclusivity(unchecked) var heads: ResponseHeadParts
+    @exclusivity(unchecked) var requestIDs = RequestIDGenerator()
     let metrics: WorkerMetrics
 
     init(engine: Engine, metrics: WorkerMetrics) {
         self.engine = engine
         self.metrics = metrics
+        heads = ResponseHeadParts(server: engine.configuration.serverName)
     }
 
     deinit {
@@ -79,25 +83,6 @@ final class Worker: @unchecked Sendable {
             if connection.isClosed { return }
             clinux_handoff_release(object)
             if engine.registry.slots.release(connection.token) { return }
-        }
-    }
-}
-
-/// Request ids: a random per-worker prefix and a counter, 16 hex digits, unique without coordination.
-struct RequestIDGenerator {
-    private let prefix = UInt32.random(in: 0...UInt32.max)
-    private var counter: UInt32 = 0
-
-    mutating func next() -> String {
-        counter &+= 1
-        let value = UInt64(prefix) << 32 | UInt64(counter)
-        // Sixteen hex digits written straight into the string's storage: one allocation per id.
-        return String(unsafeUninitializedCapacity: 16) { buffer in
-            for index in 0..<16 {
-                let digit = UInt8(truncatingIfNeeded: value >> (60 - 4 * index)) & 0xf
-                buffer[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
-            }
-            return 16
         }
     }
 }

@@ -36,20 +36,3 @@ public enum HTTPDate {
 
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 }
-
-/// The current `Date` header value, formatted at most once per second. Each worker owns one, so no lock.
-struct DateCache {
-    /// The Unix second of the cached value.
-    private(set) var second = 0
-    private var text: [UInt8] = []
-
-    /// The header value for now, as bytes.
-    mutating func current() -> [UInt8] {
-        let now = Int(time(nil))
-        if now != second {
-            second = now
-            text = Array(HTTPDate.format(now).utf8)
-        }
-        return text
-    }
-}

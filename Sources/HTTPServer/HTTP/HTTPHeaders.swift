@@ -156,6 +156,16 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         return withValue(at: position, body)
     }
 
+    /// The address of the storage holding the fields: the same for copies of one set, different for any two sets
+    /// alive at once (a copy kept alive keeps its address from being reused), new after any change. Every empty
+    /// set shares one. Not `fields`' address: a request's fields are a new array each time they are asked for.
+    var storageIdentity: UInt {
+        switch stored {
+        case .list(let list): list.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        case .received(let received): received.storageIdentity
+        }
+    }
+
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         fields.makeIterator()
     }

@@ -29,6 +29,9 @@ struct ReceivedFields: @unchecked Sendable {
         storage = unsafeDowncast(buffer, to: Storage.self)
     }
 
+    /// The address of the one buffer (see `HTTPHeaders.storageIdentity`).
+    var storageIdentity: UInt { UInt(bitPattern: Unmanaged.passUnretained(storage).toOpaque()) }
+
     /// The number of fields.
     var count: Int {
         // Through the pointer: `header` itself is a class property, which costs a dynamic exclusivity check.

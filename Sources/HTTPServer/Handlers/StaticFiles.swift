@@ -42,7 +42,9 @@ public final class StaticFiles: Sendable {
 
     /// The handler for GET (and so HEAD) on `mount` + `*path`.
     public func handle(_ request: Request) throws -> Response {
-        guard request.path.hasUTF8Prefix(mount) || request.path + "/" == mount else {
+        // The root mount (`/`, the one mount of one byte) is told by its length, with no generic prefix search.
+        let underRoot = mount.utf8.count == 1 && request.path.utf8.first == .slash
+        guard underRoot || request.path.hasUTF8Prefix(mount) || request.path + "/" == mount else {
             throw HTTPError(.notFound, "nothing at \(request.path)")
         }
         let key = FileCache.Key(root: cacheRoot, path: request.path)
@@ -269,22 +271,24 @@ public final class StaticFiles: Sendable {
     /// body for bytes `lower...upper`; `release` frees what the body would have used when none is sent.
     private func respond(validators: Validators, headers: HTTPHeaders, length: Int, request: Request, varies: Bool,
                          release: () -> Void = {}, body: (Int, Int) -> Response.Body) -> Response {
+        let asked = request.headers
+        // Most requests ask for neither a validation nor a part: the whole file with its fields as they are, which
+        // is what the checks below come to for them.
+        if !varies, !asked.contains(.ifNoneMatch), !asked.contains(.ifModifiedSince), !asked.contains(.range) {
+            return whole(headers: headers, length: length, release: release, body: body)
+        }
         var headers = headers
         // Whenever a file has variants its answer depends on Accept-Encoding, the original's too (RFC 9110 §12.5.5).
         if varies { headers.add("Vary", "Accept-Encoding") }
-        if validators.notModified(request.headers) {
+        if validators.notModified(asked) {
             release()
             return Response(status: .notModified, headers: headers)
         }
-        let range = (request.method == .get || request.method == .head) && validators.rangeAllowed(request.headers)
-            ? ByteRange.resolve(request.headers[.range], length: length) : .whole
+        let range = (request.method == .get || request.method == .head) && validators.rangeAllowed(asked)
+            ? ByteRange.resolve(asked[.range], length: length) : .whole
         switch range {
         case .whole:
-            guard length > 0 else {
-                release()
-                return Response(status: .ok, headers: headers)
-            }
-            return Response(status: .ok, headers: headers, body: body(0, length - 1))
+            return whole(headers: headers, length: length, release: release, body: body)
         case .partial(let lower, let upper):
             headers.add("Content-Range", "bytes \(lower)-\(upper)/\(length)")
             return Response(status: .partialContent, headers: headers, body: body(lower, upper))
@@ -293,5 +297,15 @@ public final class StaticFiles: Sendable {
             headers.add("Content-Range", "bytes */\(length)")
             return Response(status: .rangeNotSatisfiable, headers: headers)
         }
+    }
+
+    /// 200 with the whole file (an empty one has no body to make).
+    private func whole(headers: HTTPHeaders, length: Int, release: () -> Void,
+                       body: (Int, Int) -> Response.Body) -> Response {
+        guard length > 0 else {
+            release()
+            return Response(status: .ok, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: body(0, length - 1))
     }
 }

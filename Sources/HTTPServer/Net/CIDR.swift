@@ -9,7 +9,7 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let written = IPAddress(literal: String(parts[0])) else { return nil }
-        let maximum = written.bytes.count * 8
+        let maximum = written.bitCount
         var length = maximum
         if parts.count == 2 {
             guard let bits = Int(parts[1]), (0...maximum).contains(bits) else { return nil }
@@ -25,24 +25,16 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
     /// The range of `prefixLength` bits around `address` (which must fit: at most 32 or 128).
     public init(_ address: IPAddress, prefixLength: Int) {
         network = address.masked(to: prefixLength)
-        self.prefixLength = min(max(prefixLength, 0), address.bytes.count * 8)
+        self.prefixLength = min(max(prefixLength, 0), address.bitCount)
     }
 
     /// True when `address` lies inside the range (IPv4 ranges match only IPv4 addresses, and so on).
     public func contains(_ address: IPAddress) -> Bool {
-        guard address.bytes.count == network.bytes.count else { return false }
-        var remaining = prefixLength
-        for (a, b) in zip(address.bytes, network.bytes) where remaining > 0 {
-            let bits = min(remaining, 8)
-            let mask = UInt8(0xff) << (8 - bits)
-            if a & mask != b & mask { return false }
-            remaining -= bits
-        }
-        return true
+        address.isIPv4 == network.isIPv4 && address.masked(to: prefixLength) == network
     }
 
     /// `203.0.113.0/24`, or the bare address for a single host.
     public var description: String {
-        prefixLength == network.bytes.count * 8 ? "\(network)" : "\(network)/\(prefixLength)"
+        prefixLength == network.bitCount ? "\(network)" : "\(network)/\(prefixLength)"
     }
 }

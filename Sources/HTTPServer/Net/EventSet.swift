@@ -3,16 +3,18 @@ import Glibc
 
 /// One epoll set shared by every worker. Each registration carries a 64-bit token chosen by the caller.
 ///
-/// The listener is registered one-shot (a ready listener wakes one worker, which accepts a batch and re-arms
-/// it). Connections are registered edge-triggered and stay registered: an event says something new happened
-/// (bytes, the peer's FIN, room to write), and `ConnectionSlots` makes sure one worker at a time acts on it.
+/// Everything is registered edge-triggered and stays registered: nothing is re-armed per event.
+/// - The listener's event says connections arrived. It wakes one worker, which accepts until the queue is empty;
+///   a connection that arrives meanwhile raises another event, for another worker.
+/// - A connection's event says something new happened (bytes, the peer's FIN, room to write), and
+///   `ConnectionSlots` makes sure one worker at a time acts on it.
 final class EventSet: Sendable {
     let fd: Int32
 
     /// What a descriptor waits for.
     enum Interest {
-        /// Readable, once: re-armed with `rearm` after each event (the listener).
-        case readableOnce
+        /// Edge-triggered: connections arrived (the listener).
+        case arrivals
         /// Edge-triggered: new input, or the peer closing (a connection).
         case input
         /// Edge-triggered input, and room to write again (a connection whose response waits for the socket).
@@ -20,7 +22,7 @@ final class EventSet: Sendable {
 
         var events: UInt32 {
             switch self {
-            case .readableOnce: return EPOLLONESHOT.rawValue | EPOLLIN.rawValue
+            case .arrivals: return EPOLLET.rawValue | EPOLLIN.rawValue
             case .input: return EPOLLET.rawValue | EPOLLIN.rawValue | EPOLLRDHUP.rawValue
             case .inputAndOutput:
                 return EPOLLET.rawValue | EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLOUT.rawValue
@@ -51,8 +53,8 @@ final class EventSet: Sendable {
         }
     }
 
-    /// Re-arms a one-shot descriptor after its owner is done with this round, or changes what a descriptor
-    /// waits for.
+    /// Changes what a descriptor waits for. Also raises a new edge when the descriptor is ready now (epoll checks
+    /// readiness on every change): for input left unconsumed on purpose.
     @discardableResult
     func rearm(_ descriptor: Int32, token: UInt64, interest: Interest) -> Bool {
         control(EPOLL_CTL_MOD, descriptor, token: token, events: interest.events) == 0

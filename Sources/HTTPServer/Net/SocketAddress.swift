@@ -58,12 +58,9 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     /// The address as an `IPAddress`; IPv4-mapped IPv6 addresses come back as IPv4.
     public var ip: IPAddress {
         withUnsafeBytes(of: storage) { raw in
-            if family == AF_INET6 {
-                let bytes = withUnsafeBytes(of: raw.load(as: sockaddr_in6.self).sin6_addr) { Array($0) }
-                return IPAddress(bytes: bytes)?.unmappedFromIPv6 ?? .unspecified
-            }
-            let bytes = withUnsafeBytes(of: raw.load(as: sockaddr_in.self).sin_addr) { Array($0) }
-            return IPAddress(bytes: bytes) ?? .unspecified
+            family == AF_INET6
+                ? IPAddress(raw.load(as: sockaddr_in6.self).sin6_addr).unmappedFromIPv6
+                : IPAddress(raw.load(as: sockaddr_in.self).sin_addr)
         }
     }
 

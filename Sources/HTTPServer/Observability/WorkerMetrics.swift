@@ -87,7 +87,7 @@ final class WorkerMetrics: Sendable {
 
     /// Records one finished request.
     func record(method: HTTPMethod?, path: String?, code: Int, bytes: Int, microseconds: Int64, client: IPAddress,
-                nowSeconds: Int, id: String) {
+                nowSeconds: Int, id: RequestID) {
         let methodName = method.map(Self.label) ?? "other"
         let seconds = Double(microseconds) / 1_000_000
         let bucket = Self.durationBuckets.firstIndex { seconds <= $0 } ?? Self.durationBuckets.count
@@ -111,7 +111,7 @@ final class WorkerMetrics: Sendable {
             if let path { shard.top[topSlot].paths.add(PathKey.bounded(path)) }
             // One comparison for all but the slowest: the list is full and sorted, its last is the bar to beat.
             if shard.slowest.count < SlowRequest.kept || microseconds > (shard.slowest.last?.microseconds ?? 0) {
-                let entry = SlowRequest(id: id, microseconds: microseconds, method: methodName,
+                let entry = SlowRequest(id: id.description, microseconds: microseconds, method: methodName,
                                         path: path.map(PathKey.bounded) ?? "-",
                                         client: client, status: code, finishedAt: nowSeconds)
                 // Inserted in place, slowest first: no sorted copy per entry.

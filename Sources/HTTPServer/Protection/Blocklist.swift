@@ -61,7 +61,7 @@ public final class Blocklist: Sendable {
 
     /// True when `address` is in a blocked range; counts the hit.
     public func isBlocked(_ address: IPAddress) -> Bool {
-        guard entryCount.load(ordering: .acquiring) > 0 else { return false }
+        guard !isEmpty else { return false }
         let blocked = change { entries in
             guard let index = entries.firstIndex(where: { $0.range.contains(address) }) else { return false }
             entries[index].hits += 1
@@ -70,6 +70,9 @@ public final class Blocklist: Sendable {
         if blocked { refused.add(1, ordering: .relaxed) }
         return blocked
     }
+
+    /// True when nothing is blocked (one atomic load).
+    var isEmpty: Bool { entryCount.load(ordering: .acquiring) == 0 }
 
     /// The blocked ranges still in force, in the order they were added.
     public var list: [Entry] { change { $0 } }

@@ -1,6 +1,6 @@
 /// Refuses requests from blocked addresses (403) and clients over the rate limit (429 with `Retry-After`)
 /// before their body is read. A 429 carries `RateLimit-Limit` and `RateLimit-Remaining: 0`.
-public struct ProtectionMiddleware: Middleware {
+public struct ProtectionMiddleware: IdleAwareMiddleware {
     let blocklist: Blocklist
     let limiter: RateLimiter
     /// Where refusals are recorded as security events, when given.
@@ -11,6 +11,12 @@ public struct ProtectionMiddleware: Middleware {
         self.limiter = limiter
         self.journal = journal
     }
+
+    /// It only refuses, in `admit`.
+    var wrapsHandler: Bool { false }
+
+    /// Nothing blocked and no rate limit: every request passes.
+    var isIdle: Bool { blocklist.isEmpty && !limiter.isEnabled }
 
     public func admit(_ request: Request) -> Response? {
         if blocklist.isBlocked(request.client) {

@@ -67,6 +67,9 @@ public final class RateLimiter: Sendable {
     /// The limit in force, or nil when off.
     public var limit: RateLimit? { current.withLock { $0 } }
 
+    /// True while a limit is set (one atomic load).
+    var isEnabled: Bool { enabled.load(ordering: .relaxed) }
+
     /// Requests refused since start.
     public var limitedTotal: Int { limitedCount.load(ordering: .relaxed) }
 
@@ -79,7 +82,7 @@ public final class RateLimiter: Sendable {
 
     /// Takes one token for the client `address` belongs to, at time `now` (seconds, monotonic).
     public func check(_ address: IPAddress, now: Double = RateLimiter.now()) -> Decision {
-        guard enabled.load(ordering: .relaxed), let limit = limit else { return .allowed(remaining: Int.max) }
+        guard isEnabled, let limit = limit else { return .allowed(remaining: Int.max) }
         let client = self.client(of: address)
         let shard = shards[abs(client.hashValue % shards.count)]
         let decision = shard.state.withLock { shard -> Decision in

@@ -15,7 +15,7 @@
 /// router.use(CORSMiddleware(allowedOrigins: .list(["https://app.example.com"]), allowCredentials: true))
 /// router.use(CORSMiddleware(origins: settings.cors))   // live: what `Server` adds for `configuration.cors`
 /// ```
-public struct CORSMiddleware: Middleware {
+public struct CORSMiddleware: IdleAwareMiddleware {
     /// Which origins may call.
     public enum AllowedOrigins: Sendable, Equatable {
         /// Every origin: `*`, or the caller's origin echoed when credentials are allowed (any site can then make
@@ -93,6 +93,14 @@ public struct CORSMiddleware: Middleware {
         case .fixed(let origins): origins
         case .live(let setting): setting.current
         }
+    }
+
+    var wrapsHandler: Bool { true }
+
+    /// Off: a live setting turned off lets every request through untouched.
+    var isIdle: Bool {
+        guard case .live(let setting) = source else { return false }
+        return !setting.isOn
     }
 
     /// Answers a preflight from an allowed origin.

@@ -12,10 +12,13 @@ public final class CORSOrigins: Sendable {
         enabled = Atomic(origins != nil)
     }
 
+    /// True while CORS is on (one atomic load).
+    var isOn: Bool { enabled.load(ordering: .acquiring) }
+
     /// The origins allowed now, or nil when CORS is off.
     public var current: CORSMiddleware.AllowedOrigins? {
         get {
-            guard enabled.load(ordering: .acquiring) else { return nil }
+            guard isOn else { return nil }
             return value.withLock { $0 }
         }
         set {

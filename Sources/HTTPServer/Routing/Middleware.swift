@@ -41,3 +41,13 @@ extension Middleware {
         try next(request)
     }
 }
+
+/// A middleware of this module that can tell when it has nothing to do, so that the pipeline, which runs the
+/// chain on every request, passes it by without a call or a closure (CORS while it is off, protection while
+/// nothing is blocked or limited).
+protocol IdleAwareMiddleware: Middleware {
+    /// False when `handle` is the protocol's default, which only calls `next`.
+    var wrapsHandler: Bool { get }
+    /// True when, right now, `admit` would let any request through and `handle` would only call `next`.
+    var isIdle: Bool { get }
+}

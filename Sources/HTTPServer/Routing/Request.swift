@@ -11,13 +11,13 @@ public struct Request: Sendable {
         let head: RequestHead
         let path: String
         let client: IPAddress
-        let id: String
+        let id: RequestID
         /// Nil until a route captures some: most requests are given theirs once, and making `.none` first cost
         /// a copy and a destroy per request.
         var parameters: RouteParameters?
         var body: [UInt8] = []
 
-        init(head: RequestHead, path: String, client: IPAddress, id: String) {
+        init(head: RequestHead, path: String, client: IPAddress, id: RequestID) {
             self.head = head
             self.path = path
             self.client = client
@@ -51,7 +51,9 @@ public struct Request: Sendable {
     /// The client's address (after trusted-proxy rewriting, when configured).
     public var client: IPAddress { storage.client }
     /// The request id, echoed as `X-Request-ID`.
-    public var id: String { storage.id }
+    public var id: String { storage.id.description }
+    /// The request id as the engine keeps it (a made one is text only when asked for).
+    var requestID: RequestID { storage.id }
 
     /// The request method.
     public var method: HTTPMethod { head.method }
@@ -60,6 +62,11 @@ public struct Request: Sendable {
 
     /// Builds a request; nil when the path does not percent-decode to valid UTF-8 without NUL.
     public init?(head: RequestHead, client: IPAddress, id: String) {
+        self.init(head: head, client: client, id: RequestID(id))
+    }
+
+    /// The engine's form: an id it made stays a number until someone reads `id`.
+    init?(head: RequestHead, client: IPAddress, id: RequestID) {
         guard let path = PercentEncoding.decode(head.rawPath) else { return nil }
         storage = Storage(head: head, path: path, client: client, id: id)
     }
