@@ -157,6 +157,25 @@ import Testing
         #expect(untouched[.accept] == "a")
     }
 
+    @Test func storageIdentity_tellsHeaderSetsApart_parsedOrBuilt() throws {
+        // Rendered response field lines are remembered by this identity: a request's fields echoed into a
+        // response must not share it with another set alive at once, and a changed copy must get a new one.
+        let a = try #require(parser.parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n").head).headers
+        let b = try #require(parser.parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n").head).headers
+        let copy = a
+        #expect(a.storageIdentity == copy.storageIdentity)
+        #expect(a.storageIdentity != b.storageIdentity)
+        var changed = a
+        changed.add("X", "y")
+        #expect(changed.storageIdentity != a.storageIdentity)
+        var built: HTTPHeaders = ["Host": "a"]
+        let builtCopy = built
+        #expect(built.storageIdentity == builtCopy.storageIdentity)
+        built.set("Host", "b")
+        #expect(built.storageIdentity != builtCopy.storageIdentity)
+        #expect(HTTPHeaders().storageIdentity == HTTPHeaders().storageIdentity, "every empty set renders the same")
+    }
+
     @Test func parsedFields_atTheCountLimit_andFarDown() throws {
         var limits = RequestParser.Limits()
         limits.maxHeaderCount = 300
