@@ -34,8 +34,8 @@ import Testing
         #expect(head.contains("Keep-Alive: timeout=5, max=1\r\n"))
     }
 
-    @Test(arguments: [0, 7, 9, 10, 99, 100, 1234, 65_536, 999_999_999_999_999_999, 1_000_000_000_000_000_000,
-                      Int.max, Int.min, -42])
+    @Test(arguments: [0, 7, 9, 10, 99, 100, 999, 1000, 1234, 9_999, 10_000, 65_536, 999_999_999_999_999_999,
+                      1_000_000_000_000_000_000, Int.max, Int.min, -42])
     func decimal_matchesStringDescription(_ value: Int) {
         var out: [UInt8] = []
         ResponseSerializer.appendDecimal(value, to: &out)

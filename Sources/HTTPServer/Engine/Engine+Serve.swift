@@ -257,7 +257,6 @@ extension Engine {
     /// request.
     func send(_ response: Response, on connection: Connection, head: RequestHead?, id: RequestID,
               _ worker: Worker) -> Step {
-        var response = response
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
         connection.clientIsDone = head.map { !$0.keepAlive } ?? false
@@ -269,9 +268,14 @@ extension Engine {
                          remaining: services.limits.maxRequestsPerConnection - connection.requestsServed + 1)
             : .close
         let bodyLength = response.body.count
+        // The body to send, picked out rather than cleared in a copy of the response (copying one costs more
+        // than the rest of this bookkeeping).
+        let body: Response.Body
         if head?.method == .head || response.status.forbidsBody {
             response.discardBody()
-            response.body = .empty
+            body = .empty
+        } else {
+            body = response.body
         }
         worker.heads.advance(to: Int(time(nil)))
         var outbound: Outbound
@@ -280,35 +284,36 @@ extension Engine {
         if let length = ResponseSerializer.write(response, bodyLength: bodyLength, parts: &worker.heads,
                                                  persistence: persistence, requestID: id, into: worker.headBuffer) {
             let written = UnsafeMutableBufferPointer(rebasing: worker.headBuffer[..<length])
-            outbound = Outbound(borrowing: UnsafeRawBufferPointer(written), body: response.body, closeAfter: !keepAlive)
+            outbound = Outbound(borrowing: UnsafeRawBufferPointer(written), body: body, closeAfter: !keepAlive)
         } else {
             outbound = Outbound(head: ResponseSerializer.head(for: response, bodyLength: bodyLength,
                                                               parts: &worker.heads, persistence: persistence,
                                                               requestID: id),
-                                body: response.body, closeAfter: !keepAlive)
+                                body: body, closeAfter: !keepAlive)
         }
-        record(response, head: head, id: id, headBytes: outbound.headLength, on: connection, worker)
+        record(response.status.code, head: head, id: id, headBytes: outbound.headLength,
+               bodyBytes: outbound.bodyLength, on: connection, worker)
         return write(&outbound, on: connection, keepAlive: keepAlive)
     }
 
     /// The bookkeeping of one answered request: the connection's activity (for `connections`), statistics,
     /// per-worker metrics, the access log.
-    private func record(_ response: Response, head: RequestHead?, id: RequestID, headBytes: Int,
+    private func record(_ code: Int, head: RequestHead?, id: RequestID, headBytes: Int, bodyBytes: Int,
                         on connection: Connection, _ worker: Worker) {
         connection.activity.withLock { activity in
             activity.requests += 1
-            activity.bytesOut += headBytes + response.body.count
+            activity.bytesOut += headBytes + bodyBytes
             activity.current = nil
         }
         if head != nil { stats.requestFinished() }
         let microseconds = MonotonicClock.microseconds() - connection.requestStarted
         let client = head == nil ? connection.client : connection.requestClient
-        worker.metrics.record(method: head?.method, path: head?.rawPath, code: response.status.code,
-                              bytes: response.body.count, microseconds: microseconds, client: client,
+        worker.metrics.record(method: head?.method, path: head?.rawPath, code: code,
+                              bytes: bodyBytes, microseconds: microseconds, client: client,
                               nowSeconds: worker.heads.second, id: id)
         guard accessLog.isRecording else { return }
-        accessLog.record(AccessLog.Entry(client: client, head: head, status: response.status.code,
-                                         bytes: response.body.count, requestID: id.description,
+        accessLog.record(AccessLog.Entry(client: client, head: head, status: code,
+                                         bytes: bodyBytes, requestID: id.description,
                                          microseconds: microseconds))
     }
 

@@ -43,14 +43,20 @@ struct ByteWriter {
     /// `value` in decimal ASCII, written in place (digits counted first, then filled from the right).
     mutating func write(decimal value: Int) {
         var rest = value.magnitude
-        var digits = 1
-        var bound: UInt = 10
-        while rest >= bound, digits < 19 {
-            digits += 1
-            bound &*= 10
+        let length: Int
+        // The numbers in a head are mostly short (lengths, timeouts, counts): counted in three comparisons.
+        if value >= 0, rest < 10_000 {
+            length = rest < 10 ? 1 : rest < 100 ? 2 : rest < 1000 ? 3 : 4
+        } else {
+            var digits = 1
+            var bound: UInt = 10
+            while rest >= bound, digits < 19 {
+                digits += 1
+                bound &*= 10
+            }
+            if rest >= bound { digits += 1 }  // past 10^19: UInt's 20th digit
+            length = digits + (value < 0 ? 1 : 0)
         }
-        if rest >= bound { digits += 1 }  // past 10^19: UInt's 20th digit
-        let length = digits + (value < 0 ? 1 : 0)
         guard let base = buffer.baseAddress, count + length <= buffer.count else { return }
         var index = count &+ length
         repeat {
