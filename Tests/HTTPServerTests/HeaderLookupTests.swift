@@ -108,6 +108,89 @@ import Testing
         #expect(headers["X-Filler-299"] == "299")
     }
 
+    @Test func parsedFields_readInPlace_answerAsAListWould() throws {
+        // A parsed request's fields stay the received bytes until changed: every accessor must agree with the
+        // same fields built as a list, including trimmed values, obs-text and names in odd case.
+        let text = "GET / HTTP/1.1\r\nHost:  h \t\r\nX-Empty:\r\nx-tag: \u{e9}t\u{e9}\r\nConnection: keep-alive, Upgrade\r\n"
+            + "X-TAG:b\r\nX-O: "
+        let bytes = Array(text.utf8) + [0xff, 0x61] + Array("\r\n\r\n".utf8)  // 0xff: obs-text, not UTF-8
+        let parsed = try #require(bytes.withUnsafeBytes { parser.parse($0) }.head).headers
+        var list = HTTPHeaders()
+        for (name, value) in [("Host", "h"), ("X-Empty", ""), ("x-tag", "\u{e9}t\u{e9}"),
+                              ("Connection", "keep-alive, Upgrade"), ("X-TAG", "b"), ("X-O", "\u{fffd}a")] {
+            list.add(name, value)
+        }
+        #expect(parsed.fields.map(\.name) == list.fields.map(\.name))
+        #expect(parsed.fields.map(\.value) == list.fields.map(\.value))
+        #expect(Array(parsed).map(\.value) == list.fields.map(\.value))
+        for headers in [parsed, list] {
+            #expect(headers.count == 6)
+            #expect(headers["host"] == "h")
+            #expect(headers["X-Empty"] == "")
+            #expect(headers["X-Tag"] == "\u{e9}t\u{e9}")
+            #expect(headers.values("x-tag") == ["\u{e9}t\u{e9}", "b"])
+            #expect(headers.count(of: "X-TAG") == 2)
+            #expect(headers["x-o"] == "\u{fffd}a")
+            #expect(headers.hasToken("upgrade", in: "connection"))
+            #expect(headers.hasToken("b", in: "x-tag"))
+            #expect(!headers.hasToken("keep", in: .connection))
+            #expect(headers.contains("x-empty") && !headers.contains("X-Missing"))
+        }
+    }
+
+    @Test func parsedFields_changed_keepLookupsInStep() throws {
+        let text = "GET / HTTP/1.1\r\nHost: h\r\nAccept: a\r\nX-One: 1\r\nhost-ish: x\r\n\r\n"
+        var headers = try #require(parser.parse(text).head).headers
+        let untouched = headers
+        headers.add("Range", "bytes=0-1")
+        #expect(headers["range"] == "bytes=0-1")
+        #expect(headers["Host"] == "h")
+        headers.remove("ACCEPT")
+        #expect(headers[.accept] == nil)
+        #expect(headers["Range"] == "bytes=0-1")
+        headers.set("host", "g")
+        #expect(headers.fields.map(\.name) == ["X-One", "host-ish", "Range", "host"])
+        #expect(headers[.host] == "g")
+        headers.remove("X-Missing")
+        #expect(headers.count == 4)
+        #expect(untouched.fields.map(\.value) == ["h", "a", "1", "x"], "a copy is not changed with the original")
+        #expect(untouched[.accept] == "a")
+    }
+
+    @Test func storageIdentity_tellsHeaderSetsApart_parsedOrBuilt() throws {
+        // Rendered response field lines are remembered by this identity: a request's fields echoed into a
+        // response must not share it with another set alive at once, and a changed copy must get a new one.
+        let a = try #require(parser.parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n").head).headers
+        let b = try #require(parser.parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n").head).headers
+        let copy = a
+        #expect(a.storageIdentity == copy.storageIdentity)
+        #expect(a.storageIdentity != b.storageIdentity)
+        var changed = a
+        changed.add("X", "y")
+        #expect(changed.storageIdentity != a.storageIdentity)
+        var built: HTTPHeaders = ["Host": "a"]
+        let builtCopy = built
+        #expect(built.storageIdentity == builtCopy.storageIdentity)
+        built.set("Host", "b")
+        #expect(built.storageIdentity != builtCopy.storageIdentity)
+        #expect(HTTPHeaders().storageIdentity == HTTPHeaders().storageIdentity, "every empty set renders the same")
+    }
+
+    @Test func parsedFields_atTheCountLimit_andFarDown() throws {
+        var limits = RequestParser.Limits()
+        limits.maxHeaderCount = 300
+        let many = RequestParser(limits: limits)
+        let filler = (0..<298).map { "X-F\($0): \($0)\r\n" }.joined()
+        let text = "GET / HTTP/1.1\r\nHost: h\r\n" + filler + "range: bytes=1-2\r\n\r\n"
+        let headers = try #require(many.parse(text).head).headers
+        #expect(headers.count == 300)
+        #expect(headers[.range] == "bytes=1-2", "position 299, past what the index records")
+        #expect(headers["X-F297"] == "297")
+        let over = "GET / HTTP/1.1\r\nHost: h\r\n" + filler + "a: 1\r\nb: 2\r\n\r\n"
+        #expect(many.parse(over).failureCode == 431)
+        #expect(many.parse("GET / HTTP/1.0\r\n\r\n").head?.headers.count == 0)
+    }
+
     @Test func everyKnownField_isRecognisedInAnyCase() {
         for field in KnownField.allCases {
             #expect(KnownField(field.name) == field)
@@ -132,7 +215,7 @@ import Testing
         }
     }
 
-    @Test func hostPolicy_matchesHostsOnBytesAsNormalisingWould() {
+    @Test func hostPolicy_matchesHostsOnBytesAsNormalisingWould() throws {
         func head(_ host: String) -> RequestHead {
             RequestHead(method: .get, target: "/", rawPath: "/", query: nil, version: .http11,
                         headers: ["HOST": host], framing: .none, keepAlive: true)
@@ -149,6 +232,16 @@ import Testing
         let bracketed = HostPolicy(names: nil, bindHost: "::1")
         #expect(bracketed.allows(head("[::1]:8080")))
         #expect(!bracketed.allows(head("[::2]")))
+        // The same, with the Host read in place from a parsed head.
+        func parsed(_ host: String) throws -> RequestHead {
+            try #require(parser.parse("GET / HTTP/1.1\r\nX: y\r\nhost: \(host)\r\n\r\n").head)
+        }
+        #expect(policy.allows(try parsed("FILES.example.:8080")))
+        #expect(!policy.allows(try parsed("files.example.evil")))
+        #expect(policy.allows(try parsed("BÜCHER.example")))
+        #expect(!policy.allows(try parsed("bucher.example")))
+        #expect(many.allows(try parsed("HOST39.example:80")))
+        #expect(policy.allows(try #require(parser.parse("GET / HTTP/1.0\r\n\r\n").head)), "no Host in HTTP/1.0")
     }
 
     @Test func oddlySpelledFields_workOverTheWire() throws {

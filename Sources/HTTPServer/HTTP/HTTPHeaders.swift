@@ -1,36 +1,53 @@
 /// Header fields in the order received, duplicates kept; names compare case-insensitively (RFC 9110 §5.1).
 ///
 /// The fields the server reads itself (`KnownField`) are indexed as they are added: a lookup of one of those
-/// names, however it is spelled, costs no string compare per field.
+/// names, however it is spelled, costs no string compare per field. A request's fields stay the bytes they
+/// arrived as (`ReceivedFields`) until read: a `String` is made only for a value asked for.
 public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
-    /// The fields as (name, value) pairs, in order.
-    public private(set) var fields: [(name: String, value: String)] = []
-    /// Where the known fields are in `fields`; kept in step by every mutation.
+    /// The fields: a request's as parsed, read in place, until the first change makes them a list.
+    private enum Fields {
+        case list([(name: String, value: String)])
+        case received(ReceivedFields)
+    }
+
+    private var stored = Fields.list([])
+    /// Where the known fields are; kept in step by every mutation.
     private var known = KnownFieldIndex()
 
     public init() {}
 
-    /// Empty, with room for `count` fields (the parser's usual request has fewer than eight).
-    init(reservingCapacity count: Int) {
-        fields.reserveCapacity(count)
+    /// A request's fields as parsed, with the index the parser built while reading their names.
+    init(received: ReceivedFields, known: KnownFieldIndex) {
+        stored = .received(received)
+        self.known = known
     }
 
     public init(dictionaryLiteral elements: (String, String)...) {
         for (name, value) in elements { add(name, value) }
     }
 
+    /// The fields as (name, value) pairs, in order.
+    public var fields: [(name: String, value: String)] {
+        switch stored {
+        case .list(let list): list
+        case .received(let received): (0..<received.count).map { (received.name(at: $0), received.value(at: $0)) }
+        }
+    }
+
     /// The number of fields.
-    public var count: Int { fields.count }
+    public var count: Int {
+        switch stored {
+        case .list(let list): list.count
+        case .received(let received): received.count
+        }
+    }
 
     /// Appends a field, keeping any field of the same name.
     public mutating func add(_ name: String, _ value: String) {
-        append(name, value, known: KnownField(name))
-    }
-
-    /// Appends a field whose name the caller has already classified (the parser, from the name's bytes).
-    mutating func append(_ name: String, _ value: String, known field: KnownField?) {
-        if let field { known.record(field, at: fields.count) }
-        fields.append((name, value))
+        if let field = KnownField(name) { known.record(field, at: count) }
+        var list = takeList()
+        list.append((name, value))
+        stored = .list(list)
     }
 
     /// Replaces every field named `name` with one field.
@@ -41,30 +58,39 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// Removes every field named `name`.
     public mutating func remove(_ name: String) {
-        let before = fields.count
-        fields.removeAll { $0.name.equalsIgnoringASCIICase(name) }
-        if fields.count != before { known = KnownFieldIndex(fields) }
+        guard contains(name) else { return }
+        var list = takeList()
+        list.removeAll { $0.name.equalsIgnoringASCIICase(name) }
+        known = KnownFieldIndex(list)
+        stored = .list(list)
+    }
+
+    /// The fields as a list to change, moved out of `stored` so that appending to it does not copy it.
+    private mutating func takeList() -> [(name: String, value: String)] {
+        let list = fields
+        stored = .list([])
+        return list
     }
 
     /// The first value of `name`, or nil.
     public subscript(name: String) -> String? {
         if let field = KnownField(name) { return self[field] }
-        return fields.first { $0.name.equalsIgnoringASCIICase(name) }?.value
+        return positions.first { isNamed($0, name) }.map(value(at:))
     }
 
     /// The first value of `field`, or nil.
     subscript(field: KnownField) -> String? {
         switch known.lookup(field) {
         case .absent: return nil
-        case .once(let position): return fields[position].value
-        case .scan: return fields.first { $0.name.equalsIgnoringASCIICase(field.name) }?.value
+        case .once(let position): return value(at: position)
+        case .scan: return positions.first { isNamed($0, field.name) }.map(value(at:))
         }
     }
 
     /// How many fields are named `name`.
     public func count(of name: String) -> Int {
         if let field = KnownField(name) { return count(of: field) }
-        return fields.count { $0.name.equalsIgnoringASCIICase(name) }
+        return positions.count { isNamed($0, name) }
     }
 
     /// How many fields are `field`.
@@ -72,29 +98,29 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         switch known.lookup(field) {
         case .absent: return 0
         case .once: return 1
-        case .scan: return fields.count { $0.name.equalsIgnoringASCIICase(field.name) }
+        case .scan: return positions.count { isNamed($0, field.name) }
         }
     }
 
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
         if let field = KnownField(name) { return values(field) }
-        return fields.compactMap { $0.name.equalsIgnoringASCIICase(name) ? $0.value : nil }
+        return positions.filter { isNamed($0, name) }.map(value(at:))
     }
 
     /// Every value of `field`, in order.
     func values(_ field: KnownField) -> [String] {
         switch known.lookup(field) {
         case .absent: return []
-        case .once(let position): return [fields[position].value]
-        case .scan: return fields.compactMap { $0.name.equalsIgnoringASCIICase(field.name) ? $0.value : nil }
+        case .once(let position): return [value(at: position)]
+        case .scan: return positions.filter { isNamed($0, field.name) }.map(value(at:))
         }
     }
 
     /// True when a field named `name` exists.
     public func contains(_ name: String) -> Bool {
         if let field = KnownField(name) { return contains(field) }
-        return fields.contains { $0.name.equalsIgnoringASCIICase(name) }
+        return positions.contains { isNamed($0, name) }
     }
 
     /// True when `field` exists.
@@ -106,25 +132,83 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// (for `Connection: keep-alive, Upgrade`).
     public func hasToken(_ token: String, in name: String) -> Bool {
         if let field = KnownField(name) { return hasToken(token, in: field) }
-        return fields.contains { $0.name.equalsIgnoringASCIICase(name) && Self.list($0.value, contains: token) }
+        return positions.contains { isNamed($0, name) && value(at: $0, hasToken: token) }
     }
 
     /// True when any comma-separated element of any `field` equals `token`, ignoring case.
     func hasToken(_ token: String, in field: KnownField) -> Bool {
         switch known.lookup(field) {
         case .absent: return false
-        case .once(let position): return Self.list(fields[position].value, contains: token)
-        case .scan:
-            return fields.contains { $0.name.equalsIgnoringASCIICase(field.name) && Self.list($0.value, contains: token) }
+        case .once(let position): return value(at: position, hasToken: token)
+        case .scan: return positions.contains { isNamed($0, field.name) && value(at: $0, hasToken: token) }
         }
     }
 
-    /// `list(_:contains:)` on the strings' UTF-8 storage, without splitting or trimming into new strings.
-    private static func list(_ list: String, contains token: String) -> Bool {
-        var list = list, token = token  // copies of the references, not of the bytes
-        return list.withUTF8 { list in
-            token.withUTF8 { Self.list(UnsafeRawBufferPointer(list), contains: UnsafeRawBufferPointer($0)) }
+    /// Calls `body` with the bytes of the first value of `field`, or nil: for checks that need no `String`.
+    func withValue<Result>(_ field: KnownField, _ body: (UnsafeRawBufferPointer?) -> Result) -> Result {
+        let position: Int?
+        switch known.lookup(field) {
+        case .absent: position = nil
+        case .once(let found): position = found
+        case .scan: position = positions.first { isNamed($0, field.name) }
         }
+        guard let position else { return body(nil) }
+        return withValue(at: position, body)
+    }
+
+    /// The address of the storage holding the fields: the same for copies of one set, different for any two sets
+    /// alive at once (a copy kept alive keeps its address from being reused), new after any change. Every empty
+    /// set shares one. Not `fields`' address: a request's fields are a new array each time they are asked for.
+    var storageIdentity: UInt {
+        switch stored {
+        case .list(let list): list.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        case .received(let received): received.storageIdentity
+        }
+    }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
+        fields.makeIterator()
+    }
+
+    // MARK: - Fields by position
+
+    private var positions: Range<Int> { 0..<count }
+
+    private func value(at position: Int) -> String {
+        switch stored {
+        case .list(let list): list[position].value
+        case .received(let received): received.value(at: position)
+        }
+    }
+
+    /// Calls `body` with the bytes of the value at `position`.
+    private func withValue<Result>(at position: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        switch stored {
+        case .list(let list):
+            var value = list[position].value  // a copy of the reference, not of the bytes
+            return value.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        case .received(let received):
+            return received.withValue(at: position, body)
+        }
+    }
+
+    /// True when the field at `position` is named `name`, ignoring case.
+    private func isNamed(_ position: Int, _ name: String) -> Bool {
+        switch stored {
+        case .list(let list):
+            return list[position].name.equalsIgnoringASCIICase(name)
+        case .received(let received):
+            var name = name  // a copy of the reference, not of the bytes
+            return received.withName(at: position) { received in
+                name.withUTF8 { asciiCaseInsensitiveEqual(received, UnsafeRawBufferPointer($0)) }
+            }
+        }
+    }
+
+    /// True when the value at `position`, a comma-separated list, has an element equal to `token`.
+    private func value(at position: Int, hasToken token: String) -> Bool {
+        var token = token  // a copy of the reference, not of the bytes
+        return withValue(at: position) { list in token.withUTF8 { Self.list(list, contains: UnsafeRawBufferPointer($0)) } }
     }
 
     /// True when a comma-separated `list` has an element equal to `token` (ASCII case-insensitive), ignoring the
@@ -141,10 +225,6 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
             start = end + 1
         }
         return false
-    }
-
-    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
-        fields.makeIterator()
     }
 }
 

@@ -61,7 +61,8 @@ public struct RequestParser: Sendable {
             }
             return .incomplete(scanned: max(lineEnd, bytes.count - 3))
         }
-        if headEnd.fieldsEnd - lineEnd > limits.maxHeaderBytes {
+        // The field positions are 32-bit: a limit raised past 4 GiB still stops there.
+        if headEnd.fieldsEnd - lineEnd > min(limits.maxHeaderBytes, Int(UInt32.max)) {
             return .failure(.headerFieldsTooLarge, "header section too large")
         }
 
@@ -168,42 +169,53 @@ public struct RequestParser: Sendable {
 
     // MARK: - Header fields
 
+    /// Checks the field lines and notes where each name and value is; the lines are then copied once, whole
+    /// (`ReceivedFields`), and no `String` is made until a field is read.
     private func parseFields(_ bytes: UnsafeRawBufferPointer) -> Result<HTTPHeaders, Failure> {
-        var headers = HTTPHeaders(reservingCapacity: 8)
-        var lineStart = 0
-        while lineStart < bytes.count {
-            let lineEnd = bytes.firstIndex(of: .lf, from: lineStart) ?? bytes.count
-            let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd]).trimmingCR()
-            lineStart = lineEnd + 1
-            if line.isEmpty { continue }
-            // RFC 9112 §5.2: obsolete line folding is rejected with 400.
-            if line[0] == .space || line[0] == .tab { return .failure(.bad("obsolete line folding")) }
-            guard let colon = line.firstIndex(of: .colon, from: 0), colon > 0 else {
-                return .failure(.bad("header field without a name"))
+        // Every field line takes three bytes at least (a name, the colon, the line feed), which bounds the
+        // positions to note for a large limit; the limit itself bounds them for a large section.
+        let capacity = min(max(limits.maxHeaderCount, 0), bytes.count / 3 + 1)
+        return withUnsafeTemporaryAllocation(of: ReceivedFields.Position.self, capacity: capacity) { positions in
+            var count = 0
+            var known = KnownFieldIndex()
+            var lineStart = 0
+            while lineStart < bytes.count {
+                let lineEnd = bytes.firstIndex(of: .lf, from: lineStart) ?? bytes.count
+                let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd]).trimmingCR()
+                let offset = lineStart
+                lineStart = lineEnd + 1
+                if line.isEmpty { continue }
+                // RFC 9112 §5.2: obsolete line folding is rejected with 400.
+                if line[0] == .space || line[0] == .tab { return .failure(.bad("obsolete line folding")) }
+                guard let colon = line.firstIndex(of: .colon, from: 0), colon > 0 else {
+                    return .failure(.bad("header field without a name"))
+                }
+                let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
+                // RFC 9112 §5.1: no whitespace between the field name and the colon; 400 when there is.
+                guard name.allSatisfy(\.isTokenCharacter) else {
+                    return .failure(.bad("invalid header field name"))
+                }
+                var valueStart = colon + 1
+                var valueEnd = line.count
+                while valueStart < valueEnd, line[valueStart] == .space || line[valueStart] == .tab { valueStart += 1 }
+                while valueEnd > valueStart, line[valueEnd - 1] == .space || line[valueEnd - 1] == .tab { valueEnd -= 1 }
+                let value = UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])
+                guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7f || $0 == .tab }) else {
+                    return .failure(.bad("invalid character in header field value"))
+                }
+                guard count < capacity else {
+                    return .failure(Failure(status: .headerFieldsTooLarge, reason: "too many header fields"))
+                }
+                positions[count] = ReceivedFields.Position(
+                    nameStart: UInt32(offset), nameEnd: UInt32(offset + colon),
+                    valueStart: UInt32(offset + valueStart), valueEnd: UInt32(offset + valueEnd))
+                if let field = KnownField(bytes: name) { known.record(field, at: count) }
+                count += 1
             }
-            let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
-            // RFC 9112 §5.1: no whitespace between the field name and the colon; 400 when there is.
-            guard name.allSatisfy(\.isTokenCharacter) else {
-                return .failure(.bad("invalid header field name"))
-            }
-            var valueStart = colon + 1
-            var valueEnd = line.count
-            while valueStart < valueEnd, line[valueStart] == .space || line[valueStart] == .tab { valueStart += 1 }
-            while valueEnd > valueStart, line[valueEnd - 1] == .space || line[valueEnd - 1] == .tab { valueEnd -= 1 }
-            let value = UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])
-            guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7f || $0 == .tab }) else {
-                return .failure(.bad("invalid character in header field value"))
-            }
-            // A known name spelled the usual way is its literal: no `String` to build.
-            let known = KnownField.classify(name)
-            let spelled = known?.spelling == .exact ? known?.field.name : nil
-            headers.append(spelled ?? String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self),
-                           known: known?.field)
-            if headers.count > limits.maxHeaderCount {
-                return .failure(Failure(status: .headerFieldsTooLarge, reason: "too many header fields"))
-            }
+            guard count > 0 else { return .success(HTTPHeaders()) }
+            let fields = ReceivedFields(lines: bytes, positions: UnsafeBufferPointer(rebasing: positions[..<count]))
+            return .success(HTTPHeaders(received: fields, known: known))
         }
-        return .success(headers)
     }
 
     // MARK: - Framing and target

@@ -81,7 +81,7 @@ struct ResponseHeadParts {
 
     /// The address of the fields' storage (every empty set shares one, and renders the same).
     private static func identity(_ headers: HTTPHeaders) -> UInt {
-        headers.fields.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        headers.storageIdentity
     }
 
     private static func slot(_ identity: UInt) -> Int {

@@ -133,6 +133,11 @@ public final class StaticFiles: Sendable {
     /// (the caller then takes the uncached path). `varies` adds `Vary: Accept-Encoding`.
     private func cached(_ entry: FileCache.Entry, key: FileCache.Key, request: Request, varies: Bool) -> Response? {
         if let contents = entry.contents {
+            // The usual request for a hot small file: the entry's fields and contents as they are, with no closure
+            // made for `respond`.
+            if !varies, Self.asksForWhole(request.headers) {
+                return Response(status: .ok, headers: entry.headers, body: contents.isEmpty ? .empty : .bytes(contents))
+            }
             return respond(validators: entry.validators, headers: entry.headers, length: contents.count,
                            request: request, varies: varies) { lower, upper in
                 lower == 0 && upper == contents.count - 1 ? .bytes(contents) : .bytes(Array(contents[lower...upper]))
@@ -272,9 +277,7 @@ public final class StaticFiles: Sendable {
     private func respond(validators: Validators, headers: HTTPHeaders, length: Int, request: Request, varies: Bool,
                          release: () -> Void = {}, body: (Int, Int) -> Response.Body) -> Response {
         let asked = request.headers
-        // Most requests ask for neither a validation nor a part: the whole file with its fields as they are, which
-        // is what the checks below come to for them.
-        if !varies, !asked.contains(.ifNoneMatch), !asked.contains(.ifModifiedSince), !asked.contains(.range) {
+        if !varies, Self.asksForWhole(asked) {
             return whole(headers: headers, length: length, release: release, body: body)
         }
         var headers = headers
@@ -297,6 +300,12 @@ public final class StaticFiles: Sendable {
             headers.add("Content-Range", "bytes */\(length)")
             return Response(status: .rangeNotSatisfiable, headers: headers)
         }
+    }
+
+    /// True when a request asks for neither a validation nor a part (most do): the conditional and range checks
+    /// of `respond` then come to the whole file with its fields as they are.
+    private static func asksForWhole(_ asked: HTTPHeaders) -> Bool {
+        !asked.contains(.ifNoneMatch) && !asked.contains(.ifModifiedSince) && !asked.contains(.range)
     }
 
     /// 200 with the whole file (an empty one has no body to make).

@@ -36,9 +36,14 @@ public struct HostPolicy: Sendable {
     /// For an absolute-form target the target's authority counts, not `Host` (RFC 9112 §3.2.2).
     public func allows(_ head: RequestHead) -> Bool {
         guard let allowed else { return true }
-        // The usual origin form (`/path`) is told apart by its first byte, before any search for a scheme.
-        let target = head.target.utf8.first == .slash ? nil : Self.authority(ofAbsoluteTarget: head.target)
-        guard var authority = target ?? head.headers[.host] else { return true }
+        // The usual origin form (`/path`) is told apart by its first byte, before any search for a scheme. Its
+        // `Host` is matched on the received bytes: a `String` only for a name the bytes cannot settle.
+        if head.target.utf8.first == .slash {
+            guard let match = head.headers.withValue(.host, { $0.map(asciiMatch) }) else { return true }
+            if let found = match, found || asciiNamesAreAll { return found }
+            return allowed.contains(Self.normalise(head.headers[.host] ?? ""))
+        }
+        guard var authority = Self.authority(ofAbsoluteTarget: head.target) ?? head.headers[.host] else { return true }
         let found = authority.withUTF8 { asciiMatch(UnsafeRawBufferPointer($0)) }
         if let found, found || asciiNamesAreAll { return found }
         return allowed.contains(Self.normalise(authority))

@@ -12,7 +12,9 @@ public struct Request: Sendable {
         let path: String
         let client: IPAddress
         let id: RequestID
-        var parameters = RouteParameters.none
+        /// Nil until a route captures some: most requests are given theirs once, and making `.none` first cost
+        /// a copy and a destroy per request.
+        var parameters: RouteParameters?
         var body: [UInt8] = []
 
         init(head: RequestHead, path: String, client: IPAddress, id: RequestID) {
@@ -38,7 +40,7 @@ public struct Request: Sendable {
     public var path: String { storage.path }
     /// Values captured by the route pattern (`:id`, `*rest`), percent-decoded: `parameters["id"]`.
     public internal(set) var parameters: RouteParameters {
-        get { storage.parameters }
+        get { storage.parameters ?? .none }
         set { unique().parameters = newValue }
     }
     /// The body, for routes that buffer it; empty otherwise.
