@@ -134,6 +134,20 @@ import Testing
         #expect(server.context.fileCache.usage.hits >= 2)
     }
 
+    /// `café` composed (NFC) and decomposed (NFD) are two names on Linux, so two files: the cache, keyed by the
+    /// path's bytes, never answers one with the other (as `String` equality, which calls them equal, would).
+    @Test func namesSpelledTwoWaysInUnicode_areTwoFiles_alsoWhenCached() throws {
+        let server = try TestServer(files: [:])
+        defer { server.stop() }
+        try Self.create(server.root + "/caf\u{E9}.txt", "composed")
+        try Self.create(server.root + "/cafe\u{301}.txt", "decomposed")
+        for _ in 0..<3 {
+            #expect(try RawClient.fetch(port: server.port, "GET", "/caf%C3%A9.txt").text == "composed")
+            #expect(try RawClient.fetch(port: server.port, "GET", "/cafe%CC%81.txt").text == "decomposed")
+        }
+        #expect(server.context.fileCache.usage.files == 2)
+    }
+
     // MARK: - Helpers
 
     /// Serves a file, then swaps it for a link to a secret outside the root while a client keeps asking: no
@@ -170,10 +184,19 @@ import Testing
 
     /// Rewrites a file in place (same inode), as an editor that truncates does.
     private static func overwrite(_ path: String, _ text: String) throws {
-        let fd = open(path, O_WRONLY | O_TRUNC)
+        try write(path, text, flags: O_WRONLY | O_TRUNC)
+    }
+
+    /// Creates a file under exactly these UTF-8 bytes (no Unicode normalisation on the way).
+    private static func create(_ path: String, _ text: String) throws {
+        try write(path, text, flags: O_WRONLY | O_CREAT | O_EXCL)
+    }
+
+    private static func write(_ path: String, _ text: String, flags: Int32) throws {
+        let fd = open(path, flags, 0o644)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         defer { close(fd) }
         let bytes = Array(text.utf8)
-        guard write(fd, bytes, bytes.count) == bytes.count else { throw POSIXError(.EIO) }
+        guard Glibc.write(fd, bytes, bytes.count) == bytes.count else { throw POSIXError(.EIO) }
     }
 }

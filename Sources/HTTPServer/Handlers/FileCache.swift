@@ -39,10 +39,34 @@ public final class FileCache: Sendable {
 
     /// Which file: the folder a `StaticFiles` serves (its number here), the decoded URL path under it, and the
     /// representation (0 for the file itself, else a `ContentCoding`'s raw value for its precompressed sibling).
+    ///
+    /// Compared and hashed by the path's bytes, not as a `String`: two Unicode spellings of one name (NFC and NFD
+    /// `café`) are two files on Linux, which `String` equality (canonical equivalence) would answer one for the other.
     struct Key: Hashable {
         var root: Int
         var path: String
         var coding: UInt8 = 0
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.root == b.root && a.coding == b.coding && a.withPathBytes { mine in
+                b.withPathBytes { theirs in
+                    guard mine.count == theirs.count else { return false }
+                    // A buffer without an address is empty, and so is the other one of the same count.
+                    guard let first = mine.baseAddress, let second = theirs.baseAddress else { return true }
+                    return memcmp(first, second, mine.count) == 0
+                }
+            }
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(root << 8 | Int(coding))
+            withPathBytes { hasher.combine(bytes: $0) }
+        }
+
+        private func withPathBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+            var path = path  // a copy of the reference, not of the bytes
+            return path.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        }
     }
 
     /// Whether a file on disk is still the one an entry describes.
