@@ -36,7 +36,7 @@ struct ByteWriter {
     mutating func write(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, let base = buffer.baseAddress, count + bytes.count <= buffer.count
         else { return }
-        (base + count).update(from: source.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
         count += bytes.count
     }
 
