@@ -18,6 +18,17 @@ public func fuzzRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .head(let head, let consumed):
         precondition(consumed > 0 && consumed <= size, "consumed \(consumed) of \(size)")
         precondition(head.rawPath.hasPrefix("/") || head.rawPath == "*", "path \(head.rawPath)")
+        // The fields are read in place from the received bytes: every way of reading them must agree (and stay
+        // inside the buffer, which AddressSanitizer watches).
+        let fields = head.headers.fields
+        precondition(fields.count == head.headers.count, "\(fields.count) fields, count \(head.headers.count)")
+        for (name, value) in fields {
+            precondition(!name.isEmpty && head.headers.values(name).contains(value), "field \(name) not found by name")
+        }
+        for field in KnownField.allCases {
+            let scanned = fields.first { $0.name.equalsIgnoringASCIICase(field.name) }?.value
+            precondition(head.headers[field] == scanned, "known field \(field) differs from a scan")
+        }
         if let path = PercentEncoding.decode(head.rawPath) {
             precondition(!path.utf8.contains(0), "NUL survived decoding")
             if case .success(let segments) = resolver.segments(of: path) {
