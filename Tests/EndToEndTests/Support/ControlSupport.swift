@@ -161,8 +161,18 @@ final class TmuxSession {
     /// Starts `command` (a shell command line) detached, in a window of `width` × `height`.
     init(_ command: String, width: Int = 160, height: Int = 50) throws {
         name = "httpsh-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard Self.tmux(["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), command]).status == 0
-        else { throw HTTPSHProcess.Failure(description: "tmux new-session failed (is tmux installed? make deps)") }
+        let arguments = ["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), command]
+        // This process's tmux server exits when its last session ends, and a session asked of a server that is
+        // exiting fails (seen under load, when tests' sessions come and go at once): the next try starts a fresh
+        // server.
+        var attempts = 1
+        while Self.tmux(arguments).status != 0 {
+            guard attempts < 5 else {
+                throw HTTPSHProcess.Failure(description: "tmux new-session failed (is tmux installed? make deps)")
+            }
+            attempts += 1
+            usleep(200_000)
+        }
         panePID = Int32(Self.tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]).output
             .trimmingCharacters(in: .whitespacesAndNewlines))
     }
