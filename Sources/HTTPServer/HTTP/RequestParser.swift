@@ -67,20 +67,14 @@ public struct RequestParser: Sendable {
         }
 
         let requestLine = UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd]).trimmingCR()
-        let line: RequestLine
-        switch parseRequestLine(requestLine) {
-        case .success(let parsed): line = parsed
-        case .failure(let failure): return .failure(failure.status, failure.reason)
-        }
         let fields = UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 1)..<headEnd.fieldsEnd])
-        let headers: HTTPHeaders
-        switch parseFields(fields) {
-        case .success(let parsed): headers = parsed
-        case .failure(let failure): return .failure(failure.status, failure.reason)
-        }
-        switch makeHead(line, headers) {
-        case .success(let head): return .head(head, consumed: headEnd.next)
-        case .failure(let failure): return .failure(failure.status, failure.reason)
+        // Typed throws rather than `Result`s: the parts move into the head instead of being copied out of an enum.
+        do throws(Failure) {
+            let line = try parseRequestLine(requestLine)
+            let headers = try parseFields(fields).get()
+            return .head(try makeHead(line, headers), consumed: headEnd.next)
+        } catch {
+            return .failure(error.status, error.reason)
         }
     }
 
@@ -117,19 +111,19 @@ public struct RequestParser: Sendable {
         var query: String?
     }
 
-    private func parseRequestLine(_ line: UnsafeRawBufferPointer) -> Result<RequestLine, Failure> {
+    private func parseRequestLine(_ line: UnsafeRawBufferPointer) throws(Failure) -> RequestLine {
         guard let firstSpace = line.firstIndex(of: .space, from: 0), firstSpace > 0 else {
-            return .failure(.bad("malformed request line"))
+            throw .bad("malformed request line")
         }
         guard let secondSpace = line.firstIndex(of: .space, from: firstSpace + 1), secondSpace > firstSpace + 1 else {
-            return .failure(.bad("malformed request line"))
+            throw .bad("malformed request line")
         }
         let methodBytes = UnsafeRawBufferPointer(rebasing: line[..<firstSpace])
         let targetBytes = UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<secondSpace])
         let versionBytes = UnsafeRawBufferPointer(rebasing: line[(secondSpace + 1)...])
-        guard methodBytes.allSatisfy(\.isTokenCharacter) else { return .failure(.bad("invalid method")) }
+        guard methodBytes.allSatisfy(\.isTokenCharacter) else { throw .bad("invalid method") }
         guard targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
-            return .failure(.bad("invalid character in request target"))
+            throw .bad("invalid character in request target")
         }
         let version: RequestHead.Version
         if versionBytes.equals("HTTP/1.1") {
@@ -138,14 +132,14 @@ public struct RequestParser: Sendable {
             version = .http10
         } else if versionBytes.count == 8, UnsafeRawBufferPointer(rebasing: versionBytes[..<5]).equals("HTTP/"),
                   versionBytes[5].isDigit, versionBytes[6] == .dot, versionBytes[7].isDigit {
-            return .failure(Failure(status: .versionNotSupported, reason: "only HTTP/1.0 and HTTP/1.1 are supported"))
+            throw Failure(status: .versionNotSupported, reason: "only HTTP/1.0 and HTTP/1.1 are supported")
         } else {
-            return .failure(.bad("malformed HTTP version"))
+            throw .bad("malformed HTTP version")
         }
         let target = String(decoding: targetBytes, as: UTF8.self)
         let origin = targetBytes.first == .slash ? splitOrigin(targetBytes, target) : nil
-        return .success(RequestLine(method: HTTPMethod(token: methodBytes), target: target, version: version,
-                                    rawPath: origin?.rawPath, query: origin?.query))
+        return RequestLine(method: HTTPMethod(token: methodBytes), target: target, version: version,
+                           rawPath: origin?.rawPath, query: origin?.query)
     }
 
     /// `/path?query#fragment` → the path and the query (the fragment, which clients should not send, dropped).
@@ -220,24 +214,23 @@ public struct RequestParser: Sendable {
 
     // MARK: - Framing and target
 
-    private func makeHead(_ line: RequestLine, _ headers: HTTPHeaders) -> Result<RequestHead, Failure> {
+    private func makeHead(_ line: consuming RequestLine, _ headers: consuming HTTPHeaders) throws(Failure) -> RequestHead {
         let framing: RequestHead.Framing
         switch bodyFraming(headers, version: line.version) {
         case .success(let value): framing = value
-        case .failure(let failure): return .failure(failure)
+        case .failure(let failure): throw failure
         }
 
         let hosts = headers.count(of: .host)
-        if hosts > 1 { return .failure(.bad("more than one Host header")) }
-        if line.version == .http11, hosts == 0 { return .failure(.bad("HTTP/1.1 request without Host")) }
+        if hosts > 1 { throw .bad("more than one Host header") }
+        if line.version == .http11, hosts == 0 { throw .bad("HTTP/1.1 request without Host") }
 
         let keepAlive = line.version == .http11
             ? !headers.hasToken("close", in: .connection)
             : headers.hasToken("keep-alive", in: .connection) && !headers.hasToken("close", in: .connection)
         if let rawPath = line.rawPath {
-            return .success(RequestHead(method: line.method, target: line.target, rawPath: rawPath,
-                                        query: line.query, version: line.version, headers: headers,
-                                        framing: framing, keepAlive: keepAlive))
+            return RequestHead(method: line.method, target: line.target, rawPath: rawPath, query: line.query,
+                               version: line.version, headers: headers, framing: framing, keepAlive: keepAlive)
         }
 
         // The other forms. The target is ASCII (checked with the request line), so bytes and Characters coincide:
@@ -249,9 +242,9 @@ public struct RequestParser: Sendable {
             target = afterScheme[pathStart...]
             if target.isEmpty || target.first == "?" { target = "/" + target }
         } else if target == "*" {
-            guard line.method == .options else { return .failure(.bad("asterisk-form is only for OPTIONS")) }
+            guard line.method == .options else { throw .bad("asterisk-form is only for OPTIONS") }
         } else {
-            return .failure(.bad("request target must start with /"))
+            throw .bad("request target must start with /")
         }
         if let hash = target.utf8.firstIndex(of: UInt8(ascii: "#")) { target = target[..<hash] }
         let rawPath: Substring
@@ -263,9 +256,9 @@ public struct RequestParser: Sendable {
             rawPath = target
             query = nil
         }
-        return .success(RequestHead(method: line.method, target: line.target, rawPath: String(rawPath),
-                                    query: query.map(String.init), version: line.version, headers: headers,
-                                    framing: framing, keepAlive: keepAlive))
+        return RequestHead(method: line.method, target: line.target, rawPath: String(rawPath),
+                           query: query.map(String.init), version: line.version, headers: headers,
+                           framing: framing, keepAlive: keepAlive)
     }
 
     /// RFC 9112 §6.1–6.3: chunked must be the final (here: only) coding; CL with TE, or CLs that differ, are
