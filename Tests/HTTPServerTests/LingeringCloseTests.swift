@@ -25,6 +25,24 @@ import Testing
         #expect(n == 0, "expected an orderly close, got \(n) (errno \(errno))")
     }
 
+    /// A client that said `Connection: close` may still send a stray CRLF (RFC 9112 §2.2 has servers tolerate
+    /// them) while a large answer waits for the socket: closing on those bytes unread would reset the connection
+    /// and destroy the answer's tail in flight.
+    @Test func closeRequested_strayCRLFWhileTheAnswerWaits_getsTheWholeAnswer() throws {
+        let size = 24 << 20  // more than loopback's socket buffers hold, so the answer waits for the client
+        let server = try TestServer(files: ["big.bin": String(repeating: "x", count: size)])
+        defer { server.stop() }
+        let client = try RawClient(port: server.port, timeout: 10)
+        defer { client.close() }
+        try client.send("GET /big.bin HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        usleep(50_000)
+        try client.send("\r\n")
+        usleep(300_000)
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.body.count == size)
+    }
+
     @Test func lingeringConnection_isCutAfterTheLingerLimit() throws {
         let server = try TestServer(files: ["a.txt": "a"])
         defer { server.stop() }

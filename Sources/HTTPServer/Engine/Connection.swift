@@ -82,7 +82,8 @@ final class Connection: @unchecked Sendable {
     /// Set when the last response refused or cut short the request: close by lingering, not at once.
     @exclusivity(unchecked) var lingerOnClose = false
     /// Set when the current request said it is the client's last (`Connection: close`, or HTTP/1.0 without
-    /// keep-alive). RFC 9112 §9.6 has such a client send nothing more, so closing after it needs no look for input.
+    /// keep-alive), and cleared when its answer has to wait for the socket. RFC 9112 §9.6 has such a client send
+    /// nothing more, so closing right after answering it needs no look for input.
     @exclusivity(unchecked) var clientIsDone = false
     /// When the current request's head was parsed (monotonic µs), for the access log's duration.
     @exclusivity(unchecked) var requestStarted: Int64 = 0

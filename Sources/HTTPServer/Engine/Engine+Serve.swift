@@ -102,8 +102,9 @@ extension Engine {
     /// Closes after the last response. When the client may still be sending (a body we refused, pipelined
     /// requests), closing at once makes the kernel answer its next bytes with a reset, which can destroy the
     /// response still in flight. So stop writing and discard input until the client closes or the housekeeper's
-    /// linger limit passes: the "lingering close" of nginx and Apache. A client whose request said it was its last
-    /// sends nothing more (unless it left a body unread, which `lingerOnClose` covers): no look for input then.
+    /// linger limit passes: the "lingering close" of nginx and Apache. A client whose request said it was its last,
+    /// answered at once, sends nothing more (unless it left a body unread, which `lingerOnClose` covers): no look
+    /// for input then.
     private func finish(_ connection: Connection, _ worker: Worker) {
         guard connection.lingerOnClose || !connection.clientIsDone && connection.socket.hasPendingInput() else {
             close(connection)
@@ -324,6 +325,9 @@ extension Engine {
             return keepAlive ? .proceed : .close
         case .wouldBlock:
             connection.exchange = .writing(outbound)
+            // While the answer waits for the socket, even a client that said it was done has time to send bytes
+            // (a stray CRLF): closing on them unread would reset the connection under the answer's tail.
+            connection.clientIsDone = false
             return .wouldBlockWrite
         case .closed:
             outbound.abandon()

@@ -145,14 +145,17 @@ final class Engine: Sendable {
     /// (the connection is closed) when epoll refuses it.
     @discardableResult
     func register(_ connection: Connection, interest: EventSet.Interest) -> Bool {
+        // Set first: once added, a worker may take the connection (a hand-over registers from another thread).
+        connection.isRegistered = true
+        connection.watchesOutput = interest == .inputAndOutput
+        clinux_handoff_release(Unmanaged.passUnretained(connection).toOpaque())
         do {
             try events.add(connection.socket.fd, token: connection.token, interest: interest)
-            connection.isRegistered = true
-            connection.watchesOutput = interest == .inputAndOutput
             return true
         } catch {
             logger.warning("\(error)")
-            registry.close(connection)
+            // All of it: a connection parks for the first time mid-response or mid-body too.
+            close(connection)
             return false
         }
     }
