@@ -87,9 +87,18 @@ import Testing
         #expect(Int(idle[5]) ?? 0 > 6, "bytes out counts the response")
         #expect(idle[6] == "-")
 
+        let uploading = try RawClient(port: server.port)
+        defer { uploading.close() }
+        try uploading.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 100\r\n\r\n{\"na")
+        #expect(eventually {
+            rows = server.run("connections").rowTexts
+            return rows.contains { $0[3] == "reading body" && $0[6] == "POST /upload" }
+        }, "the request under way is shown: \(rows)")
+
         #expect(server.run("kill \(idle[0])").ok)
         #expect(client.waitForClose())
-        #expect(eventually { server.run("connections").rowTexts.count == 1 })
+        #expect(eventually { server.run("connections").rowTexts.count == 2 })
         #expect(!server.run("kill \(idle[0])").ok, "killing twice fails")
     }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The open connections as an operator sees them (`connections`, `kill`).
 extension Server {
     /// One open connection, for `connections`.
@@ -18,12 +20,12 @@ extension Server {
         let now = MonotonicClock.milliseconds()
         var list: [ConnectionInfo] = []
         engine.registry.forEach { connection in
-            let activity = connection.activity.withLock { $0 }
             list.append(ConnectionInfo(
                 id: connection.id, client: connection.peer.description,
                 ageSeconds: Int((now - connection.openedAt) / 1000), state: Self.stateName(connection.phase),
-                requests: activity.requests, bytesOut: activity.bytesOut,
-                currentRequest: activity.current.map { "\($0.method) \($0.path)" }))
+                requests: connection.requestsAnswered.load(ordering: .relaxed),
+                bytesOut: connection.bytesOut.load(ordering: .relaxed),
+                currentRequest: connection.currentRequest.read()))
         }
         return list.sorted { $0.id < $1.id }
     }

@@ -25,21 +25,18 @@ final class Connection: @unchecked Sendable {
         case lingering
     }
 
-    /// What `connections` shows of a connection; its owner updates it twice per request, under its own
-    /// uncontended lock, and the shell reads it under the registry's lock.
-    struct Activity: Sendable {
-        var requests = 0
-        var bytesOut = 0
-        /// The request under way (method and path as sent); kept as the parsed values, so nothing is built per
-        /// request.
-        var current: (method: HTTPMethod, path: String)?
-    }
-
     /// A number for `connections` and `kill`: unlike the descriptor, never reused while the server runs.
     let id: Int
     /// When it was accepted (monotonic ms).
     let openedAt: Int64
-    let activity = Lock(Activity())
+    /// What `connections` shows: the owner updates these twice per request, another thread reads them. Only the
+    /// owner writes, so a count goes up by a load and a store, with no lock and no lock-prefixed instruction.
+    /// Responses sent.
+    let requestsAnswered = Atomic<Int>(0)
+    /// Bytes of responses sent (heads and bodies).
+    let bytesOut = Atomic<Int>(0)
+    /// The request under way, as its client sent it (method and path).
+    let currentRequest = CurrentRequest()
     let socket: Socket
     let peer: SocketAddress
     /// The peer's address.
@@ -113,6 +110,13 @@ final class Connection: @unchecked Sendable {
     func enter(_ phase: Phase, since start: Int64) {
         since.store(start, ordering: .relaxed)
         phaseValue.store(phase.rawValue, ordering: .releasing)
+    }
+
+    /// Counts an answered request (owner only) and withdraws its line from `currentRequest`.
+    func answered(bytes: Int) {
+        requestsAnswered.store(requestsAnswered.load(ordering: .relaxed) + 1, ordering: .relaxed)
+        bytesOut.store(bytesOut.load(ordering: .relaxed) + bytes, ordering: .relaxed)
+        currentRequest.clear()
     }
 
     /// Marks the connection as held by a worker, keeping the clock of the phase it was in.

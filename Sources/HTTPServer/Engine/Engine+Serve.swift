@@ -202,7 +202,7 @@ extension Engine {
                 }
                 stats.requestStarted()
                 connection.requestClient = forwarded.client(peer: connection.client, headers: head.headers)
-                connection.activity.withLock { $0.current = (head.method, head.rawPath) }
+                connection.currentRequest.publish(head.method, head.rawPath)
                 switch pipeline.begin(head, client: connection.requestClient, id: id).1 {
                 case .respond(var response, let bodyUnread):
                     if bodyUnread { response.closeConnection = true }
@@ -301,11 +301,7 @@ extension Engine {
     /// per-worker metrics, the access log.
     private func record(_ code: Int, head: RequestHead?, id: RequestID, headBytes: Int, bodyBytes: Int,
                         on connection: Connection, _ worker: Worker) {
-        connection.activity.withLock { activity in
-            activity.requests += 1
-            activity.bytesOut += headBytes + bodyBytes
-            activity.current = nil
-        }
+        connection.answered(bytes: headBytes + bodyBytes)
         if head != nil { stats.requestFinished() }
         let microseconds = MonotonicClock.microseconds() - connection.requestStarted
         let client = head == nil ? connection.client : connection.requestClient

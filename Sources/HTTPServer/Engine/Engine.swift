@@ -254,7 +254,7 @@ final class Engine: Sendable {
     /// client knows a keep-alive connection can close) or given its grace for a first request.
     private func isIdleForGood(_ connection: Connection, now: Int64) -> Bool {
         guard connection.phase == .idle, !connection.socket.hasPendingInput() else { return false }
-        return connection.activity.withLock { $0.requests > 0 }
+        return connection.requestsAnswered.load(ordering: .relaxed) > 0
             || now - connection.openedAt >= Self.firstRequestGraceMilliseconds
     }
 }

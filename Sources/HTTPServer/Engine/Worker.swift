@@ -43,6 +43,8 @@ final class Worker: @unchecked Sendable {
     func run() {
         while true {
             let count = engine.events.wait(into: events, timeoutMilliseconds: -1)
+            // Busy per batch, not per connection: two atomic updates for up to `batchSize` events.
+            engine.pool.markBusy()
             var retire = false
             for index in 0..<count {
                 let token = events[index].data.u64
@@ -57,6 +59,7 @@ final class Worker: @unchecked Sendable {
                     serve(connection, peerMayHaveClosed: events[index].events & Self.hangUpEvents != 0)
                 }
             }
+            engine.pool.markIdle()
             if retire {
                 engine.services.metrics.retire(metrics)
                 return
@@ -72,8 +75,6 @@ final class Worker: @unchecked Sendable {
     /// it was served (another worker could not take it) means another look. `peerMayHaveClosed`: the event said
     /// so, and the first look reads to the end; an event we only heard of as news may have said so too.
     func serve(_ connection: Connection, peerMayHaveClosed: Bool) {
-        engine.pool.markBusy()
-        defer { engine.pool.markIdle() }
         let object = Unmanaged.passUnretained(connection).toOpaque()
         var readToEnd = peerMayHaveClosed
         while true {
