@@ -24,6 +24,11 @@ public func fuzzRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(fields.count == head.headers.count, "\(fields.count) fields, count \(head.headers.count)")
         for (name, value) in fields {
             precondition(!name.isEmpty && head.headers.values(name).contains(value), "field \(name) not found by name")
+            // The usual lines are read in one pass, the others step by step: both keep to RFC 9110 §5.5.
+            precondition(name.utf8.allSatisfy(\.isTokenCharacter), "field name \(name) is not a token")
+            precondition(value.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7f || $0 == .tab }, "control byte in \(name)")
+            precondition(![.space, .tab].contains(value.utf8.first) && ![.space, .tab].contains(value.utf8.last),
+                         "whitespace around the value of \(name)")
         }
         for field in KnownField.allCases {
             let scanned = fields.first { $0.name.equalsIgnoringASCIICase(field.name) }?.value

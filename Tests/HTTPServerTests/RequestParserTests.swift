@@ -33,6 +33,16 @@ import Testing
         #expect(head.headers.count == 5)
     }
 
+    /// The usual field line is read in one pass, any other shape step by step: both must give the same names and
+    /// values, without the spaces and tabs around a value and with those inside it.
+    @Test func fieldValues_areTrimmedOfSpacesAndTabsOnly_inEveryLineShape() throws {
+        let text = "GET / HTTP/1.1\r\nHost: h\r\nA:plain\r\nB: \t spaced \t out \t \r\nC:\r\nD: \t\r\nE: lf\n"
+            + "F: caf\u{e9}\r\nX-!#$%&'*+.^_`|~: t\r\n\r\n"
+        let head = try #require(parser.parse(text).head)
+        #expect(head.headers.fields.map(\.name) == ["Host", "A", "B", "C", "D", "E", "F", "X-!#$%&'*+.^_`|~"])
+        #expect(head.headers.fields.map(\.value) == ["h", "plain", "spaced \t out", "", "", "lf", "caf\u{e9}", "t"])
+    }
+
     @Test func absoluteFormTarget_yieldsPathAndQuery() throws {
         let head = try #require(parser.parse("GET http://example.com:8080/a/b?q=1 HTTP/1.1\r\nHost: example.com\r\n\r\n").head)
         #expect(head.rawPath == "/a/b")
@@ -156,6 +166,9 @@ import Testing
         "GET / HTTP/1.1\r\nHost: h\r\n: empty name\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: h\r\nBad\u{1}Name: v\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: h\r\nX: a\u{1}b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nX: a\r\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nX: a \u{7f}\r\n\r\n",
         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n",
         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 12abc\r\n\r\n",
         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 9999999999999999999999\r\n\r\n",

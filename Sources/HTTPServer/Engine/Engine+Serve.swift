@@ -171,7 +171,10 @@ extension Engine {
             }
             guard !rest.isEmpty else { return (offset, .proceed) }
 
-            switch parser.parse(rest, resumeAt: connection.exchange.scanned) {
+            // Consumed, so the head moves out of the outcome into `begin` rather than being copied out and the
+            // outcome destroyed after it.
+            let outcome = parser.parse(rest, resumeAt: connection.exchange.scanned)
+            switch consume outcome {
             case .incomplete(let scanned):
                 let now = MonotonicClock.milliseconds()
                 // One deadline from the head's first byte, checked here too: a client that keeps this worker
@@ -188,33 +191,40 @@ extension Engine {
                 return (offset + rest.count, refuseHead(status, reason, connection, worker))
             case .head(let head, let consumed):
                 offset += consumed
-                connection.exchange = .idle
-                connection.requestStarted = MonotonicClock.microseconds()
-                let id = requestID(for: head, worker)
-                if blocklist.isBlocked(connection.client) {
-                    services.securityEvents.record(.blocked, client: connection.client, requestID: id.description,
-                                                  detail: "\(head.method) \(head.rawPath)")
-                    // Answered, as the README promises, then closed: a reset would look like a network fault.
-                    var response = pipeline.error(.forbidden, "your address is blocked", head, id)
-                    response.closeConnection = true
-                    stats.requestStarted()
-                    return (offset, send(response, on: connection, head: head, id: id, worker))
-                }
-                stats.requestStarted()
-                connection.requestClient = forwarded.client(peer: connection.client, headers: head.headers)
-                connection.currentRequest.publish(head.method, head.rawPath)
-                switch pipeline.begin(head, client: connection.requestClient, id: id).1 {
-                case .respond(var response, let bodyUnread):
-                    if bodyUnread { response.closeConnection = true }
-                    let step = send(response, on: connection, head: head, id: id, worker)
-                    guard case .proceed = step else { return (offset, step) }
-                case .readBody(let reader):
-                    connection.exchange = .readingBody(reader)
-                    if head.version == .http11, head.headers.hasToken("100-continue", in: .expect) {
-                        sendContinue(on: connection)
-                    }
-                }
+                let step = begin(head, on: connection, worker)
+                guard case .proceed = step else { return (offset, step) }
             }
+        }
+    }
+
+    /// Starts the exchange of a parsed head: answers it, or sets the connection reading its body. Takes the head
+    /// (`consuming`) so that its last use hands it on instead of copying it.
+    private func begin(_ head: consuming RequestHead, on connection: Connection, _ worker: Worker) -> Step {
+        connection.exchange = .idle
+        connection.requestStarted = MonotonicClock.microseconds()
+        let id = requestID(for: head, worker)
+        if blocklist.isBlocked(connection.client) {
+            services.securityEvents.record(.blocked, client: connection.client, requestID: id.description,
+                                          detail: "\(head.method) \(head.rawPath)")
+            // Answered, as the README promises, then closed: a reset would look like a network fault.
+            var response = pipeline.error(.forbidden, "your address is blocked", head, id)
+            response.closeConnection = true
+            stats.requestStarted()
+            return send(response, on: connection, head: head, id: id, worker)
+        }
+        stats.requestStarted()
+        connection.requestClient = forwarded.client(peer: connection.client, headers: head.headers)
+        connection.currentRequest.publish(head.method, head.rawPath)
+        switch pipeline.begin(head, client: connection.requestClient, id: id).1 {
+        case .respond(var response, let bodyUnread):
+            if bodyUnread { response.closeConnection = true }
+            return send(response, on: connection, head: head, id: id, worker)
+        case .readBody(let reader):
+            connection.exchange = .readingBody(reader)
+            if head.version == .http11, head.headers.hasToken("100-continue", in: .expect) {
+                sendContinue(on: connection)
+            }
+            return .proceed
         }
     }
 

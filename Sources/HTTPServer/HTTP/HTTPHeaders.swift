@@ -10,19 +10,24 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         case received(ReceivedFields)
     }
 
-    private var stored = Fields.list([])
+    private var stored: Fields
     /// Where the known fields are; kept in step by every mutation.
-    private var known = KnownFieldIndex()
+    private var known: KnownFieldIndex
 
-    public init() {}
+    public init() {
+        stored = .list([])
+        known = KnownFieldIndex()
+    }
 
-    /// A request's fields as parsed, with the index the parser built while reading their names.
+    /// A request's fields as parsed, with the index the parser built while reading their names. Each property
+    /// set once (no defaults first): the parser's headers are then built in place, not built, copied and destroyed.
     init(received: ReceivedFields, known: KnownFieldIndex) {
         stored = .received(received)
         self.known = known
     }
 
     public init(dictionaryLiteral elements: (String, String)...) {
+        self.init()
         for (name, value) in elements { add(name, value) }
     }
 

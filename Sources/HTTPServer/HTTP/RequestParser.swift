@@ -112,19 +112,11 @@ public struct RequestParser: Sendable {
     }
 
     private func parseRequestLine(_ line: UnsafeRawBufferPointer) throws(Failure) -> RequestLine {
-        guard let firstSpace = line.firstIndex(of: .space, from: 0), firstSpace > 0 else {
-            throw .bad("malformed request line")
-        }
-        guard let secondSpace = line.firstIndex(of: .space, from: firstSpace + 1), secondSpace > firstSpace + 1 else {
-            throw .bad("malformed request line")
-        }
-        let methodBytes = UnsafeRawBufferPointer(rebasing: line[..<firstSpace])
-        let targetBytes = UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<secondSpace])
-        let versionBytes = UnsafeRawBufferPointer(rebasing: line[(secondSpace + 1)...])
-        guard methodBytes.allSatisfy(\.isTokenCharacter) else { throw .bad("invalid method") }
-        guard targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
-            throw .bad("invalid character in request target")
-        }
+        let spaces: (first: Int, second: Int)
+        if let usual = Self.usualSpaces(in: line) { spaces = usual } else { spaces = try Self.checkedSpaces(in: line) }
+        let methodBytes = UnsafeRawBufferPointer(rebasing: line[..<spaces.first])
+        let targetBytes = UnsafeRawBufferPointer(rebasing: line[(spaces.first + 1)..<spaces.second])
+        let versionBytes = UnsafeRawBufferPointer(rebasing: line[(spaces.second + 1)...])
         let version: RequestHead.Version
         if versionBytes.equals("HTTP/1.1") {
             version = .http11
@@ -140,6 +132,37 @@ public struct RequestParser: Sendable {
         let origin = targetBytes.first == .slash ? splitOrigin(targetBytes, target) : nil
         return RequestLine(method: HTTPMethod(token: methodBytes), target: target, version: version,
                            rawPath: origin?.rawPath, query: origin?.query)
+    }
+
+    /// The two spaces of a request line whose method is a token and whose target is visible ASCII (every valid
+    /// line), found in the one pass that checks those bytes; nil for any other line.
+    @inline(__always)
+    private static func usualSpaces(in line: UnsafeRawBufferPointer) -> (first: Int, second: Int)? {
+        var index = 0
+        while index < line.count, line[index].isTokenCharacter { index += 1 }
+        guard index > 0, index < line.count, line[index] == .space else { return nil }
+        let first = index
+        index += 1
+        while index < line.count, line[index] > .space, line[index] < 0x7f { index += 1 }
+        guard index > first + 1, index < line.count, line[index] == .space else { return nil }
+        return (first, index)
+    }
+
+    /// The two spaces of any other request line, or the reason it is refused.
+    private static func checkedSpaces(in line: UnsafeRawBufferPointer) throws(Failure) -> (first: Int, second: Int) {
+        guard let firstSpace = line.firstIndex(of: .space, from: 0), firstSpace > 0 else {
+            throw .bad("malformed request line")
+        }
+        guard let secondSpace = line.firstIndex(of: .space, from: firstSpace + 1), secondSpace > firstSpace + 1 else {
+            throw .bad("malformed request line")
+        }
+        guard UnsafeRawBufferPointer(rebasing: line[..<firstSpace]).allSatisfy(\.isTokenCharacter) else {
+            throw .bad("invalid method")
+        }
+        guard UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<secondSpace]).allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+            throw .bad("invalid character in request target")
+        }
+        return (firstSpace, secondSpace)
     }
 
     /// `/path?query#fragment` → the path and the query (the fragment, which clients should not send, dropped).
@@ -174,35 +197,42 @@ public struct RequestParser: Sendable {
             var known = KnownFieldIndex()
             var lineStart = 0
             while lineStart < bytes.count {
-                let lineEnd = bytes.firstIndex(of: .lf, from: lineStart) ?? bytes.count
-                let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd]).trimmingCR()
                 let offset = lineStart
-                lineStart = lineEnd + 1
-                if line.isEmpty { continue }
-                // RFC 9112 §5.2: obsolete line folding is rejected with 400.
-                if line[0] == .space || line[0] == .tab { return .failure(.bad("obsolete line folding")) }
-                guard let colon = line.firstIndex(of: .colon, from: 0), colon > 0 else {
-                    return .failure(.bad("header field without a name"))
-                }
-                let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
-                // RFC 9112 §5.1: no whitespace between the field name and the colon; 400 when there is.
-                guard name.allSatisfy(\.isTokenCharacter) else {
-                    return .failure(.bad("invalid header field name"))
-                }
-                var valueStart = colon + 1
-                var valueEnd = line.count
-                while valueStart < valueEnd, line[valueStart] == .space || line[valueStart] == .tab { valueStart += 1 }
-                while valueEnd > valueStart, line[valueEnd - 1] == .space || line[valueEnd - 1] == .tab { valueEnd -= 1 }
-                let value = UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])
-                guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7f || $0 == .tab }) else {
-                    return .failure(.bad("invalid character in header field value"))
+                let nameEnd: Int, valueStart: Int, valueEnd: Int
+                if let usual = Self.usualFieldLine(bytes, at: lineStart) {
+                    (nameEnd, valueStart, valueEnd, lineStart) = usual
+                } else {
+                    let lineEnd = bytes.firstIndex(of: .lf, from: lineStart) ?? bytes.count
+                    let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd]).trimmingCR()
+                    lineStart = lineEnd + 1
+                    if line.isEmpty { continue }
+                    // RFC 9112 §5.2: obsolete line folding is rejected with 400.
+                    if line[0] == .space || line[0] == .tab { return .failure(.bad("obsolete line folding")) }
+                    guard let colon = line.firstIndex(of: .colon, from: 0), colon > 0 else {
+                        return .failure(.bad("header field without a name"))
+                    }
+                    let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
+                    // RFC 9112 §5.1: no whitespace between the field name and the colon; 400 when there is.
+                    guard name.allSatisfy(\.isTokenCharacter) else {
+                        return .failure(.bad("invalid header field name"))
+                    }
+                    var lower = colon + 1
+                    var upper = line.count
+                    while lower < upper, line[lower] == .space || line[lower] == .tab { lower += 1 }
+                    while upper > lower, line[upper - 1] == .space || line[upper - 1] == .tab { upper -= 1 }
+                    let value = UnsafeRawBufferPointer(rebasing: line[lower..<upper])
+                    guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7f || $0 == .tab }) else {
+                        return .failure(.bad("invalid character in header field value"))
+                    }
+                    (nameEnd, valueStart, valueEnd) = (offset + colon, offset + lower, offset + upper)
                 }
                 guard count < capacity else {
                     return .failure(Failure(status: .headerFieldsTooLarge, reason: "too many header fields"))
                 }
                 positions[count] = ReceivedFields.Position(
-                    nameStart: UInt32(offset), nameEnd: UInt32(offset + colon),
-                    valueStart: UInt32(offset + valueStart), valueEnd: UInt32(offset + valueEnd))
+                    nameStart: UInt32(offset), nameEnd: UInt32(nameEnd),
+                    valueStart: UInt32(valueStart), valueEnd: UInt32(valueEnd))
+                let name = UnsafeRawBufferPointer(rebasing: bytes[offset..<nameEnd])
                 if let field = KnownField(bytes: name) { known.record(field, at: count) }
                 count += 1
             }
@@ -210,6 +240,39 @@ public struct RequestParser: Sendable {
             let fields = ReceivedFields(lines: bytes, positions: UnsafeBufferPointer(rebasing: positions[..<count]))
             return .success(HTTPHeaders(received: fields, known: known))
         }
+    }
+
+    /// Reads the field line at `start` in one pass when it has the usual shape: a token, a colon, a value of
+    /// visible characters, spaces and tabs, then LF or CRLF. Returns where the name ends, where the value (without
+    /// the spaces and tabs around it) starts and ends, and where the next line starts; nil for any other line,
+    /// which `parseFields` then reads step by step and refuses with the reason. One pass instead of a `memchr` for
+    /// the line end, one for the colon and a check of the name and of the value: lines are short, calls are not.
+    @inline(__always)
+    private static func usualFieldLine(_ bytes: UnsafeRawBufferPointer, at start: Int)
+        -> (nameEnd: Int, valueStart: Int, valueEnd: Int, next: Int)? {
+        let end = bytes.count
+        var index = start
+        while index < end, bytes[index].isTokenCharacter { index += 1 }
+        guard index > start, index < end, bytes[index] == .colon else { return nil }
+        let nameEnd = index
+        index += 1
+        while index < end, bytes[index] == .space || bytes[index] == .tab { index += 1 }
+        let valueStart = index
+        var valueEnd = index
+        while index < end {
+            let byte = bytes[index]
+            if byte > .space && byte != 0x7f {  // visible ASCII or obs-text
+                index += 1
+                valueEnd = index
+            } else if byte == .space || byte == .tab {
+                index += 1
+            } else {
+                break
+            }
+        }
+        if index < end, bytes[index] == .lf { return (nameEnd, valueStart, valueEnd, index + 1) }
+        if index + 1 < end, bytes[index] == .cr, bytes[index + 1] == .lf { return (nameEnd, valueStart, valueEnd, index + 2) }
+        return nil
     }
 
     // MARK: - Framing and target
@@ -228,8 +291,9 @@ public struct RequestParser: Sendable {
         let keepAlive = line.version == .http11
             ? !headers.hasToken("close", in: .connection)
             : headers.hasToken("keep-alive", in: .connection) && !headers.hasToken("close", in: .connection)
-        if let rawPath = line.rawPath {
-            return RequestHead(method: line.method, target: line.target, rawPath: rawPath, query: line.query,
+        // Taken out of the line rather than copied from it (the line is destroyed on return).
+        if let rawPath = line.rawPath.take() {
+            return RequestHead(method: line.method, target: line.target, rawPath: rawPath, query: line.query.take(),
                                version: line.version, headers: headers, framing: framing, keepAlive: keepAlive)
         }
 
