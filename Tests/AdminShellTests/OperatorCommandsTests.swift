@@ -101,4 +101,32 @@ import Testing
         #expect(eventually { server.run("connections").rowTexts.count == 2 })
         #expect(!server.run("kill \(idle[0])").ok, "killing twice fails")
     }
+
+    /// The request under way shows from its head until its answer, also after earlier answers on the same
+    /// connection, and not after.
+    @Test func connections_showTheSecondRequestUnderWayUntilItsAnswer() throws {
+        let server = try TestServer.shell()
+        let client = try RawClient(port: server.port)
+        defer { client.close() }
+        try client.send("GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        try client.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 13\r\n\r\n{\"a\":")
+        var rows: [[String]] = []
+        #expect(eventually {
+            rows = server.run("connections").rowTexts
+            return rows.count == 1 && rows[0][3] == "reading body"
+        }, "\(rows)")
+        #expect(rows.first?[4] == "1")
+        #expect(rows.first?[6] == "POST /upload", "\(rows)")
+
+        try client.send("\"hello\"}")
+        #expect(try client.readResponse().status == 201)
+        #expect(eventually {
+            rows = server.run("connections").rowTexts
+            return rows.count == 1 && rows[0][3] == "idle"
+        }, "\(rows)")
+        #expect(rows.first?[4] == "2")
+        #expect(rows.first?[6] == "-", "\(rows)")
+    }
 }

@@ -48,6 +48,20 @@ import Testing
         }
         #expect(String(decoding: written[..<count], as: UTF8.self) == String(value))
     }
+
+    /// Every nibble value in every position, both halves, and the digit/letter boundary (9/a, f/0).
+    @Test(arguments: [0, 1, 9, 10, 15, 16, 0x9a, 0xfa, 0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210,
+                      0xa9a9_a9a9_9a9a_9a9a, 0x0000_0001_0000_0000, 0xffff_ffff, UInt64.max] as [UInt64])
+    func hex_isSixteenLowercaseDigits(_ value: UInt64) {
+        var written = [UInt8](repeating: 0, count: 32)
+        let count = written.withUnsafeMutableBufferPointer { buffer in
+            var writer = ByteWriter(buffer)
+            writer.write(hex: value)
+            return writer.count
+        }
+        let expected = String(repeating: "0", count: 16 - String(value, radix: 16).count) + String(value, radix: 16)
+        #expect(String(decoding: written[..<count], as: UTF8.self) == expected)
+    }
 }
 
 /// The parts a worker keeps rendered between responses must never show one response another's fields, date or

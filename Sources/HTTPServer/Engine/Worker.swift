@@ -15,6 +15,11 @@ final class Worker: @unchecked Sendable {
     static let wakeToken: UInt64 = 1
 
     private let engine: Engine
+    // The engine's parts this loop touches per event, held here: reached through `engine`, each was retained
+    // and released around every use (three pairs per response).
+    private let eventSet: EventSet
+    private let pool: WorkerPool
+    private let slots: ConnectionSlots
     private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: Worker.batchSize)
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Worker.scratchSize, alignment: 16)
     /// Where responses' heads are written (the scratch buffer may still hold pipelined requests). 16 KiB holds
@@ -29,6 +34,9 @@ final class Worker: @unchecked Sendable {
 
     init(engine: Engine, metrics: WorkerMetrics) {
         self.engine = engine
+        eventSet = engine.events
+        pool = engine.pool
+        slots = engine.registry.slots
         self.metrics = metrics
         heads = ResponseHeadParts(server: engine.configuration.serverName)
     }
@@ -42,9 +50,9 @@ final class Worker: @unchecked Sendable {
     /// Runs until the pool retires this worker.
     func run() {
         while true {
-            let count = engine.events.wait(into: events, timeoutMilliseconds: -1)
+            let count = eventSet.wait(into: events, timeoutMilliseconds: -1)
             // Busy per batch, not per connection: two atomic updates for up to `batchSize` events.
-            engine.pool.markBusy()
+            pool.markBusy()
             var retire = false
             for index in 0..<count {
                 let token = events[index].data.u64
@@ -53,13 +61,13 @@ final class Worker: @unchecked Sendable {
                     engine.acceptConnections(on: self)
                 case Self.wakeToken:
                     // Finish the rest of the batch first: an edge not acted on is not reported again.
-                    retire = retire || engine.pool.shouldRetire()
+                    retire = retire || pool.shouldRetire()
                 default:
-                    guard let connection = engine.registry.slots.acquire(token) else { continue }
+                    guard let connection = slots.acquire(token) else { continue }
                     serve(connection, peerMayHaveClosed: events[index].events & Self.hangUpEvents != 0)
                 }
             }
-            engine.pool.markIdle()
+            pool.markIdle()
             if retire {
                 engine.services.metrics.retire(metrics)
                 return
@@ -83,7 +91,7 @@ final class Worker: @unchecked Sendable {
             readToEnd = true
             if connection.isClosed { return }
             clinux_handoff_release(object)
-            if engine.registry.slots.release(connection.token) { return }
+            if slots.release(connection.token) { return }
         }
     }
 }

@@ -40,45 +40,70 @@ struct ByteWriter {
         count += bytes.count
     }
 
-    /// `value` in decimal ASCII, written in place (digits counted first, then filled from the right).
+    /// `value` in decimal ASCII, written in place: digits counted first, then filled from the right two at a
+    /// time from a table (half the divisions of one digit at a time).
     mutating func write(decimal value: Int) {
         var rest = value.magnitude
-        let length: Int
-        // The numbers in a head are mostly short (lengths, timeouts, counts): counted in three comparisons.
-        if value >= 0, rest < 10_000 {
-            length = rest < 10 ? 1 : rest < 100 ? 2 : rest < 1000 ? 3 : 4
-        } else {
-            var digits = 1
-            var bound: UInt = 10
-            while rest >= bound, digits < 19 {
-                digits += 1
-                bound &*= 10
-            }
-            if rest >= bound { digits += 1 }  // past 10^19: UInt's 20th digit
-            length = digits + (value < 0 ? 1 : 0)
-        }
+        let length = Self.digitCount(rest) + (value < 0 ? 1 : 0)
         guard let base = buffer.baseAddress, count + length <= buffer.count else { return }
+        let pairs = Self.digitPairs.utf8Start
         var index = count &+ length
-        repeat {
-            index &-= 1
-            base[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-        } while rest > 0
+        while rest >= 100 {
+            let pair = Int(truncatingIfNeeded: rest % 100) &* 2
+            rest /= 100
+            index &-= 2
+            base[index] = pairs[pair]
+            base[index &+ 1] = pairs[pair &+ 1]
+        }
+        if rest >= 10 {
+            let pair = Int(truncatingIfNeeded: rest) &* 2
+            base[index &- 2] = pairs[pair]
+            base[index &- 1] = pairs[pair &+ 1]
+        } else {
+            base[index &- 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest)
+        }
         if value < 0 { base[count] = UInt8(ascii: "-") }
         count += length
     }
 
-    /// `value` as exactly 16 lowercase hex digits (leading zeros kept).
+    /// "00" through "99": two digits per lookup (one literal, so reading it needs no initialization check).
+    private static var digitPairs: StaticString {
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+    }
+
+    /// How many decimal digits `value` has. The numbers in a head are mostly short (lengths, timeouts, counts):
+    /// counted in at most three comparisons.
+    private static func digitCount(_ value: UInt) -> Int {
+        if value < 10_000 { return value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : 4 }
+        var digits = 5
+        var bound: UInt = 100_000
+        while value >= bound, digits < 20 {
+            digits += 1
+            bound &*= 10
+        }
+        return digits
+    }
+
+    /// `value` as exactly 16 lowercase hex digits (leading zeros kept), eight at a time in a register.
     mutating func write(hex value: UInt64) {
         guard let base = buffer.baseAddress, count + 16 <= buffer.count else { return }
-        var rest = value
-        var index = count &+ 16
-        while index > count {
-            index &-= 1
-            let digit = UInt8(truncatingIfNeeded: rest) & 0xf
-            base[index] = digit &+ (digit < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
-            rest &>>= 4
-        }
+        let raw = UnsafeMutableRawPointer(base + count)
+        raw.storeBytes(of: Self.hexDigits(UInt32(truncatingIfNeeded: value >> 32)).bigEndian, as: UInt64.self)
+        raw.storeBytes(of: Self.hexDigits(UInt32(truncatingIfNeeded: value)).bigEndian, toByteOffset: 8,
+                       as: UInt64.self)
         count &+= 16
+    }
+
+    /// The eight hex digits of `value` as ASCII, the least significant digit in the lowest byte: each nibble is
+    /// spread into a byte of its own, then offset to '0'...'9' or 'a'...'f' in every byte at once.
+    private static func hexDigits(_ value: UInt32) -> UInt64 {
+        var spread = UInt64(value)
+        spread = (spread | spread << 16) & 0x0000_FFFF_0000_FFFF
+        spread = (spread | spread << 8) & 0x00FF_00FF_00FF_00FF
+        spread = (spread | spread << 4) & 0x0F0F_0F0F_0F0F_0F0F
+        // 1 in each byte whose digit is 10 or more (adding 6 carries it into the byte's fifth bit).
+        let letters = ((spread &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+        // '0' for every digit, and the 39 from '9' + 1 to 'a' for letters.
+        return spread &+ 0x3030_3030_3030_3030 &+ letters &* 0x27
     }
 }

@@ -10,8 +10,10 @@ struct BoundedCounts<Key: Hashable & Sendable>: Sendable {
     let limit: Int
     private var stored: [Key: Int] = [:]
     private var storedOverflow = 0
-    /// The key counted last and how many times in a row, not yet in `stored`.
-    private var run: (key: Key, count: Int)?
+    /// The key counted last and how many times in a row, not yet in `stored` (two fields, not an optional
+    /// tuple: a repeat then adds in place, with no copy of the key).
+    private var runKey: Key?
+    private var runCount = 0
 
     init(limit: Int) {
         self.limit = limit
@@ -25,21 +27,22 @@ struct BoundedCounts<Key: Hashable & Sendable>: Sendable {
 
     /// Adds `count` for `key`.
     mutating func add(_ key: Key, _ count: Int = 1) {
-        if let current = run {
-            if current.key == key {
-                run = (key, current.count + count)
-                return
-            }
-            Self.store(current.key, current.count, in: &stored, overflow: &storedOverflow, limit: limit)
+        if runKey == key {
+            runCount += count
+            return
         }
-        run = (key, count)
+        if let previous = runKey {
+            Self.store(previous, runCount, in: &stored, overflow: &storedOverflow, limit: limit)
+        }
+        runKey = key
+        runCount = count
     }
 
     /// The count for `key` (0 when it is not kept).
     func count(for key: Key) -> Int {
         let counted = stored[key]
-        guard let run, run.key == key, counted != nil || stored.count < limit else { return counted ?? 0 }
-        return (counted ?? 0) + run.count
+        guard runKey == key, counted != nil || stored.count < limit else { return counted ?? 0 }
+        return (counted ?? 0) + runCount
     }
 
     /// Adds `other`'s counts, within this table's limit.
@@ -51,10 +54,10 @@ struct BoundedCounts<Key: Hashable & Sendable>: Sendable {
 
     /// The table with the current run counted in.
     private var folded: (counts: [Key: Int], overflow: Int) {
-        guard let run else { return (stored, storedOverflow) }
+        guard let runKey else { return (stored, storedOverflow) }
         var counts = stored
         var overflow = storedOverflow
-        Self.store(run.key, run.count, in: &counts, overflow: &overflow, limit: limit)
+        Self.store(runKey, runCount, in: &counts, overflow: &overflow, limit: limit)
         return (counts, overflow)
     }
 

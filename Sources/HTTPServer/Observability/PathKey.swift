@@ -6,8 +6,12 @@ enum PathKey {
     static let maximumBytes = 512
 
     /// `path`, or its longest prefix of whole characters that fits with `…` after it.
+    @inline(__always)
     static func bounded(_ path: String) -> String {
-        guard path.utf8.count > maximumBytes else { return path }
+        path.utf8.count > maximumBytes ? cut(path) : path
+    }
+
+    private static func cut(_ path: String) -> String {
         let ellipsis = "…"
         var kept = ""
         var bytes = ellipsis.utf8.count

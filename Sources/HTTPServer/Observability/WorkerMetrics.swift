@@ -13,9 +13,11 @@ final class WorkerMetrics: Sendable {
     struct Shard: Sendable {
         /// Requests by method and status code. Unbounded: methods outside RFC 9110 share one label, so the keys
         /// are few. `BoundedCounts` counts a run of one key (most requests repeat the previous one's) unhashed.
-        var requestCounts = BoundedCounts<MethodAndCode>(limit: .max)
+        var requestCounts = BoundedCounts<CountKey>(limit: .max)
         /// Requests by method and status code, keyed `"GET 200"`.
-        var requests: [MethodAndCode: Int] { requestCounts.counts }
+        var requests: [MethodAndCode: Int] {
+            Dictionary(requestCounts.counts.map { ($0.key.methodAndCode, $0.value) }, uniquingKeysWith: +)
+        }
         var responseBytes = 0
         /// Cumulative-style counts per `durationBuckets` entry (non-cumulative here; summed when rendered).
         var durationCounts = [Int](repeating: 0, count: WorkerMetrics.durationBuckets.count + 1)
@@ -83,17 +85,61 @@ final class WorkerMetrics: Sendable {
         var code: Int
     }
 
+    /// What a request is counted under while it is recorded: the method's place in `countedMethods` (`nil` and
+    /// methods outside RFC 9110 share the last) and the code, compared and hashed as two integers; the label is
+    /// made only when the counts are read.
+    struct CountKey: Hashable, Sendable {
+        var method: UInt8
+        var code: Int
+
+        init(_ method: HTTPMethod?, code: Int) {
+            self.code = code
+            switch method {
+            case .get: self.method = 0
+            case .head: self.method = 1
+            case .post: self.method = 2
+            case .put: self.method = 3
+            case .patch: self.method = 4
+            case .delete: self.method = 5
+            case .options: self.method = 6
+            case .trace: self.method = 7
+            case .connect: self.method = 8
+            case .other, nil: self.method = 9
+            }
+        }
+
+        var methodAndCode: MethodAndCode {
+            MethodAndCode(method: WorkerMetrics.countedMethods[Int(method)], code: code)
+        }
+    }
+
+    /// The labels of `CountKey.method`, in its order.
+    private static let countedMethods = [HTTPMethod.get, .head, .post, .put, .patch, .delete, .options, .trace,
+                                         .connect].map(\.description) + ["other"]
+
+    /// `durationBuckets` in whole microseconds: comparing a duration with them as integers picks the same bucket
+    /// as comparing its seconds, without a division per request.
+    private static let durationBoundsMicroseconds = durationBuckets.map { Int64(($0 * 1_000_000).rounded()) }
+
+    /// The index in `durationCounts` for a duration.
+    private static func durationBucket(_ microseconds: Int64) -> Int {
+        let bounds = durationBoundsMicroseconds
+        var index = 0
+        while index < bounds.count, microseconds > bounds[index] { index += 1 }
+        return index
+    }
+
     let state = Lock(Shard())
 
     /// Records one finished request.
     func record(method: HTTPMethod?, path: String?, code: Int, bytes: Int, microseconds: Int64, client: IPAddress,
                 nowSeconds: Int, id: RequestID) {
-        let methodName = method.map(Self.label) ?? "other"
-        let seconds = Double(microseconds) / 1_000_000
-        let bucket = Self.durationBuckets.firstIndex { seconds <= $0 } ?? Self.durationBuckets.count
+        let key = CountKey(method, code: code)
+        let bucket = Self.durationBucket(microseconds)
         let window = nowSeconds / Self.windowSeconds
+        let pathKey = path.map(PathKey.bounded)
         state.withLock { shard in
-            shard.requestCounts.add(MethodAndCode(method: methodName, code: code))
+            shard.requestCounts.add(key)
             shard.responseBytes += bytes
             shard.durationCounts[bucket] += 1
             shard.durationSumMicroseconds += microseconds
@@ -108,11 +154,11 @@ final class WorkerMetrics: Sendable {
                 shard.top[topSlot] = TopWindow(window: window)
             }
             shard.top[topSlot].clients.add(client)
-            if let path { shard.top[topSlot].paths.add(PathKey.bounded(path)) }
+            if let pathKey { shard.top[topSlot].paths.add(pathKey) }
             // One comparison for all but the slowest: the list is full and sorted, its last is the bar to beat.
             if shard.slowest.count < SlowRequest.kept || microseconds > (shard.slowest.last?.microseconds ?? 0) {
-                let entry = SlowRequest(id: id.description, microseconds: microseconds, method: methodName,
-                                        path: path.map(PathKey.bounded) ?? "-",
+                let entry = SlowRequest(id: id.description, microseconds: microseconds,
+                                        method: method.map(Self.label) ?? "other", path: pathKey ?? "-",
                                         client: client, status: code, finishedAt: nowSeconds)
                 // Inserted in place, slowest first: no sorted copy per entry.
                 let index = shard.slowest.firstIndex { $0.microseconds < microseconds } ?? shard.slowest.count
