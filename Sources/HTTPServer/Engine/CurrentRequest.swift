@@ -14,8 +14,8 @@ import Synchronization
 /// Only the connection's owner publishes. Unchecked `Sendable`: the words are atomics behind a pointer this value
 /// owns alone (it is noncopyable).
 struct CurrentRequest: ~Copyable, @unchecked Sendable {
-    /// Path bytes kept; a longer path is cut and read back with "…" at the end. The operator still sees which
-    /// request it is.
+    /// Bytes kept of the path (of method and path, for a method spelled out); a longer line is cut and read back
+    /// with "…" at the end. The operator still sees which request it is.
     static let capacity = 32 * 8
 
     private let sequence = Atomic<UInt64>(0)
