@@ -19,7 +19,7 @@ public final class MetricsRegistry: Sendable {
     }
 
     func retire(_ metrics: WorkerMetrics) {
-        let shard = metrics.state.withLock { $0 }
+        let shard = metrics.withShard { $0 }
         state.withLock { state in
             state.live[ObjectIdentifier(metrics)] = nil
             state.retired.merge(shard)
@@ -32,7 +32,7 @@ public final class MetricsRegistry: Sendable {
         let (live, retired) = state.withLock { (Array($0.live.values), $0.retired) }
         var total = WorkerMetrics.Shard()
         total.merge(retired, recent: recent)
-        for metrics in live { total.merge(metrics.state.withLock { $0 }, recent: recent) }
+        for metrics in live { total.merge(metrics.withShard { $0 }, recent: recent) }
         return total
     }
 
@@ -52,7 +52,7 @@ public final class MetricsRegistry: Sendable {
             change(&state.retired)
             return Array(state.live.values)
         }
-        for metrics in live { metrics.state.withLock { change(&$0) } }
+        for metrics in live { metrics.withShard { change(&$0) } }
     }
 
     /// The slowest requests since start or the last reset, slowest first.

@@ -1,7 +1,12 @@
 
-/// One worker's request metrics. Only its worker writes them, so its lock is uncontended on the hot path;
-/// a scrape or the shell's `stats` takes each worker's lock briefly to read. No global lock per request.
-final class WorkerMetrics: Sendable {
+import Synchronization
+
+/// One worker's request metrics. Only its worker writes them, into a ring that needs no lock; a scrape or the
+/// shell's `stats` takes the worker's lock briefly, folds the ring in, and reads. No lock per request.
+///
+/// Unchecked `Sendable`: the ring's slots are handed from the one writer to the lock holder through
+/// `published` and `folded` (release stores, acquire loads); everything else is behind `state`'s lock.
+final class WorkerMetrics: @unchecked Sendable {
     /// Upper bounds (seconds) of the Prometheus duration histogram: from a cached 1 KiB file to a slow upload.
     static let durationBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
     /// The shell's "last minute" is six 10-second windows.
@@ -29,6 +34,39 @@ final class WorkerMetrics: Sendable {
         var top = [TopWindow](repeating: TopWindow(), count: WorkerMetrics.topWindowCount)
         /// The slowest requests since start or the last `slowlog reset`, slowest first.
         var slowest: [SlowRequest] = []
+
+        /// Counts one finished request.
+        mutating func add(_ finished: Finished) {
+            let microseconds = finished.microseconds
+            requestCounts.add(finished.key)
+            responseBytes += finished.bytes
+            durationCounts[finished.bucket] += 1
+            durationSumMicroseconds += microseconds
+            sinceStart.record(microseconds: microseconds)
+            let window = finished.nowSeconds / WorkerMetrics.windowSeconds
+            let slot = window % WorkerMetrics.windowCount
+            if recent[slot].window != window {
+                recent[slot] = Window(window: window)
+            }
+            recent[slot].latency.record(microseconds: microseconds)
+            let topSlot = window % WorkerMetrics.topWindowCount
+            if top[topSlot].window != window {
+                top[topSlot] = TopWindow(window: window)
+            }
+            top[topSlot].clients.add(finished.client)
+            if let pathKey = finished.pathKey { top[topSlot].paths.add(pathKey) }
+            // One comparison for all but the slowest: the list is full and sorted, its last is the bar to beat.
+            if slowest.count < SlowRequest.kept || microseconds > (slowest.last?.microseconds ?? 0) {
+                let entry = SlowRequest(id: finished.id.description, microseconds: microseconds,
+                                        method: WorkerMetrics.countedMethods[Int(finished.key.method)],
+                                        path: finished.pathKey ?? "-", client: finished.client,
+                                        status: finished.key.code, finishedAt: finished.nowSeconds)
+                // Inserted in place, slowest first: no sorted copy per entry.
+                let index = slowest.firstIndex { $0.microseconds < microseconds } ?? slowest.count
+                slowest.insert(entry, at: index)
+                if slowest.count > SlowRequest.kept { slowest.removeLast() }
+            }
+        }
 
         /// Adds another shard's counts (a retiring worker's, or one worker's into a scrape's total). Without
         /// `recent`, only the counters `/metrics` shows: a scrape's cost then does not depend on the traffic's
@@ -113,7 +151,8 @@ final class WorkerMetrics: Sendable {
         }
     }
 
-    /// The labels of `CountKey.method`, in its order.
+    /// The labels of `CountKey.method`, in its order. Methods outside RFC 9110's set share one label, so a client
+    /// cannot create unbounded series.
     private static let countedMethods = [HTTPMethod.get, .head, .post, .put, .patch, .delete, .options, .trace,
                                          .connect].map(\.description) + ["other"]
 
@@ -129,47 +168,73 @@ final class WorkerMetrics: Sendable {
         return index
     }
 
-    let state = Lock(Shard())
+    /// A finished request as the worker hands it over: everything `Shard.add` needs, nothing computed twice.
+    struct Finished: Sendable {
+        var key: CountKey
+        var pathKey: String?
+        var bytes: Int
+        var microseconds: Int64
+        var bucket: Int
+        var client: IPAddress
+        var nowSeconds: Int
+        var id: RequestID
+    }
 
-    /// Records one finished request.
-    func record(method: HTTPMethod?, path: String?, code: Int, bytes: Int, microseconds: Int64, client: IPAddress,
-                nowSeconds: Int, id: RequestID) {
-        let key = CountKey(method, code: code)
-        let bucket = Self.durationBucket(microseconds)
-        let window = nowSeconds / Self.windowSeconds
-        let pathKey = path.map(PathKey.bounded)
+    /// Finished requests the worker has published and no one has folded into `state` yet. Why a ring: a mutex per
+    /// response cost more than the rest of the bookkeeping; the worker now takes `state`'s lock once per
+    /// `ringCapacity` responses (when the ring is full), and a reader takes it anyway.
+    static let ringCapacity = 64
+    private let ring = UnsafeMutablePointer<Finished>.allocate(capacity: WorkerMetrics.ringCapacity)
+    /// How many records the worker has written (it alone stores this, with release: the slot is written first).
+    private let published = Atomic<Int>(0)
+    /// How many records have been folded into `state` (stored under its lock, with release: the slot is moved out
+    /// first, so the worker may reuse it).
+    private let folded = Atomic<Int>(0)
+    private let state = Lock(Shard())
+
+    deinit {
+        let end = published.load(ordering: .acquiring)
+        var next = folded.load(ordering: .relaxed)
+        while next != end {
+            (ring + next % Self.ringCapacity).deinitialize(count: 1)
+            next += 1
+        }
+        ring.deallocate()
+    }
+
+    /// Runs `body` on the counts, every published record included: a reader (scrape, `stats`, retire, reset) sees
+    /// exactly the requests counted before it asked.
+    func withShard<Result>(_ body: (inout Shard) -> Result) -> Result {
         state.withLock { shard in
-            shard.requestCounts.add(key)
-            shard.responseBytes += bytes
-            shard.durationCounts[bucket] += 1
-            shard.durationSumMicroseconds += microseconds
-            shard.sinceStart.record(microseconds: microseconds)
-            let slot = window % Self.windowCount
-            if shard.recent[slot].window != window {
-                shard.recent[slot] = Window(window: window)
-            }
-            shard.recent[slot].latency.record(microseconds: microseconds)
-            let topSlot = window % Self.topWindowCount
-            if shard.top[topSlot].window != window {
-                shard.top[topSlot] = TopWindow(window: window)
-            }
-            shard.top[topSlot].clients.add(client)
-            if let pathKey { shard.top[topSlot].paths.add(pathKey) }
-            // One comparison for all but the slowest: the list is full and sorted, its last is the bar to beat.
-            if shard.slowest.count < SlowRequest.kept || microseconds > (shard.slowest.last?.microseconds ?? 0) {
-                let entry = SlowRequest(id: id.description, microseconds: microseconds,
-                                        method: method.map(Self.label) ?? "other", path: pathKey ?? "-",
-                                        client: client, status: code, finishedAt: nowSeconds)
-                // Inserted in place, slowest first: no sorted copy per entry.
-                let index = shard.slowest.firstIndex { $0.microseconds < microseconds } ?? shard.slowest.count
-                shard.slowest.insert(entry, at: index)
-                if shard.slowest.count > SlowRequest.kept { shard.slowest.removeLast() }
-            }
+            fold(into: &shard)
+            return body(&shard)
         }
     }
 
-    /// Methods outside RFC 9110's set share one label, so a client cannot create unbounded series.
-    static func label(_ method: HTTPMethod) -> String {
-        method.isStandard ? method.description : "other"
+    /// Moves every published record into `shard`. Called under `state`'s lock only, so there is one consumer at
+    /// a time.
+    private func fold(into shard: inout Shard) {
+        let end = published.load(ordering: .acquiring)
+        var next = folded.load(ordering: .relaxed)
+        guard next != end else { return }
+        while next != end {
+            shard.add((ring + next % Self.ringCapacity).move())
+            next += 1
+        }
+        folded.store(end, ordering: .releasing)
+    }
+
+    /// Records one finished request. Called by this metrics' worker only (the ring has one producer).
+    func record(method: HTTPMethod?, path: String?, code: Int, bytes: Int, microseconds: Int64, client: IPAddress,
+                nowSeconds: Int, id: RequestID) {
+        let next = published.load(ordering: .relaxed)
+        if next - folded.load(ordering: .acquiring) == Self.ringCapacity {
+            state.withLock { fold(into: &$0) }
+        }
+        (ring + next % Self.ringCapacity).initialize(to: Finished(
+            key: CountKey(method, code: code), pathKey: path.map(PathKey.bounded), bytes: bytes,
+            microseconds: microseconds, bucket: Self.durationBucket(microseconds), client: client,
+            nowSeconds: nowSeconds, id: id))
+        published.store(next + 1, ordering: .releasing)
     }
 }
