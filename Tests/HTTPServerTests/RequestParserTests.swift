@@ -43,6 +43,31 @@ import Testing
         #expect(head.headers.fields.map(\.value) == ["h", "plain", "spaced \t out", "", "", "lf", "caf\u{e9}", "t"])
     }
 
+    /// A value is read eight bytes at a time while none of them ends it: every byte that ends a value must stop
+    /// the reading wherever it falls in a word, and every byte a value may hold must pass wherever it falls.
+    @Test func fieldValueBytes_areJudgedTheSame_atEveryPlaceInAWord() throws {
+        let filler = Array("abcdefghijklmnopqrstuvwx".utf8)
+        for place in 0..<filler.count {
+            for refused: UInt8 in [0x00, 0x01, 0x08, 0x0b, 0x0d, 0x1f, 0x7f] {
+                var value = filler
+                value[place] = refused
+                let bytes = Array("GET / HTTP/1.1\r\nHost: h\r\nX-Long: ".utf8) + value + Array("\r\n\r\n".utf8)
+                #expect(parser.parse(bytes: bytes).failureCode == 400, "byte \(refused) at \(place)")
+            }
+            for kept in ["\t", " ", "!", "~", "\u{e9}"] {
+                var value = filler
+                value.replaceSubrange(place..<place + 1, with: Array(kept.utf8))
+                let bytes = Array("GET / HTTP/1.1\r\nHost: h\r\nX-Long: ".utf8) + value + Array("\r\n\r\n".utf8)
+                let head = try #require(parser.parse(bytes: bytes).head, "\(kept.debugDescription) at \(place)")
+                var trimmed = value[...]
+                while let first = trimmed.first, first == 0x20 || first == 0x09 { trimmed.removeFirst() }
+                while let last = trimmed.last, last == 0x20 || last == 0x09 { trimmed.removeLast() }
+                let expected = String(decoding: trimmed, as: UTF8.self)
+                #expect(head.headers["X-Long"] == expected, "\(kept.debugDescription) at \(place)")
+            }
+        }
+    }
+
     @Test func absoluteFormTarget_yieldsPathAndQuery() throws {
         let head = try #require(parser.parse("GET http://example.com:8080/a/b?q=1 HTTP/1.1\r\nHost: example.com\r\n\r\n").head)
         #expect(head.rawPath == "/a/b")

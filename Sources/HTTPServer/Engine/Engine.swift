@@ -69,7 +69,12 @@ final class Engine: Sendable {
     /// Changes the worker count; returns the new target.
     @discardableResult
     func resizeWorkers(to count: Int) -> Int {
-        pool.resize(to: count) { Worker(engine: self, metrics: services.metrics.register()) }
+        pool.resize(to: count) { makeWorker() }
+    }
+
+    /// A new worker, counting its requests apart until it leaves.
+    func makeWorker() -> Worker {
+        Worker(engine: self, metrics: services.metrics.register())
     }
 
     // MARK: - Accepting

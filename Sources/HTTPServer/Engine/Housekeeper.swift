@@ -1,7 +1,8 @@
 import Glibc
 
 /// A background thread that enforces the time limits no worker is waiting on: idle keep-alive connections,
-/// slow request heads (408), stalled bodies and stalled responses; resumes accepting after a pause; keeps
+/// slow request heads (408), stalled bodies and stalled responses; resumes accepting after a pause; starts a
+/// spare worker when every worker is stuck in one batch of events; keeps
 /// the uploads in progress visibly alive to other servers sharing the uploads folder, and the uploads quota's
 /// count of the folder fresh.
 struct Housekeeper {
@@ -23,6 +24,7 @@ struct Housekeeper {
                 let now = MonotonicClock.milliseconds()
                 Housekeeper(engine: engine).sweep(now: now)
                 engine.resumeAcceptingIfPaused()
+                engine.pool.startSpareIfAllStuck { engine.makeWorker() }
                 if now >= nextRefresh {
                     uploads.refreshTemporaryFiles()
                     uploads.quota.refreshIfStale()

@@ -1,11 +1,12 @@
 import CLinux
 import Glibc
+import Synchronization
 
 /// One worker thread's loop: wait on the shared epoll set, handle whatever woke it, repeat.
 ///
 /// There is no queue between a ready socket and the code that serves it: the thread that epoll wakes accepts the
 /// connection or serves the request itself, then parks it. Idle connections wait in epoll, not here.
-final class Worker: @unchecked Sendable {
+final class Worker: BlockingCallObserver, @unchecked Sendable {
     /// Events taken per `epoll_wait`. Small, so one worker does not sit on ready sockets the other could serve.
     static let batchSize = 8
     /// Bytes read per `recv`: room for the largest head the parser accepts plus the request line.
@@ -31,6 +32,13 @@ final class Worker: @unchecked Sendable {
     @exclusivity(unchecked) var heads: ResponseHeadParts
     @exclusivity(unchecked) var requestIDs = RequestIDGenerator()
     let metrics: WorkerMetrics
+    /// Batches started and finished: odd while this worker handles one. The pool reads it to find a worker stuck
+    /// in one batch.
+    let progress = Atomic<UInt64>(0)
+    /// Set while this worker waits in an announced blocking call.
+    let isBlocked = Atomic<Bool>(false)
+    /// `progress` at the housekeeper's previous check; read and written only under the pool's lock.
+    var progressAtLastCheck: UInt64 = 0
 
     init(engine: Engine, metrics: WorkerMetrics) {
         self.engine = engine
@@ -47,13 +55,18 @@ final class Worker: @unchecked Sendable {
         headBuffer.deallocate()
     }
 
-    /// Runs until the pool retires this worker.
+    /// Runs until the pool lets this worker leave.
     func run() {
+        BlockingCall.observe(self)
+        defer { BlockingCall.observe(nil) }
         while true {
-            let count = eventSet.wait(into: events, timeoutMilliseconds: -1)
+            // While the pool has a surplus, wake up now and then to check whether this worker may leave.
+            let timeout = pool.hasSurplus ? WorkerPool.surplusCheckMilliseconds : -1
+            let count = eventSet.wait(into: events, timeoutMilliseconds: timeout)
             // Busy per batch, not per connection: two atomic updates for up to `batchSize` events.
             pool.markBusy()
-            var retire = false
+            advanceProgress()
+            var leave = false
             for index in 0..<count {
                 let token = events[index].data.u64
                 switch token {
@@ -61,18 +74,35 @@ final class Worker: @unchecked Sendable {
                     engine.acceptConnections(on: self)
                 case Self.wakeToken:
                     // Finish the rest of the batch first: an edge not acted on is not reported again.
-                    retire = retire || pool.shouldRetire()
+                    leave = leave || pool.shouldLeave(self)
                 default:
                     guard let connection = slots.acquire(token) else { continue }
                     serve(connection, peerMayHaveClosed: events[index].events & Self.hangUpEvents != 0)
                 }
             }
+            advanceProgress()
             pool.markIdle()
-            if retire {
+            if !leave, pool.hasSurplus { leave = pool.mayLeave(self) }
+            if leave {
                 engine.services.metrics.retire(metrics)
                 return
             }
         }
+    }
+
+    /// Counts a batch's start or end: `progress` is odd while the worker handles one. Only this thread writes it,
+    /// so a load and a store do (no locked instruction).
+    @inline(__always)
+    private func advanceProgress() {
+        progress.store(progress.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+    }
+
+    func willBlock() {
+        pool.willBlock(self) { engine.makeWorker() }
+    }
+
+    func didBlock() {
+        isBlocked.store(false, ordering: .relaxed)
     }
 
     /// What epoll reports when the peer closed (or the connection failed): its end of stream is then waiting

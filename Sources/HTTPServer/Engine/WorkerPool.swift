@@ -1,15 +1,32 @@
 import Synchronization
 
-/// The worker threads. Each runs `body` (a `Worker` loop) until it is told to retire.
+/// The worker threads: as many as asked for, plus spares while every one of them is stuck.
 ///
-/// Growing starts threads at once. Shrinking posts retirements: a worker takes one only when it wakes on the
-/// pool's eventfd between events, so a worker never stops in the middle of a request.
+/// One worker per CPU serves best: more threads than CPUs only take turns by the scheduler's time slice, and a
+/// request waits while another worker holds its CPU. But a worker can be stuck in one event for long: in an
+/// upload's disk sync, or in an embedder's handler that waits on something. So that one stuck worker does not
+/// stall the server, the pool starts a spare when every worker is stuck: at once when a worker announces a
+/// blocking call (`BlockingCall`), or at the housekeeper's next check when every worker is still in the batch of
+/// events it was in at the previous check. A spare is an ordinary worker; once the pool has more workers than
+/// asked for and another one is free, a worker leaves between two batches. (Go's runtime hands the processor of
+/// a thread blocked in a system call to another thread the same way.)
+///
+/// No worker ever stops in the middle of a request: a worker leaves only between batches of events.
 final class WorkerPool: Sendable {
+    /// How often a worker checks whether it may leave, while the pool has more workers than asked for.
+    static let surplusCheckMilliseconds: Int32 = 100
+
+    private struct Members {
+        var target = 0
+        var workers: [Worker] = []
+        var stopping = false
+    }
+
     /// Live and busy workers are counted here, where `/metrics` reads them.
     private let gauges: EngineGauges
-    private let pendingRetirements = Atomic<Int>(0)
-    private let stopping = Atomic<Bool>(false)
-    private let target = Lock<Int>(0)
+    private let members = Lock(Members())
+    /// More workers than asked for: each one waits with a timeout, to check whether it may leave.
+    private let surplus = Atomic<Bool>(false)
     private let exited = Condition()
     private let wake: WakeEvent
 
@@ -18,69 +35,122 @@ final class WorkerPool: Sendable {
         self.wake = wake
     }
 
-    /// Threads running now.
+    /// Threads running now (spares included).
     var liveCount: Int { gauges.workersLive }
     /// The size asked for last.
-    var targetCount: Int { target.withLock { $0 } }
+    var targetCount: Int { members.withLock { $0.target } }
     /// Workers handling an event right now.
     var busy: Int { gauges.workersBusy }
+    /// The pool has more workers than asked for (a spare, or a shrink under way).
+    var hasSurplus: Bool { surplus.load(ordering: .relaxed) }
 
     /// Sets the number of workers (clamped to `ServerConfiguration.workerRange`); returns the new target.
+    /// Growing starts threads at once; shrinking wakes the workers, and the surplus leave between batches.
     @discardableResult
     func resize(to count: Int, makeWorker: () -> Worker) -> Int {
         let wanted = min(max(count, ServerConfiguration.workerRange.lowerBound), ServerConfiguration.workerRange.upperBound)
-        target.withLock { current in
-            let difference = wanted - current
-            if difference > 0 {
-                // Cancel retirements not yet taken before starting new threads.
-                var toStart = difference
-                while toStart > 0 {
-                    let pending = pendingRetirements.load(ordering: .relaxed)
-                    guard pending > 0 else { break }
-                    if pendingRetirements.compareExchange(expected: pending, desired: pending - 1,
-                                                          ordering: .relaxed).exchanged { toStart -= 1 }
-                }
-                for _ in 0..<toStart { start(makeWorker()) }
-            } else if difference < 0 {
-                pendingRetirements.add(-difference, ordering: .relaxed)
-                wake.signal()
-            }
-            current = wanted
+        let shrinking = members.withLock { state in
+            state.target = wanted
+            while state.workers.count < wanted { start(makeWorker(), in: &state) }
+            return updateSurplus(state)
         }
+        // After the target is set: a worker that drained the wake-up before saw the new target.
+        if shrinking { wake.signal() }
         return wanted
     }
 
-    private func start(_ worker: Worker) {
+    /// Called by a worker that woke on the pool's eventfd: true when it should leave now (it is then no longer
+    /// counted). While there are more workers than asked for, the eventfd stays signalled so that every
+    /// worker hears of it.
+    func shouldLeave(_ worker: Worker) -> Bool {
+        members.withLock { state in
+            if state.stopping {
+                wake.signal()
+                remove(worker, from: &state)
+                return true
+            }
+            if state.workers.count > state.target, anotherIsFree(than: worker, in: state) {
+                remove(worker, from: &state)
+                return true
+            }
+            // Nothing to do, or only stuck workers besides this one: this one stays, and checks again by its
+            // surplus timeout.
+            wake.drain()
+            return false
+        }
+    }
+
+    /// Called by a worker between batches while the pool has a surplus: true when it should leave now.
+    func mayLeave(_ worker: Worker) -> Bool {
+        members.withLock { state in
+            guard state.workers.count > state.target, anotherIsFree(than: worker, in: state) else { return false }
+            remove(worker, from: &state)
+            return true
+        }
+    }
+
+    /// `worker` is about to wait in a blocking call: when every other worker is stuck too, a spare starts now.
+    func willBlock(_ worker: Worker, makeWorker: () -> Worker) {
+        members.withLock { state in
+            worker.isBlocked.store(true, ordering: .relaxed)
+            if !state.stopping, !anotherIsFree(than: worker, in: state) { startSpare(makeWorker, in: &state) }
+        }
+    }
+
+    /// The housekeeper's periodic check: a worker still in the batch it was in at the previous check is stuck;
+    /// when every worker is stuck, a spare starts.
+    func startSpareIfAllStuck(makeWorker: () -> Worker) {
+        members.withLock { state in
+            var free = 0
+            for worker in state.workers {
+                let progress = worker.progress.load(ordering: .relaxed)
+                let stuckSinceLastCheck = progress & 1 == 1 && progress == worker.progressAtLastCheck
+                worker.progressAtLastCheck = progress
+                if !stuckSinceLastCheck, !worker.isBlocked.load(ordering: .relaxed) { free += 1 }
+            }
+            if free == 0, !state.workers.isEmpty, !state.stopping { startSpare(makeWorker, in: &state) }
+        }
+    }
+
+    /// Whether a worker other than `worker` is neither in a blocking call nor stuck since the last check.
+    private func anotherIsFree(than worker: Worker, in state: Members) -> Bool {
+        state.workers.contains { other in
+            guard other !== worker, !other.isBlocked.load(ordering: .relaxed) else { return false }
+            let progress = other.progress.load(ordering: .relaxed)
+            return progress & 1 == 0 || progress != other.progressAtLastCheck
+        }
+    }
+
+    private func startSpare(_ makeWorker: () -> Worker, in state: inout Members) {
+        guard state.workers.count < ServerConfiguration.workerRange.upperBound else { return }
+        start(makeWorker(), in: &state)
+        _ = updateSurplus(state)
+    }
+
+    private func start(_ worker: Worker, in state: inout Members) {
         gauges.workerStarted()
         let started = spawnThread(name: "httpsh-worker") { [self] in
             worker.run()
             gauges.workerExited()
             exited.signal()
         }
-        if !started { gauges.workerExited() }
+        if started {
+            state.workers.append(worker)
+        } else {
+            gauges.workerExited()
+        }
     }
 
-    /// Called by a worker that woke on the pool's eventfd: true when it should exit now.
-    func shouldRetire() -> Bool {
-        if stopping.load(ordering: .relaxed) {
-            wake.signal()
-            return true
-        }
-        while true {
-            let pending = pendingRetirements.load(ordering: .relaxed)
-            guard pending > 0 else {
-                wake.drain()
-                // A retirement posted between the load and the drain would be lost; signal again if so.
-                if pendingRetirements.load(ordering: .relaxed) > 0 || stopping.load(ordering: .relaxed) {
-                    wake.signal()
-                }
-                return false
-            }
-            if pendingRetirements.compareExchange(expected: pending, desired: pending - 1,
-                                                  ordering: .relaxed).exchanged {
-                return true
-            }
-        }
+    private func remove(_ worker: Worker, from state: inout Members) {
+        state.workers.removeAll { $0 === worker }
+        _ = updateSurplus(state)
+    }
+
+    /// Records whether there are more workers than asked for; returns it.
+    private func updateSurplus(_ state: Members) -> Bool {
+        let more = state.workers.count > state.target
+        surplus.store(more, ordering: .relaxed)
+        return more
     }
 
     func markBusy() { gauges.workerBusy() }
@@ -88,7 +158,7 @@ final class WorkerPool: Sendable {
 
     /// Stops every worker and waits for them to exit.
     func stopAll() {
-        stopping.store(true, ordering: .relaxed)
+        members.withLock { $0.stopping = true }
         wake.signal()
         _ = exited.wait(timeoutMilliseconds: 5000) { liveCount == 0 ? true : nil }
     }

@@ -230,10 +230,11 @@ public final class UploadStore: Sendable {
         return zip(linked, batch).map { Stored(name: $0, size: $1.file.size) }
     }
 
-    /// Calls `call` (`fdatasync`, `syncfs` or `fsync`) on `fd`, counting it; 507 or 500 when it fails.
+    /// Calls `call` (`fdatasync`, `syncfs` or `fsync`) on `fd`, counting it; 507 or 500 when it fails. A sync can
+    /// wait on the disk for long: it is announced, so the worker pool can start a spare meanwhile.
     private func sync(_ fd: Int32, _ name: String, _ call: (Int32) -> Int32) throws {
         diskSyncs.add(1, ordering: .relaxed)
-        guard call(fd) == 0 else { throw UploadStorageError.failure("\(name) \(folder)", errno) }
+        guard BlockingCall.run({ call(fd) }) == 0 else { throw UploadStorageError.failure("\(name) \(folder)", errno) }
     }
 
     /// `fdatasync` of one sealed (closed) file, through a descriptor opened for it.
