@@ -65,6 +65,10 @@ public final class FileCache: Sendable {
         }
 
         private func withPathBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+            // Borrowed where the bytes are contiguous (native and small strings): no copy of the reference.
+            if let result = path.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) {
+                return result
+            }
             var path = path  // a copy of the reference, not of the bytes
             return path.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         }
@@ -202,7 +206,7 @@ public final class FileCache: Sendable {
             return (entry, generation.load(ordering: .relaxed))
         }
         guard let entry else { return nil }
-        Self.lastFound.object(orMake: LastFound.init).remember(key, entry, seen)
+        Self.lastFound.object { LastFound(key, entry, seen) }.remember(key, entry, seen)
         return entry
     }
 
@@ -219,10 +223,15 @@ public final class FileCache: Sendable {
 
     /// One thread's last found entry. Only that thread touches it, so it needs no runtime exclusivity check.
     private final class LastFound {
-        /// nil (and a generation no cache has) until the first `remember`.
-        @exclusivity(unchecked) private(set) var key: Key?
-        @exclusivity(unchecked) private(set) var entry: Entry?
-        @exclusivity(unchecked) private(set) var generation = 0
+        @exclusivity(unchecked) private(set) var key: Key
+        @exclusivity(unchecked) private(set) var entry: Entry
+        @exclusivity(unchecked) private(set) var generation: Int
+
+        init(_ key: Key, _ entry: Entry, _ generation: Int) {
+            self.key = key
+            self.entry = entry
+            self.generation = generation
+        }
 
         func remember(_ key: Key, _ entry: Entry, _ generation: Int) {
             self.key = key
