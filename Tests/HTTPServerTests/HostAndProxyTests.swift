@@ -59,6 +59,46 @@ import Testing
         #expect(served.status == 200)
     }
 
+    /// Each worker keeps its own copy of the Host policy: every change (a list for another list, back again,
+    /// any host and back to the default) must reach every worker from the very next request.
+    @Test func liveHostChange_appliesToTheNextRequestOnEveryConnection() throws {
+        let fixture = try TestServer(files: ["hello.txt": "hello\n"]) { $0.allowedHosts = nil }
+        // Kept alive, more of them than workers: the workers have served (and copied the policy) before each change.
+        let clients = try (0..<4).map { _ in try RawClient(port: fixture.port) }
+        defer { clients.forEach { $0.close() } }
+        func statuses(_ host: String) throws -> [Int] {
+            var seen: [Int] = []
+            for client in clients {
+                for _ in 0..<2 {
+                    try client.send(RawClient.request("GET", "/hello.txt", host: host))
+                    seen.append(try client.readResponse().status)
+                }
+            }
+            seen.append(try RawClient.fetch(port: fixture.port, "GET", "/hello.txt", host: host).status)
+            return seen
+        }
+        func set(_ value: String) { #expect(fixture.bus.send(.configSet("allowed-hosts", value)).ok) }
+        let served = Array(repeating: 200, count: 9)
+        let refused = Array(repeating: 421, count: 9)
+
+        #expect(try statuses("localhost") == served)
+        #expect(try statuses("a.example") == refused)
+        set("a.example")
+        #expect(try statuses("a.example") == served)
+        #expect(try statuses("localhost") == refused)
+        set("b.example")
+        #expect(try statuses("a.example") == refused)
+        #expect(try statuses("b.example") == served)
+        set("a.example")
+        #expect(try statuses("b.example") == refused)
+        #expect(try statuses("a.example") == served)
+        set("*")
+        #expect(try statuses("c.example") == served)
+        set("default")
+        #expect(try statuses("c.example") == refused)
+        #expect(try statuses("localhost") == served)
+    }
+
     @Test func securityHeaders_onEveryResponse() throws {
         let fixture = try TestServer.observed()
         let file = try RawClient.fetch(port: fixture.port, "GET", "/hello.txt")

@@ -2,8 +2,8 @@ import Synchronization
 
 /// The engine's limits that `config set` changes while the server runs: timeouts, keep-alive and connection
 /// caps, the upload limit, the Host names answered, the shutdown grace. Each is read where it is enforced (a
-/// relaxed atomic load, or one uncontended lock for the host list), so a change applies from the next request
-/// or the next housekeeping sweep, and no request in flight sees a half-made change.
+/// relaxed atomic load; the host list is published whole, see `allowsHost`), so a change applies from the next
+/// request or the next housekeeping sweep, and no request in flight sees a half-made change.
 public final class LiveLimits: Sendable {
     private let idle: Atomic<Int>
     private let header: Atomic<Int>
@@ -12,7 +12,12 @@ public final class LiveLimits: Sendable {
     private let connections: Atomic<Int>
     private let connectionsPerClient: Atomic<Int>
     private let grace: Atomic<Int>
-    private let hostPolicy: Lock<HostPolicy>
+    /// The Host policy in force, replaced whole on a change.
+    private let hostPolicy: Lock<PublishedHostPolicy>
+    /// `hostPolicy`'s stamp, stored after it is replaced: a worker whose copy has this stamp has the policy in force.
+    private let hostStamp: Atomic<Int>
+    /// Whether the policy in force answers any host (bound to every interface, or `*`), stored after `hostStamp`.
+    private let anyHost: Atomic<Bool>
     /// The upload route's body limit.
     public let upload: BodyLimit
 
@@ -24,7 +29,10 @@ public final class LiveLimits: Sendable {
         connections = Atomic(maxConnections)
         connectionsPerClient = Atomic(configuration.maxConnectionsPerClient ?? 0)
         grace = Atomic(configuration.shutdownGraceSeconds)
-        hostPolicy = Lock(HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host))
+        let hosts = PublishedHostPolicy(HostPolicy(names: configuration.allowedHosts, bindHost: configuration.host))
+        hostPolicy = Lock(hosts)
+        hostStamp = Atomic(hosts.stamp)
+        anyHost = Atomic(hosts.allowsAny)
         upload = BodyLimit(maxUploadBytes)
     }
 
@@ -67,12 +75,56 @@ public final class LiveLimits: Sendable {
         set { grace.store(newValue, ordering: .relaxed) }
     }
 
-    /// Whether `head` names a host answered (others get 421); asked under the lock, so the policy is not copied.
-    func allowsHost(_ head: RequestHead) -> Bool { hostPolicy.withLock { $0.allows(head) } }
-
-    /// Answer only `names` (nil: the default for `bindHost`).
-    public func allowHosts(_ names: [String]?, bindHost: String) {
-        let policy = HostPolicy(names: names, bindHost: bindHost)
-        hostPolicy.withLock { $0 = policy }
+    /// Whether `head` names a host answered (others get 421). Every request asks, so it takes no lock: any host
+    /// is one atomic load; otherwise the calling thread keeps a reference to the policy it last saw, trusted while
+    /// its stamp is the one in force (one more load), and fetched again under the lock after a change.
+    func allowsHost(_ head: RequestHead) -> Bool {
+        if anyHost.load(ordering: .acquiring) { return true }
+        let stamp = hostStamp.load(ordering: .acquiring)
+        let answer = policySeen.withObject { seen in seen.stamp == stamp ? seen.allows(head) : nil }
+        return answer ?? fetchHostPolicy(asking: head)
     }
+
+    /// Makes the policy in force this thread's copy and asks it. Apart, so that the usual path borrows the copy
+    /// without reference counting.
+    @inline(never)
+    private func fetchHostPolicy(asking head: RequestHead) -> Bool {
+        let current = hostPolicy.withLock { $0 }
+        policySeen.set(current)
+        return current.allows(head)
+    }
+
+    /// Answer only `names` (nil: the default for `bindHost`), from the next request on.
+    public func allowHosts(_ names: [String]?, bindHost: String) {
+        let published = PublishedHostPolicy(HostPolicy(names: names, bindHost: bindHost))
+        hostPolicy.withLock { current in
+            current = published
+            // In this order: a worker that sees `anyHost` cleared then sees the new stamp too.
+            hostStamp.store(published.stamp, ordering: .releasing)
+            anyHost.store(published.allowsAny, ordering: .releasing)
+        }
+    }
+
+    /// The Host policy each thread fetched last: one key for every server in the process.
+    private static let hostPolicySeen = ThreadLocal<PublishedHostPolicy>()
+    /// `hostPolicySeen`, reached without the lazy global's check on every request.
+    private let policySeen = LiveLimits.hostPolicySeen
+}
+
+/// A Host policy as published, with a stamp no other publication in the process has, so an equal stamp means
+/// the same policy (of the same server) even after changes back and forth.
+private final class PublishedHostPolicy: Sendable {
+    private static let stamps = Atomic<Int>(0)
+
+    let policy: HostPolicy
+    let stamp: Int
+    let allowsAny: Bool
+
+    init(_ policy: HostPolicy) {
+        self.policy = policy
+        stamp = Self.stamps.wrappingAdd(1, ordering: .relaxed).newValue
+        allowsAny = policy.allowed == nil
+    }
+
+    func allows(_ head: RequestHead) -> Bool { policy.allows(head) }
 }
