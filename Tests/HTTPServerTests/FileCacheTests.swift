@@ -148,6 +148,40 @@ import Testing
         #expect(server.context.fileCache.usage.files == 2)
     }
 
+    /// A worker finds the entry it found last again without the cache's lock or hash. Over one kept-alive
+    /// connection (request after request to the same worker, mostly): the two spellings of a name stay two files,
+    /// and a change or a deletion on disk still shows within the window.
+    @Test func entryFoundAgainByAWorker_isTheSameBytes_andStillRevalidated() throws {
+        let server = try TestServer(files: ["page.txt": "one"])
+        defer { server.stop() }
+        try Self.create(server.root + "/caf\u{E9}.txt", "composed")
+        try Self.create(server.root + "/cafe\u{301}.txt", "decomposed")
+        var client = try RawClient(port: server.port)
+        defer { client.close() }
+        func get(_ path: String) throws -> RawResponse {
+            try client.send(RawClient.request("GET", path))
+            let response = try client.readResponse()
+            // Waiting for a change asks many times: past the requests allowed per connection, take another.
+            if response["Connection"] == "close" {
+                client.close()
+                client = try RawClient(port: server.port)
+            }
+            return response
+        }
+        for _ in 0..<3 {
+            #expect(try get("/caf%C3%A9.txt").text == "composed")
+            #expect(try get("/caf%C3%A9.txt").text == "composed")
+            #expect(try get("/cafe%CC%81.txt").text == "decomposed")
+            #expect(try get("/cafe%CC%81.txt").text == "decomposed")
+        }
+        #expect(try get("/page.txt").text == "one")
+        #expect(try get("/page.txt").text == "one")
+        try Self.overwrite(server.root + "/page.txt", "two")
+        #expect(eventually(within: Self.window) { (try? get("/page.txt"))?.text == "two" })
+        #expect(unlink(server.root + "/page.txt") == 0)
+        #expect(eventually(within: Self.window) { (try? get("/page.txt"))?.status == 404 })
+    }
+
     // MARK: - Helpers
 
     /// Serves a file, then swaps it for a link to a secret outside the root while a client keeps asking: no

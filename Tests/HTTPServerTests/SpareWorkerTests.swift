@@ -36,12 +36,14 @@ import Testing
         #expect(eventually(within: 10) { gate.entered.load(ordering: .relaxed) })
         // The spare started before the call began: no check of the housekeeper's was needed.
         #expect(server.server.workers.live == 2)
+        #expect(server.status("workers_spare") == "1")
         #expect(try RawClient.fetch(port: server.port, "GET", "/x").text == "x")
 
         gate.opened.store(true, ordering: .relaxed)
         #expect(try blocked.readResponse().text == "done")
         #expect(eventually(within: 10) { server.server.workers.live == 1 }, "live: \(server.server.workers.live)")
         #expect(server.server.workers.target == 1)
+        #expect(server.status("workers_spare") == "0")
         #expect(try RawClient.fetch(port: server.port, "GET", "/x").text == "x")
     }
 

@@ -51,7 +51,7 @@ final class WorkerPool: Sendable {
         let wanted = min(max(count, ServerConfiguration.workerRange.lowerBound), ServerConfiguration.workerRange.upperBound)
         let shrinking = members.withLock { state in
             state.target = wanted
-            while state.workers.count < wanted { start(makeWorker(), in: &state) }
+            for _ in state.workers.count..<max(wanted, state.workers.count) { start(makeWorker(), in: &state) }
             return updateSurplus(state)
         }
         // After the target is set: a worker that drained the wake-up before saw the new target.

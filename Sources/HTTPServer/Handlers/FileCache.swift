@@ -13,7 +13,8 @@ import Synchronization
 /// was checked, or the request takes the uncached path.
 ///
 /// Memory is bounded by `capacity` (contents) and `maximumEntries` (metadata); the least recently revalidated
-/// entries go first. Shared by every worker; one short lock per lookup.
+/// entries go first. Shared by every worker; a lookup takes one short lock, but for a worker asking again for the
+/// entry it found last (see `remembered`).
 public final class FileCache: Sendable {
     /// Files up to this size are kept in memory: a 64 KiB body still leaves in one `sendmsg` with its head, and
     /// a cache of 32 MiB then holds at least 512 of them.
@@ -64,6 +65,10 @@ public final class FileCache: Sendable {
         }
 
         private func withPathBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+            // Borrowed where the bytes are contiguous (native and small strings): no copy of the reference.
+            if let result = path.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) {
+                return result
+            }
             var path = path  // a copy of the reference, not of the bytes
             return path.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         }
@@ -123,7 +128,6 @@ public final class FileCache: Sendable {
     private struct State {
         var entries: [Key: Entry] = [:]
         var bytes = 0
-        var hits = 0
         var misses = 0
         var roots: [String] = []
     }
@@ -132,6 +136,11 @@ public final class FileCache: Sendable {
     public let capacity: Int
     let revalidateMilliseconds: Int64
     private let state = Lock(State())
+    /// Lookups that found an entry: counted apart from `state`, since a remembered entry is found without the lock.
+    private let hits = Atomic<Int>(0)
+    /// Changed, under the lock, whenever an entry leaves `state.entries`, to a number no cache has had: an entry a
+    /// thread found while this had the value it has now is still the one under its key.
+    private let generation = Atomic<Int>(FileCache.generations.wrappingAdd(1, ordering: .relaxed).newValue)
 
     /// A cache holding up to `capacity` bytes of contents. `revalidateMilliseconds` is for tests.
     public init(capacity: Int = FileCache.defaultCapacity,
@@ -145,8 +154,8 @@ public final class FileCache: Sendable {
     /// What is cached now.
     public var usage: Usage {
         state.withLock { state in
-            Usage(files: state.entries.count, bytes: state.bytes, capacity: capacity, hits: state.hits,
-                  misses: state.misses)
+            Usage(files: state.entries.count, bytes: state.bytes, capacity: capacity,
+                  hits: hits.load(ordering: .relaxed), misses: state.misses)
         }
     }
 
@@ -164,13 +173,8 @@ public final class FileCache: Sendable {
     /// again and returns the status found there, or nil when it no longer resolves inside the root (or no longer
     /// matches what else the entry recorded, such as its variants).
     func lookup(_ key: Key, now: Int64, revalidate: (Entry) -> stat?) -> Entry? {
-        guard isEnabled else { return nil }
-        let found = state.withLock { state -> Entry? in
-            let entry = state.entries[key]
-            if entry == nil { state.misses += 1 } else { state.hits += 1 }
-            return entry
-        }
-        guard let entry = found else { return nil }
+        guard isEnabled, let entry = remembered(key) ?? find(key) else { return nil }
+        hits.wrappingAdd(1, ordering: .relaxed)
         let checked = entry.checkedAt.load(ordering: .relaxed)
         guard now - checked >= revalidateMilliseconds else { return entry }
         // One worker revalidates; the others keep serving the entry meanwhile (it is at most that much older).
@@ -184,6 +188,58 @@ public final class FileCache: Sendable {
         return nil
     }
 
+    /// The entry the calling thread found last, when that was under `key` (compared by bytes) and no entry has left
+    /// the cache since: a worker serving one hot file finds it with no hash and no lock. The usual revalidation
+    /// follows all the same.
+    private func remembered(_ key: Key) -> Entry? {
+        let current = generation.load(ordering: .acquiring)
+        return Self.lastFound.withObject { last in
+            last.generation == current && last.key == key ? last.entry : nil
+        }
+    }
+
+    /// The entry under `key`, looked up under the lock, and remembered by the calling thread.
+    private func find(_ key: Key) -> Entry? {
+        let (entry, seen) = state.withLock { state -> (Entry?, Int) in
+            let entry = state.entries[key]
+            if entry == nil { state.misses += 1 }
+            return (entry, generation.load(ordering: .relaxed))
+        }
+        guard let entry else { return nil }
+        Self.lastFound.object { LastFound(key, entry, seen) }.remember(key, entry, seen)
+        return entry
+    }
+
+    /// Called under the lock when an entry has left `state.entries` (removed, replaced, evicted, cleared).
+    private func entryLeft() {
+        generation.store(Self.generations.wrappingAdd(1, ordering: .relaxed).newValue, ordering: .releasing)
+    }
+
+    /// Where every cache's new `generation` comes from.
+    private static let generations = Atomic<Int>(0)
+    /// The entry each thread found last, with its key and the cache's generation then (one for every cache in the
+    /// process: a generation is never another cache's).
+    private static let lastFound = ThreadLocal<LastFound>()
+
+    /// One thread's last found entry. Only that thread touches it, so it needs no runtime exclusivity check.
+    private final class LastFound {
+        @exclusivity(unchecked) private(set) var key: Key
+        @exclusivity(unchecked) private(set) var entry: Entry
+        @exclusivity(unchecked) private(set) var generation: Int
+
+        init(_ key: Key, _ entry: Entry, _ generation: Int) {
+            self.key = key
+            self.entry = entry
+            self.generation = generation
+        }
+
+        func remember(_ key: Key, _ entry: Entry, _ generation: Int) {
+            self.key = key
+            self.entry = entry
+            self.generation = generation
+        }
+    }
+
     /// Keeps `entry` under `key`, evicting the least recently revalidated entries to stay within bounds. An entry
     /// whose contents alone exceed the capacity is not kept.
     func store(_ key: Key, _ entry: Entry) {
@@ -191,13 +247,17 @@ public final class FileCache: Sendable {
         let size = entry.contents?.count ?? 0
         guard size <= capacity else { return }
         state.withLock { state in
-            if let old = state.entries.removeValue(forKey: key) { state.bytes -= old.contents?.count ?? 0 }
+            if let old = state.entries.removeValue(forKey: key) {
+                state.bytes -= old.contents?.count ?? 0
+                entryLeft()
+            }
             while state.bytes + size > capacity || state.entries.count >= Self.maximumEntries {
                 guard let oldest = state.entries.min(by: {
                     $0.value.checkedAt.load(ordering: .relaxed) < $1.value.checkedAt.load(ordering: .relaxed)
                 }) else { break }
                 state.entries.removeValue(forKey: oldest.key)
                 state.bytes -= oldest.value.contents?.count ?? 0
+                entryLeft()
             }
             state.entries[key] = entry
             state.bytes += size
@@ -210,6 +270,7 @@ public final class FileCache: Sendable {
             guard let current = state.entries[key], current === entry else { return }
             state.entries.removeValue(forKey: key)
             state.bytes -= entry.contents?.count ?? 0
+            entryLeft()
         }
     }
 
@@ -218,6 +279,7 @@ public final class FileCache: Sendable {
         state.withLock { state in
             state.entries.removeAll()
             state.bytes = 0
+            entryLeft()
         }
     }
 

@@ -24,6 +24,14 @@ final class ThreadLocal<Object: AnyObject>: Sendable {
         return Unmanaged<Object>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
     }
 
+    /// The calling thread's object, made (and set) by `make` on its first use.
+    func object(orMake make: () -> Object) -> Object {
+        if let key, let raw = pthread_getspecific(key) { return Unmanaged<Object>.fromOpaque(raw).takeUnretainedValue() }
+        let object = make()
+        set(object)
+        return object
+    }
+
     /// Makes `object` the calling thread's, in place of the one before.
     func set(_ object: Object) {
         guard let key else { return }
