@@ -3,8 +3,9 @@ import Foundation
 import HTTPServerTesting
 import Testing
 
-/// review6: a connection a worker accepted just before a drain began, whose first request has not arrived yet,
-/// must get the drain's first-request grace (Engine.firstRequestGraceMilliseconds), not be closed unanswered.
+/// A connection a worker accepted just before a drain began, whose first request has not arrived yet, gets the
+/// drain's first-request grace (`Engine.firstRequestGraceMilliseconds`) rather than being closed unanswered: its
+/// client dialled a server that was serving.
 @Suite struct DrainFirstRequestGraceTests {
     @Test func connectionAcceptedByAWorkerAsTheDrainStarts_isAnsweredWithinTheGrace() throws {
         let server = try TestServer(standardRoutes: false, configure: { $0.workers = 1 }, routes: { router in
