@@ -385,7 +385,8 @@ extension Engine {
                 }
             }
         } else if !connection.isRegistered {
-            if case .idle = connection.exchange, draining.load(ordering: .relaxed) {
+            if case .idle = connection.exchange, draining.load(ordering: .relaxed),
+               connection.requestsAnswered.load(ordering: .relaxed) > 0 {
                 close(connection)
                 return
             }
@@ -401,7 +402,7 @@ extension Engine {
         case .readingHead(let since, _):
             connection.enter(.readingHead, since: since)
         case .idle:
-            if draining.load(ordering: .relaxed) {
+            if draining.load(ordering: .relaxed), connection.requestsAnswered.load(ordering: .relaxed) > 0 {
                 close(connection)
                 return
             }

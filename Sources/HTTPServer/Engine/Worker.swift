@@ -58,7 +58,6 @@ final class Worker: BlockingCallObserver, @unchecked Sendable {
     /// Runs until the pool lets this worker leave.
     func run() {
         BlockingCall.observe(self)
-        defer { BlockingCall.observe(nil) }
         while true {
             // While the pool has a surplus, wake up now and then to check whether this worker may leave.
             let timeout = pool.hasSurplus ? WorkerPool.surplusCheckMilliseconds : -1
@@ -97,12 +96,18 @@ final class Worker: BlockingCallObserver, @unchecked Sendable {
         progress.store(progress.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
     }
 
+    /// Blocking calls under way on this thread (one inside another counts as one wait); only this thread
+    /// touches it.
+    @exclusivity(unchecked) private var blockingDepth = 0
+
     func willBlock() {
-        pool.willBlock(self) { engine.makeWorker() }
+        blockingDepth += 1
+        if blockingDepth == 1 { pool.willBlock(self) { engine.makeWorker() } }
     }
 
     func didBlock() {
-        isBlocked.store(false, ordering: .relaxed)
+        blockingDepth -= 1
+        if blockingDepth == 0 { isBlocked.store(false, ordering: .relaxed) }
     }
 
     /// What epoll reports when the peer closed (or the connection failed): its end of stream is then waiting

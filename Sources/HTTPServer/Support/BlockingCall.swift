@@ -1,5 +1,3 @@
-import Glibc
-
 /// Announces a call that may wait for long (a disk sync, a query to another service) to the thread pool the
 /// calling thread belongs to, so that the pool can put another thread to work meanwhile.
 ///
@@ -9,24 +7,18 @@ import Glibc
 public enum BlockingCall {
     /// Runs `body`, telling the calling thread's pool before and after.
     public static func run<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
-        guard let raw = pthread_getspecific(key) else { return try body() }
-        let observer = Unmanaged<AnyObject>.fromOpaque(raw).takeUnretainedValue() as? any BlockingCallObserver
-        observer?.willBlock()
-        defer { observer?.didBlock() }
+        guard let observer = observers.withObject({ $0 as? any BlockingCallObserver }) else { return try body() }
+        observer.willBlock()
+        defer { observer.didBlock() }
         return try body()
     }
 
-    /// Makes `observer` hear of the blocking calls made on the calling thread from now on (nil: no one).
-    /// The caller keeps `observer` alive while it is set.
-    static func observe(_ observer: (any BlockingCallObserver)?) {
-        pthread_setspecific(key, observer.map { Unmanaged.passUnretained($0 as AnyObject).toOpaque() })
+    /// Makes `observer` hear of the blocking calls made on the calling thread, for as long as the thread runs.
+    static func observe(_ observer: any BlockingCallObserver) {
+        observers.set(observer)
     }
 
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
-    }()
+    private static let observers = ThreadLocal<AnyObject>()
 }
 
 /// Hears of the blocking calls made on one thread.
