@@ -39,6 +39,13 @@ final class Worker: BlockingCallObserver, @unchecked Sendable {
     let isBlocked = Atomic<Bool>(false)
     /// `progress` at the housekeeper's previous check; read and written only under the pool's lock.
     var progressAtLastCheck: UInt64 = 0
+    /// Neither in an announced blocking call nor still in the batch it was in at the housekeeper's previous
+    /// check: the worker will take events again soon. Asked under the pool's lock.
+    var isFree: Bool {
+        guard !isBlocked.load(ordering: .relaxed) else { return false }
+        let progress = progress.load(ordering: .relaxed)
+        return progress & 1 == 0 || progress != progressAtLastCheck
+    }
 
     init(engine: Engine, metrics: WorkerMetrics) {
         self.engine = engine

@@ -101,24 +101,15 @@ final class WorkerPool: Sendable {
     /// when every worker is stuck, a spare starts.
     func startSpareIfAllStuck(makeWorker: () -> Worker) {
         members.withLock { state in
-            var free = 0
-            for worker in state.workers {
-                let progress = worker.progress.load(ordering: .relaxed)
-                let stuckSinceLastCheck = progress & 1 == 1 && progress == worker.progressAtLastCheck
-                worker.progressAtLastCheck = progress
-                if !stuckSinceLastCheck, !worker.isBlocked.load(ordering: .relaxed) { free += 1 }
-            }
-            if free == 0, !state.workers.isEmpty, !state.stopping { startSpare(makeWorker, in: &state) }
+            let anyFree = state.workers.contains(where: \.isFree)
+            for worker in state.workers { worker.progressAtLastCheck = worker.progress.load(ordering: .relaxed) }
+            if !anyFree, !state.workers.isEmpty, !state.stopping { startSpare(makeWorker, in: &state) }
         }
     }
 
-    /// Whether a worker other than `worker` is neither in a blocking call nor stuck since the last check.
+    /// Whether a worker other than `worker` is free (`Worker.isFree`).
     private func anotherIsFree(than worker: Worker, in state: Members) -> Bool {
-        state.workers.contains { other in
-            guard other !== worker, !other.isBlocked.load(ordering: .relaxed) else { return false }
-            let progress = other.progress.load(ordering: .relaxed)
-            return progress & 1 == 0 || progress != other.progressAtLastCheck
-        }
+        state.workers.contains { $0 !== worker && $0.isFree }
     }
 
     private func startSpare(_ makeWorker: () -> Worker, in state: inout Members) {

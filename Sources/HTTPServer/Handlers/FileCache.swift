@@ -65,12 +65,7 @@ public final class FileCache: Sendable {
         }
 
         private func withPathBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-            // Borrowed where the bytes are contiguous (native and small strings): no copy of the reference.
-            if let result = path.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) {
-                return result
-            }
-            var path = path  // a copy of the reference, not of the bytes
-            return path.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+            path.withBorrowedUTF8 { body(UnsafeRawBufferPointer($0)) }
         }
     }
 

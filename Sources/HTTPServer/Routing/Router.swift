@@ -127,12 +127,7 @@ public struct Router: Sendable {
     /// segment at a time; parameters are percent-decoded after the path is split, so `%2F` inside a segment is a
     /// `/` in the value, not a separator.
     public func match(_ method: HTTPMethod, path rawPath: String) -> Match {
-        // Borrowed where the bytes are contiguous (native and small strings): no copy of the reference.
-        if let found = rawPath.utf8.withContiguousStorageIfAvailable({ match(method, bytes: $0, rawPath: rawPath) }) {
-            return found
-        }
-        var path = rawPath
-        return path.withUTF8 { match(method, bytes: $0, rawPath: rawPath) }
+        rawPath.withBorrowedUTF8 { match(method, bytes: $0, rawPath: rawPath) }
     }
 
     private func match(_ method: HTTPMethod, bytes path: UnsafeBufferPointer<UInt8>, rawPath: String) -> Match {
