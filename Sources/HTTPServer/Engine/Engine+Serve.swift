@@ -215,7 +215,7 @@ extension Engine {
         stats.requestStarted()
         connection.requestClient = forwarded.client(peer: connection.client, headers: head.headers)
         connection.currentRequest.publish(head.method, head.rawPath)
-        switch pipeline.begin(head, client: connection.requestClient, id: id).1 {
+        switch pipeline.begin(head, client: connection.requestClient, id: id) {
         case .respond(var response, let bodyUnread):
             if bodyUnread { response.closeConnection = true }
             return send(response, on: connection, head: head, id: id, worker)

@@ -41,11 +41,15 @@ final class Pipeline: Sendable {
         self.journal = journal
     }
 
-    /// Starts a request: everything up to the point where its body is needed.
-    func begin(_ head: RequestHead, client: IPAddress, id: RequestID) -> (Request?, Start) {
-        let (request, start) = route(head, client: client, id: id)
-        if let request, let status = start.status { countIfServed(request, status) }
-        return (request, start)
+    /// Starts a request: everything up to the point where its body is needed. A request answered now is over:
+    /// its storage goes back to the thread for the next one.
+    func begin(_ head: RequestHead, client: IPAddress, id: RequestID) -> Start {
+        let (routed, start) = route(head, client: client, id: id)
+        // Moved out, so that the request below is the only one holding its storage.
+        guard let request = consume routed, let status = start.status else { return start }
+        countIfServed(request, status)
+        request.recycle()
+        return start
     }
 
     /// Counts the path of a request that was served (below 400), before the response goes out. A refused

@@ -2,31 +2,82 @@
 /// value are in them. `HTTPHeaders` keeps a request's fields so, and makes a `String` only for a field asked for:
 /// most fields a client sends are never read, and the ones the server reads it mostly reads as bytes.
 ///
-/// `@unchecked Sendable`: the storage (a `ManagedBuffer`, which cannot be `Sendable`) is filled once, in `init`,
-/// and only read after that.
+/// `@unchecked Sendable`: the storage (a `ManagedBuffer`, which cannot be `Sendable`) is written only by `init`,
+/// while nothing else holds it (a new buffer, or a thread's spare that no request or header set holds any
+/// more), and only read after that.
 struct ReceivedFields: @unchecked Sendable {
     /// Where one field's name and value (without the whitespace around it) are in the field lines.
     struct Position: Sendable {
         var nameStart: UInt32, nameEnd: UInt32, valueStart: UInt32, valueEnd: UInt32
     }
 
+    /// What the buffer holds: `fields` positions from `positionsStart` on, after the field lines; room for
+    /// `room` bytes in all (kept here: `ManagedBuffer.capacity` asks the allocator, a call per request).
+    private struct Layout {
+        var fields: Int
+        var positionsStart: Int
+        let room: Int
+    }
+
     /// The field lines as received, then each field's `Position`: one allocation for a whole header section.
-    private final class Storage: ManagedBuffer<(fields: Int, positionsStart: Int), UInt8> {}
+    private final class Storage: ManagedBuffer<Layout, UInt8> {}
+
+    /// A thread's last buffer, taken again for its next header section once nothing else holds it (the request,
+    /// its copies and its headers are gone): a keep-alive connection's requests then cost no malloc and free
+    /// for their fields. Only its own thread touches it, so it needs no runtime exclusivity check.
+    private final class Spare {
+        @exclusivity(unchecked) var storage: Storage
+
+        init(_ storage: Storage) { self.storage = storage }
+
+        /// The spare when no one else holds it and it has room for `byteCount`, else a new buffer (kept as the
+        /// spare when it is not too large to keep).
+        func buffer(holding byteCount: Int) -> Storage {
+            if isKnownUniquelyReferenced(&storage), storage.withUnsafeMutablePointerToHeader({ $0.pointee.room }) >= byteCount {
+                return storage
+            }
+            let made = ReceivedFields.makeStorage(byteCount)
+            if byteCount <= ReceivedFields.largestSpare { storage = made }
+            return made
+        }
+    }
+
+    /// The spare buffers, one per thread that parses (the workers).
+    private static let spares = ThreadLocal<Spare>()
+    /// A larger head's buffer is not kept for reuse: browsers send 1–8 KiB, so this covers every usual request,
+    /// and no thread holds on to the 64 KiB an unusual one may take.
+    private static let largestSpare = 8 * 1024
 
     private let storage: Storage
 
-    /// Copies `lines` and `positions` (offsets into `lines`) into one buffer.
+    /// Copies `lines` and `positions` (offsets into `lines`) into one buffer: the thread's spare when it can be.
     init(lines: UnsafeRawBufferPointer, positions: UnsafeBufferPointer<Position>) {
         let positionBytes = UnsafeRawBufferPointer(positions)
-        let buffer = Storage.create(minimumCapacity: lines.count + positionBytes.count) { _ in
-            (positions.count, lines.count)
-        }
-        buffer.withUnsafeMutablePointerToElements { start in
+        let byteCount = lines.count + positionBytes.count
+        let buffer = Self.spares.withObject { $0.buffer(holding: byteCount) } ?? Self.firstBuffer(holding: byteCount)
+        buffer.withUnsafeMutablePointers { layout, start in
+            layout.pointee.fields = positions.count
+            layout.pointee.positionsStart = lines.count
             let raw = UnsafeMutableRawPointer(start)
             if let from = lines.baseAddress { raw.copyMemory(from: from, byteCount: lines.count) }
             if let from = positionBytes.baseAddress { (raw + lines.count).copyMemory(from: from, byteCount: positionBytes.count) }
         }
-        storage = unsafeDowncast(buffer, to: Storage.self)
+        storage = buffer
+    }
+
+    /// A thread's first buffer, which becomes its spare.
+    private static func firstBuffer(holding byteCount: Int) -> Storage {
+        let made = makeStorage(byteCount)
+        if byteCount <= largestSpare { spares.set(Spare(made)) }
+        return made
+    }
+
+    private static func makeStorage(_ byteCount: Int) -> Storage {
+        // At least a browser's header section with its positions, so that a spare made for a short one serves
+        // the longer ones after it.
+        let room = max(byteCount, 1024)
+        let buffer = Storage.create(minimumCapacity: room) { _ in Layout(fields: 0, positionsStart: 0, room: room) }
+        return unsafeDowncast(buffer, to: Storage.self)
     }
 
     /// The address of the one buffer (see `HTTPHeaders.storageIdentity`).

@@ -5,19 +5,20 @@
 /// middleware and the handler, and copying it is one retain rather than one for each of the head's strings and
 /// arrays. Setting `parameters` or `body` copies the parts first when another copy shares them.
 public struct Request: Sendable {
-    /// The parts of one request. Mutable fields change only while the storage is uniquely referenced (copy on
-    /// write), so no other thread ever sees them change.
+    /// The parts of one request. They change only while the storage is uniquely referenced (copy on write, or
+    /// reuse by the thread that recycled it), so no other thread ever sees them change, and no two accesses to
+    /// one storage overlap: no runtime exclusivity check needed.
     private final class Storage: @unchecked Sendable {
-        let head: RequestHead
-        let path: String
-        let client: IPAddress
-        let id: RequestID
+        @exclusivity(unchecked) var head: RequestHead
+        @exclusivity(unchecked) var path: String
+        @exclusivity(unchecked) var client: IPAddress
+        @exclusivity(unchecked) var id: RequestID
         /// Nil until a route captures some: most requests are given theirs once, and making `.none` first cost
         /// a copy and a destroy per request.
-        var parameters: RouteParameters?
-        var body: [UInt8] = []
+        @exclusivity(unchecked) var parameters: RouteParameters?
+        @exclusivity(unchecked) var body: [UInt8] = []
 
-        init(head: RequestHead, path: String, client: IPAddress, id: RequestID) {
+        init(head: consuming RequestHead, path: consuming String, client: IPAddress, id: consuming RequestID) {
             self.head = head
             self.path = path
             self.client = client
@@ -30,7 +31,38 @@ public struct Request: Sendable {
             copy.body = body
             return copy
         }
+
+        /// Holds a new request's parts, as a new storage would. The parts are moved in: a copy of the head costs
+        /// a retain for each of its strings and its fields.
+        @inline(__always)
+        func reuse(head: consuming RequestHead, path: consuming String, client: IPAddress, id: consuming RequestID) {
+            self.head = consume head
+            self.path = consume path
+            self.client = client
+            self.id = consume id
+            parameters = nil
+            // `body` is empty already: `clear` emptied it before the storage became a spare.
+        }
+
+        /// Lets go of what a finished request must not keep held: its header fields (whose buffer the parser
+        /// reuses once nothing holds it) and its body (which may be large). The rest is replaced on reuse.
+        func clear() {
+            head.headers = HTTPHeaders()
+            if !body.isEmpty { body = [] }
+        }
     }
+
+    /// A thread's storage of a request that is over, which no one else held: its next request's storage, so a
+    /// keep-alive connection's requests cost no malloc and free for it. Held only between requests (so `unique()`
+    /// still sees a request's storage as its own); only its own thread touches it.
+    private final class Spare {
+        @exclusivity(unchecked) var storage: Storage?
+
+        init(_ storage: Storage) { self.storage = storage }
+    }
+
+    /// The spares, one per thread that answers requests (the workers).
+    private static let spares = ThreadLocal<Spare>()
 
     private var storage: Storage
 
@@ -65,10 +97,26 @@ public struct Request: Sendable {
         self.init(head: head, client: client, id: RequestID(id))
     }
 
-    /// The engine's form: an id it made stays a number until someone reads `id`.
-    init?(head: RequestHead, client: IPAddress, id: RequestID) {
+    /// The engine's form: an id it made stays a number until someone reads `id`. The storage is the thread's
+    /// spare when it has one.
+    init?(head: consuming RequestHead, client: IPAddress, id: consuming RequestID) {
         guard let path = PercentEncoding.decode(head.rawPath) else { return nil }
-        storage = Storage(head: head, path: path, client: client, id: id)
+        if let spare = Self.spares.withObject({ $0.storage.take() }) {
+            spare.reuse(head: consume head, path: consume path, client: client, id: consume id)
+            storage = spare
+        } else {
+            storage = Storage(head: consume head, path: consume path, client: client, id: consume id)
+        }
+    }
+
+    /// Ends this request: when no one else holds its storage (no handler or middleware kept the request), the
+    /// storage, cleared, becomes the thread's spare for its next request. The pipeline calls this once the
+    /// answer is made.
+    consuming func recycle() {
+        guard isKnownUniquelyReferenced(&storage) else { return }
+        storage.clear()
+        let cleared = storage
+        if Self.spares.withObject({ $0.storage = cleared }) == nil { Self.spares.set(Spare(cleared)) }
     }
 
     /// The storage, copied first when another request shares it.
