@@ -95,6 +95,11 @@ public final class RequestCounters: Sendable {
         folded { ($0.counts.count, $0.counts.keys.reduce(0) { $0 + $1.utf8.count }) }
     }
 
+    /// Workers registered and not retired: the rings every read folds.
+    var workersCounting: Int {
+        state.withLock { $0.rings.count }
+    }
+
     /// Runs `body` on the counts under the lock, every worker's ring folded in first.
     private func folded<Result>(_ body: (BoundedCounts<String>) -> Result) -> Result {
         state.withLock { state in
