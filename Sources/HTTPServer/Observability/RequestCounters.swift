@@ -49,8 +49,8 @@ public final class RequestCounters: Sendable {
         return ring
     }
 
-    /// Adds one request for `path` without the shared lock (but once per `WorkerRing.capacity` requests). Only
-    /// the worker `ring` was registered for calls this with it.
+    /// Adds one request for `path` without the shared lock (but once per `WorkerRing.capacity` requests, to fold
+    /// a full ring). `ring` is the calling worker's own, from `register`: a ring has one producer.
     func record(_ path: String, through ring: WorkerRing) {
         ring.push(PathKey.bounded(path)) { state.withLock { $0.fold(ring) } }
     }
