@@ -42,4 +42,80 @@ import Testing
         #expect(counters.count(for: "/file-0") == 0)
         #expect(counters.snapshot().map(\.path) == ["/after-reset"])
     }
+
+    // Workers count through rings of their own, which every reader folds in first.
+
+    @Test func workerRecords_areCountedTheMomentRecordReturns_howeverTheRingWraps() {
+        let counters = RequestCounters()
+        let ring = counters.register()
+        let capacity = RequestCounters.WorkerRing.capacity
+        var recorded = 0
+        for batch in [1, capacity - 1, 1, capacity, 5 * capacity + 3] {
+            for _ in 0..<batch { counters.record("/hot.html", through: ring) }
+            recorded += batch
+            #expect(counters.count(for: "/hot.html") == recorded)
+        }
+        counters.record("/listed.html", through: ring)
+        #expect(counters.counts(for: ["/hot.html", "/listed.html"]) == [recorded, 1])
+        #expect(counters.snapshot().map(\.count) == [recorded, 1])
+        #expect(counters.footprint.paths == 2)
+    }
+
+    @Test func workerRecords_areExactWhileAReaderFolds() async {
+        let counters = RequestCounters()
+        let ring = counters.register()
+        let recorded = 20_000
+        let writer = Task.detached {
+            for _ in 0..<recorded { counters.record("/hot.html", through: ring) }
+        }
+        var seen = 0
+        while seen < recorded {
+            let now = counters.count(for: "/hot.html")
+            #expect(now >= seen && now <= recorded)
+            seen = now
+            await Task.yield()
+        }
+        await writer.value
+        #expect(counters.count(for: "/hot.html") == recorded)
+    }
+
+    @Test func retire_keepsRecordsNoReaderHasFolded() {
+        let counters = RequestCounters()
+        let leaving = counters.register()
+        let staying = counters.register()
+        for _ in 0..<5 { counters.record("/page.html", through: leaving) }
+        counters.retire(leaving)
+        counters.record("/page.html", through: staying)
+        #expect(counters.count(for: "/page.html") == 6)
+    }
+
+    @Test func reset_dropsWorkerRecordsNoReaderHasFolded() {
+        let counters = RequestCounters()
+        let ring = counters.register()
+        for _ in 0..<5 { counters.record("/before.html", through: ring) }
+        counters.reset()
+        counters.record("/after.html", through: ring)
+        #expect(counters.snapshot().map(\.path) == ["/after.html"])
+        #expect(counters.count(for: "/before.html") == 0)
+    }
+
+    @Test func workerRecords_pastTheCap_shareOneServerWideCap() {
+        let counters = RequestCounters()
+        let rings = [counters.register(), counters.register()]
+        // Two workers fill the cap between them, each through its own ring, from its own thread.
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            for index in stride(from: half, to: RequestCounters.maximumPaths, by: 2) {
+                counters.record("/file-\(index)", through: rings[half])
+            }
+        }
+        // Which paths take the last places is the order the rings are folded in: a read folds them all.
+        #expect(counters.footprint.paths == RequestCounters.maximumPaths)
+        counters.record("/one-too-many", through: rings[0])
+        counters.record("/one-more", through: rings[1])
+        counters.record("/file-0", through: rings[1])
+        #expect(counters.count(for: "/one-too-many") == 0)
+        #expect(counters.count(for: RequestCounters.otherKey) == 2)
+        #expect(counters.count(for: "/file-0") == 2)
+        #expect(counters.footprint.paths == RequestCounters.maximumPaths)
+    }
 }

@@ -164,8 +164,8 @@ extension Engine {
                     connection.exchange = .readingBody(reader)
                     return (offset, .proceed)
                 }
-                let step = send(pipeline.complete(reader), on: connection, head: reader.request.head,
-                                id: reader.request.requestID, worker)
+                let step = send(pipeline.complete(reader, counts: worker.requestCounts), on: connection,
+                                head: reader.request.head, id: reader.request.requestID, worker)
                 guard case .proceed = step else { return (offset, step) }
                 continue
             }
@@ -215,7 +215,7 @@ extension Engine {
         stats.requestStarted()
         connection.requestClient = forwarded.client(peer: connection.client, headers: head.headers)
         connection.currentRequest.publish(head.method, head.rawPath)
-        switch pipeline.begin(head, client: connection.requestClient, id: id).1 {
+        switch pipeline.begin(head, client: connection.requestClient, id: id, counts: worker.requestCounts).1 {
         case .respond(var response, let bodyUnread):
             if bodyUnread { response.closeConnection = true }
             return send(response, on: connection, head: head, id: id, worker)

@@ -41,17 +41,19 @@ final class Pipeline: Sendable {
         self.journal = journal
     }
 
-    /// Starts a request: everything up to the point where its body is needed.
-    func begin(_ head: RequestHead, client: IPAddress, id: RequestID) -> (Request?, Start) {
+    /// Starts a request: everything up to the point where its body is needed. `counts` is the calling worker's
+    /// ring in `counters`.
+    func begin(_ head: RequestHead, client: IPAddress, id: RequestID,
+               counts: RequestCounters.WorkerRing) -> (Request?, Start) {
         let (request, start) = route(head, client: client, id: id)
-        if let request, let status = start.status { countIfServed(request, status) }
+        if let request, let status = start.status { countIfServed(request, status, counts) }
         return (request, start)
     }
 
     /// Counts the path of a request that was served (below 400), before the response goes out. A refused
     /// request's path is a client's choice (escape codes, scanners' guesses), not something the server served.
-    private func countIfServed(_ request: Request, _ status: HTTPStatus) {
-        if status.code < 400 { counters.record(request.path) }
+    private func countIfServed(_ request: Request, _ status: HTTPStatus, _ counts: RequestCounters.WorkerRing) {
+        if status.code < 400 { counters.record(request.path, through: counts) }
     }
 
     private func route(_ head: RequestHead, client: IPAddress, id: RequestID) -> (Request?, Start) {
@@ -126,8 +128,8 @@ final class Pipeline: Sendable {
                                               maxTrailerBytes: maxTrailerBytes)))
     }
 
-    /// Finishes a request whose body has been read.
-    func complete(_ reader: BodyReader) -> Response {
+    /// Finishes a request whose body has been read. `counts` is the calling worker's ring in `counters`.
+    func complete(_ reader: BodyReader, counts: RequestCounters.WorkerRing) -> Response {
         var request = reader.request
         let response: Response
         switch reader.destination {
@@ -141,7 +143,7 @@ final class Pipeline: Sendable {
                                detail: "\(response.status.code) at the end of the body")
             }
         }
-        countIfServed(request, response.status)
+        countIfServed(request, response.status, counts)
         return response
     }
 

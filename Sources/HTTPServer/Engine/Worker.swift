@@ -32,6 +32,8 @@ final class Worker: BlockingCallObserver, @unchecked Sendable {
     @exclusivity(unchecked) var heads: ResponseHeadParts
     @exclusivity(unchecked) var requestIDs = RequestIDGenerator()
     let metrics: WorkerMetrics
+    /// This worker's ring in the server's `RequestCounters`: it counts served paths with no shared lock.
+    let requestCounts: RequestCounters.WorkerRing
     /// Batches started and finished: odd while this worker handles one. The pool reads it to find a worker stuck
     /// in one batch.
     let progress = Atomic<UInt64>(0)
@@ -53,6 +55,7 @@ final class Worker: BlockingCallObserver, @unchecked Sendable {
         pool = engine.pool
         slots = engine.registry.slots
         self.metrics = metrics
+        requestCounts = engine.services.counters.register()
         heads = ResponseHeadParts(server: engine.configuration.serverName)
     }
 
@@ -91,6 +94,7 @@ final class Worker: BlockingCallObserver, @unchecked Sendable {
             if !leave, pool.hasSurplus { leave = pool.mayLeave(self) }
             if leave {
                 engine.services.metrics.retire(metrics)
+                engine.services.counters.retire(requestCounts)
                 return
             }
         }

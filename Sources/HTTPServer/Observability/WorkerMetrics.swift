@@ -1,12 +1,7 @@
-
-import Synchronization
-
-/// One worker's request metrics. Only its worker writes them, into a ring that needs no lock; a scrape or the
-/// shell's `stats` takes the worker's lock briefly, folds the ring in, and reads. No lock per request.
-///
-/// Unchecked `Sendable`: the ring's slots are handed from the one writer to the lock holder through
-/// `published` and `folded` (release stores, acquire loads); everything else is behind `state`'s lock.
-final class WorkerMetrics: @unchecked Sendable {
+/// One worker's request metrics. Only its worker writes them, into a ring that needs no lock (`HandoffRing`); a
+/// scrape or the shell's `stats` takes the worker's lock briefly, folds the ring in, and reads. No lock per
+/// request.
+final class WorkerMetrics: Sendable {
     /// Upper bounds (seconds) of the Prometheus duration histogram: from a cached 1 KiB file to a slow upload.
     static let durationBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
     /// The shell's "last minute" is six 10-second windows.
@@ -183,24 +178,9 @@ final class WorkerMetrics: @unchecked Sendable {
     /// Finished requests the worker has published and no one has folded into `state` yet. Why a ring: a mutex per
     /// response cost more than the rest of the bookkeeping; the worker now takes `state`'s lock once per
     /// `ringCapacity` responses (when the ring is full), and a reader takes it anyway.
-    static let ringCapacity = 64
-    private let ring = UnsafeMutablePointer<Finished>.allocate(capacity: WorkerMetrics.ringCapacity)
-    /// How many records the worker has written (it alone stores this, with release: the slot is written first).
-    private let published = Atomic<Int>(0)
-    /// How many records have been folded into `state` (stored under its lock, with release: the slot is moved out
-    /// first, so the worker may reuse it).
-    private let folded = Atomic<Int>(0)
+    static let ringCapacity = HandoffRing<Finished>.capacity
+    private let ring = HandoffRing<Finished>()
     private let state = Lock(Shard())
-
-    deinit {
-        let end = published.load(ordering: .acquiring)
-        var next = folded.load(ordering: .relaxed)
-        while next != end {
-            (ring + next % Self.ringCapacity).deinitialize(count: 1)
-            next += 1
-        }
-        ring.deallocate()
-    }
 
     /// Runs `body` on the counts, every published record included: a reader (scrape, `stats`, retire, reset) sees
     /// exactly the requests counted before it asked.
@@ -214,27 +194,16 @@ final class WorkerMetrics: @unchecked Sendable {
     /// Moves every published record into `shard`. Called under `state`'s lock only, so there is one consumer at
     /// a time.
     private func fold(into shard: inout Shard) {
-        let end = published.load(ordering: .acquiring)
-        var next = folded.load(ordering: .relaxed)
-        guard next != end else { return }
-        while next != end {
-            shard.add((ring + next % Self.ringCapacity).move())
-            next += 1
-        }
-        folded.store(end, ordering: .releasing)
+        ring.drain { shard.add($0) }
     }
 
     /// Records one finished request. Called by this metrics' worker only (the ring has one producer).
     func record(method: HTTPMethod?, path: String?, code: Int, bytes: Int, microseconds: Int64, client: IPAddress,
                 nowSeconds: Int, id: RequestID) {
-        let next = published.load(ordering: .relaxed)
-        if next - folded.load(ordering: .acquiring) == Self.ringCapacity {
+        ring.push(Finished(key: CountKey(method, code: code), pathKey: path.map(PathKey.bounded), bytes: bytes,
+                           microseconds: microseconds, bucket: Self.durationBucket(microseconds), client: client,
+                           nowSeconds: nowSeconds, id: id)) {
             state.withLock { fold(into: &$0) }
         }
-        (ring + next % Self.ringCapacity).initialize(to: Finished(
-            key: CountKey(method, code: code), pathKey: path.map(PathKey.bounded), bytes: bytes,
-            microseconds: microseconds, bucket: Self.durationBucket(microseconds), client: client,
-            nowSeconds: nowSeconds, id: id))
-        published.store(next + 1, ordering: .releasing)
     }
 }
