@@ -65,11 +65,14 @@ import Testing
         let counters = RequestCounters()
         let ring = counters.register()
         let recorded = 20_000
+        let finished = Lock(false)
         let writer = Task.detached {
             for _ in 0..<recorded { counters.record("/hot.html", through: ring) }
+            finished.withLock { $0 = true }
         }
+        // Reads race the writer: each sees a count no lower than the one before, never more than were recorded.
         var seen = 0
-        while seen < recorded {
+        while !finished.withLock({ $0 }) {
             let now = counters.count(for: "/hot.html")
             #expect(now >= seen && now <= recorded)
             seen = now
@@ -87,6 +90,16 @@ import Testing
         counters.retire(leaving)
         counters.record("/page.html", through: staying)
         #expect(counters.count(for: "/page.html") == 6)
+    }
+
+    @Test func retiringWorkers_handTheirCountsOver_andTheirRingsGo() throws {
+        let fixture = try TestServer(files: ["hello.txt": "hello\n"])
+        fixture.server.resizeWorkers(to: 4)
+        for _ in 0..<20 { #expect(try RawClient.fetch(port: fixture.port, "GET", "/hello.txt").status == 200) }
+        // Fewer requests than a ring holds: whatever the three leaving workers served is still in their rings.
+        fixture.server.resizeWorkers(to: 1)
+        #expect(eventually { fixture.context.counters.workersCounting == 1 })
+        #expect(fixture.context.counters.count(for: "/hello.txt") == 20)
     }
 
     @Test func reset_dropsWorkerRecordsNoReaderHasFolded() {

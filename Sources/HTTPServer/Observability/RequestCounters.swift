@@ -49,8 +49,8 @@ public final class RequestCounters: Sendable {
         return ring
     }
 
-    /// Adds one request for `path` without the shared lock (but once per `WorkerRing.capacity` requests). Only
-    /// the worker `ring` was registered for calls this with it.
+    /// Adds one request for `path` without the shared lock (but once per `WorkerRing.capacity` requests, to fold
+    /// a full ring). `ring` is the calling worker's own, from `register`: a ring has one producer.
     func record(_ path: String, through ring: WorkerRing) {
         ring.push(PathKey.bounded(path)) { state.withLock { $0.fold(ring) } }
     }
@@ -93,6 +93,11 @@ public final class RequestCounters: Sendable {
     /// Distinct paths kept and the bytes of their keys (bounded by `maximumPaths` × `PathKey.maximumBytes`).
     var footprint: (paths: Int, bytes: Int) {
         folded { ($0.counts.count, $0.counts.keys.reduce(0) { $0 + $1.utf8.count }) }
+    }
+
+    /// Workers registered and not retired: the rings every read folds.
+    var workersCounting: Int {
+        state.withLock { $0.rings.count }
     }
 
     /// Runs `body` on the counts under the lock, every worker's ring folded in first.
