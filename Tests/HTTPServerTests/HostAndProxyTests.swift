@@ -30,6 +30,14 @@ import Testing
         #expect(HostPolicy(names: ["*"], bindHost: "127.0.0.1").allows(head(host: "anything")))
     }
 
+    @Test func allowedNameLongerThanAnyDNSName_isStillMatched() {
+        let long = String(repeating: "a", count: 300) + ".example"
+        let policy = HostPolicy(names: [long, "files.example"], bindHost: "127.0.0.1")
+        #expect(policy.allows(head(host: long.uppercased() + ":8080")))
+        #expect(policy.allows(head(host: "files.example")))
+        #expect(!policy.allows(head(host: String(long.dropFirst()))))
+    }
+
     @Test func absoluteForm_usesTheTargetAuthority() {
         let policy = HostPolicy(names: nil, bindHost: "127.0.0.1")
         #expect(!policy.allows(head("http://evil.example/x", host: "localhost")))

@@ -372,7 +372,7 @@ extension Engine {
     /// write), publishing the phase and its clock for the housekeeper. The worker then releases its slot. A
     /// connection parks for the first time here: it enters epoll now.
     func park(_ connection: Connection) {
-        let now = MonotonicClock.milliseconds()
+        let now = MonotonicClock.coarseMilliseconds()
         if case .writing = connection.exchange {
             // Asked once per connection; if the socket drained meanwhile, epoll reports it at once.
             if !connection.isRegistered {

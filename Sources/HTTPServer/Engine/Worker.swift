@@ -93,11 +93,17 @@ final class Worker: BlockingCallObserver, @unchecked Sendable {
             pool.markIdle()
             if !leave, pool.hasSurplus { leave = pool.mayLeave(self) }
             if leave {
-                engine.services.metrics.retire(metrics)
-                engine.services.counters.retire(requestCounts)
+                retire()
                 return
             }
         }
+    }
+
+    /// Hands this worker's unread metrics and counts over to the server's totals and forgets its share of them:
+    /// when it leaves, or when its thread could not be started.
+    func retire() {
+        engine.services.metrics.retire(metrics)
+        engine.services.counters.retire(requestCounts)
     }
 
     /// Counts a batch's start or end: `progress` is odd while the worker handles one. Only this thread writes it,

@@ -128,6 +128,7 @@ final class WorkerPool: Sendable {
         if started {
             state.workers.append(worker)
         } else {
+            worker.retire()
             gauges.workerExited()
         }
     }

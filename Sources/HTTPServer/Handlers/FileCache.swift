@@ -50,12 +50,7 @@ public final class FileCache: Sendable {
 
         static func == (a: Key, b: Key) -> Bool {
             a.root == b.root && a.coding == b.coding && a.withPathBytes { mine in
-                b.withPathBytes { theirs in
-                    guard mine.count == theirs.count else { return false }
-                    // A buffer without an address is empty, and so is the other one of the same count.
-                    guard let first = mine.baseAddress, let second = theirs.baseAddress else { return true }
-                    return memcmp(first, second, mine.count) == 0
-                }
+                b.withPathBytes { mine.hasSameBytes(as: $0) }
             }
         }
 

@@ -48,7 +48,7 @@ public final class StaticFiles: Sendable {
             throw HTTPError(.notFound, "nothing at \(request.path)")
         }
         let key = FileCache.Key(root: cacheRoot, path: request.path)
-        let now = MonotonicClock.milliseconds()
+        let now = MonotonicClock.coarseMilliseconds()
         if let entry = cache.lookup(key, now: now, revalidate: { revalidate($0, request) }) {
             let variants = settings.precompressed ? entry.variants : 0
             if let coding = try choose(variants, request) {
@@ -255,7 +255,7 @@ public final class StaticFiles: Sendable {
                 ? FileCache.readContents(region.fd, size: region.length) : nil
             let entry = FileCache.Entry(path: path, identity: FileCache.Identity(info), validators: validators,
                                         headers: headers, contents: contents,
-                                        checkedAt: MonotonicClock.milliseconds(), variants: variants)
+                                        checkedAt: MonotonicClock.coarseMilliseconds(), variants: variants)
             if region.length > FileCache.maximumFileBytes || contents != nil { cache.store(key, entry) }
             if let contents, let request {
                 region.close()

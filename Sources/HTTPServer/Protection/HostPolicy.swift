@@ -5,9 +5,10 @@
 public struct HostPolicy: Sendable {
     /// Lower-cased host names without ports; nil allows any.
     let allowed: Set<String>?
-    /// The allowed names that are ASCII, as bytes, when there are few: every request is checked, and comparing
-    /// its host's bytes with a handful of names costs less than building and hashing a `String`.
-    private let asciiNames: [[UInt8]]
+    /// The allowed names that are ASCII, when there are few, back to back in one buffer, each after a byte
+    /// holding its length: every request is checked, and comparing its host's bytes with a handful of names in
+    /// one buffer costs less than building and hashing a `String` (or walking an array of arrays).
+    private let asciiNames: [UInt8]
     /// True when `asciiNames` is every allowed name, so a host not among them is refused without the `String`
     /// lookup (which a name with non-ASCII letters needs: Unicode lowercasing and canonical equivalence).
     private let asciiNamesAreAll: Bool
@@ -27,8 +28,10 @@ public struct HostPolicy: Sendable {
         }
         self.allowed = allowed
         let names = allowed ?? []
-        let ascii = names.count <= Self.maxCompared ? names.filter { $0.utf8.allSatisfy { $0 < 0x80 } } : []
-        asciiNames = ascii.map { Array($0.utf8) }
+        // A name longer than its length byte can say (no DNS name is) is left to the `String` lookup.
+        let ascii = names.count <= Self.maxCompared
+            ? names.filter { $0.utf8.count <= Int(UInt8.max) && $0.utf8.allSatisfy { $0 < 0x80 } } : []
+        asciiNames = ascii.flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) }
         asciiNamesAreAll = ascii.count == names.count
     }
 
@@ -52,12 +55,25 @@ public struct HostPolicy: Sendable {
     /// Whether `authority`'s host is one of `asciiNames`; nil when the host is not ASCII (left to `normalise`).
     private func asciiMatch(_ authority: UnsafeRawBufferPointer) -> Bool? {
         let host = UnsafeRawBufferPointer(rebasing: authority[Self.hostRange(authority)])
+        // The names are lower-case, as a client usually sends them: first the same bytes, then (for a host with
+        // capitals) a case-insensitive compare, which is `normalise`'s lowercasing.
+        if eachASCIIName(where: { $0.hasSameBytes(as: host) }) { return true }
         guard host.allSatisfy({ $0 < 0x80 }) else { return nil }
-        // The names are lower-case, so a case-insensitive compare is `normalise`'s lowercasing.
-        for name in asciiNames where name.count == host.count {
-            if name.withUnsafeBytes({ asciiCaseInsensitiveEqual($0, host) }) { return true }
+        guard host.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return false }
+        return eachASCIIName(where: { asciiCaseInsensitiveEqual($0, host) })
+    }
+
+    /// True when `matches` is true of one of `asciiNames`.
+    private func eachASCIIName(where matches: (UnsafeRawBufferPointer) -> Bool) -> Bool {
+        asciiNames.withUnsafeBytes { table in
+            var index = 0
+            while index < table.count {
+                let start = index + 1
+                index = start + Int(table[index])
+                if matches(UnsafeRawBufferPointer(rebasing: table[start..<index])) { return true }
+            }
+            return false
         }
-        return false
     }
 
     /// `Example.COM:8080` → `example.com`, `[::1]:80` → `[::1]`.
