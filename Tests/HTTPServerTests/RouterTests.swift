@@ -82,6 +82,20 @@ import Testing
         #expect(found(router, .get, "/y")?.0 == "/:other")
     }
 
+    @Test func rootMount_answersSegmentsBesideLiterals_whateverTheirLengthAndFirstByte() {
+        // Literals are skipped by a filter on a segment's length and first byte: a segment sharing both with a
+        // literal, one sharing neither, an empty one, and an escaped one that decodes to a literal.
+        let router = router([(.get, "/healthz"), (.get, "/uploads/*path"), (.get, "/readyz"), (.get, "/*path")])
+        #expect(found(router, .get, "/healthz")?.0 == "/healthz")
+        #expect(found(router, .get, "/health%7A")?.0 == "/healthz")
+        #expect(found(router, .get, "/healthy")?.0 == "/*path")
+        #expect(found(router, .get, "/1k.html")?.1["path"] == "1k.html")
+        #expect(found(router, .get, "/uploads/a")?.0 == "/uploads/*path")
+        #expect(found(router, .get, "/uploadz/a")?.1["path"] == "uploadz/a")
+        #expect(found(router, .get, "/")?.1["path"] == "")
+        #expect(found(router, .get, "/readyz")?.0 == "/readyz")
+    }
+
     @Test func encodedSegment_isComparedDecoded_neverRaw() {
         let router = router([(.get, "/a%41"), (.get, "/aA/:rest")])
         #expect(found(router, .get, "/a%2541")?.0 == "/a%41")

@@ -178,6 +178,10 @@ private struct Node: Sendable {
     /// Sorted by `Node.order`, searched by halving: a request's segment is compared in place, with no `String`
     /// built or hashed for it.
     var literals: [Literal] = []
+    /// One bit per literal, picked by its length and first byte (`filterBit`): a segment whose bit is clear
+    /// matches no literal, and skips the search. Most requests to a site's root mount (`/*path`) name a file
+    /// that shares neither with the few literals beside it (`healthz`, `uploads`).
+    var literalFilter: UInt64 = 0
     var parameterChild: [Node] = []
     /// Routes by method; a handful at most, so a list.
     var wildcardRoutes: [Router.Route] = []
@@ -197,7 +201,10 @@ private struct Node: Sendable {
         } else {
             let bytes = Array(first.utf8)
             let (position, found) = bytes.withUnsafeBufferPointer { search($0) }
-            if !found { literals.insert(Literal(bytes: bytes, node: Node()), at: position) }
+            if !found {
+                literals.insert(Literal(bytes: bytes, node: Node()), at: position)
+                literalFilter |= bytes.withUnsafeBufferPointer(Self.filterBit)
+            }
             literals[position].node.insert(route, segments: rest)
         }
     }
@@ -270,8 +277,15 @@ private struct Node: Sendable {
 
     /// The index of the literal segment whose decoded bytes are `key`.
     private func literal(matching key: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard literalFilter & Self.filterBit(key) != 0 else { return nil }
         let (position, found) = search(key)
         return found ? position : nil
+    }
+
+    /// The bit of `literalFilter` for a segment: equal segments have equal bits.
+    private static func filterBit(_ segment: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let first = segment.first.map(Int.init) ?? 0
+        return 1 << UInt64((segment.count &+ first &* 8) & 63)
     }
 
     private func literal(matching decoded: String) -> Int? {
