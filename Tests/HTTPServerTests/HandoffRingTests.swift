@@ -3,7 +3,7 @@ import Testing
 
 /// The ring hands each element over exactly once, in order, however often it wraps, and frees what no one took.
 @Suite struct HandoffRingTests {
-    final class Tracked {
+    final class Tracked: Sendable {
         let value: Int
         let freed: Lock<[Int]>
 

@@ -10,8 +10,9 @@ import Synchronization
 ///
 /// Unchecked `Sendable`: a slot goes from producer to consumer through `published` (the slot is written, then a
 /// release store; the consumer loads with acquire) and back through `taken` (the slot is moved out, then a
-/// release store; the producer loads with acquire before reusing it).
-final class HandoffRing<Element>: @unchecked Sendable {
+/// release store; the producer loads with acquire before reusing it). The elements themselves cross from one thread
+/// to another, so they must be `Sendable`.
+final class HandoffRing<Element: Sendable>: @unchecked Sendable {
     /// Slots: the producer takes the lock once per 64 elements at most, and a drain moves at most 64.
     static var capacity: Int { 64 }
 
