@@ -372,6 +372,13 @@ extension Engine {
     /// write), publishing the phase and its clock for the housekeeper. The worker then releases its slot. A
     /// connection parks for the first time here: it enters epoll now.
     func park(_ connection: Connection) {
+        // During a drain an idle connection that has had an answer closes now; one still waiting for its first
+        // request keeps the drain loop's grace.
+        if case .idle = connection.exchange, draining.load(ordering: .relaxed),
+           connection.requestsAnswered.load(ordering: .relaxed) > 0 {
+            close(connection)
+            return
+        }
         let now = MonotonicClock.coarseMilliseconds()
         if case .writing = connection.exchange {
             // Asked once per connection; if the socket drained meanwhile, epoll reports it at once.
@@ -385,11 +392,6 @@ extension Engine {
                 }
             }
         } else if !connection.isRegistered {
-            if case .idle = connection.exchange, draining.load(ordering: .relaxed),
-               connection.requestsAnswered.load(ordering: .relaxed) > 0 {
-                close(connection)
-                return
-            }
             guard register(connection, interest: .input) else { return }
         }
         switch connection.exchange {
@@ -402,10 +404,6 @@ extension Engine {
         case .readingHead(let since, _):
             connection.enter(.readingHead, since: since)
         case .idle:
-            if draining.load(ordering: .relaxed), connection.requestsAnswered.load(ordering: .relaxed) > 0 {
-                close(connection)
-                return
-            }
             connection.enter(.idle, since: now)
         }
     }
