@@ -100,3 +100,11 @@ int clinux_notify_on_resize(int fd) {
 const char *__lsan_default_suppressions(void) {
     return "leak:wcsdup\n";
 }
+
+_Thread_local void *clinux_thread_slots[CLINUX_THREAD_SLOTS];
+
+void clinux_clear_thread_slots(const void *object) {
+    for (unsigned index = 0; index < CLINUX_THREAD_SLOTS; index++) {
+        if (clinux_thread_slots[index] == object) clinux_thread_slots[index] = NULL;
+    }
+}

@@ -182,7 +182,121 @@ import Testing
         #expect(eventually(within: Self.window) { (try? get("/page.txt"))?.status == 404 })
     }
 
+    // MARK: - Larger files, kept open
+
+    /// A file over the in-memory limit is sent from one descriptor the cache keeps: after three answers exactly one
+    /// descriptor of the process leads to it (the first answer's own was closed when sent), and `status` and
+    /// `/metrics` count it.
+    @Test func largeHotFile_isSentFromOneKeptDescriptor() throws {
+        let size = FileCache.maximumFileBytes + 1000
+        let text = String(repeating: "L", count: size)
+        let server = try TestServer(files: ["big.bin": text])
+        defer { server.stop() }
+        for _ in 0..<3 { #expect(try RawClient.fetch(port: server.port, "GET", "/big.bin").text == text) }
+        #expect(Self.descriptors(leadingTo: server.root + "/big.bin") == 1)
+        #expect(server.context.fileCache.usage.openFiles == 1)
+        #expect(server.context.fileCache.usage.hits >= 2)
+        #expect(server.status("file_cache_bytes")?.hasSuffix(", 1 open") == true)
+        let metrics = try RawClient.fetch(port: server.port, "GET", "/metrics").text
+        #expect(metrics.contains("httpsh_file_cache_open_files 1\n"))
+    }
+
+    /// Ranges, validators and HEAD come from the kept descriptor as from the file.
+    @Test func largeCachedFile_keepsRangesAndValidators() throws {
+        let text = (0..<(FileCache.maximumFileBytes + 1000)).map { String($0 % 10) }.joined()
+        let server = try TestServer(files: ["digits.txt": text])
+        defer { server.stop() }
+        let first = try RawClient.fetch(port: server.port, "GET", "/digits.txt")
+        let etag = try #require(first["ETag"])
+        let lower = text.count - 100
+        let range = try RawClient.fetch(port: server.port, "GET", "/digits.txt",
+                                        headers: [("Range", "bytes=\(lower)-\(lower + 4)")])
+        #expect(range.status == 206)
+        #expect(range.text == String(text.dropFirst(lower).prefix(5)))
+        #expect(range["Content-Range"] == "bytes \(lower)-\(lower + 4)/\(text.count)")
+        let suffix = try RawClient.fetch(port: server.port, "GET", "/digits.txt", headers: [("Range", "bytes=-3")])
+        #expect(suffix.text == String(text.suffix(3)))
+        let cached = try RawClient.fetch(port: server.port, "GET", "/digits.txt", headers: [("If-None-Match", etag)])
+        #expect(cached.status == 304)
+        let head = try RawClient.fetch(port: server.port, "HEAD", "/digits.txt")
+        #expect(head["Content-Length"] == String(text.count))
+        #expect(head.text.isEmpty)
+        #expect(try RawClient.fetch(port: server.port, "GET", "/digits.txt").text == text)
+        #expect(server.context.fileCache.usage.openFiles == 1)
+    }
+
+    /// A deleted large file answers 404 within the window, and the cache lets go of its descriptor.
+    @Test func largeDeletedFile_is404_andItsDescriptorIsClosed() throws {
+        let server = try TestServer(files: ["gone.bin": String(repeating: "g", count: FileCache.maximumFileBytes + 1)])
+        defer { server.stop() }
+        #expect(try RawClient.fetch(port: server.port, "GET", "/gone.bin").status == 200)
+        #expect(Self.descriptors(leadingTo: server.root + "/gone.bin") == 1)
+        #expect(unlink(server.root + "/gone.bin") == 0)
+        #expect(eventually(within: Self.window) {
+            (try? RawClient.fetch(port: server.port, "GET", "/gone.bin").status) == 404
+        })
+        #expect(server.context.fileCache.usage.openFiles == 0)
+        #expect(Self.descriptors(leadingTo: server.root + "/gone.bin") == 0)
+    }
+
+    /// A large file deleted while no one asks for it: the cache closes it within seconds all the same (its disk
+    /// space is not held), and the next request is a 404.
+    @Test func largeFileAskedForByNoOne_isClosedWithinSeconds() throws {
+        let server = try TestServer(files: ["old.bin": String(repeating: "o", count: FileCache.maximumFileBytes + 1)])
+        defer { server.stop() }
+        #expect(try RawClient.fetch(port: server.port, "GET", "/old.bin").status == 200)
+        #expect(unlink(server.root + "/old.bin") == 0)
+        #expect(eventually(within: 30) { Self.descriptors(leadingTo: server.root + "/old.bin") == 0 })
+        #expect(server.context.fileCache.usage.openFiles == 0)
+        #expect(try RawClient.fetch(port: server.port, "GET", "/old.bin").status == 404)
+    }
+
+    @Test func largeFileReplacedUnderLoad_isServedWhole_andTheNewVersionWins() throws {
+        let versions = (0..<4).map { String(repeating: Character(String($0)), count: 70_000 + $0 * 1000) }
+        let server = try TestServer(files: ["v.bin": versions[0]])
+        defer { server.stop() }
+        let bodies = try Self.underLoad(server, "/v.bin") {
+            for version in versions.dropFirst() {
+                try server.write("v.bin", version)  // written beside it and renamed over it: a new inode
+                usleep(300_000)
+            }
+            return eventually(within: Self.window) {
+                (try? RawClient.fetch(port: server.port, "GET", "/v.bin").text) == versions.last
+            }
+        }
+        #expect(bodies.allSatisfy { versions.contains($0) }, "a response mixed versions")
+        #expect(!bodies.isEmpty)
+    }
+
+    /// More large files than the cache keeps open: each is served whole, and the cache holds no more than its cap
+    /// of descriptors (the least recently checked go).
+    @Test func openFiles_stayWithinTheCap() throws {
+        let count = FileCache.maximumOpenFiles + 8
+        let size = FileCache.maximumFileBytes + 1
+        let server = try TestServer(files: (0..<count).reduce(into: [:]) { files, index in
+            files["f\(index).bin"] = String(repeating: "x", count: size)
+        })
+        defer { server.stop() }
+        for index in 0..<count {
+            #expect(try RawClient.fetch(port: server.port, "GET", "/f\(index).bin").text.count == size)
+        }
+        #expect(server.context.fileCache.usage.openFiles == FileCache.maximumOpenFiles)
+        let open = (0..<count).reduce(0) { $0 + Self.descriptors(leadingTo: server.root + "/f\($1).bin") }
+        #expect(open == FileCache.maximumOpenFiles)
+        #expect(try RawClient.fetch(port: server.port, "GET", "/f0.bin").text.count == size)
+    }
+
     // MARK: - Helpers
+
+    /// How many of this process's descriptors lead to `path` (also once it is deleted).
+    private static func descriptors(leadingTo path: String) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return -1 }
+        return names.filter { name in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name)
+            else { return false }
+            return target == path || target == path + " (deleted)"
+        }.count
+    }
 
     /// Serves a file, then swaps it for a link to a secret outside the root while a client keeps asking: no
     /// response may carry the secret, and the path ends up refused.

@@ -148,6 +148,33 @@ import Testing
         #expect(found(router, .delete, "/users/new")?.1 == ["id": "new"])
     }
 
+    @Test func methodsOutsideRFC9110_eachFindTheirOwnRoute() {
+        let router = router([(HTTPMethod("BREW"), "/pot"), (HTTPMethod("PROPFIND"), "/pot"), (.get, "/pot")])
+        #expect(found(router, HTTPMethod("BREW"), "/pot")?.0 == "/pot")
+        guard case .found(let brew, _) = router.match(HTTPMethod("BREW"), path: "/pot"),
+              case .found(let propfind, _) = router.match(HTTPMethod("PROPFIND"), path: "/pot") else {
+            Issue.record("a registered extension method was not found")
+            return
+        }
+        #expect(brew.method == HTTPMethod("BREW"))
+        #expect(propfind.method == HTTPMethod("PROPFIND"))
+        #expect(allowed(router, HTTPMethod("MKCOL"), "/pot") != nil)
+    }
+
+    /// The path is checked for `%` and NUL eight bytes at a time: an escape or a NUL at any place in a word or in
+    /// the tail after the last whole word still decides how segments compare and whether a rest decodes.
+    @Test func escapesAndNUL_areSeenAtEveryPlaceOfALongPath() {
+        for length in 0..<20 {
+            let pad = String(repeating: "a", count: length)
+            let router = router([(.get, "/\(pad)é/x"), (.get, "/*rest")])
+            #expect(found(router, .get, "/\(pad)%C3%A9/x")?.0 == "/\(pad)é/x", "escape after \(length) bytes")
+            #expect(found(router, .get, "/\(pad)%00")?.0 == nil, "escaped NUL after \(length) bytes")
+            #expect(found(router, .get, "/\(pad)\u{0}")?.0 == nil, "NUL after \(length) bytes")
+            #expect(found(router, .get, "/\(pad)%zz")?.0 == nil, "broken escape after \(length) bytes")
+            #expect(found(router, .get, "/\(pad)b")?.1 == ["rest": "\(pad)b"])
+        }
+    }
+
     @Test func head_isAnsweredByGet_unlessRegistered() {
         let router = router([(.get, "/a"), (.get, "/b"), (.head, "/b")])
         #expect(found(router, .head, "/a")?.0 == "/a")

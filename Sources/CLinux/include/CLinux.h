@@ -54,4 +54,21 @@ int clinux_reuseport_unsteer(int fd);
 /// restores the default action. Returns 0, or -1.
 int clinux_notify_on_resize(int fd);
 
+/// Slots of the calling thread for `ThreadLocal`'s first keys: read with one load from the thread's own storage,
+/// inlined into Swift, where `pthread_getspecific` is a call (the server reads a few per request). A slot only
+/// mirrors what its `pthread` key holds; the key's destructor gives the object back when the thread exits.
+#define CLINUX_THREAD_SLOTS 32
+extern _Thread_local void *clinux_thread_slots[CLINUX_THREAD_SLOTS];
+
+static inline void *clinux_thread_slot(unsigned index) {
+    return clinux_thread_slots[index];
+}
+
+static inline void clinux_set_thread_slot(unsigned index, void *object) {
+    clinux_thread_slots[index] = object;
+}
+
+/// Empties every slot of the calling thread that holds `object` (as its key's destructor gives it back).
+void clinux_clear_thread_slots(const void *object);
+
 #endif

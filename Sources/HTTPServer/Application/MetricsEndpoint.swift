@@ -73,6 +73,8 @@ public struct MetricsEndpoint: Sendable {
         sample("httpsh_file_cache_capacity_bytes", "", String(cache.capacity))
         family("httpsh_file_cache_files", "gauge", "Files the file cache describes.")
         sample("httpsh_file_cache_files", "", String(cache.files))
+        family("httpsh_file_cache_open_files", "gauge", "Larger files the file cache keeps open (sent with sendfile).")
+        sample("httpsh_file_cache_open_files", "", String(cache.openFiles))
         family("httpsh_file_cache_lookups_total", "counter", "File cache lookups, by result.")
         sample("httpsh_file_cache_lookups_total", "result=\"hit\"", String(cache.hits))
         sample("httpsh_file_cache_lookups_total", "result=\"miss\"", String(cache.misses))

@@ -351,10 +351,11 @@ public struct ServerControl: Sendable {
         return String(format: Double(value) / Double(1 << 20)) + " MiB"
     }
 
-    /// `12 files, 40 KiB of 32.0 MiB` (or `off`).
+    /// `12 files, 40 KiB of 32.0 MiB` (or `off`), then `, 3 open` when larger files are kept open.
     static func fileCache(_ usage: FileCache.Usage) -> String {
         guard usage.capacity > 0 else { return "off" }
-        return "\(usage.files) files, \(bytes(usage.bytes)) of \(bytes(usage.capacity))"
+        let open = usage.openFiles > 0 ? ", \(usage.openFiles) open" : ""
+        return "\(usage.files) files, \(bytes(usage.bytes)) of \(bytes(usage.capacity))" + open
     }
 
     private func uploads(limit: Int?) -> Reply {

@@ -10,6 +10,8 @@ extension Engine {
         case proceed
         /// A response is waiting for the socket to drain.
         case wouldBlockWrite
+        /// A response has had its turn and goes on after the other ready connections.
+        case writeNextTurn
         /// Close the connection.
         case close
     }
@@ -28,17 +30,17 @@ extension Engine {
             return
         }
         if case .writing(var outbound) = connection.exchange {
-            let result = outbound.write(to: connection.socket)
-            switch result {
-            case .wouldBlock:
+            let progress = outbound.write(to: connection.socket)
+            switch progress {
+            case .waitingForRoom, .turnUsed:
                 connection.exchange = .writing(outbound)
-                park(connection)
+                park(connection, nextTurn: progress == .turnUsed)
                 return
             case .closed:
                 connection.exchange = .writing(outbound)
                 close(connection)
                 return
-            case .done:
+            case .sent:
                 connection.exchange = .idle
                 if outbound.closeAfter {
                     finish(connection, worker)
@@ -90,8 +92,8 @@ extension Engine {
         switch step {
         case .proceed:
             return true
-        case .wouldBlockWrite:
-            park(connection)
+        case .wouldBlockWrite, .writeNextTurn:
+            park(connection, nextTurn: step == .writeNextTurn)
             return false
         case .close:
             finish(connection, worker)
@@ -328,15 +330,16 @@ extension Engine {
 
     /// Socket I/O only: writes what the socket takes now; the rest waits for `EPOLLOUT`.
     private func write(_ outbound: inout Outbound, on connection: Connection, keepAlive: Bool) -> Step {
-        switch outbound.write(to: connection.socket) {
-        case .done:
+        let progress = outbound.write(to: connection.socket)
+        switch progress {
+        case .sent:
             return keepAlive ? .proceed : .close
-        case .wouldBlock:
+        case .waitingForRoom, .turnUsed:
             connection.exchange = .writing(outbound)
             // While the answer waits for the socket, even a client that said it was done has time to send bytes
             // (a stray CRLF): closing on them unread would reset the connection under the answer's tail.
             connection.clientIsDone = false
-            return .wouldBlockWrite
+            return progress == .turnUsed ? .writeNextTurn : .wouldBlockWrite
         case .closed:
             outbound.abandon()
             return .close
@@ -372,8 +375,9 @@ extension Engine {
 
     /// Leaves the connection to epoll until something new happens (input, or, with a response pending, room to
     /// write), publishing the phase and its clock for the housekeeper. The worker then releases its slot. A
-    /// connection parks for the first time here: it enters epoll now.
-    func park(_ connection: Connection) {
+    /// connection parks for the first time here: it enters epoll now. `nextTurn`: its response had its turn and the
+    /// socket has room; asking epoll again puts it behind the connections ready now.
+    func park(_ connection: Connection, nextTurn: Bool = false) {
         // During a drain an idle connection that has had an answer closes now; one still waiting for its first
         // request keeps the drain loop's grace.
         if case .idle = connection.exchange, draining.load(ordering: .relaxed),
@@ -386,7 +390,7 @@ extension Engine {
             // Asked once per connection; if the socket drained meanwhile, epoll reports it at once.
             if !connection.isRegistered {
                 guard register(connection, interest: .inputAndOutput) else { return }
-            } else if !connection.watchesOutput {
+            } else if !connection.watchesOutput || nextTurn {
                 connection.watchesOutput = true
                 guard events.rearm(connection.socket.fd, token: connection.token, interest: .inputAndOutput) else {
                     close(connection)

@@ -4,7 +4,7 @@ import Glibc
 /// slow request heads (408), stalled bodies and stalled responses; resumes accepting after a pause; starts a
 /// spare worker when every worker is stuck in one batch of events; keeps
 /// the uploads in progress visibly alive to other servers sharing the uploads folder, and the uploads quota's
-/// count of the folder fresh.
+/// count of the folder fresh; closes the files the file cache keeps open that no request wants any more.
 struct Housekeeper {
     /// How often limits are checked: fine enough for second-granular timeouts, cheap with 10,000 connections.
     static let intervalMilliseconds: Int64 = 250
@@ -19,12 +19,17 @@ struct Housekeeper {
         spawnThread(name: "httpsh-housekeep") {
             let uploads = engine.services.uploads
             var nextRefresh: Int64 = 0
+            var nextFileCheck: Int64 = 0
             while !engine.stopped.load(ordering: .relaxed) {
                 usleep(UInt32(Self.intervalMilliseconds * 1000))
                 let now = MonotonicClock.milliseconds()
                 Housekeeper(engine: engine).sweep(now: now)
                 engine.resumeAcceptingIfPaused()
                 engine.pool.startSpareIfAllStuck { engine.makeWorker() }
+                if now >= nextFileCheck {
+                    engine.services.fileCache.closeIdleFiles(now: now)
+                    nextFileCheck = now + 1000
+                }
                 if now >= nextRefresh {
                     uploads.refreshTemporaryFiles()
                     uploads.quota.refreshIfStale()

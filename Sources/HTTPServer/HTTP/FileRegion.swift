@@ -1,7 +1,8 @@
 import Glibc
 
 /// A byte range of an open file, sent with `sendfile`. The region owns the descriptor: whoever sends or drops the
-/// response closes it exactly once through `close()`.
+/// response closes it exactly once through `close()`. A region of a shared descriptor closes nothing: the
+/// descriptor goes when its last holder does.
 public struct FileRegion: Sendable {
     /// The open file.
     public let fd: Int32
@@ -9,11 +10,22 @@ public struct FileRegion: Sendable {
     public var offset: Int
     /// How many bytes to send from `offset`.
     public var length: Int
+    /// Keeps a shared descriptor open while the region is on its way.
+    private let shared: SharedFileDescriptor?
 
     public init(fd: Int32, offset: Int, length: Int) {
         self.fd = fd
         self.offset = offset
         self.length = length
+        shared = nil
+    }
+
+    /// A region of a descriptor others send from too.
+    public init(shared: SharedFileDescriptor, offset: Int, length: Int) {
+        fd = shared.fd
+        self.offset = offset
+        self.length = length
+        self.shared = shared
     }
 
     /// Opens `path` read-only and wraps the whole file, or nil when it cannot be opened.
@@ -34,8 +46,8 @@ public struct FileRegion: Sendable {
         return FileRegion(fd: fd, offset: 0, length: Int(info.st_size))
     }
 
-    /// Closes the descriptor.
+    /// Closes the descriptor, unless it is shared.
     public func close() {
-        Glibc.close(fd)
+        if shared == nil { Glibc.close(fd) }
     }
 }

@@ -24,6 +24,28 @@ public enum HTTPMethod: Sendable, Hashable, CustomStringConvertible {
         self = Array(name.utf8).withUnsafeBytes { HTTPMethod(token: $0) }
     }
 
+    /// The named methods, in the order of `number`.
+    static let named: [HTTPMethod] = [.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect]
+    /// `number` of every `.other` method.
+    static let otherNumber = 9
+
+    /// The method's place in `named` (`otherNumber` for `.other`): one small integer to compare or index with,
+    /// where `==` has to look for a `String` in both methods (routing and metrics ask on every request).
+    var number: Int {
+        switch self {
+        case .get: 0
+        case .head: 1
+        case .post: 2
+        case .put: 3
+        case .patch: 4
+        case .delete: 5
+        case .options: 6
+        case .trace: 7
+        case .connect: 8
+        case .other: Self.otherNumber
+        }
+    }
+
     /// The methods with a meaning in RFC 9110; a route answers 405 for these and 501 for the rest.
     public var isStandard: Bool {
         if case .other = self { return false }

@@ -57,10 +57,10 @@ public final class StaticFiles: Sendable {
                 if let variant = cache.lookup(variantKey, now: now, revalidate: { _ in
                        locateVariant(request, coding)
                    }),
-                   let response = cached(variant, key: variantKey, request: request, varies: false) {
+                   let response = cached(variant, request: request, varies: false) {
                     return response
                 }
-            } else if let response = cached(entry, key: key, request: request, varies: variants != 0) {
+            } else if let response = cached(entry, request: request, varies: variants != 0) {
                 return response
             }
         }
@@ -129,9 +129,8 @@ public final class StaticFiles: Sendable {
         return nil
     }
 
-    /// The response from a cache entry; nil when a large file's descriptor no longer leads to the checked inode
-    /// (the caller then takes the uncached path). `varies` adds `Vary: Accept-Encoding`.
-    private func cached(_ entry: FileCache.Entry, key: FileCache.Key, request: Request, varies: Bool) -> Response? {
+    /// The response from a cache entry: its contents, or its open file. `varies` adds `Vary: Accept-Encoding`.
+    private func cached(_ entry: FileCache.Entry, request: Request, varies: Bool) -> Response? {
         if let contents = entry.contents {
             // The usual request for a hot small file: the entry's fields and contents as they are, with no closure
             // made for `respond`.
@@ -143,21 +142,10 @@ public final class StaticFiles: Sendable {
                 lower == 0 && upper == contents.count - 1 ? .bytes(contents) : .bytes(Array(contents[lower...upper]))
             }
         }
-        var info = stat()
-        let fd = open(entry.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else {
-            cache.remove(key, entry)
-            return nil
-        }
-        guard fstat(fd, &info) == 0, FileCache.Identity(info) == entry.identity else {
-            Glibc.close(fd)
-            cache.remove(key, entry)
-            return nil
-        }
-        let region = FileRegion(fd: fd, offset: 0, length: Int(info.st_size))
-        return respond(validators: entry.validators, headers: entry.headers, length: region.length,
-                       request: request, varies: varies, release: region.close) { lower, upper in
-            .file(FileRegion(fd: fd, offset: lower, length: upper - lower + 1))
+        guard let descriptor = entry.descriptor else { return nil }
+        return respond(validators: entry.validators, headers: entry.headers, length: entry.identity.size,
+                       request: request, varies: varies) { lower, upper in
+            .file(FileRegion(shared: descriptor, offset: lower, length: upper - lower + 1))
         }
     }
 
@@ -251,12 +239,16 @@ public final class StaticFiles: Sendable {
 
         if let key, cache.isEnabled {
             // Kept only when the opened file is what the path check saw (not swapped in between).
-            let contents = region.length <= FileCache.maximumFileBytes && region.length <= cache.capacity
+            let small = region.length <= FileCache.maximumFileBytes
+            let contents = small && region.length <= cache.capacity
                 ? FileCache.readContents(region.fd, size: region.length) : nil
+            // A larger file's entry keeps a descriptor of its own: this response's region closes when it is sent.
+            let copy = small ? -1 : fcntl(region.fd, F_DUPFD_CLOEXEC, 0)
+            let descriptor = copy >= 0 ? SharedFileDescriptor(taking: copy) : nil
             let entry = FileCache.Entry(path: path, identity: FileCache.Identity(info), validators: validators,
-                                        headers: headers, contents: contents,
+                                        headers: headers, contents: contents, descriptor: descriptor,
                                         checkedAt: MonotonicClock.coarseMilliseconds(), variants: variants)
-            if region.length > FileCache.maximumFileBytes || contents != nil { cache.store(key, entry) }
+            if contents != nil || descriptor != nil { cache.store(key, entry) }
             if let contents, let request {
                 region.close()
                 return respond(validators: validators, headers: headers, length: contents.count,

@@ -25,12 +25,19 @@ struct BoundedCounts<Key: Hashable & Sendable>: Sendable {
     /// What keys beyond `limit` counted.
     var overflow: Int { folded.overflow }
 
-    /// Adds `count` for `key`.
+    /// Adds `count` for `key`. The repeat is inlined where the worker counts; a new key takes the call.
+    @inline(__always)
     mutating func add(_ key: Key, _ count: Int = 1) {
         if runKey == key {
             runCount += count
             return
         }
+        startRun(key, count)
+    }
+
+    /// Folds the current run into the table and starts one of `key`.
+    @inline(never)
+    private mutating func startRun(_ key: Key, _ count: Int) {
         if let previous = runKey {
             Self.store(previous, runCount, in: &stored, overflow: &storedOverflow, limit: limit)
         }

@@ -22,38 +22,69 @@ final class WorkerMetrics: Sendable {
         /// Cumulative-style counts per `durationBuckets` entry (non-cumulative here; summed when rendered).
         var durationCounts = [Int](repeating: 0, count: WorkerMetrics.durationBuckets.count + 1)
         var durationSumMicroseconds: Int64 = 0
-        var sinceStart = LatencyHistogram()
-        /// Recent windows' latencies, indexed by `window % windowCount`, each tagged with the window it holds.
-        var recent = [Window](repeating: Window(), count: WorkerMetrics.windowCount)
-        /// The busiest paths and clients of the last two windows, indexed by `window % topWindowCount`.
-        var top = [TopWindow](repeating: TopWindow(), count: WorkerMetrics.topWindowCount)
+        /// The window requests are counted in now, and its paths and clients. Kept apart from the other windows,
+        /// so that counting a request reaches its histogram without going through an array of windows.
+        private var current = Window()
+        private var currentTop = TopWindow()
+        /// The other windows' latencies, by `window % windowCount`; the current window's slot is empty.
+        private var others = [Window](repeating: Window(), count: WorkerMetrics.windowCount)
+        /// The other window's paths and clients, by `window % topWindowCount`; the current window's slot is empty.
+        private var otherTops = [TopWindow](repeating: TopWindow(), count: WorkerMetrics.topWindowCount)
+        /// The latencies of windows no longer kept. With the windows' own, every latency since start: each
+        /// request is recorded in one histogram, and `sinceStart` is summed when read.
+        private var older = LatencyHistogram()
         /// The slowest requests since start or the last `slowlog reset`, slowest first.
         var slowest: [SlowRequest] = []
+
+        /// Every request's latency since start (or the last `stats reset`).
+        var sinceStart: LatencyHistogram {
+            var all = older
+            for window in recent where window.window >= 0 { all.merge(window.latency) }
+            return all
+        }
+
+        /// Recent windows' latencies, indexed by `window % windowCount`, each tagged with the window it holds.
+        var recent: [Window] {
+            get {
+                var windows = others
+                if current.window >= 0 { windows[current.window % WorkerMetrics.windowCount] = current }
+                return windows
+            }
+            set {
+                others = newValue
+                current = Window()
+            }
+        }
+
+        /// The busiest paths and clients of the last two windows, indexed by `window % topWindowCount`.
+        var top: [TopWindow] {
+            get {
+                var windows = otherTops
+                if currentTop.window >= 0 { windows[currentTop.window % WorkerMetrics.topWindowCount] = currentTop }
+                return windows
+            }
+            set {
+                otherTops = newValue
+                currentTop = TopWindow()
+            }
+        }
 
         /// Counts one finished request.
         mutating func add(_ finished: Finished) {
             let microseconds = finished.microseconds
+            let window = finished.nowSeconds / WorkerMetrics.windowSeconds
+            if window != current.window { enter(window) }
+            current.latency.record(microseconds: microseconds)
             requestCounts.add(finished.key)
             responseBytes += finished.bytes
             durationCounts[finished.bucket] += 1
             durationSumMicroseconds += microseconds
-            sinceStart.record(microseconds: microseconds)
-            let window = finished.nowSeconds / WorkerMetrics.windowSeconds
-            let slot = window % WorkerMetrics.windowCount
-            if recent[slot].window != window {
-                recent[slot] = Window(window: window)
-            }
-            recent[slot].latency.record(microseconds: microseconds)
-            let topSlot = window % WorkerMetrics.topWindowCount
-            if top[topSlot].window != window {
-                top[topSlot] = TopWindow(window: window)
-            }
-            top[topSlot].clients.add(finished.client)
-            if let pathKey = finished.pathKey { top[topSlot].paths.add(pathKey) }
+            currentTop.clients.add(finished.client)
+            if let pathKey = finished.pathKey { currentTop.paths.add(pathKey) }
             // One comparison for all but the slowest: the list is full and sorted, its last is the bar to beat.
             if slowest.count < SlowRequest.kept || microseconds > (slowest.last?.microseconds ?? 0) {
                 let entry = SlowRequest(id: finished.id.description, microseconds: microseconds,
-                                        method: WorkerMetrics.countedMethods[Int(finished.key.method)],
+                                        method: WorkerMetrics.countedMethods[finished.key.method],
                                         path: finished.pathKey ?? "-", client: finished.client,
                                         status: finished.key.code, finishedAt: finished.nowSeconds)
                 // Inserted in place, slowest first: no sorted copy per entry.
@@ -63,29 +94,61 @@ final class WorkerMetrics: Sendable {
             }
         }
 
+        /// Makes `window` the current one (once per window, or when the clock steps back): the current one goes
+        /// back to its slot, and `window` takes over its own slot, whose older window's latencies go to `older`
+        /// (its paths and clients are forgotten, as `top` looks at two windows only).
+        @inline(never)
+        private mutating func enter(_ window: Int) {
+            if current.window >= 0 { others[current.window % WorkerMetrics.windowCount] = current }
+            if currentTop.window >= 0 { otherTops[currentTop.window % WorkerMetrics.topWindowCount] = currentTop }
+            let slot = window % WorkerMetrics.windowCount
+            let displaced = others[slot]
+            others[slot] = Window()
+            if displaced.window == window {
+                current = displaced
+            } else {
+                if displaced.window >= 0 { older.merge(displaced.latency) }
+                current = Window(window: window)
+            }
+            let topSlot = window % WorkerMetrics.topWindowCount
+            currentTop = otherTops[topSlot].window == window ? otherTops[topSlot] : TopWindow(window: window)
+            otherTops[topSlot] = TopWindow()
+        }
+
         /// Adds another shard's counts (a retiring worker's, or one worker's into a scrape's total). Without
-        /// `recent`, only the counters `/metrics` shows: a scrape's cost then does not depend on the traffic's
-        /// paths and clients.
+        /// `recent`, only the counters `/metrics` shows and the latencies since start: a scrape's cost then does
+        /// not depend on the traffic's paths and clients.
         mutating func merge(_ other: Shard, recent includingRecent: Bool = true) {
             requestCounts.merge(other.requestCounts)
             responseBytes += other.responseBytes
             for index in durationCounts.indices { durationCounts[index] += other.durationCounts[index] }
             durationSumMicroseconds += other.durationSumMicroseconds
-            sinceStart.merge(other.sinceStart)
-            guard includingRecent else { return }
+            guard includingRecent else {
+                older.merge(other.sinceStart)
+                return
+            }
+            older.merge(other.older)
             slowest = SlowRequest.slowest(slowest + other.slowest)
-            Self.mergeWindows(&recent, other.recent, \.window) { $0.latency.merge($1.latency) }
-            Self.mergeWindows(&top, other.top, \.window) { $0.merge($1) }
+            var windows = recent
+            Self.mergeWindows(&windows, other.recent, \.window, { $0.latency.merge($1.latency) },
+                              dropping: { older.merge($0.latency) })
+            recent = windows
+            var tops = top
+            Self.mergeWindows(&tops, other.top, \.window, { $0.merge($1) }, dropping: { _ in })
+            top = tops
         }
 
-        /// Slot by slot, the newer window wins and equal windows add up.
+        /// Slot by slot, the newer window wins and equal windows add up; `drop` gets the window that loses.
         private static func mergeWindows<W>(_ mine: inout [W], _ theirs: [W], _ window: KeyPath<W, Int>,
-                                            _ add: (inout W, W) -> Void) {
+                                            _ add: (inout W, W) -> Void, dropping drop: (W) -> Void) {
             for slot in mine.indices where theirs[slot][keyPath: window] >= 0 {
                 if theirs[slot][keyPath: window] > mine[slot][keyPath: window] {
+                    if mine[slot][keyPath: window] >= 0 { drop(mine[slot]) }
                     mine[slot] = theirs[slot]
                 } else if theirs[slot][keyPath: window] == mine[slot][keyPath: window] {
                     add(&mine[slot], theirs[slot])
+                } else {
+                    drop(theirs[slot])
                 }
             }
         }
@@ -119,37 +182,27 @@ final class WorkerMetrics: Sendable {
     }
 
     /// What a request is counted under while it is recorded: the method's place in `countedMethods` (`nil` and
-    /// methods outside RFC 9110 share the last) and the code, compared and hashed as two integers; the label is
-    /// made only when the counts are read.
+    /// methods outside RFC 9110 share the last) and the code, in one integer, compared and hashed as one; the label
+    /// is made only when the counts are read.
     struct CountKey: Hashable, Sendable {
-        var method: UInt8
-        var code: Int
+        /// `code` above the low four bits, the method's place in them.
+        private let packed: Int
 
         init(_ method: HTTPMethod?, code: Int) {
-            self.code = code
-            switch method {
-            case .get: self.method = 0
-            case .head: self.method = 1
-            case .post: self.method = 2
-            case .put: self.method = 3
-            case .patch: self.method = 4
-            case .delete: self.method = 5
-            case .options: self.method = 6
-            case .trace: self.method = 7
-            case .connect: self.method = 8
-            case .other, nil: self.method = 9
-            }
+            packed = code << 4 | (method?.number ?? HTTPMethod.otherNumber)
         }
 
+        var method: Int { packed & 0xF }
+        var code: Int { packed >> 4 }
+
         var methodAndCode: MethodAndCode {
-            MethodAndCode(method: WorkerMetrics.countedMethods[Int(method)], code: code)
+            MethodAndCode(method: WorkerMetrics.countedMethods[method], code: code)
         }
     }
 
     /// The labels of `CountKey.method`, in its order. Methods outside RFC 9110's set share one label, so a client
     /// cannot create unbounded series.
-    private static let countedMethods = [HTTPMethod.get, .head, .post, .put, .patch, .delete, .options, .trace,
-                                         .connect].map(\.description) + ["other"]
+    private static let countedMethods = HTTPMethod.named.map(\.description) + ["other"]
 
     /// `durationBuckets` in whole microseconds: comparing a duration with them as integers picks the same bucket
     /// as comparing its seconds, without a division per request.

@@ -18,6 +18,8 @@ public struct Router: Sendable {
     public final class Route: Sendable {
         /// The method it answers (a `GET` route also answers `HEAD`).
         public let method: HTTPMethod
+        /// `method.number`: what a lookup compares first.
+        let methodNumber: Int
         /// The pattern as registered (`/users/:id`).
         public let pattern: String
         /// How the request body is received.
@@ -30,6 +32,7 @@ public struct Router: Sendable {
         init(method: HTTPMethod, pattern: String, body: BodyPolicy, handler: @escaping Handler,
              parameterNames: [String]) {
             self.method = method
+            methodNumber = method.number
             self.pattern = pattern
             self.body = body
             self.handler = handler
@@ -130,10 +133,13 @@ public struct Router: Sendable {
         rawPath.withBorrowedUTF8 { match(method, bytes: $0, rawPath: rawPath) }
     }
 
+    /// Inlined into `match(_:path:)`: apart, its answer (a large enum) was copied once more on the way out.
+    @inline(__always)
     private func match(_ method: HTTPMethod, bytes path: UnsafeBufferPointer<UInt8>, rawPath: String) -> Match {
         let first = Self.firstSegment(of: path)
         var captures = Captures()
-        if let route = root.find(path, from: first, method: method, captures: &captures) {
+        let lookup = Lookup(method: method, path: path)
+        if let route = root.find(path, from: first, lookup, captures: &captures) {
             return .found(route, parameters: RouteParameters(names: route.parameterNames, rawPath: rawPath,
                                                              captures: captures))
         }
@@ -150,6 +156,47 @@ public struct Router: Sendable {
     static func ordered(_ methods: [HTTPMethod]) -> [HTTPMethod] {
         let order: [HTTPMethod] = [.get, .head, .post, .put, .patch, .delete, .options]
         return order.filter(methods.contains)
+    }
+
+    /// What a lookup compares routes and segments with, worked out once per request rather than at every level.
+    fileprivate struct Lookup {
+        let method: HTTPMethod
+        /// `method.number`: routes are compared on it, and on `method` itself only for methods outside RFC 9110.
+        let number: Int
+        /// True when the path has no `%` and no NUL: then no segment needs decoding and every rest decodes, without
+        /// a look at each segment's bytes.
+        let isPlain: Bool
+
+        init(method: HTTPMethod, path: UnsafeBufferPointer<UInt8>) {
+            self.method = method
+            number = method.number
+            isPlain = !Self.hasEscapeOrNUL(path)
+        }
+
+        /// True when `path` holds a `%` or a NUL. Eight bytes at a time: the classic test for a zero byte,
+        /// `(x - 0x01…) & ~x & 0x80…` (exact about whether there is one), on the word and on the word xor `%`s.
+        private static func hasEscapeOrNUL(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let base = path.baseAddress else { return false }
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            var index = 0
+            while index + 8 <= path.count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let percents = word ^ (ones &* UInt64(UInt8.percent))
+                if ((word &- ones) & ~word | (percents &- ones) & ~percents) & highs != 0 { return true }
+                index += 8
+            }
+            while index < path.count {
+                if base[index] == .percent || base[index] == 0 { return true }
+                index += 1
+            }
+            return false
+        }
+
+        /// Whether `route` answers this method.
+        func answers(_ route: Route, as number: Int) -> Bool {
+            route.methodNumber == number && (number != HTTPMethod.otherNumber || route.method == method)
+        }
     }
 
     /// Where the first segment starts: after the first `/` (what comes before it is no segment); nil when there
@@ -212,12 +259,12 @@ private struct Node: Sendable {
     /// Depth-first: literal, then parameter, then wildcard, backtracking when a branch has no route for
     /// `method`. `start` is where the next segment begins in `path` (nil after the last one); `captures`
     /// receives where the parameter values lie, in pattern order, each checked to decode.
-    func find(_ path: UnsafeBufferPointer<UInt8>, from start: Int?, method: HTTPMethod,
+    func find(_ path: UnsafeBufferPointer<UInt8>, from start: Int?, _ lookup: Router.Lookup,
               captures: inout Captures) -> Router.Route? {
         guard let start else {
-            if let route = Self.route(for: method, in: routes) { return route }
+            if let route = Self.route(for: lookup, in: routes) { return route }
             // `/static/*path` also matches `/static/` and `/static` with an empty capture.
-            if let route = Self.route(for: method, in: wildcardRoutes) {
+            if let route = Self.route(for: lookup, in: wildcardRoutes) {
                 captures.append(path.endIndex..<path.endIndex)
                 return route
             }
@@ -226,26 +273,26 @@ private struct Node: Sendable {
         let end = path[start...].firstIndex(of: .slash) ?? path.endIndex
         let next = end < path.endIndex ? end + 1 : nil
         let segment = UnsafeBufferPointer(rebasing: path[start..<end])
-        let encoded = segment.contains(.percent)
+        let encoded = !lookup.isPlain && segment.contains(.percent)
         // Decoded only when it has escapes: a plain segment is compared as it is.
         let decoded = encoded ? PercentEncoding.decode(String(decoding: segment, as: UTF8.self)) : nil
         if !encoded || decoded != nil {
             let literal = if let decoded { literal(matching: decoded) } else { literal(matching: segment) }
             if let literal,
-               let found = literals[literal].node.find(path, from: next, method: method, captures: &captures) {
+               let found = literals[literal].node.find(path, from: next, lookup, captures: &captures) {
                 return found
             }
             if !parameterChild.isEmpty, !segment.isEmpty {
                 captures.append(start..<end)
-                if let found = parameterChild[0].find(path, from: next, method: method, captures: &captures) {
+                if let found = parameterChild[0].find(path, from: next, lookup, captures: &captures) {
                     return found
                 }
                 captures.removeLast()
             }
         }
         // The rest of the path is the raw path from this segment on: decoded once, without splitting and joining.
-        if let route = Self.route(for: method, in: wildcardRoutes),
-           Self.decodes(UnsafeBufferPointer(rebasing: path[start...])) {
+        if let route = Self.route(for: lookup, in: wildcardRoutes),
+           lookup.isPlain || Self.decodes(UnsafeBufferPointer(rebasing: path[start...])) {
             captures.append(start..<path.endIndex)
             return route
         }
@@ -315,10 +362,11 @@ private struct Node: Sendable {
         return 0
     }
 
-    /// The route answering `method`: its own, or for `HEAD` the `GET` route.
-    private static func route(for method: HTTPMethod, in routes: [Router.Route]) -> Router.Route? {
-        if let route = routes.first(where: { $0.method == method }) { return route }
-        return method == .head ? routes.first { $0.method == .get } : nil
+    /// The route answering the method: its own, or for `HEAD` the `GET` route.
+    private static func route(for lookup: Router.Lookup, in routes: [Router.Route]) -> Router.Route? {
+        if let route = routes.first(where: { lookup.answers($0, as: lookup.number) }) { return route }
+        let head = HTTPMethod.head.number, get = HTTPMethod.get.number
+        return lookup.number == head ? routes.first { lookup.answers($0, as: get) } : nil
     }
 
     /// A later registration of the same method replaces the earlier one.
