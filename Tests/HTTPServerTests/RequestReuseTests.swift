@@ -93,4 +93,28 @@ import Testing
         let again = try #require(kept.requests.withLock { $0.first })
         #expect(Self.describe(again) == "GET /keep/again [\"name\": \"again\"] query=- body=0 Host=127.0.0.1,X-Tag=ten\n")
     }
+
+    /// The pipeline lends a request the engine's head and takes it back once the answer is made (a copy when a
+    /// handler kept the request): what the engine then does with the answer (no body for HEAD, a close for
+    /// `Connection: close`) must follow that request's own head, kept or not.
+    @Test func answer_followsTheRequestsOwnHead_keptOrNot() throws {
+        let kept = Kept()
+        let server = try TestServer(router: Self.router(kept)) { $0.workers = 1 }
+        defer { server.stop() }
+        for target in ["/keep/h", "/plain"] {
+            let client = try RawClient(port: server.port)
+            defer { client.close() }
+            try client.send(RawClient.request("HEAD", target, headers: [("X-Tag", "head")]))
+            let head = try client.readResponse(toHead: true)
+            #expect(head.status == 200, "HEAD \(target)")
+            // Had the engine answered the HEAD as a GET, its body would be read here as this response's head.
+            try client.send(RawClient.request("GET", target, headers: [("X-Tag", "last"), ("Connection", "close")]))
+            let last = try client.readResponse()
+            #expect(last.status == 200)
+            #expect(last.text.hasPrefix("GET \(target) "), "\(last.text)")
+            #expect(last["Connection"]?.lowercased() == "close", "GET \(target)")
+            #expect(client.waitForClose(), "Connection: close, from the request's own head")
+        }
+        #expect(kept.requests.withLock { $0.map(\.method) } == [.head, .get])
+    }
 }

@@ -217,13 +217,15 @@ extension Engine {
         stats.requestStarted()
         connection.requestClient = forwarded.client(peer: connection.client, headers: head.headers)
         connection.currentRequest.publish(head.method, head.rawPath)
-        switch pipeline.begin(head, client: connection.requestClient, id: id, counts: worker.requestCounts) {
+        // The head is lent to the request: `head` is the request's again when it is answered now.
+        switch pipeline.begin(&head, client: connection.requestClient, id: id, counts: worker.requestCounts) {
         case .respond(var response, let bodyUnread):
             if bodyUnread { response.closeConnection = true }
             return send(response, on: connection, head: head, id: id, worker)
         case .readBody(let reader):
             connection.exchange = .readingBody(reader)
-            if head.version == .http11, head.headers.hasToken("100-continue", in: .expect) {
+            let request = reader.request
+            if request.head.version == .http11, request.headers.hasToken("100-continue", in: .expect) {
                 sendContinue(on: connection)
             }
             return .proceed

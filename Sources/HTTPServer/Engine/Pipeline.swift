@@ -43,12 +43,18 @@ final class Pipeline: Sendable {
 
     /// Starts a request: everything up to the point where its body is needed. `counts` is the calling worker's
     /// ring in `counters`. A request answered now is over: its storage goes back to the thread for the next one.
-    func begin(_ head: RequestHead, client: IPAddress, id: RequestID, counts: RequestCounters.WorkerRing) -> Start {
-        let (routed, start) = route(head, client: client, id: id)
+    ///
+    /// The head is lent to the request (moved, not copied): when the answer is given now (`.respond`), `head` is
+    /// the request's again on return; while a body is read (`.readBody`) it is an empty head, and the request's
+    /// is the reader's `request.head`.
+    func begin(_ head: inout RequestHead, client: IPAddress, id: RequestID,
+               counts: RequestCounters.WorkerRing) -> Start {
+        let (routed, start) = route(&head, client: client, id: id)
         // Moved out, so that the request below is the only one holding its storage.
-        guard let request = consume routed, let status = start.status else { return start }
+        guard let request = consume routed else { return start }
+        guard let status = start.status else { return start }
         countIfServed(request, status, counts)
-        request.recycle()
+        request.recycle(returning: &head)
         return start
     }
 
@@ -58,41 +64,45 @@ final class Pipeline: Sendable {
         if status.code < 400 { counters.record(request.path, through: counts) }
     }
 
-    private func route(_ head: RequestHead, client: IPAddress, id: RequestID) -> (Request?, Start) {
+    /// Builds the request (lent `head`, see `begin`) and answers it or says how to read its body.
+    private func route(_ head: inout RequestHead, client: IPAddress, id: RequestID) -> (Request?, Start) {
         let hasBody = head.framing != .none
         guard limits.allowsHost(head) else {
             journal.record(.hostMismatch, client: client, requestID: id.description, detail: head.headers[.host] ?? "")
             return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
                                   bodyUnread: hasBody))
         }
-        guard var request = Request(head: head, client: client, id: id) else {
+        guard var request = Request(lending: &head, client: client, id: id) else {
             return (nil, .respond(error(.badRequest, "the path is not valid percent-encoded UTF-8", head, id), bodyUnread: hasBody))
         }
+        // From here on the head is the request's.
+        let method = request.method
         if let kind = Self.traversal(request) {
-            journal.record(kind, client: client, requestID: id.description, detail: head.rawPath)
+            journal.record(kind, client: client, requestID: id.description, detail: request.rawPath)
         }
 
-        guard head.method.isStandard, head.method != .connect else {
-            return (request, .respond(error(.notImplemented, "method \(head.method) is not supported", head, id), bodyUnread: hasBody))
+        guard method.isStandard, method != .connect else {
+            return (request, .respond(error(.notImplemented, "method \(method) is not supported", request, id),
+                                      bodyUnread: hasBody))
         }
-        if head.rawPath == "*" {
+        if request.rawPath == "*" {
             var response = Response(status: .noContent)
             response.headers.add("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
             return (request, .respond(response, bodyUnread: hasBody))
         }
 
         let route: Router.Route
-        switch router.match(head.method, path: head.rawPath) {
+        switch router.match(method, path: request.rawPath) {
         case .notFound:
-            return (request, .respond(error(.notFound, "nothing at \(request.path)", head, id), bodyUnread: hasBody))
+            return (request, .respond(error(.notFound, "nothing at \(request.path)", request, id), bodyUnread: hasBody))
         case .methodNotAllowed(let allowed):
             let allow = allowed.map(\.description).joined(separator: ", ")
-            if head.method == .options {
+            if method == .options {
                 var response = Response(status: .noContent)
                 response.headers.add("Allow", allow)
                 return (request, .respond(admitted(request) ?? response, bodyUnread: hasBody))
             }
-            let response = error(.methodNotAllowed, "\(head.method) is not allowed here; allowed: \(allow)", head, id,
+            let response = error(.methodNotAllowed, "\(method) is not allowed here; allowed: \(allow)", request, id,
                                  headers: ["Allow": allow])
             return (request, .respond(response, bodyUnread: hasBody))
         case .found(let found, let parameters):
@@ -106,10 +116,11 @@ final class Pipeline: Sendable {
         guard hasBody else {
             return (request, .respond(run(request, route: route, final: route.handler), bodyUnread: false))
         }
-        if case .length(let length) = head.framing, length > route.body.maxBytes {
+        if case .length(let length) = request.head.framing, length > route.body.maxBytes {
             journal.record(.oversizedBody, client: client, requestID: id.description,
-                           detail: "\(head.method) \(head.rawPath): \(length) bytes over \(route.body.maxBytes)")
-            let response = error(.contentTooLarge, "request body of \(length) bytes is over the limit of \(route.body.maxBytes)", head, id)
+                           detail: "\(method) \(request.rawPath): \(length) bytes over \(route.body.maxBytes)")
+            let response = error(.contentTooLarge, "request body of \(length) bytes is over the limit of \(route.body.maxBytes)",
+                                 request, id)
             return (request, .respond(response, bodyUnread: true))
         }
         if let makeSink = route.makeSink {
@@ -121,7 +132,7 @@ final class Pipeline: Sendable {
                 let refusal = response(for: error, request)
                 if (400..<500).contains(refusal.status.code) {
                     journal.record(.malformedUpload, client: client, requestID: id.description,
-                                   detail: "\(refusal.status.code) \(head.headers[.contentType] ?? "no Content-Type")")
+                                   detail: "\(refusal.status.code) \(request.headers[.contentType] ?? "no Content-Type")")
                 }
                 return (request, .respond(refusal, bodyUnread: true))
             }
@@ -217,6 +228,12 @@ final class Pipeline: Sendable {
                headers: HTTPHeaders = HTTPHeaders()) -> Response {
         let json = head.map { Request.prefersJSON(accept: $0.headers[.accept]) } ?? false
         return ErrorPage.response(status, reason: reason, json: json, requestID: id.description, headers: headers)
+    }
+
+    /// An error page for a request (which holds its head).
+    private func error(_ status: HTTPStatus, _ reason: String, _ request: Request, _ id: RequestID,
+                       headers: HTTPHeaders = HTTPHeaders()) -> Response {
+        ErrorPage.response(status, reason: reason, json: request.prefersJSON, requestID: id.description, headers: headers)
     }
 
     private func admitted(_ request: Request) -> Response? {

@@ -32,11 +32,13 @@ public struct Request: Sendable {
             return copy
         }
 
-        /// Holds a new request's parts, as a new storage would. The parts are moved in: a copy of the head costs
-        /// a retain for each of its strings and its fields.
+        /// Holds a new request's parts, as a new storage would. The head is swapped in (`head` gets the empty one
+        /// a spare holds): a copy of it costs a retain for each of its strings and its fields, and a destroy of
+        /// the one replaced as many releases.
         @inline(__always)
-        func reuse(head: consuming RequestHead, path: consuming String, client: IPAddress, id: consuming RequestID) {
-            self.head = consume head
+        func reuse(swapping head: inout RequestHead, path: consuming String, client: IPAddress,
+                   id: consuming RequestID) {
+            swap(&self.head, &head)
             self.path = consume path
             self.client = client
             self.id = consume id
@@ -44,10 +46,10 @@ public struct Request: Sendable {
             // `body` is empty already: `clear` emptied it before the storage became a spare.
         }
 
-        /// Lets go of what a finished request must not keep held: its header fields (whose buffer the parser
-        /// reuses once nothing holds it) and its body (which may be large). The rest is replaced on reuse.
+        /// Lets go of what a finished request must not keep held: its body (which may be large). Its head, with
+        /// the header fields whose buffer the parser reuses once nothing holds it, went back to the engine; the
+        /// rest is replaced on reuse.
         func clear() {
-            head.headers = HTTPHeaders()
             if !body.isEmpty { body = [] }
         }
     }
@@ -88,32 +90,51 @@ public struct Request: Sendable {
     var requestID: RequestID { storage.id }
 
     /// The request method.
-    public var method: HTTPMethod { head.method }
+    public var method: HTTPMethod { storage.head.method }
+    /// The path part of the target, still percent-encoded (the head's `rawPath`, read without copying the head).
+    var rawPath: String { storage.head.rawPath }
     /// The header fields as received.
     public var headers: HTTPHeaders { head.headers }
 
     /// Builds a request; nil when the path does not percent-decode to valid UTF-8 without NUL.
     public init?(head: RequestHead, client: IPAddress, id: String) {
-        self.init(head: head, client: client, id: RequestID(id))
+        var lent = head
+        self.init(lending: &lent, client: client, id: RequestID(id))
     }
 
-    /// The engine's form: an id it made stays a number until someone reads `id`. The storage is the thread's
-    /// spare when it has one.
-    init?(head: consuming RequestHead, client: IPAddress, id: consuming RequestID) {
+    /// The engine's form: the head moves into the request, and `head` holds an empty one (see `empty`) until
+    /// `recycle(returning:)` gives it back, so a request's head is neither copied nor destroyed on the way (a
+    /// retain and a release of its fields, and a dozen calls for its strings). An id the engine made stays a
+    /// number until someone reads `id`. The storage is the thread's spare when it has one. On nil, `head` is
+    /// as it was.
+    init?(lending head: inout RequestHead, client: IPAddress, id: consuming RequestID) {
         guard let path = PercentEncoding.decode(head.rawPath) else { return nil }
         if let spare = Self.spares.withObject({ $0.storage.take() }) {
-            spare.reuse(head: consume head, path: consume path, client: client, id: consume id)
+            spare.reuse(swapping: &head, path: consume path, client: client, id: consume id)
             storage = spare
         } else {
-            storage = Storage(head: consume head, path: consume path, client: client, id: consume id)
+            var taken = Self.empty
+            swap(&taken, &head)
+            storage = Storage(head: consume taken, path: consume path, client: client, id: consume id)
         }
     }
 
-    /// Ends this request: when no one else holds its storage (no handler or middleware kept the request), the
-    /// storage, cleared, becomes the thread's spare for its next request. The pipeline calls this once the
-    /// answer is made.
-    consuming func recycle() {
-        guard isKnownUniquelyReferenced(&storage) else { return }
+    /// What a lent head's place holds: no request (and no header fields to keep a buffer from reuse).
+    static var empty: RequestHead {
+        RequestHead(method: .get, target: "", rawPath: "", query: nil, version: .http11, headers: HTTPHeaders(),
+                    framing: .none, keepAlive: false)
+    }
+
+    /// Ends this request and puts its head back into `head` (where `init(lending:)` took it from): when no one
+    /// else holds its storage (no handler or middleware kept the request), the head moves back and the storage,
+    /// cleared, becomes the thread's spare for its next request; else `head` gets a copy. The pipeline calls
+    /// this once the answer is made.
+    consuming func recycle(returning head: inout RequestHead) {
+        guard isKnownUniquelyReferenced(&storage) else {
+            head = storage.head
+            return
+        }
+        swap(&head, &storage.head)
         storage.clear()
         let cleared = storage
         if Self.spares.withObject({ $0.storage = cleared }) == nil { Self.spares.set(Spare(cleared)) }
