@@ -18,6 +18,23 @@ import Testing
         #expect(!policy.allows(head(host: "127.0.0.1.evil.example")))
     }
 
+    /// A worker remembers the `Host` value it last allowed and answers the same bytes at once: any other value,
+    /// however close, is checked, and a refused one is never remembered.
+    @Test func rememberedHost_answersOnlyTheSameBytes() {
+        let policy = HostPolicy(names: nil, bindHost: "127.0.0.1")
+        var remembered = RememberedHost()
+        #expect(policy.allows(head(host: "127.0.0.1:8080"), remembering: &remembered))
+        #expect(policy.allows(head(host: "127.0.0.1:8080"), remembering: &remembered))
+        #expect(!policy.allows(head(host: "127.0.0.2:8080"), remembering: &remembered))
+        #expect(!policy.allows(head(host: "127.0.0.1.8080"), remembering: &remembered))
+        #expect(!policy.allows(head(host: "evil.example"), remembering: &remembered))
+        #expect(!policy.allows(head(host: "evil.example"), remembering: &remembered))
+        #expect(policy.allows(head(host: "LOCALHOST"), remembering: &remembered))
+        #expect(!policy.allows(head(host: "LOCALHOSU"), remembering: &remembered))
+        #expect(policy.allows(head(host: "127.0.0.1:8080"), remembering: &remembered))
+        #expect(!policy.allows(head("http://evil.example/x", host: "127.0.0.1:8080"), remembering: &remembered))
+    }
+
     @Test func wildcardBind_allowsAnyName() {
         #expect(HostPolicy(names: nil, bindHost: "0.0.0.0").allows(head(host: "files.example")))
         #expect(HostPolicy(names: nil, bindHost: "::").allows(head(host: "files.example")))

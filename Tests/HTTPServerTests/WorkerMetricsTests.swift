@@ -143,4 +143,35 @@ import Testing
                                               .init(method: "CONNECT", code: 999): 1, .init(method: "other", code: 501): 3,
                                               .init(method: "other", code: 400): 1])
     }
+
+    /// A slow request is kept as recorded and shown (id, method, path, status, time) only when read: the list
+    /// must hold the slowest of every worker, slowest first, with what each was recorded with.
+    @Test func slowest_keepsTheSlowestOfEveryWorkerInOrder_untilReset() {
+        let registry = MetricsRegistry()
+        let first = registry.register()
+        let second = registry.register()
+        for index in 0..<100 {
+            let metrics = index % 2 == 0 ? first : second
+            let microseconds = Int64((index * 37) % 100 + 1) * 10
+            metrics.record(method: index % 3 == 0 ? .post : .get, path: "/p\(index)", code: 200 + index,
+                           bytes: 1, microseconds: microseconds, client: Self.client, nowSeconds: 5_000 + index,
+                           id: RequestID(made: UInt64(index)))
+        }
+        registry.retire(second)
+        let slowest = registry.slowest(SlowRequest.kept)
+        #expect(slowest.count == SlowRequest.kept)
+        #expect(slowest.map(\.microseconds) == (0..<SlowRequest.kept).map { Int64(100 - $0) * 10 })
+        for entry in slowest {
+            let index = entry.status - 200
+            #expect(entry.path == "/p\(index)")
+            #expect(entry.method == (index % 3 == 0 ? "POST" : "GET"))
+            #expect(entry.finishedAt == 5_000 + index)
+            #expect(entry.id == RequestID(made: UInt64(index)).description)
+            #expect(entry.client == Self.client)
+        }
+        registry.resetSlowest()
+        #expect(registry.slowest(SlowRequest.kept).isEmpty)
+        Self.record(first, 1, microseconds: 1)
+        #expect(registry.slowest(SlowRequest.kept).map(\.microseconds) == [1])
+    }
 }

@@ -77,11 +77,12 @@ public final class LiveLimits: Sendable {
 
     /// Whether `head` names a host answered (others get 421). Every request asks, so it takes no lock: any host
     /// is one atomic load; otherwise the calling thread keeps a reference to the policy it last saw, trusted while
-    /// its stamp is the one in force (one more load), and fetched again under the lock after a change.
+    /// its stamp is the one in force (one more load), and fetched again under the lock after a change. With it,
+    /// the thread remembers the `Host` it last found allowed.
     func allowsHost(_ head: RequestHead) -> Bool {
         if anyHost.load(ordering: .acquiring) { return true }
         let stamp = hostStamp.load(ordering: .acquiring)
-        let answer = policySeen.withObject { seen in seen.stamp == stamp ? seen.allows(head) : nil }
+        let answer = policySeen.withObject { seen in seen.published.stamp == stamp ? seen.allows(head) : nil }
         return answer ?? fetchHostPolicy(asking: head)
     }
 
@@ -89,9 +90,9 @@ public final class LiveLimits: Sendable {
     /// without reference counting.
     @inline(never)
     private func fetchHostPolicy(asking head: RequestHead) -> Bool {
-        let current = hostPolicy.withLock { $0 }
-        policySeen.set(current)
-        return current.allows(head)
+        let seen = HostPolicySeen(hostPolicy.withLock { $0 })
+        policySeen.set(seen)
+        return seen.allows(head)
     }
 
     /// Answer only `names` (nil: the default for `bindHost`), from the next request on.
@@ -106,7 +107,7 @@ public final class LiveLimits: Sendable {
     }
 
     /// The Host policy each thread fetched last: one key for every server in the process.
-    private static let hostPolicySeen = ThreadLocal<PublishedHostPolicy>()
+    private static let hostPolicySeen = ThreadLocal<HostPolicySeen>()
     /// `hostPolicySeen`, reached without the lazy global's check on every request.
     private let policySeen = LiveLimits.hostPolicySeen
 }
@@ -126,5 +127,21 @@ private final class PublishedHostPolicy: Sendable {
         allowsAny = policy.allowed == nil
     }
 
-    func allows(_ head: RequestHead) -> Bool { policy.allows(head) }
+}
+
+/// One thread's copy of a published policy, with the `Host` it last found allowed. Only that thread uses it.
+private final class HostPolicySeen {
+    let published: PublishedHostPolicy
+    private let policy: HostPolicy
+    /// Unchecked: only this object's thread reaches it, and a checked access cost more than the comparison.
+    @exclusivity(unchecked) private var remembered = RememberedHost()
+
+    init(_ published: PublishedHostPolicy) {
+        self.published = published
+        policy = published.policy
+    }
+
+    func allows(_ head: RequestHead) -> Bool {
+        policy.allows(head, remembering: &remembered)
+    }
 }

@@ -44,7 +44,7 @@ public final class MetricsRegistry: Sendable {
 
     /// `slowlog reset`: forget the slowest requests.
     public func resetSlowest() {
-        resetShards { $0.slowest = [] }
+        resetShards { $0.forgetSlowest() }
     }
 
     private func resetShards(_ change: (inout WorkerMetrics.Shard) -> Void) {

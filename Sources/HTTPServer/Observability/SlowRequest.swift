@@ -13,9 +13,4 @@ public struct SlowRequest: Sendable, Equatable {
     public let status: Int
     /// Unix seconds.
     public let finishedAt: Int
-
-    /// The `kept` slowest of `entries`, slowest first.
-    static func slowest(_ entries: [SlowRequest]) -> [SlowRequest] {
-        Array(entries.sorted { $0.microseconds > $1.microseconds }.prefix(kept))
-    }
 }

@@ -33,8 +33,17 @@ final class WorkerMetrics: Sendable {
         /// The latencies of windows no longer kept. With the windows' own, every latency since start: each
         /// request is recorded in one histogram, and `sinceStart` is summed when read.
         private var older = LatencyHistogram()
+        /// The slowest requests since start or the last `slowlog reset`, slowest first, as they were recorded:
+        /// their text is made when `slowlog` reads them, not for each request that joins them.
+        private var slowEntries: [Finished] = []
+
         /// The slowest requests since start or the last `slowlog reset`, slowest first.
-        var slowest: [SlowRequest] = []
+        var slowest: [SlowRequest] { slowEntries.map(\.slowRequest) }
+
+        /// `slowlog reset`.
+        mutating func forgetSlowest() {
+            slowEntries = []
+        }
 
         /// Every request's latency since start (or the last `stats reset`).
         var sinceStart: LatencyHistogram {
@@ -82,15 +91,11 @@ final class WorkerMetrics: Sendable {
             currentTop.clients.add(finished.client)
             if let pathKey = finished.pathKey { currentTop.paths.add(pathKey) }
             // One comparison for all but the slowest: the list is full and sorted, its last is the bar to beat.
-            if slowest.count < SlowRequest.kept || microseconds > (slowest.last?.microseconds ?? 0) {
-                let entry = SlowRequest(id: finished.id.description, microseconds: microseconds,
-                                        method: WorkerMetrics.countedMethods[finished.key.method],
-                                        path: finished.pathKey ?? "-", client: finished.client,
-                                        status: finished.key.code, finishedAt: finished.nowSeconds)
+            if slowEntries.count < SlowRequest.kept || microseconds > (slowEntries.last?.microseconds ?? 0) {
                 // Inserted in place, slowest first: no sorted copy per entry.
-                let index = slowest.firstIndex { $0.microseconds < microseconds } ?? slowest.count
-                slowest.insert(entry, at: index)
-                if slowest.count > SlowRequest.kept { slowest.removeLast() }
+                let index = slowEntries.firstIndex { $0.microseconds < microseconds } ?? slowEntries.count
+                slowEntries.insert(finished, at: index)
+                if slowEntries.count > SlowRequest.kept { slowEntries.removeLast() }
             }
         }
 
@@ -128,7 +133,8 @@ final class WorkerMetrics: Sendable {
                 return
             }
             older.merge(other.older)
-            slowest = SlowRequest.slowest(slowest + other.slowest)
+            slowEntries = Array((slowEntries + other.slowEntries).sorted { $0.microseconds > $1.microseconds }
+                .prefix(SlowRequest.kept))
             var windows = recent
             Self.mergeWindows(&windows, other.recent, \.window, { $0.latency.merge($1.latency) },
                               dropping: { older.merge($0.latency) })
@@ -226,6 +232,12 @@ final class WorkerMetrics: Sendable {
         var client: IPAddress
         var nowSeconds: Int
         var id: RequestID
+
+        /// How `slowlog` shows it.
+        var slowRequest: SlowRequest {
+            SlowRequest(id: id.description, microseconds: microseconds, method: WorkerMetrics.countedMethods[key.method],
+                        path: pathKey ?? "-", client: client, status: key.code, finishedAt: nowSeconds)
+        }
     }
 
     /// Finished requests the worker has published and no one has folded into `state` yet. Why a ring: a mutex per

@@ -38,11 +38,26 @@ public struct HostPolicy: Sendable {
     /// True when the request names an allowed host (or none: HTTP/1.0 may omit `Host`).
     /// For an absolute-form target the target's authority counts, not `Host` (RFC 9112 §3.2.2).
     public func allows(_ head: RequestHead) -> Bool {
+        var remembered = RememberedHost()
+        return allows(head, remembering: &remembered)
+    }
+
+    /// `allows`, answered at once when the `Host` value has the bytes of the one found allowed last, and
+    /// remembering the bytes of a value it finds allowed: each worker keeps one (`LiveLimits`), as one client's
+    /// requests, and most clients', name the same host.
+    func allows(_ head: RequestHead, remembering remembered: inout RememberedHost) -> Bool {
         guard let allowed else { return true }
         // The usual origin form (`/path`) is told apart by its first byte, before any search for a scheme. Its
         // `Host` is matched on the received bytes: a `String` only for a name the bytes cannot settle.
         if head.target.utf8.first == .slash {
-            guard let match = head.headers.withValue(.host, { $0.map(asciiMatch) }) else { return true }
+            let match = head.headers.withValue(.host) { value -> Bool?? in
+                guard let value else { return nil }
+                if remembered.holds(value) { return true }
+                let found = asciiMatch(value)
+                if found == true { remembered.keep(value) }
+                return found
+            }
+            guard let match else { return true }
             if let found = match, found || asciiNamesAreAll { return found }
             return allowed.contains(Self.normalise(head.headers[.host] ?? ""))
         }
@@ -113,5 +128,22 @@ public struct HostPolicy: Sendable {
     private static func authority(ofAbsoluteTarget target: String) -> String? {
         guard let rest = RequestHead.afterScheme(ofAbsoluteTarget: Substring(target)) else { return nil }
         return String(rest.prefix { $0 != "/" && $0 != "?" })
+    }
+}
+
+/// The bytes of the `Host` value a thread last found allowed (by one policy): the same bytes get the same answer.
+struct RememberedHost {
+    /// Empty for none: an empty `Host` is never allowed by name.
+    private var bytes: [UInt8] = []
+
+    /// True when `value` has the remembered bytes.
+    func holds(_ value: UnsafeRawBufferPointer) -> Bool {
+        !bytes.isEmpty && bytes.withUnsafeBytes { $0.hasSameBytes(as: value) }
+    }
+
+    /// Remembers `value`, in the storage of the value before (no allocation per change of host).
+    mutating func keep(_ value: UnsafeRawBufferPointer) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: value)
     }
 }
