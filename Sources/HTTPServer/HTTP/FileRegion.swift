@@ -1,8 +1,8 @@
 import Glibc
 
 /// A byte range of an open file, sent with `sendfile`. The region owns the descriptor: whoever sends or drops the
-/// response closes it exactly once through `close()`. A region of a shared descriptor closes nothing: the
-/// descriptor goes when its last holder does.
+/// response closes it exactly once through `close()`. A region of a shared descriptor owns a reference to it
+/// instead, which `close()` gives back: the descriptor goes when its last holder does.
 public struct FileRegion: Sendable {
     /// The open file.
     public let fd: Int32
@@ -10,8 +10,9 @@ public struct FileRegion: Sendable {
     public var offset: Int
     /// How many bytes to send from `offset`.
     public var length: Int
-    /// Keeps a shared descriptor open while the region is on its way.
-    private let shared: SharedFileDescriptor?
+    /// The shared descriptor this region holds a reference to: unmanaged, so that copying a response (which
+    /// happens more than once on its way) costs no reference counting, for file bodies and the others alike.
+    private let shared: Unmanaged<SharedFileDescriptor>?
 
     public init(fd: Int32, offset: Int, length: Int) {
         self.fd = fd
@@ -25,7 +26,7 @@ public struct FileRegion: Sendable {
         fd = shared.fd
         self.offset = offset
         self.length = length
-        self.shared = shared
+        self.shared = Unmanaged.passRetained(shared)
     }
 
     /// Opens `path` read-only and wraps the whole file, or nil when it cannot be opened.
@@ -46,8 +47,12 @@ public struct FileRegion: Sendable {
         return FileRegion(fd: fd, offset: 0, length: Int(info.st_size))
     }
 
-    /// Closes the descriptor, unless it is shared.
+    /// Closes the descriptor, or gives back the reference to a shared one.
     public func close() {
-        if shared == nil { Glibc.close(fd) }
+        if let shared {
+            shared.release()
+        } else {
+            Glibc.close(fd)
+        }
     }
 }
