@@ -76,7 +76,7 @@ final class Pipeline: Sendable {
             return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
                                   bodyUnread: hasBody))
         }
-        guard var request = Request(lending: &head, client: client, id: id) else {
+        guard let request = Request(lending: &head, client: client, id: id) else {
             return (nil, .respond(error(.badRequest, "the path is not valid percent-encoded UTF-8", head, id), bodyUnread: hasBody))
         }
         // From here on the head is the request's.
@@ -111,7 +111,7 @@ final class Pipeline: Sendable {
             return (request, .respond(response, bodyUnread: hasBody))
         case .found(let found, let parameters):
             route = found
-            request.parameters = parameters
+            request.setParametersOfNewRequest(parameters)
         }
 
         if let refusal = admitted(request) {

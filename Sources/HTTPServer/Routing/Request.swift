@@ -140,6 +140,14 @@ public struct Request: Sendable {
         if Self.spares.withObject({ $0.storage = cleared }) == nil { Self.spares.set(Spare(cleared)) }
     }
 
+    /// Sets the parameters of a request the pipeline has just built, before any middleware or handler sees it:
+    /// its storage is its own then (new, or the thread's spare taken for it), so it needs no uniqueness check,
+    /// and the pipeline can hold the request as a constant (a `var` was retained and released around each call
+    /// it was passed to).
+    func setParametersOfNewRequest(_ parameters: RouteParameters) {
+        storage.parameters = parameters
+    }
+
     /// The storage, copied first when another request shares it.
     private mutating func unique() -> Storage {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
