@@ -23,6 +23,21 @@ import Testing
         #expect(head.headers["Host"] == "example.com")
     }
 
+    @Test func originTarget_splitsAtTheFirstQuestionMark_beforeAnyFragment() throws {
+        // (target, rawPath, query): the fragment (after the first `#`) is dropped, with any `?` in it.
+        let cases: [(String, String, String?)] = [
+            ("/a", "/a", nil), ("/a?", "/a", ""), ("/a?b?c", "/a", "b?c"), ("/a#f", "/a", nil),
+            ("/a#f?x", "/a", nil), ("/a?q#f?x", "/a", "q"), ("/a?#f", "/a", ""), ("/#", "/", nil),
+            ("/p/%3F?q=%23#", "/p/%3F", "q=%23"),
+        ]
+        for (target, rawPath, query) in cases {
+            let head = try #require(parser.parse("GET \(target) HTTP/1.1\r\nHost: h\r\n\r\n").head, "\(target)")
+            #expect(head.target == target)
+            #expect(head.rawPath == rawPath, "\(target)")
+            #expect(head.query == query, "\(target)")
+        }
+    }
+
     @Test func headers_matchCaseInsensitivelyAndKeepOrderAndDuplicates() throws {
         let text = "GET / HTTP/1.1\r\nhost: h\r\nX-Tag: one\r\nAccept: a\r\nx-tag: two\r\nX-TAG:  three \r\n\r\n"
         let head = try #require(parser.parse(text).head)

@@ -211,10 +211,10 @@ extension Engine {
             // Answered, as the README promises, then closed: a reset would look like a network fault.
             var response = pipeline.error(.forbidden, "your address is blocked", head, id)
             response.closeConnection = true
-            stats.requestStarted()
+            worker.requests.requestStarted()
             return send(response, on: connection, head: head, id: id, worker)
         }
-        stats.requestStarted()
+        worker.requests.requestStarted()
         connection.requestClient = forwarded.client(peer: connection.client, headers: head.headers)
         connection.currentRequest.publish(head.method, head.rawPath)
         // The head is lent to the request: `head` is the request's again when it is answered now.
@@ -316,7 +316,7 @@ extension Engine {
     private func record(_ code: Int, head: RequestHead?, id: RequestID, headBytes: Int, bodyBytes: Int,
                         on connection: Connection, _ worker: Worker) {
         connection.answered(bytes: headBytes + bodyBytes)
-        if head != nil { stats.requestFinished() }
+        if head != nil { worker.requests.requestFinished() }
         let microseconds = MonotonicClock.microseconds() - connection.requestStarted
         let client = head == nil ? connection.client : connection.requestClient
         worker.metrics.record(method: head?.method, path: head?.rawPath, code: code,

@@ -18,9 +18,12 @@ final class Pipeline: Sendable {
 
     let router: Router
     /// The router's middleware, outermost first.
-    private let chain: [Link]
+    private let links: [Link]
+    /// `links`, unretained: each request walks these, and a link taken out of `links` was retained and released
+    /// around every call to it (an atomic increment and decrement per link per request). `links` keeps them.
+    private let chain: [Unmanaged<Link>]
     /// Those of `chain` whose `handle` may do more than call `next`.
-    private let wrappers: [Link]
+    private let wrappers: [Unmanaged<Link>]
     let counters: RequestCounters
     let logger: Logger
     /// Holds the Host names answered, which change live.
@@ -32,8 +35,9 @@ final class Pipeline: Sendable {
     init(router: Router, counters: RequestCounters, logger: Logger, limits: LiveLimits, journal: SecurityJournal,
          maxTrailerBytes: Int) {
         self.router = router
-        chain = router.middleware.map(Link.make)
-        wrappers = chain.filter(\.wraps)
+        links = router.middleware.map(Link.make)
+        chain = links.map(Unmanaged.passUnretained)
+        wrappers = links.filter(\.wraps).map(Unmanaged.passUnretained)
         self.maxTrailerBytes = maxTrailerBytes
         self.counters = counters
         self.logger = logger
@@ -72,7 +76,7 @@ final class Pipeline: Sendable {
             return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
                                   bodyUnread: hasBody))
         }
-        guard var request = Request(lending: &head, client: client, id: id) else {
+        guard let request = Request(lending: &head, client: client, id: id) else {
             return (nil, .respond(error(.badRequest, "the path is not valid percent-encoded UTF-8", head, id), bodyUnread: hasBody))
         }
         // From here on the head is the request's.
@@ -107,7 +111,7 @@ final class Pipeline: Sendable {
             return (request, .respond(response, bodyUnread: hasBody))
         case .found(let found, let parameters):
             route = found
-            request.parameters = parameters
+            request.setParametersOfNewRequest(parameters)
         }
 
         if let refusal = admitted(request) {
@@ -237,8 +241,9 @@ final class Pipeline: Sendable {
     }
 
     private func admitted(_ request: Request) -> Response? {
-        for link in chain where !link.isIdle {
-            if let refusal = link.middleware.admit(request) { return refusal }
+        for link in chain {
+            let refusal = link._withUnsafeGuaranteedRef { $0.isIdle ? nil : $0.middleware.admit(request) }
+            if let refusal { return refusal }
         }
         return nil
     }
@@ -257,11 +262,12 @@ final class Pipeline: Sendable {
     private func step(_ start: Int, _ request: Request, _ final: (Request) throws -> Response) throws -> Response {
         var index = start
         while index < wrappers.count {
-            let link = wrappers[index]
-            if !link.isIdle {
-                return try link.middleware.handle(request) { try step(index + 1, $0, final) }
+            let next = index + 1
+            let response = try wrappers[index]._withUnsafeGuaranteedRef { link in
+                link.isIdle ? nil : try link.middleware.handle(request) { try step(next, $0, final) }
             }
-            index += 1
+            if let response { return response }
+            index = next
         }
         return try final(request)
     }

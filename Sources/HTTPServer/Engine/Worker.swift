@@ -34,6 +34,8 @@ final class Worker: BlockingCallObserver, @unchecked Sendable {
     let metrics: WorkerMetrics
     /// This worker's ring in the server's `RequestCounters`: it counts served paths with no shared lock.
     let requestCounts: RequestCounters.WorkerRing
+    /// This worker's counts of requests started and answered, in the server's `ServerStats`.
+    let requests: ServerStats.WorkerRequests
     /// Batches started and finished: odd while this worker handles one. The pool reads it to find a worker stuck
     /// in one batch.
     let progress = Atomic<UInt64>(0)
@@ -56,6 +58,7 @@ final class Worker: BlockingCallObserver, @unchecked Sendable {
         slots = engine.registry.slots
         self.metrics = metrics
         requestCounts = engine.services.counters.register()
+        requests = engine.services.stats.register()
         heads = ResponseHeadParts(server: engine.configuration.serverName)
     }
 
@@ -104,6 +107,7 @@ final class Worker: BlockingCallObserver, @unchecked Sendable {
     func retire() {
         engine.services.metrics.retire(metrics)
         engine.services.counters.retire(requestCounts)
+        engine.services.stats.retire(requests)
     }
 
     /// Counts a batch's start or end: `progress` is odd while the worker handles one. Only this thread writes it,

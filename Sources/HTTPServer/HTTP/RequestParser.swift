@@ -168,15 +168,10 @@ public struct RequestParser: Sendable {
     /// `/path?query#fragment` → the path and the query (the fragment, which clients should not send, dropped).
     /// A target that is all path is `target` itself, not a copy.
     private func splitOrigin(_ bytes: UnsafeRawBufferPointer, _ target: String) -> (rawPath: String, query: String?) {
-        var mark: Int?
-        var end = bytes.count
-        for index in 0..<bytes.count {
-            if bytes[index] == UInt8(ascii: "#") {
-                end = index
-                break
-            }
-            if bytes[index] == UInt8(ascii: "?"), mark == nil { mark = index }
-        }
+        // Two `memchr`s: a byte loop with two compares per byte cost twice as much on a short path.
+        let end = bytes.firstIndex(of: UInt8(ascii: "#"), from: 0) ?? bytes.count
+        let question = bytes.firstIndex(of: UInt8(ascii: "?"), from: 0)
+        let mark = question.flatMap { $0 < end ? $0 : nil }
         guard let mark else {
             return (end == bytes.count ? target : String(decoding: bytes[..<end], as: UTF8.self), nil)
         }

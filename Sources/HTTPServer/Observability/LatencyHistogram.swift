@@ -13,7 +13,8 @@ public struct LatencyHistogram: Sendable, Equatable {
 
     public init() {}
 
-    /// Adds one duration in microseconds.
+    /// Adds one duration in microseconds. Inlined: every request is recorded.
+    @inline(__always)
     public mutating func record(microseconds: Int64) {
         counts[Self.index(for: microseconds)] += 1
         total += 1

@@ -214,9 +214,12 @@ final class WorkerMetrics: Sendable {
     /// as comparing its seconds, without a division per request.
     private static let durationBoundsMicroseconds = durationBuckets.map { Int64(($0 * 1_000_000).rounded()) }
 
+    /// `durationBoundsMicroseconds`, held by each instance: read per request without the lazy global's check.
+    private let durationBounds = WorkerMetrics.durationBoundsMicroseconds
+
     /// The index in `durationCounts` for a duration.
-    private static func durationBucket(_ microseconds: Int64) -> Int {
-        let bounds = durationBoundsMicroseconds
+    private func durationBucket(_ microseconds: Int64) -> Int {
+        let bounds = durationBounds
         var index = 0
         while index < bounds.count, microseconds > bounds[index] { index += 1 }
         return index
@@ -266,7 +269,7 @@ final class WorkerMetrics: Sendable {
     func record(method: HTTPMethod?, path: String?, code: Int, bytes: Int, microseconds: Int64, client: IPAddress,
                 nowSeconds: Int, id: RequestID) {
         ring.push(Finished(key: CountKey(method, code: code), pathKey: path.map(PathKey.bounded), bytes: bytes,
-                           microseconds: microseconds, bucket: Self.durationBucket(microseconds), client: client,
+                           microseconds: microseconds, bucket: durationBucket(microseconds), client: client,
                            nowSeconds: nowSeconds, id: id)) {
             state.withLock { fold(into: &$0) }
         }

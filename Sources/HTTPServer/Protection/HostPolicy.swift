@@ -49,7 +49,7 @@ public struct HostPolicy: Sendable {
         guard let allowed else { return true }
         // The usual origin form (`/path`) is told apart by its first byte, before any search for a scheme. Its
         // `Host` is matched on the received bytes: a `String` only for a name the bytes cannot settle.
-        if head.target.utf8.first == .slash {
+        if head.target.withBorrowedUTF8({ $0.first }) == .slash {
             let match = head.headers.withValue(.host) { value -> Bool?? in
                 guard let value else { return nil }
                 if remembered.holds(value) { return true }

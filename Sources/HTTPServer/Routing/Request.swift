@@ -136,8 +136,19 @@ public struct Request: Sendable {
         }
         swap(&head, &storage.head)
         storage.clear()
-        let cleared = storage
-        if Self.spares.withObject({ $0.storage = cleared }) == nil { Self.spares.set(Spare(cleared)) }
+        // Moved out of the request and into the spare, not copied: a copy cost a retain and a release.
+        var cleared: Storage? = (consume self).storage
+        if Self.spares.withObject({ $0.storage = cleared.take() }) == nil, let cleared = cleared.take() {
+            Self.spares.set(Spare(cleared))
+        }
+    }
+
+    /// Sets the parameters of a request the pipeline has just built, before any middleware or handler sees it:
+    /// its storage is its own then (new, or the thread's spare taken for it), so it needs no uniqueness check,
+    /// and the pipeline can hold the request as a constant (a `var` was retained and released around each call
+    /// it was passed to).
+    func setParametersOfNewRequest(_ parameters: RouteParameters) {
+        storage.parameters = parameters
     }
 
     /// The storage, copied first when another request shares it.
