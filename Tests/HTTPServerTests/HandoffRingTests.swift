@@ -3,18 +3,6 @@ import Testing
 
 /// The ring hands each element over exactly once, in order, however often it wraps, and frees what no one took.
 @Suite struct HandoffRingTests {
-    final class Tracked: Sendable {
-        let value: Int
-        let freed: Lock<[Int]>
-
-        init(_ value: Int, freed: Lock<[Int]>) {
-            self.value = value
-            self.freed = freed
-        }
-
-        deinit { freed.withLock { $0.append(value) } }
-    }
-
     @Test func drain_passesEveryElementOnceInOrder_whenTheProducerDrainsAFullRing() {
         let ring = HandoffRing<Int>()
         var received: [Int] = []

@@ -6,18 +6,6 @@ import Testing
 /// A thread sees the object it set and no other, through a fast slot or, past the slots, its key; the object is
 /// given back when the thread replaces it or exits.
 @Suite struct ThreadLocalTests {
-    final class Tracked: Sendable {
-        let value: Int
-        let freed: Lock<[Int]>
-
-        init(_ value: Int, freed: Lock<[Int]>) {
-            self.value = value
-            self.freed = freed
-        }
-
-        deinit { freed.withLock { $0.append(value) } }
-    }
-
     /// More locals than there are slots, so that some read their key: both ways give each thread its own.
     /// (These take slots for the rest of the test process; the server's locals made after them read their keys,
     /// which is slower and as right.)

@@ -109,7 +109,7 @@ public final class FileCache: Sendable {
         let headers: HTTPHeaders
         /// The whole file, when it is small enough to keep.
         let contents: [UInt8]?
-        /// The file, open, when it is too large to keep in memory (and the cache had a descriptor to spare).
+        /// The file, open, when it is too large to keep in memory (an entry has this or `contents`).
         let descriptor: SharedFileDescriptor?
         /// When the file was last found unchanged (monotonic ms).
         let checkedAt: Atomic<Int64>
@@ -142,10 +142,13 @@ public final class FileCache: Sendable {
             if entry.descriptor != nil { openFiles += 1 }
         }
 
-        mutating func removeEntry(_ key: Key) {
-            guard let entry = entries.removeValue(forKey: key) else { return }
+        /// Whether there was an entry under `key`.
+        @discardableResult
+        mutating func removeEntry(_ key: Key) -> Bool {
+            guard let entry = entries.removeValue(forKey: key) else { return false }
             bytes -= entry.contents?.count ?? 0
             if entry.descriptor != nil { openFiles -= 1 }
+            return true
         }
 
         /// The key of the least recently revalidated entry that `matches`.
@@ -277,10 +280,7 @@ public final class FileCache: Sendable {
         let size = entry.contents?.count ?? 0
         guard size <= capacity else { return }
         state.withLock { state in
-            if state.entries[key] != nil {
-                state.removeEntry(key)
-                entryLeft()
-            }
+            if state.removeEntry(key) { entryLeft() }
             while state.bytes + size > capacity || state.entries.count >= Self.maximumEntries,
                   let oldest = state.oldest() {
                 state.removeEntry(oldest)
