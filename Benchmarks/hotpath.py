@@ -2,7 +2,7 @@
 """Machine-independent cost of one response: system calls (strace -c -f) and user-space instructions (callgrind).
 
 Usage: python3 Benchmarks/hotpath.py [BINARY] [--requests N] [--path /1k.html] [--close] [--only strace|callgrind]
-                                     [--gzip] [--accept-encoding VALUE]
+                                     [--gzip] [--accept-encoding VALUE] [--cache-sim]
 
 Starts BINARY (default .build/release/httpsh) on a fresh web root (the same fixture as bench.py), warms it up,
 then sends N requests on 4 keep-alive connections (or N connections with `Connection: close`) and divides what
@@ -141,7 +141,8 @@ def instructions(binary, temp, args):
     # Valgrind 3.19 cannot read the toolchain's DWARF 5: profile a copy with the symbols but no debug info.
     stripped = temp / "httpsh-stripped"
     subprocess.run(["strip", "--strip-debug", "-o", str(stripped), str(binary)], check=True)
-    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--instr-atstart=no",
+    simulate = ["--cache-sim=yes", "--branch-sim=yes"] if args.cache_sim else []
+    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--instr-atstart=no", *simulate,
                *server_command(stripped, temp / "root", temp / "uploads", port)]
     process = start(command, port)
     try:
@@ -151,16 +152,25 @@ def instructions(binary, temp, args):
         subprocess.run(["callgrind_control", "-i", "off", str(process.pid)], check=True, capture_output=True)
     finally:
         stop(process)
-    total = 0
+    totals = {}
     for dump in temp.glob("callgrind.out*"):
         options = ["--inclusive=yes"] if args.inclusive else []
         text = subprocess.run(["callgrind_annotate", *options, str(dump)], capture_output=True, text=True).stdout
-        match = re.search(r"([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", text)
-        if match:
-            total += int(match.group(1).replace(",", ""))
+        events = re.search(r"^Events shown:\s+(.*)$", text, re.MULTILINE)
+        line = re.search(r"^(.*)PROGRAM TOTALS", text, re.MULTILINE)
+        if events and line:
+            counts = [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) \(100.0%\)", line.group(1))]
+            for event, count in zip(events.group(1).split(), counts):
+                totals[event] = totals.get(event, 0) + count
             if args.annotate:
                 print(text[:args.annotate])
-    print(f"user-space instructions per response: {total / args.requests:,.0f}")
+    print(f"user-space instructions per response: {totals.get('Ir', 0) / args.requests:,.0f}")
+    if args.cache_sim:
+        # Callgrind's model of the host's caches: first-level instruction-cache misses say how much code a
+        # response touches beyond what stays cached; mispredicted branches (conditional, indirect) cost cycles too.
+        for event, meaning in [("I1mr", "instruction-cache misses"), ("D1mr", "data-cache read misses"),
+                               ("Bcm", "mispredicted conditional branches"), ("Bim", "mispredicted indirect branches")]:
+            print(f"  {meaning + ':':<36} {totals.get(event, 0) / args.requests:,.1f}")
 
 
 def main():
@@ -173,6 +183,8 @@ def main():
                         help="make the path's precompressed sibling and ask for it (browsers' Accept-Encoding)")
     parser.add_argument("--accept-encoding", help="send this Accept-Encoding (the baseline for --gzip)")
     parser.add_argument("--only", choices=["strace", "callgrind"])
+    parser.add_argument("--cache-sim", action="store_true",
+                        help="also simulate the caches and branch predictor (instruction-cache misses per response)")
     parser.add_argument("--inclusive", action="store_true", help="annotate with inclusive costs")
     parser.add_argument("--annotate", type=int, default=0, help="print this many characters of the profile")
     args = parser.parse_args()
