@@ -323,6 +323,17 @@ public struct RequestParser: Sendable {
         -> (nameEnd: Int, valueStart: Int, valueEnd: Int, next: Int)? {
         let end = bytes.count
         var index = start
+        // The name eight bytes at a time while they are letters, digits and `-` (what names are made of), then
+        // byte by byte through any other token characters.
+        while index + 8 <= end {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let outside = Self.bytesOutsideNameLetters(word)
+            guard outside == 0 else {
+                index += outside.trailingZeroBitCount / 8
+                break
+            }
+            index += 8
+        }
         while index < end, bytes[index].isTokenCharacter { index += 1 }
         guard index > start, index < end, bytes[index] == .colon else { return nil }
         let nameEnd = index
@@ -352,6 +363,24 @@ public struct RequestParser: Sendable {
         if index < end, bytes[index] == .lf { return (nameEnd, valueStart, valueEnd, index + 1) }
         if index + 1 < end, bytes[index] == .cr, bytes[index + 1] == .lf { return (nameEnd, valueStart, valueEnd, index + 2) }
         return nil
+    }
+
+    /// Marks (with its top bit) each of the eight bytes of `word` (the first in the lowest bits) that is not an ASCII
+    /// letter, digit or `-`; 0 when there is none. Each test of a range adds to the low seven bits of each byte
+    /// (below 0x80 + 0x7f), so no byte carries into the next, and a byte with its top bit set is outside every range.
+    @inline(__always)
+    static func bytesOutsideNameLetters(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let low = word & ~highs
+        /// The top bit of each byte of `x` (below 0x80) that is from `lowest` to `highest`.
+        func within(_ x: UInt64, _ lowest: UInt64, _ highest: UInt64) -> UInt64 {
+            (x &+ ones &* (0x80 - lowest)) & ~(x &+ ones &* (0x7f - highest))
+        }
+        let letters = within(low | ones &* 0x20, 0x61, 0x7a)
+        let digits = within(low, 0x30, 0x39)
+        let dashes = within(low, 0x2d, 0x2d)
+        return ~((letters | digits | dashes) & ~word) & highs
     }
 
     /// Marks (with its top bit) each of the eight bytes of `word` (the first in the lowest bits) that is below space (a
