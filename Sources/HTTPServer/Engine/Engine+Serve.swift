@@ -270,12 +270,17 @@ extension Engine {
     /// Serializes a response, records the exchange, and writes as much as the socket takes. The request is
     /// counted as served before the first byte goes out, so a client never sees a count that misses its own
     /// request.
+    ///
+    /// The usual response (a byte body, a head that fits the worker's buffer) goes out in one `writev` straight
+    /// from where its head and body lie; only one the socket does not take whole, or one with a file body, gets
+    /// an `Outbound`.
     func send(_ response: Response, on connection: Connection, head: RequestHead?, id: RequestID,
               _ worker: Worker) -> Step {
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
-        connection.clientIsDone = head.map { !$0.keepAlive } ?? false
-        let keepAlive = (head?.keepAlive ?? false) && !response.closeConnection
+        let keepAliveAsked = head?.keepAlive ?? false
+        connection.clientIsDone = head != nil && !keepAliveAsked
+        let keepAlive = keepAliveAsked && !response.closeConnection
             && connection.requestsServed < services.limits.maxRequestsPerConnection
             && !draining.load(ordering: .relaxed)
         let persistence: ResponseSerializer.Persistence = keepAlive
@@ -283,31 +288,68 @@ extension Engine {
                          remaining: services.limits.maxRequestsPerConnection - connection.requestsServed + 1)
             : .close
         let bodyLength = response.body.count
-        // The body to send, picked out rather than cleared in a copy of the response (copying one costs more
-        // than the rest of this bookkeeping).
-        let body: Response.Body
-        if head?.method == .head || response.status.forbidsBody {
-            response.discardBody()
-            body = .empty
-        } else {
-            body = response.body
-        }
+        let sendsBody: Bool
+        if case .head? = head?.method { sendsBody = false } else { sendsBody = !response.status.forbidsBody }
+        if !sendsBody { response.discardBody() }
         worker.heads.advance(to: Int(time(nil)))
-        var outbound: Outbound
-        // The head goes into the worker's buffer (no allocation per response); `Outbound` keeps a copy only of
-        // what the socket does not take at once.
-        if let length = ResponseSerializer.write(response, bodyLength: bodyLength, parts: &worker.heads,
-                                                 persistence: persistence, requestID: id, into: worker.headBuffer) {
-            let written = UnsafeMutableBufferPointer(rebasing: worker.headBuffer[..<length])
-            outbound = Outbound(borrowing: UnsafeRawBufferPointer(written), body: body, closeAfter: !keepAlive)
-        } else {
-            outbound = Outbound(head: ResponseSerializer.head(for: response, bodyLength: bodyLength,
+        // The head goes into the worker's buffer (no allocation per response).
+        guard let headLength = ResponseSerializer.write(response, bodyLength: bodyLength, parts: &worker.heads,
+                                                        persistence: persistence, requestID: id,
+                                                        into: worker.headBuffer)
+        else {
+            return sendWithHeadOfItsOwn(response, persistence: persistence, sendsBody: sendsBody, on: connection,
+                                        head: head, id: id, worker, keepAlive: keepAlive)
+        }
+        record(response.status.code, head: head, id: id, headBytes: headLength,
+               bodyBytes: sendsBody ? bodyLength : 0, on: connection, worker)
+        let headBytes = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: worker.headBuffer[..<headLength]))
+        let result: Socket.IOResult
+        switch response.body {
+        case .bytes(let bytes) where sendsBody:
+            result = bytes.withUnsafeBytes { Outbound.writeOnce(headBytes, $0, to: connection.socket) }
+        case .file where sendsBody:
+            var outbound = Outbound(borrowing: headBytes, body: response.body, closeAfter: !keepAlive)
+            return write(&outbound, on: connection, keepAlive: keepAlive)
+        default:
+            result = Outbound.writeOnce(headBytes, UnsafeRawBufferPointer(start: nil, count: 0), to: connection.socket)
+        }
+        if case .done(let sent) = result, sent == headLength + (sendsBody ? bodyLength : 0) {
+            return keepAlive ? .proceed : .close
+        }
+        return sendRest(after: result, of: headBytes, body: sendsBody ? response.body : .empty, on: connection,
+                        keepAlive: keepAlive)
+    }
+
+    /// `send` for a head too long for the worker's buffer: serialized into an array of its own.
+    @inline(never)
+    private func sendWithHeadOfItsOwn(_ response: Response, persistence: ResponseSerializer.Persistence,
+                                      sendsBody: Bool, on connection: Connection, head: RequestHead?,
+                                      id: RequestID, _ worker: Worker, keepAlive: Bool) -> Step {
+        var outbound = Outbound(head: ResponseSerializer.head(for: response, bodyLength: response.body.count,
                                                               parts: &worker.heads, persistence: persistence,
                                                               requestID: id),
-                                body: body, closeAfter: !keepAlive)
-        }
+                                body: sendsBody ? response.body : .empty, closeAfter: !keepAlive)
         record(response.status.code, head: head, id: id, headBytes: outbound.headLength,
                bodyBytes: outbound.bodyLength, on: connection, worker)
+        return write(&outbound, on: connection, keepAlive: keepAlive)
+    }
+
+    /// `send` after a first `writev` that did not send the whole response: the rest goes on as an `Outbound`,
+    /// written on at once after a partial write (as `Outbound.write` does), or left for room to write.
+    @inline(never)
+    private func sendRest(after result: Socket.IOResult, of head: UnsafeRawBufferPointer, body: Response.Body,
+                          on connection: Connection, keepAlive: Bool) -> Step {
+        let sent: Int
+        switch result {
+        case .closed:
+            return .close
+        case .wouldBlock:
+            sent = 0
+        case .done(let count):
+            sent = count
+        }
+        var outbound = Outbound(remainderOf: head, body: body, sent: sent, closeAfter: !keepAlive)
+        guard sent > 0 else { return wait(outbound, on: connection, nextTurn: false) }
         return write(&outbound, on: connection, keepAlive: keepAlive)
     }
 
@@ -335,15 +377,21 @@ extension Engine {
         case .sent:
             return keepAlive ? .proceed : .close
         case .waitingForRoom, .turnUsed:
-            connection.exchange = .writing(outbound)
-            // While the answer waits for the socket, even a client that said it was done has time to send bytes
-            // (a stray CRLF): closing on them unread would reset the connection under the answer's tail.
-            connection.clientIsDone = false
-            return progress == .turnUsed ? .writeNextTurn : .wouldBlockWrite
+            return wait(outbound, on: connection, nextTurn: progress == .turnUsed)
         case .closed:
             outbound.abandon()
             return .close
         }
+    }
+
+    /// Leaves the rest of a response for the socket to take later: when it has room, or (`nextTurn`) after the
+    /// connections ready now.
+    private func wait(_ outbound: Outbound, on connection: Connection, nextTurn: Bool) -> Step {
+        connection.exchange = .writing(outbound)
+        // While the answer waits for the socket, even a client that said it was done has time to send bytes
+        // (a stray CRLF): closing on them unread would reset the connection under the answer's tail.
+        connection.clientIsDone = false
+        return nextTurn ? .writeNextTurn : .wouldBlockWrite
     }
 
     /// The housekeeper found this connection too slow: answer 408 if a request was under way, then close.

@@ -11,10 +11,10 @@ struct ResponseHeadParts {
     /// How many header sets are remembered: a few hot files per worker; a miss only costs rendering.
     static let slotCount = 8
 
-    /// What `fields(_:)` found.
+    /// What `writeFields(_:into:)` did.
     enum Fields {
-        /// The field lines, ready to copy.
-        case rendered([UInt8])
+        /// It wrote the field lines, rendered before.
+        case written
         /// Not rendered yet; `keep`: seen once before, so the caller should hand its rendering to `keep`.
         case unrendered(keep: Bool)
     }
@@ -48,27 +48,43 @@ struct ResponseHeadParts {
 
     /// `HTTP/1.1 <status>`, `Date` and `Server` lines for `status`.
     mutating func lead(for status: HTTPStatus) -> [UInt8] {
-        if status != leadStatus {
-            leadStatus = status
-            let size = 64 + status.reason.utf8.count + date.count + server.utf8.count
-            lead = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-                var out = ByteWriter(buffer)
-                ResponseSerializer.writeLead(&out, status, date: date, server: server)
-                count = out.count
-            }
-        }
+        if status != leadStatus { renderLead(status) }
         return lead
     }
 
-    /// The field lines of `headers` when they were rendered before.
-    mutating func fields(_ headers: HTTPHeaders) -> Fields {
+    /// Writes what `lead(for:)` returns, copied from where it is kept (no reference to it is taken).
+    mutating func writeLead(for status: HTTPStatus, into out: inout ByteWriter) {
+        if status != leadStatus { renderLead(status) }
+        out.write(lead)
+    }
+
+    @inline(never)
+    private mutating func renderLead(_ status: HTTPStatus) {
+        leadStatus = status
+        let size = 64 + status.reason.utf8.count + date.count + server.utf8.count
+        lead = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var out = ByteWriter(buffer)
+            ResponseSerializer.writeLead(&out, status, date: date, server: server)
+            count = out.count
+        }
+    }
+
+    /// Writes the field lines of `headers` when they were rendered before; else says whether to keep them.
+    mutating func writeFields(_ headers: HTTPHeaders, into out: inout ByteWriter) -> Fields {
         let identity = Self.identity(headers)
         let slot = Self.slot(identity)
         guard slots[slot].identity == identity else {
-            slots[slot] = Slot(identity: identity, headers: headers)
+            remember(headers, identity: identity, in: slot)
             return .unrendered(keep: false)
         }
-        return slots[slot].rendered.map { .rendered($0) } ?? .unrendered(keep: true)
+        guard let rendered = slots[slot].rendered else { return .unrendered(keep: true) }
+        out.write(rendered)
+        return .written
+    }
+
+    @inline(never)
+    private mutating func remember(_ headers: HTTPHeaders, identity: UInt, in slot: Int) {
+        slots[slot] = Slot(identity: identity, headers: headers)
     }
 
     /// Keeps the field lines just rendered for `headers` (after `fields` said `keep`).
