@@ -202,18 +202,11 @@ extension Engine {
     /// Starts the exchange of a parsed head: answers it, or sets the connection reading its body. Takes the head
     /// (`consuming`) so that its last use hands it on instead of copying it.
     private func begin(_ head: consuming RequestHead, on connection: Connection, _ worker: Worker) -> Step {
-        connection.exchange = .idle
+        // Usually idle already: assigning would destroy the old value through the enum's value witness.
+        if !connection.exchange.isIdle { connection.exchange = .idle }
         connection.requestStarted = MonotonicClock.microseconds()
         let id = requestID(for: head, worker)
-        if blocklist.isBlocked(connection.client) {
-            services.securityEvents.record(.blocked, client: connection.client, requestID: id.description,
-                                          detail: "\(head.method) \(head.rawPath)")
-            // Answered, as the README promises, then closed: a reset would look like a network fault.
-            var response = pipeline.error(.forbidden, "your address is blocked", head, id)
-            response.closeConnection = true
-            worker.requests.requestStarted()
-            return send(response, on: connection, head: head, id: id, worker)
-        }
+        if blocklist.isBlocked(connection.client) { return refuseBlocked(head, id: id, connection, worker) }
         worker.requests.requestStarted()
         connection.requestClient = forwarded.client(peer: connection.client, headers: head.headers)
         connection.currentRequest.publish(head.method, head.rawPath)
@@ -223,13 +216,33 @@ extension Engine {
             if bodyUnread { response.closeConnection = true }
             return send(response, on: connection, head: head, id: id, worker)
         case .readBody(let reader):
-            connection.exchange = .readingBody(reader)
-            let request = reader.request
-            if request.head.version == .http11, request.headers.hasToken("100-continue", in: .expect) {
-                sendContinue(on: connection)
-            }
-            return .proceed
+            return startBody(reader, on: connection)
         }
+    }
+
+    /// `begin` for a client on the blocklist: answered, as the README promises, then closed (a reset would look
+    /// like a network fault).
+    @inline(never)
+    private func refuseBlocked(_ head: RequestHead, id: RequestID, _ connection: Connection,
+                               _ worker: Worker) -> Step {
+        services.securityEvents.record(.blocked, client: connection.client, requestID: id.description,
+                                      detail: "\(head.method) \(head.rawPath)")
+        var response = pipeline.error(.forbidden, "your address is blocked", head, id)
+        response.closeConnection = true
+        worker.requests.requestStarted()
+        return send(response, on: connection, head: head, id: id, worker)
+    }
+
+    /// `begin` for a request with a body: the connection reads it next, after a `100 Continue` if the client
+    /// waits for one.
+    @inline(never)
+    private func startBody(_ reader: BodyReader, on connection: Connection) -> Step {
+        connection.exchange = .readingBody(reader)
+        let request = reader.request
+        if request.head.version == .http11, request.headers.hasToken("100-continue", in: .expect) {
+            sendContinue(on: connection)
+        }
+        return .proceed
     }
 
     /// Answers a head that will never be complete (malformed, over a limit, or too slow) and closes: the one
@@ -274,7 +287,7 @@ extension Engine {
     /// The usual response (a byte body, a head that fits the worker's buffer) goes out in one `writev` straight
     /// from where its head and body lie; only one the socket does not take whole, or one with a file body, gets
     /// an `Outbound`.
-    func send(_ response: Response, on connection: Connection, head: RequestHead?, id: RequestID,
+    func send(_ response: borrowing Response, on connection: Connection, head: RequestHead?, id: RequestID,
               _ worker: Worker) -> Step {
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
@@ -303,15 +316,12 @@ extension Engine {
         record(response.status.code, head: head, id: id, headBytes: headLength,
                bodyBytes: sendsBody ? bodyLength : 0, on: connection, worker)
         let headBytes = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: worker.headBuffer[..<headLength]))
-        let result: Socket.IOResult
-        switch response.body {
-        case .bytes(let bytes) where sendsBody:
-            result = bytes.withUnsafeBytes { Outbound.writeOnce(headBytes, $0, to: connection.socket) }
-        case .file where sendsBody:
+        let written = sendsBody
+            ? response.body.withBytes { Outbound.writeOnce(headBytes, $0, to: connection.socket) }
+            : Outbound.writeOnce(headBytes, UnsafeRawBufferPointer(start: nil, count: 0), to: connection.socket)
+        guard let result = written else {
             var outbound = Outbound(borrowing: headBytes, body: response.body, closeAfter: !keepAlive)
             return write(&outbound, on: connection, keepAlive: keepAlive)
-        default:
-            result = Outbound.writeOnce(headBytes, UnsafeRawBufferPointer(start: nil, count: 0), to: connection.socket)
         }
         if case .done(let sent) = result, sent == headLength + (sendsBody ? bodyLength : 0) {
             return keepAlive ? .proceed : .close
@@ -365,6 +375,13 @@ extension Engine {
                               bytes: bodyBytes, microseconds: microseconds, client: client,
                               nowSeconds: worker.heads.second, id: id)
         guard accessLog.isRecording else { return }
+        logAccess(code, head: head, id: id, bodyBytes: bodyBytes, client: client, microseconds: microseconds)
+    }
+
+    /// The access log's line for an answered request (when the log is on: out of the usual response's way).
+    @inline(never)
+    private func logAccess(_ code: Int, head: RequestHead?, id: RequestID, bodyBytes: Int, client: IPAddress,
+                           microseconds: Int64) {
         accessLog.record(AccessLog.Entry(client: client, head: head, status: code,
                                          bytes: bodyBytes, requestID: id.description,
                                          microseconds: microseconds))

@@ -40,7 +40,11 @@ struct ResponseHeadParts {
 
     /// Moves `Date` to `now` (Unix seconds; the engine passes `time(nil)` once per response).
     mutating func advance(to now: Int) {
-        guard now != second else { return }
+        if now != second { renderDate(now) }
+    }
+
+    @inline(never)
+    private mutating func renderDate(_ now: Int) {
         second = now
         date = Array(HTTPDate.format(now).utf8)
         leadStatus = nil
