@@ -1,3 +1,4 @@
+import Glibc
 import HTTPServer
 import Testing
 
@@ -24,6 +25,32 @@ import Testing
         #expect(second.text == "bravo!\n")
         #expect(second["Keep-Alive"] == "timeout=30, max=99")
         #expect(server.server.context.stats.connectionsAccepted == 1)
+    }
+
+    /// A head that arrives whole is read in one pass, one that arrives in pieces step by step: the same request
+    /// sent either way on one connection gets the same answer, as does a head of another shape (bare LF line
+    /// ends), and a bad field name is refused with 400 either way.
+    @Test func headsWholeOrInPieces_areAnsweredAlike() throws {
+        let server = try TestServer(files: Self.files)
+        defer { server.stop() }
+        let request = RawClient.request("GET", "/a.txt", headers: [("User-Agent", "t"), ("Accept", "*/*")])
+        let bad = RawClient.request("GET", "/a.txt", headers: [("Accept", "*/*"), ("Bad Name", "x")])
+        for (text, expected) in [(request, 200), (bad, 400)] {
+            for cut in [0, text.utf8.count - 8] {
+                let client = try RawClient(port: server.port)
+                defer { client.close() }
+                try client.send(bytes: Array(text.utf8.prefix(cut)))
+                usleep(50_000)  // read apart: the rest arrives as a second piece
+                try client.send(bytes: Array(text.utf8.dropFirst(cut)))
+                let response = try client.readResponse()
+                #expect(response.status == expected, "\(text.debugDescription) cut at \(cut)")
+                if expected == 200 {
+                    #expect(response.text == "alpha\n")
+                    try client.send("GET /b.txt HTTP/1.1\nHost: 127.0.0.1\nAccept: */*\n\n")
+                    #expect(try client.readResponse().text == "bravo!\n")
+                }
+            }
+        }
     }
 
     @Test func keepAliveHeader_followsTheConfiguration() throws {

@@ -290,6 +290,61 @@ import Testing
         #expect(parser.parse(head + "hello").consumed == head.utf8.count)
     }
 
+    /// Heads of every shape, valid or not, for comparing the one-pass reading with the step-by-step one.
+    static let headsOfEveryShape: [String] = [
+        "GET /1k.html HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: hotpath\r\nAccept: */*\r\n\r\n",
+        "GET /a?q=1#f HTTP/1.1\r\nhost: h\r\nX-Tag:  one \t\r\nx-tag:two\r\nConnection: keep-alive, close\r\n\r\nGET /b",
+        "GET / HTTP/1.0\r\n\r\n", "GET / HTTP/1.0\n\n", "GET / HTTP/1.1\nHost: h\r\nA: b\n\r\n",
+        "\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", "GET / HTTP/1.1\r\nHost: h\r\nA: caf\u{e9}\r\nB:\r\n\r\n",
+        "POST /u HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc",
+        "POST /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST /u HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\ncontent-length: 4\r\n\r\n",
+        "POST /u HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "GET http://h/p?q HTTP/1.1\r\nHost: h\r\n\r\n", "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET * HTTP/1.1\r\nHost: h\r\n\r\n", "GET x HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET / HTTP/2.0\r\nHost: h\r\n\r\n", "GET / HTTP/1.1 \r\nHost: h\r\n\r\n",
+        "GET  / HTTP/1.1\r\nHost: h\r\n\r\n", "G@T / HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET /\u{7f} HTTP/1.1\r\nHost: h\r\n\r\n", "GET / HTTP/1.1\r\nHost : h\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n", "GET / HTTP/1.1\r\nHost: h\r\n: v\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nNoColon\r\n\r\n", "GET / HTTP/1.1\r\nHost: h\rX: 1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\n\rX: 1\r\n\r\n", "GET / HTTP/1.1\r\nHost: h\r\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\u{0}\r\n\r\n", "GET / HTTP/2.0\r\nHost: h\r\n folded\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\n", "GET / HTTP/1.1\r\nHost: h\r\n\r", "GET / HTTP/1.1\r\nHost: h",
+        "GET / HTTP/1.1\r\n" + (0..<100).map { "X-\($0): v\r\n" }.joined() + "Host: h\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\n" + (0..<99).map { "X-\($0): v\r\n" }.joined() + "\r\n",
+    ]
+
+    /// A head that arrives whole is read in one pass, one that arrives in pieces step by step (a `resumeAt`
+    /// past 0): both readings must give the same outcome, for every shape of head and at the edges of the limits.
+    @Test func onePassAndStepByStep_giveTheSameOutcome() {
+        var small = RequestParser.Limits()
+        small.maxHeaderBytes = 40
+        small.maxHeaderCount = 3
+        let parsers = [parser, RequestParser(limits: small)]
+        let padded = (0..<48).flatMap { length in
+            let pad = String(repeating: "p", count: length)
+            return ["GET / HTTP/1.1\r\nHost: h\r\nX: \(pad)\r\n\r\n", "GET / HTTP/1.1\nHost: h\nX: \(pad)\n\n"]
+        }
+        for text in Self.headsOfEveryShape + padded {
+            for parser in parsers {
+                let onePass = describe(parser.parse(text))
+                #expect(onePass == describe(parser.parse(text, resumeAt: 1)), "\(text.debugDescription)")
+            }
+        }
+    }
+
+    /// An outcome as text, every part of a head in it.
+    private func describe(_ outcome: RequestParser.Outcome) -> String {
+        switch outcome {
+        case .incomplete: "incomplete"
+        case .failure(let status, let reason): "\(status.code) \(reason)"
+        case .head(let head, let consumed):
+            "\(head.method) \(head.target) \(head.rawPath) \(head.query ?? "-") \(head.version) \(head.framing) "
+                + "\(head.keepAlive) \(head.headers.fields) \(consumed)"
+        }
+    }
+
     @Test(arguments: [
         "GET /slow HTTP/1.1\r\nHost: h\r\nAccept: */*\r\nX-Long: \(String(repeating: "z", count: 300))\r\n\r\n",
         "GET /bare HTTP/1.1\nHost: h\nAccept: */*\n\n",

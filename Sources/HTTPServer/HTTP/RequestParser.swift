@@ -55,24 +55,39 @@ public struct RequestParser: Sendable {
         }
         if lineEnd - start > limits.maxRequestLine { return .failure(.uriTooLong, "request line too long") }
 
-        guard let headEnd = endOfHead(bytes, from: max(lineEnd, resumeAt)) else {
-            if bytes.count - lineEnd > limits.maxHeaderBytes {
+        // The field positions are 32-bit: a limit raised past 4 GiB still stops there.
+        let maxFieldBytes = min(limits.maxHeaderBytes, Int(UInt32.max))
+        let fields: Result<HTTPHeaders, Failure>
+        let consumed: Int
+        // A head that arrives whole (every keep-alive request) is read in one pass that finds its end as it reads
+        // its fields, on the first call that has the request line's end (`resumeAt` 0: a head that arrives in
+        // pieces is not read again from its start each time). A head the pass does not take (incomplete, over a
+        // limit, with a line of another shape) is found and read step by step, with the same outcome.
+        let window = UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 1)..<min(bytes.count, lineEnd + 2 + max(maxFieldBytes, 0))])
+        if resumeAt == 0, let usual = usualFields(window) {
+            if usual.fieldsEnd + 1 > maxFieldBytes { return .failure(.headerFieldsTooLarge, "header section too large") }
+            fields = .success(usual.headers)
+            consumed = lineEnd + 1 + usual.next
+        } else {
+            guard let headEnd = endOfHead(bytes, from: max(lineEnd, resumeAt)) else {
+                if bytes.count - lineEnd > limits.maxHeaderBytes {
+                    return .failure(.headerFieldsTooLarge, "header section too large")
+                }
+                return .incomplete(scanned: max(lineEnd, bytes.count - 3))
+            }
+            if headEnd.fieldsEnd - lineEnd > maxFieldBytes {
                 return .failure(.headerFieldsTooLarge, "header section too large")
             }
-            return .incomplete(scanned: max(lineEnd, bytes.count - 3))
-        }
-        // The field positions are 32-bit: a limit raised past 4 GiB still stops there.
-        if headEnd.fieldsEnd - lineEnd > min(limits.maxHeaderBytes, Int(UInt32.max)) {
-            return .failure(.headerFieldsTooLarge, "header section too large")
+            fields = parseFields(UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 1)..<headEnd.fieldsEnd]))
+            consumed = headEnd.next
         }
 
         let requestLine = UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd]).trimmingCR()
-        let fields = UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 1)..<headEnd.fieldsEnd])
         // Typed throws rather than `Result`s: the parts move into the head instead of being copied out of an enum.
+        // The request line's faults are told before the fields'.
         do throws(Failure) {
             let line = try parseRequestLine(requestLine)
-            let headers = try parseFields(fields).get()
-            return .head(try makeHead(line, headers), consumed: headEnd.next)
+            return .head(try makeHead(line, fields.get()), consumed: consumed)
         } catch {
             return .failure(error.status, error.reason)
         }
@@ -112,77 +127,125 @@ public struct RequestParser: Sendable {
     }
 
     private func parseRequestLine(_ line: UnsafeRawBufferPointer) throws(Failure) -> RequestLine {
-        let spaces: (first: Int, second: Int)
-        if let usual = Self.usualSpaces(in: line) { spaces = usual } else { spaces = try Self.checkedSpaces(in: line) }
+        guard let spaces = Self.usualSpaces(in: line) else { throw Self.fault(ofRequestLine: line) }
         let methodBytes = UnsafeRawBufferPointer(rebasing: line[..<spaces.first])
         let targetBytes = UnsafeRawBufferPointer(rebasing: line[(spaces.first + 1)..<spaces.second])
         let versionBytes = UnsafeRawBufferPointer(rebasing: line[(spaces.second + 1)...])
         let version: RequestHead.Version
-        if versionBytes.equals("HTTP/1.1") {
+        // The version is eight bytes, compared as one word: "HTTP/1.1" and "HTTP/1.0" in little-endian order.
+        let word = versionBytes.count == 8 ? UInt64(littleEndian: versionBytes.loadUnaligned(as: UInt64.self)) : 0
+        if word == 0x312e_312f_5054_5448 {
             version = .http11
-        } else if versionBytes.equals("HTTP/1.0") {
+        } else if word == 0x302e_312f_5054_5448 {
             version = .http10
-        } else if versionBytes.count == 8, UnsafeRawBufferPointer(rebasing: versionBytes[..<5]).equals("HTTP/"),
-                  versionBytes[5].isDigit, versionBytes[6] == .dot, versionBytes[7].isDigit {
-            throw Failure(status: .versionNotSupported, reason: "only HTTP/1.0 and HTTP/1.1 are supported")
         } else {
-            throw .bad("malformed HTTP version")
+            throw Self.fault(ofVersion: versionBytes)
         }
         let target = String(decoding: targetBytes, as: UTF8.self)
-        let origin = targetBytes.first == .slash ? splitOrigin(targetBytes, target) : nil
+        let origin = targetBytes.first == .slash
+            ? splitOrigin(targetBytes, target, pathEnd: spaces.pathEnd - spaces.first - 1) : nil
         return RequestLine(method: HTTPMethod(token: methodBytes), target: target, version: version,
                            rawPath: origin?.rawPath, query: origin?.query)
     }
 
+    /// Why a version that is neither HTTP/1.1 nor HTTP/1.0 is refused.
+    @inline(never)
+    private static func fault(ofVersion version: UnsafeRawBufferPointer) -> Failure {
+        if version.count == 8, UnsafeRawBufferPointer(rebasing: version[..<5]).equals("HTTP/"),
+           version[5].isDigit, version[6] == .dot, version[7].isDigit {
+            return Failure(status: .versionNotSupported, reason: "only HTTP/1.0 and HTTP/1.1 are supported")
+        }
+        return .bad("malformed HTTP version")
+    }
+
     /// The two spaces of a request line whose method is a token and whose target is visible ASCII (every valid
-    /// line), found in the one pass that checks those bytes; nil for any other line.
+    /// line), found in the one pass that checks those bytes, and where the target's first `?` or `#` is (the
+    /// second space when it has neither); nil for any other line.
     @inline(__always)
-    private static func usualSpaces(in line: UnsafeRawBufferPointer) -> (first: Int, second: Int)? {
+    private static func usualSpaces(in line: UnsafeRawBufferPointer) -> (first: Int, second: Int, pathEnd: Int)? {
         var index = 0
         while index < line.count, line[index].isTokenCharacter { index += 1 }
         guard index > 0, index < line.count, line[index] == .space else { return nil }
         let first = index
         index += 1
-        while index < line.count, line[index] > .space, line[index] < 0x7f { index += 1 }
+        while index < line.count, line[index] &- 0x21 < 0x5e, line[index] != .question, line[index] != .numberSign {
+            index += 1
+        }
+        let pathEnd = index
+        while index < line.count, line[index] &- 0x21 < 0x5e { index += 1 }
         guard index > first + 1, index < line.count, line[index] == .space else { return nil }
-        return (first, index)
+        return (first, index, pathEnd)
     }
 
-    /// The two spaces of any other request line, or the reason it is refused.
-    private static func checkedSpaces(in line: UnsafeRawBufferPointer) throws(Failure) -> (first: Int, second: Int) {
+    /// Why a request line `usualSpaces` does not take is refused (every line these checks pass, it takes).
+    @inline(never)
+    private static func fault(ofRequestLine line: UnsafeRawBufferPointer) -> Failure {
         guard let firstSpace = line.firstIndex(of: .space, from: 0), firstSpace > 0 else {
-            throw .bad("malformed request line")
+            return .bad("malformed request line")
         }
         guard let secondSpace = line.firstIndex(of: .space, from: firstSpace + 1), secondSpace > firstSpace + 1 else {
-            throw .bad("malformed request line")
+            return .bad("malformed request line")
         }
         guard UnsafeRawBufferPointer(rebasing: line[..<firstSpace]).allSatisfy(\.isTokenCharacter) else {
-            throw .bad("invalid method")
+            return .bad("invalid method")
         }
         guard UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<secondSpace]).allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
-            throw .bad("invalid character in request target")
+            return .bad("invalid character in request target")
         }
-        return (firstSpace, secondSpace)
+        return .bad("malformed request line")
     }
 
-    /// `/path?query#fragment` → the path and the query (the fragment, which clients should not send, dropped).
-    /// A target that is all path is `target` itself, not a copy.
-    private func splitOrigin(_ bytes: UnsafeRawBufferPointer, _ target: String) -> (rawPath: String, query: String?) {
-        // Two `memchr`s: a byte loop with two compares per byte cost twice as much on a short path.
-        let end = bytes.firstIndex(of: UInt8(ascii: "#"), from: 0) ?? bytes.count
-        let question = bytes.firstIndex(of: UInt8(ascii: "?"), from: 0)
-        let mark = question.flatMap { $0 < end ? $0 : nil }
-        guard let mark else {
-            return (end == bytes.count ? target : String(decoding: bytes[..<end], as: UTF8.self), nil)
-        }
-        return (String(decoding: bytes[..<mark], as: UTF8.self),
-                String(decoding: bytes[(mark + 1)..<end], as: UTF8.self))
+    /// `/path?query#fragment` → the path and the query (the fragment, which clients should not send, dropped);
+    /// `pathEnd` is where the first `?` or `#` is. A target that is all path is `target` itself, not a copy.
+    private func splitOrigin(_ bytes: UnsafeRawBufferPointer, _ target: String, pathEnd: Int)
+        -> (rawPath: String, query: String?) {
+        guard pathEnd < bytes.count else { return (target, nil) }
+        let rawPath = String(decoding: bytes[..<pathEnd], as: UTF8.self)
+        guard bytes[pathEnd] == .question else { return (rawPath, nil) }
+        let end = bytes.firstIndex(of: .numberSign, from: pathEnd + 1) ?? bytes.count
+        return (rawPath, String(decoding: bytes[(pathEnd + 1)..<end], as: UTF8.self))
     }
 
     // MARK: - Header fields
 
+    /// Reads the field lines at the start of `bytes` in one pass when each has the usual shape (`usualFieldLine`)
+    /// and the empty line after them is there: returns the fields, where the empty line starts (`fieldsEnd`) and
+    /// the first byte after it (`next`). Nil for any other head, which `parse` then finds and reads step by step
+    /// (`endOfHead`, `parseFields`): that reading takes the same usual lines the same way, so both give one
+    /// outcome. Also nil at the field count limit, which the step-by-step reading tells apart from a valid head.
+    private func usualFields(_ bytes: UnsafeRawBufferPointer) -> (headers: HTTPHeaders, fieldsEnd: Int, next: Int)? {
+        let capacity = min(max(limits.maxHeaderCount, 0), bytes.count / 3 + 1)
+        return withUnsafeTemporaryAllocation(of: ReceivedFields.Position.self, capacity: capacity) { positions in
+            var count = 0
+            var known = KnownFieldIndex()
+            var lineStart = 0
+            while lineStart < bytes.count {
+                let first = bytes[lineStart]
+                if first == .lf || first == .cr {
+                    let next = first == .lf ? lineStart + 1 : lineStart + 2
+                    guard next <= bytes.count, bytes[next - 1] == .lf else { return nil }
+                    guard count > 0 else { return (HTTPHeaders(), lineStart, next) }
+                    let fields = ReceivedFields(lines: UnsafeRawBufferPointer(rebasing: bytes[..<lineStart]),
+                                                positions: UnsafeBufferPointer(rebasing: positions[..<count]))
+                    return (HTTPHeaders(received: fields, known: known), lineStart, next)
+                }
+                guard count < capacity, let usual = Self.usualFieldLine(bytes, at: lineStart) else { return nil }
+                positions[count] = ReceivedFields.Position(
+                    nameStart: UInt32(lineStart), nameEnd: UInt32(usual.nameEnd),
+                    valueStart: UInt32(usual.valueStart), valueEnd: UInt32(usual.valueEnd))
+                if let field = KnownField(bytes: UnsafeRawBufferPointer(rebasing: bytes[lineStart..<usual.nameEnd])) {
+                    known.record(field, at: count)
+                }
+                count += 1
+                lineStart = usual.next
+            }
+            return nil
+        }
+    }
+
     /// Checks the field lines and notes where each name and value is; the lines are then copied once, whole
-    /// (`ReceivedFields`), and no `String` is made until a field is read.
+    /// (`ReceivedFields`), and no `String` is made until a field is read. For the heads `usualFields` does not take.
+    @inline(never)
     private func parseFields(_ bytes: UnsafeRawBufferPointer) -> Result<HTTPHeaders, Failure> {
         // Every field line takes three bytes at least (a name, the colon, the line feed), which bounds the
         // positions to note for a large limit; the limit itself bounds them for a large section.
@@ -294,10 +357,13 @@ public struct RequestParser: Sendable {
     // MARK: - Framing and target
 
     private func makeHead(_ line: consuming RequestLine, _ headers: consuming HTTPHeaders) throws(Failure) -> RequestHead {
-        let framing: RequestHead.Framing
-        switch bodyFraming(headers, version: line.version) {
-        case .success(let value): framing = value
-        case .failure(let failure): throw failure
+        // Most requests have neither framing field: they are answered without building the value lists.
+        var framing = RequestHead.Framing.none
+        if headers.contains(.transferEncoding) || headers.contains(.contentLength) {
+            switch bodyFraming(headers, version: line.version) {
+            case .success(let value): framing = value
+            case .failure(let failure): throw failure
+            }
         }
 
         let hosts = headers.count(of: .host)
@@ -308,44 +374,45 @@ public struct RequestParser: Sendable {
             ? !headers.hasToken("close", in: .connection)
             : headers.hasToken("keep-alive", in: .connection) && !headers.hasToken("close", in: .connection)
         // Taken out of the line rather than copied from it (the line is destroyed on return).
-        if let rawPath = line.rawPath.take() {
-            return RequestHead(method: line.method, target: line.target, rawPath: rawPath, query: line.query.take(),
-                               version: line.version, headers: headers, framing: framing, keepAlive: keepAlive)
+        let rawPath: String
+        let query: String?
+        if let originPath = line.rawPath.take() {
+            rawPath = originPath
+            query = line.query.take()
+        } else {
+            (rawPath, query) = try Self.split(otherFormTarget: line.target, method: line.method)
         }
+        return RequestHead(method: line.method, target: line.target, rawPath: rawPath, query: query,
+                           version: line.version, headers: headers, framing: framing, keepAlive: keepAlive)
+    }
 
-        // The other forms. The target is ASCII (checked with the request line), so bytes and Characters coincide:
-        // scan the UTF-8 view, which costs a fraction of Character-by-Character `hasPrefix`/`firstIndex`.
-        var target = Substring(line.target)
+    /// The path and query of a target in absolute form or asterisk form (origin form is split with the request
+    /// line), or why it is refused.
+    @inline(never)
+    private static func split(otherFormTarget fullTarget: String, method: HTTPMethod) throws(Failure)
+        -> (rawPath: String, query: String?) {
+        // The target is ASCII (checked with the request line), so bytes and Characters coincide: scan the UTF-8
+        // view, which costs a fraction of Character-by-Character `hasPrefix`/`firstIndex`.
+        var target = Substring(fullTarget)
         if let afterScheme = RequestHead.afterScheme(ofAbsoluteTarget: target) {
             // Absolute form (RFC 9112 §3.2.2): the path is what follows the authority.
             let pathStart = afterScheme.firstIndex { $0 == "/" || $0 == "?" } ?? afterScheme.endIndex
             target = afterScheme[pathStart...]
             if target.isEmpty || target.first == "?" { target = "/" + target }
         } else if target == "*" {
-            guard line.method == .options else { throw .bad("asterisk-form is only for OPTIONS") }
+            guard method == .options else { throw .bad("asterisk-form is only for OPTIONS") }
         } else {
             throw .bad("request target must start with /")
         }
         if let hash = target.utf8.firstIndex(of: UInt8(ascii: "#")) { target = target[..<hash] }
-        let rawPath: Substring
-        let query: Substring?
-        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
-            rawPath = target[..<mark]
-            query = target[target.index(after: mark)...]
-        } else {
-            rawPath = target
-            query = nil
-        }
-        return RequestHead(method: line.method, target: line.target, rawPath: String(rawPath),
-                           query: query.map(String.init), version: line.version, headers: headers,
-                           framing: framing, keepAlive: keepAlive)
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (String(target), nil) }
+        return (String(target[..<mark]), String(target[target.index(after: mark)...]))
     }
 
     /// RFC 9112 §6.1–6.3: chunked must be the final (here: only) coding; CL with TE, or CLs that differ, are
     /// refused because a proxy in front of us might read them the other way (request smuggling).
+    @inline(never)
     private func bodyFraming(_ headers: HTTPHeaders, version: RequestHead.Version) -> Result<RequestHead.Framing, Failure> {
-        // Most requests have neither field: answer them without building the value lists.
-        guard headers.contains(.transferEncoding) || headers.contains(.contentLength) else { return .success(.none) }
         let encodings = headers.values(.transferEncoding)
         let lengths = headers.values(.contentLength)
         if !encodings.isEmpty {
@@ -386,6 +453,8 @@ extension UInt8 {
     static let dot: UInt8 = 46
     static let slash: UInt8 = 47
     static let percent: UInt8 = 37
+    static let question: UInt8 = 63
+    static let numberSign: UInt8 = 35
 
     var isDigit: Bool { self >= 0x30 && self <= 0x39 }
 
