@@ -22,31 +22,6 @@ int clinux_usable_cpus(void) {
     return CPU_COUNT(&set);
 }
 
-// Defined by the ThreadSanitizer runtime; null when it is not linked in.
-void __tsan_acquire(void *address) __attribute__((weak));
-void __tsan_release(void *address) __attribute__((weak));
-
-void clinux_handoff_release(void *object) {
-    if (__tsan_release) __tsan_release(object);
-}
-
-void clinux_handoff_acquire(void *object) {
-    if (__tsan_acquire) __tsan_acquire(object);
-}
-
-unsigned long long clinux_atomic_load(const unsigned long long *word) {
-    return __atomic_load_n(word, __ATOMIC_ACQUIRE);
-}
-
-void clinux_atomic_store(unsigned long long *word, unsigned long long value) {
-    __atomic_store_n(word, value, __ATOMIC_RELEASE);
-}
-
-int clinux_atomic_compare_exchange(unsigned long long *word, unsigned long long expected,
-                                   unsigned long long desired) {
-    return __atomic_compare_exchange_n(word, &expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-}
-
 long clinux_peer_uid(int fd) {
     struct ucred credentials;
     socklen_t length = sizeof(credentials);
