@@ -14,7 +14,7 @@ import Testing
         }
         close(fds[1])
         let peer = try #require(SocketAddress(host: "127.0.0.1", port: 1))
-        return Connection(socket: Socket(fd: fds[0]), peer: peer, id: 1, cappedAs: nil)
+        return Connection(socket: Socket(fd: fds[0]), peer: peer, client: peer.ip, id: 1, cappedAs: nil)
     }
 
     @Test func parkedConnection_isTakenByOneWorkerOnly() throws {

@@ -93,6 +93,44 @@ import Testing
         }
     }
 
+    /// With no cap the registry counts nothing per client; a cap set live must still see every open connection,
+    /// including those opened while it was off, and count none twice.
+    @Test func capSetLive_countsTheConnectionsOpenedWhileItWasOff() throws {
+        let server = try TestServer(files: ["hello.txt": "hello\n"]) { $0.maxConnectionsPerClient = nil }
+        defer { server.stop() }
+        let held = try (0..<3).map { _ in try RawClient(port: server.port) }
+        defer { held.forEach { $0.close() } }
+        #expect(eventually { server.server.openConnections == 3 })
+
+        #expect(server.bus.send(.configSet("max-connections-per-ip", "3")).ok)
+        let refused = try RawClient(port: server.port)
+        defer { refused.close() }
+        #expect(try refused.readResponse().status == 503)
+
+        held[0].close()
+        #expect(eventually { server.server.openConnections == 2 })
+        let admitted = try RawClient(port: server.port)
+        defer { admitted.close() }
+        try admitted.send(RawClient.request("GET", "/hello.txt"))
+        #expect(try admitted.readResponse().status == 200)
+
+        #expect(server.bus.send(.configSet("max-connections-per-ip", "off")).ok)
+        let between = try RawClient(port: server.port)
+        defer { between.close() }
+        try between.send(RawClient.request("GET", "/hello.txt"))
+        #expect(try between.readResponse().status == 200)
+
+        // Open now: held[1], held[2], admitted and between.
+        #expect(server.bus.send(.configSet("max-connections-per-ip", "5")).ok)
+        let fifth = try RawClient(port: server.port)
+        defer { fifth.close() }
+        try fifth.send(RawClient.request("GET", "/hello.txt"))
+        #expect(try fifth.readResponse().status == 200)
+        let sixth = try RawClient(port: server.port)
+        defer { sixth.close() }
+        #expect(try sixth.readResponse().status == 503)
+    }
+
     @Test func trustedProxy_isNotCappedPerClient() throws {
         let server = try proxied { $0.maxConnectionsPerClient = 1 }
         defer { server.stop() }

@@ -92,21 +92,23 @@ final class Connection: @unchecked Sendable {
     /// When the current request's head was parsed (monotonic µs), for the access log's duration.
     @exclusivity(unchecked) var requestStarted: Int64 = 0
 
-    private let phaseValue = Atomic<UInt8>(Phase.active.rawValue)
+    private let phaseValue = Atomic<UInt8>(Phase.idle.rawValue)
     /// When the current phase started (or last made progress), in monotonic milliseconds.
     let since = Atomic<Int64>(0)
     /// Set by the housekeeper before it shuts the socket down for a slow head, so the owner answers 408.
     let timedOut = Atomic<Bool>(false)
 
-    init(socket: Socket, peer: SocketAddress, id: Int, cappedAs: IPAddress?) {
+    /// A connection just accepted from `peer` (whose address is `client`) at `openedAt` (monotonic ms), idle.
+    init(socket: Socket, peer: SocketAddress, client: IPAddress, id: Int, cappedAs: IPAddress?,
+         openedAt: Int64 = MonotonicClock.milliseconds()) {
         self.id = id
         self.cappedAs = cappedAs
-        openedAt = MonotonicClock.milliseconds()
+        self.openedAt = openedAt
         self.socket = socket
         self.peer = peer
-        self.client = peer.ip
-        requestClient = peer.ip
-        since.store(MonotonicClock.milliseconds(), ordering: .relaxed)
+        self.client = client
+        requestClient = client
+        since.store(openedAt, ordering: .relaxed)
     }
 
     var phase: Phase {
@@ -133,6 +135,9 @@ final class Connection: @unchecked Sendable {
 
     /// The epoll token: its slot in the registry's `ConnectionSlots`, given before the socket is registered.
     @exclusivity(unchecked) var token: UInt64 = 0
+    /// Whether the registry counts this connection under its client (`cappedAs`); read and written only under
+    /// the registry's lock.
+    @exclusivity(unchecked) var isCountedAsClient = false
     /// Set by the owner when it closes the connection: it then no longer parks it.
     @exclusivity(unchecked) var isClosed = false
     /// Whether the socket is in epoll: from the first time it waits (`Engine.park`), never before.

@@ -10,6 +10,20 @@ final class ConnectionRegistry: Sendable {
         /// Open connections per capped client (`Connection.cappedAs`); a client leaves when its last one closes,
         /// so this never holds more entries than there are connections.
         var perClient: [IPAddress: Int] = [:]
+        /// Whether new connections are counted in `perClient`: only while a cap is set, since counting costs
+        /// two hashes per connection. When a cap is set again, the connections opened meanwhile are counted
+        /// first (`countUncounted`), so a live `max-connections-per-ip` sees every open connection.
+        var countingClients = false
+
+        /// Counts every open connection that is not counted yet (those opened while no cap was set).
+        mutating func countUncounted() {
+            for case let connection? in connections where !connection.isCountedAsClient {
+                guard let client = connection.cappedAs else { continue }
+                perClient[client, default: 0] += 1
+                connection.isCountedAsClient = true
+            }
+            countingClients = true
+        }
     }
 
     private let state = Lock(State())
@@ -30,12 +44,27 @@ final class ConnectionRegistry: Sendable {
     /// the result is false.
     func insert(_ connection: Connection, perClientLimit: Int?) -> Bool {
         state.withLock { state in
+            if perClientLimit == nil {
+                state.countingClients = false
+            } else if !state.countingClients {
+                state.countUncounted()
+            }
+            // By position: one hash when the client already has connections, two for its first.
+            var counted: Dictionary<IPAddress, Int>.Index?
             if let client = connection.cappedAs, let limit = perClientLimit {
-                guard state.perClient[client, default: 0] < limit else { return false }
+                counted = state.perClient.index(forKey: client)
+                guard (counted.map { state.perClient.values[$0] } ?? 0) < limit else { return false }
             }
             guard let token = slots.assign(connection) else { return false }
             connection.token = token
-            if let client = connection.cappedAs { state.perClient[client, default: 0] += 1 }
+            if let client = connection.cappedAs, perClientLimit != nil {
+                if let entry = counted {
+                    state.perClient.values[entry] += 1
+                } else {
+                    state.perClient[client] = 1
+                }
+                connection.isCountedAsClient = true
+            }
             let index = ConnectionSlots.index(of: token)
             if index >= state.connections.count {
                 state.connections.append(contentsOf: repeatElement(nil, count: index + 1 - state.connections.count))
@@ -52,7 +81,8 @@ final class ConnectionRegistry: Sendable {
             let index = ConnectionSlots.index(of: connection.token)
             guard state.connections.indices.contains(index), state.connections[index] === connection else { return }
             state.connections[index] = nil
-            if let client = connection.cappedAs, let entry = state.perClient.index(forKey: client) {
+            if connection.isCountedAsClient, let client = connection.cappedAs,
+               let entry = state.perClient.index(forKey: client) {
                 // By position: one hash for the lookup, none for the update or the removal.
                 if state.perClient.values[entry] > 1 {
                     state.perClient.values[entry] -= 1

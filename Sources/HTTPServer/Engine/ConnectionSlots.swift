@@ -24,8 +24,11 @@ final class ConnectionSlots: @unchecked Sendable {
 
     /// The chunks' addresses, published with release ordering so a worker that sees a token sees its chunk.
     private let directory = UnsafeMutablePointer<UInt64>.allocate(capacity: ConnectionSlots.maximumChunks)
-    /// Allocation bookkeeping: slots returned by closed connections, and how many slots exist.
-    private let allocation = Lock((free: [Int](), created: 0))
+    /// Allocation bookkeeping: slots returned by closed connections, and how many slots exist. Only `assign` and
+    /// `retire` touch it, and their one caller, `ConnectionRegistry`, calls them under its lock: a lock here too
+    /// cost two more lock-prefixed pairs per connection.
+    @exclusivity(unchecked) private var freeSlots: [Int] = []
+    @exclusivity(unchecked) private var slotsCreated = 0
 
     init() {
         directory.initialize(repeating: 0, count: Self.maximumChunks)
@@ -38,25 +41,27 @@ final class ConnectionSlots: @unchecked Sendable {
         directory.deallocate()
     }
 
-    /// Gives `connection` a slot, parked; returns its token, or nil when every slot is taken.
+    /// Gives `connection` a slot, parked; returns its token, or nil when every slot is taken. Callers serialize
+    /// `assign` and `retire` (the registry's lock).
     func assign(_ connection: Connection) -> UInt64? {
-        let found: Int? = allocation.withLock { allocation in
-            if let reused = allocation.free.popLast() { return reused }
-            let index = allocation.created
-            guard index < Self.chunkSize * Self.maximumChunks else { return nil }
-            if index % Self.chunkSize == 0 {
-                let chunk = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkSize * 16, alignment: 16)
-                chunk.initializeMemory(as: UInt64.self, repeating: 0, count: Self.chunkSize * 2)
-                clinux_atomic_store(directory + index / Self.chunkSize, UInt64(UInt(bitPattern: chunk)))
-            }
-            allocation.created += 1
-            return index
-        }
-        guard let index = found, let (word, owner) = slot(index) else { return nil }
+        guard let index = freeSlots.popLast() ?? newSlot(), let (word, owner) = slot(index) else { return nil }
         owner.pointee = UInt64(UInt(bitPattern: Unmanaged.passUnretained(connection).toOpaque()))
         let generation = clinux_atomic_load(word) >> 32
         clinux_atomic_store(word, generation << 32 | State.parked.rawValue)
         return Self.token(index: index, generation: generation)
+    }
+
+    /// A slot never used before, its chunk allocated when it is the chunk's first; nil when every slot exists.
+    private func newSlot() -> Int? {
+        let index = slotsCreated
+        guard index < Self.chunkSize * Self.maximumChunks else { return nil }
+        if index % Self.chunkSize == 0 {
+            let chunk = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkSize * 16, alignment: 16)
+            chunk.initializeMemory(as: UInt64.self, repeating: 0, count: Self.chunkSize * 2)
+            clinux_atomic_store(directory + index / Self.chunkSize, UInt64(UInt(bitPattern: chunk)))
+        }
+        slotsCreated += 1
+        return index
     }
 
     /// Takes the connection `token` names for the calling worker; nil when another worker holds it (which then
@@ -100,11 +105,12 @@ final class ConnectionSlots: @unchecked Sendable {
     }
 
     /// Frees a held connection's slot when it closes: later events with its token find a new generation.
+    /// Callers serialize `assign` and `retire` (the registry's lock).
     func retire(_ token: UInt64) {
         guard let (index, generation) = Self.decode(token), let (word, owner) = slot(index) else { return }
         owner.pointee = 0
         clinux_atomic_store(word, ((generation &+ 1) & 0xffff_ffff) << 32 | State.free.rawValue)
-        allocation.withLock { $0.free.append(index) }
+        freeSlots.append(index)
     }
 
     /// The word and the owner reference of slot `index`, or nil when its chunk does not exist.

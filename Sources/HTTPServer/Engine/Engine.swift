@@ -89,15 +89,17 @@ final class Engine: Sendable {
     /// re-registering raises a new event for what is left.
     func acceptConnections(on worker: Worker) {
         guard !acceptPaused.load(ordering: .relaxed) else { return }
-        var accepted: [(Socket, SocketAddress)] = []
+        let accepted = worker.accepted
+        var count = 0
         var emptied = false
         do {
-            while accepted.count < Self.acceptBatch {
+            while count < Self.acceptBatch {
                 guard let next = try listener.accept() else {
                     emptied = true
                     break
                 }
-                accepted.append(next)
+                accepted.initializeElement(at: count, to: next)
+                count += 1
             }
         } catch {
             // Out of descriptors: accepting again at once would spin a core at 100%. Pause; the
@@ -113,7 +115,7 @@ final class Engine: Sendable {
         if !emptied, !draining.load(ordering: .relaxed) {
             events.rearm(listener.fd, token: Worker.listenerToken, interest: .arrivals)
         }
-        for (socket, peer) in accepted {
+        for (socket, peer) in accepted.prefix(count) {
             guard let connection = admit(socket, peer), let taken = registry.slots.acquire(connection.token) else {
                 continue
             }
@@ -135,13 +137,13 @@ final class Engine: Sendable {
         }
         // TCP_NODELAY comes from the listener (Linux copies it to accepted sockets): no setsockopt here.
         let id = connectionIDs.add(1, ordering: .relaxed).newValue
-        let cappedAs = forwarded.isTrusted(peer.ip) ? nil : services.limiter.client(of: peer.ip)
-        let connection = Connection(socket: socket, peer: peer, id: id, cappedAs: cappedAs)
+        let client = peer.ip
+        let cappedAs = forwarded.isTrusted(client) ? nil : services.limiter.client(of: client)
+        let connection = Connection(socket: socket, peer: peer, client: client, id: id, cappedAs: cappedAs)
         guard registry.insert(connection, perClientLimit: services.limits.maxConnectionsPerClient) else {
             refuse(socket, "too many connections from your address; retry shortly")
             return nil
         }
-        connection.enter(.idle, since: MonotonicClock.milliseconds())
         clinux_handoff_release(Unmanaged.passUnretained(connection).toOpaque())
         return connection
     }

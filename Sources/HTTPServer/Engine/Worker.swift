@@ -26,6 +26,8 @@ final class Worker: BlockingCallObserver, @unchecked Sendable {
     /// Where responses' heads are written (the scratch buffer may still hold pipelined requests). 16 KiB holds
     /// any head but one a handler loads with unusually many or long fields, which gets an array of its own.
     let headBuffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 16 << 10)
+    /// One listener event's accepted connections, before they are served (plain values: no array per batch).
+    let accepted = UnsafeMutableBufferPointer<(Socket, SocketAddress)>.allocate(capacity: Engine.acceptBatch)
     // Only this worker's thread touches these two, once or twice per response each: a checked class property
     // would cost a runtime exclusivity check at every touch.
     /// The parts of response heads that repeat (status line, `Date`, `Server`, a cached file's fields), rendered.
@@ -66,6 +68,7 @@ final class Worker: BlockingCallObserver, @unchecked Sendable {
         events.deallocate()
         scratch.deallocate()
         headBuffer.deallocate()
+        accepted.deallocate()
     }
 
     /// Runs until the pool lets this worker leave.

@@ -41,6 +41,21 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         self.init(high: halves.0, low: halves.1, isIPv4: false)
     }
 
+    /// The C form of an IPv4 address (the low 32 bits of an IPv6 one).
+    var inAddr: in_addr {
+        in_addr(s_addr: UInt32(truncatingIfNeeded: low).bigEndian)
+    }
+
+    /// The C form of an IPv6 address (an IPv4 one as IPv4-compatible, `::a.b.c.d`).
+    var in6Addr: in6_addr {
+        var address = in6_addr()
+        withUnsafeMutableBytes(of: &address) { raw in
+            raw.storeBytes(of: high.bigEndian, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: low.bigEndian, toByteOffset: 8, as: UInt64.self)
+        }
+        return address
+    }
+
     /// Parses `192.0.2.1` or `2001:db8::1` (brackets allowed). An IPv4-mapped address (`::ffff:192.0.2.1`) is
     /// the IPv4 address it maps, as peers are: otherwise `block ::ffff:192.0.2.1` would never match, and a
     /// forwarded `::ffff:192.0.2.1` would escape a block on `192.0.2.1`.

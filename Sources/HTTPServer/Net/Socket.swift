@@ -67,14 +67,14 @@ package struct Socket: Sendable, Hashable {
     /// Throws for errors that are not about one client (EMFILE, ENFILE, ENOBUFS, ENOMEM).
     func accept() throws(SocketError) -> (Socket, SocketAddress)? {
         while true {
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let fd = withUnsafeMutablePointer(to: &storage) { pointer in
+            var written = sockaddr_in6()
+            var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+            let fd = withUnsafeMutablePointer(to: &written) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     clinux_accept_nonblocking(self.fd, $0, &length)
                 }
             }
-            if fd >= 0 { return (Socket(fd: fd), SocketAddress(storage: storage)) }
+            if fd >= 0 { return (Socket(fd: fd), SocketAddress(written)) }
             switch errno {
             case EAGAIN, EWOULDBLOCK: return nil
             case EINTR, ECONNABORTED, EPROTO, EPERM: continue
@@ -85,12 +85,12 @@ package struct Socket: Sendable, Hashable {
 
     /// The address this socket is bound to (reads back the port the kernel picked for port 0).
     func localAddress() -> SocketAddress? {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let result = withUnsafeMutablePointer(to: &storage) { pointer in
+        var written = sockaddr_in6()
+        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        let result = withUnsafeMutablePointer(to: &written) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        return result == 0 ? SocketAddress(storage: storage) : nil
+        return result == 0 ? SocketAddress(written) : nil
     }
 
     /// Reads into `buffer` at most `count` bytes.

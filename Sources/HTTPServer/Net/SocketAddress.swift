@@ -1,77 +1,68 @@
 import Glibc
 
 /// An IPv4 or IPv6 socket address, parsed from text or taken from `accept`.
+///
+/// Kept as an address and a port, not as a 128-byte `sockaddr_storage`: every accepted connection holds one, and
+/// copying the storage cost four `memcpy` calls per connection. `withSockAddr` builds the C form when a system call
+/// needs it.
 public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
-    /// The raw storage, large enough for either family.
-    var storage: sockaddr_storage
+    /// The address as the socket names it: an IPv4-mapped IPv6 address stays IPv6 here (`ip` unmaps it).
+    private let address: IPAddress
+    /// The port in host byte order.
+    public let port: UInt16
 
     /// Parses a numeric host (`127.0.0.1`, `::`, `::1`, `0.0.0.0`) and a port.
     /// `localhost` is accepted as `127.0.0.1`. Returns nil for anything else.
     public init?(host: String, port: UInt16) {
-        let name = host == "localhost" ? "127.0.0.1" : host.trimmingBrackets()
-        var storage = sockaddr_storage()
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        if inet_pton(AF_INET, name, &v4) == 1 {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr = v4
-            withUnsafeMutableBytes(of: &storage) { raw in
-                withUnsafeBytes(of: address) { raw.copyMemory(from: $0) }
-            }
-        } else if inet_pton(AF_INET6, name, &v6) == 1 {
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = port.bigEndian
-            address.sin6_addr = v6
-            withUnsafeMutableBytes(of: &storage) { raw in
-                withUnsafeBytes(of: address) { raw.copyMemory(from: $0) }
-            }
-        } else {
-            return nil
-        }
-        self.storage = storage
+        guard let address = IPAddress(literal: host == "localhost" ? "127.0.0.1" : host) else { return nil }
+        self.address = address
+        self.port = port
     }
 
-    init(storage: sockaddr_storage) {
-        self.storage = storage
+    /// What `accept` or `getsockname` wrote into room for an IPv6 address (an IPv4 one fits at its start).
+    init(_ written: sockaddr_in6) {
+        if Int32(written.sin6_family) == AF_INET {
+            let v4 = withUnsafeBytes(of: written) { $0.load(as: sockaddr_in.self) }
+            address = IPAddress(v4.sin_addr)
+            port = UInt16(bigEndian: v4.sin_port)
+        } else {
+            address = IPAddress(written.sin6_addr)
+            port = UInt16(bigEndian: written.sin6_port)
+        }
     }
 
     /// `AF_INET` or `AF_INET6`.
-    public var family: Int32 { Int32(storage.ss_family) }
-
-    /// The byte length `bind` and `connect` expect.
-    var length: socklen_t {
-        socklen_t(family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
-    }
-
-    /// The port in host byte order.
-    public var port: UInt16 {
-        withUnsafeBytes(of: storage) { raw in
-            family == AF_INET6
-                ? UInt16(bigEndian: raw.load(as: sockaddr_in6.self).sin6_port)
-                : UInt16(bigEndian: raw.load(as: sockaddr_in.self).sin_port)
-        }
-    }
+    public var family: Int32 { address.isIPv4 ? AF_INET : AF_INET6 }
 
     /// The address as an `IPAddress`; IPv4-mapped IPv6 addresses come back as IPv4.
-    public var ip: IPAddress {
-        withUnsafeBytes(of: storage) { raw in
-            family == AF_INET6
-                ? IPAddress(raw.load(as: sockaddr_in6.self).sin6_addr).unmappedFromIPv6
-                : IPAddress(raw.load(as: sockaddr_in.self).sin_addr)
-        }
-    }
+    public var ip: IPAddress { address.unmappedFromIPv6 }
 
     /// `127.0.0.1:8080` or `[::1]:8080`.
     public var description: String {
         family == AF_INET6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
+    /// Calls `body` with the C form of this address and its length, as `bind` and `connect` take them.
     func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
-        withUnsafeBytes(of: storage) { raw in
-            body(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), length)
+        if address.isIPv4 {
+            var v4 = sockaddr_in()
+            v4.sin_family = sa_family_t(AF_INET)
+            v4.sin_port = port.bigEndian
+            v4.sin_addr = address.inAddr
+            return withUnsafePointer(to: &v4) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        var v6 = sockaddr_in6()
+        v6.sin6_family = sa_family_t(AF_INET6)
+        v6.sin6_port = port.bigEndian
+        v6.sin6_addr = address.in6Addr
+        return withUnsafePointer(to: &v6) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                body($0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+            }
         }
     }
 
