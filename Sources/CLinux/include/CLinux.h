@@ -10,6 +10,10 @@
 
 /// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC, which Glibc's Swift module does not import.
 int clinux_accept_nonblocking(int listener, struct sockaddr *address, socklen_t *length);
+/// recv(2) with no flags, sendmsg(2) and epoll_wait(2), without glibc's cancellation-point wrappers (see shim.c).
+ssize_t clinux_recv(int fd, void *buffer, size_t count);
+ssize_t clinux_sendmsg(int fd, const struct msghdr *message, int flags);
+int clinux_epoll_wait(int epoll, struct epoll_event *events, int capacity, int timeout);
 
 /// pthread_setname_np(3) for the calling thread (names show in top -H and gdb).
 void clinux_set_thread_name(const char *name);
@@ -23,6 +27,7 @@ int clinux_usable_cpus(void);
 ///
 /// These and the atomics below are defined here, inline: Swift then inlines them where they are used (a few
 /// times per request) instead of calling into a function of their own.
+// Defined by the ThreadSanitizer runtime; null when it is not linked in.
 void __tsan_acquire(void *address) __attribute__((weak));
 void __tsan_release(void *address) __attribute__((weak));
 

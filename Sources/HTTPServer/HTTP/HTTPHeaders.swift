@@ -88,7 +88,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         switch known.lookup(field) {
         case .absent: return nil
         case .once(let position): return value(at: position)
-        case .scan: return positions.first { isNamed($0, field.name) }.map(value(at:))
+        case .scan: return positions(scanningFor: field).first.map(value(at:))
         }
     }
 
@@ -103,7 +103,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         switch known.lookup(field) {
         case .absent: return 0
         case .once: return 1
-        case .scan: return positions.count { isNamed($0, field.name) }
+        case .scan: return positions(scanningFor: field).count
         }
     }
 
@@ -118,7 +118,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         switch known.lookup(field) {
         case .absent: return []
         case .once(let position): return [value(at: position)]
-        case .scan: return positions.filter { isNamed($0, field.name) }.map(value(at:))
+        case .scan: return positions(scanningFor: field).map(value(at:))
         }
     }
 
@@ -145,7 +145,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         switch known.lookup(field) {
         case .absent: return false
         case .once(let position): return value(at: position, hasToken: token)
-        case .scan: return positions.contains { isNamed($0, field.name) && value(at: $0, hasToken: token) }
+        case .scan: return positions(scanningFor: field).contains { value(at: $0, hasToken: token) }
         }
     }
 
@@ -155,7 +155,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         switch known.lookup(field) {
         case .absent: position = nil
         case .once(let found): position = found
-        case .scan: position = positions.first { isNamed($0, field.name) }
+        case .scan: position = positions(scanningFor: field).first
         }
         guard let position else { return body(nil) }
         return withValue(at: position, body)
@@ -178,6 +178,13 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     // MARK: - Fields by position
 
     private var positions: Range<Int> { 0..<count }
+
+    /// Where `field` is, found by comparing names: for a field the index does not place (`.scan`: repeated, or
+    /// far down), rare enough to be kept out of line, so that the lookups of the usual request stay small.
+    @inline(never)
+    private func positions(scanningFor field: KnownField) -> [Int] {
+        positions.filter { isNamed($0, field.name) }
+    }
 
     private func value(at position: Int) -> String {
         switch stored {

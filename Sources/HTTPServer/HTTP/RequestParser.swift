@@ -55,38 +55,51 @@ public struct RequestParser: Sendable {
         }
         if lineEnd - start > limits.maxRequestLine { return .failure(.uriTooLong, "request line too long") }
 
-        // The field positions are 32-bit: a limit raised past 4 GiB still stops there.
-        let maxFieldBytes = min(limits.maxHeaderBytes, Int(UInt32.max))
-        let fields: Result<HTTPHeaders, Failure>
-        let consumed: Int
         // A head that arrives whole (every keep-alive request) is read in one pass that finds its end as it reads
         // its fields, on the first call that has the request line's end (`resumeAt` 0: a head that arrives in
-        // pieces is not read again from its start each time). A head the pass does not take (incomplete, over a
-        // limit, with a line of another shape) is found and read step by step, with the same outcome.
-        let window = UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 1)..<min(bytes.count, lineEnd + 2 + max(maxFieldBytes, 0))])
-        if resumeAt == 0, let usual = usualFields(window) {
-            if usual.fieldsEnd + 1 > maxFieldBytes { return .failure(.headerFieldsTooLarge, "header section too large") }
-            fields = .success(usual.headers)
-            consumed = lineEnd + 1 + usual.next
-        } else {
-            guard let headEnd = endOfHead(bytes, from: max(lineEnd, resumeAt)) else {
-                if bytes.count - lineEnd > limits.maxHeaderBytes {
-                    return .failure(.headerFieldsTooLarge, "header section too large")
-                }
-                return .incomplete(scanned: max(lineEnd, bytes.count - 3))
+        // pieces is not read again from its start each time). The pass looks no further than the limit allows,
+        // so a head it takes is within it. A head it does not take (incomplete, over the limit, with a line of
+        // another shape) is found and read step by step, with the same outcome.
+        if resumeAt == 0 {
+            let window = UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 1)..<min(bytes.count, lineEnd + 1 + maxFieldBytes)])
+            if let usual = usualFields(window) {
+                return complete(UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd]), .success(usual.headers),
+                                consumed: lineEnd + 1 + usual.next)
             }
-            if headEnd.fieldsEnd - lineEnd > maxFieldBytes {
+        }
+        return parseStepByStep(bytes, requestLine: start..<lineEnd, resumeAt: resumeAt)
+    }
+
+    /// The largest header section taken, from the end of the request line to the start of the empty line. The
+    /// field positions are 32-bit: a limit raised past 4 GiB still stops there.
+    private var maxFieldBytes: Int { max(min(limits.maxHeaderBytes, Int(UInt32.max)), 0) }
+
+    /// Finds the end of a head whose request line is `requestLine` (its line feed just after), looking from
+    /// `resumeAt`, and reads its field lines one at a time: for a head that arrives in pieces, or that the one
+    /// pass does not take.
+    @inline(never)
+    private func parseStepByStep(_ bytes: UnsafeRawBufferPointer, requestLine: Range<Int>, resumeAt: Int) -> Outcome {
+        let lineEnd = requestLine.upperBound
+        guard let headEnd = endOfHead(bytes, from: max(lineEnd, resumeAt)) else {
+            if bytes.count - lineEnd > limits.maxHeaderBytes {
                 return .failure(.headerFieldsTooLarge, "header section too large")
             }
-            fields = parseFields(UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 1)..<headEnd.fieldsEnd]))
-            consumed = headEnd.next
+            return .incomplete(scanned: max(lineEnd, bytes.count - 3))
         }
+        if headEnd.fieldsEnd - lineEnd > maxFieldBytes {
+            return .failure(.headerFieldsTooLarge, "header section too large")
+        }
+        let fields = parseFields(UnsafeRawBufferPointer(rebasing: bytes[(lineEnd + 1)..<headEnd.fieldsEnd]))
+        return complete(UnsafeRawBufferPointer(rebasing: bytes[requestLine]), fields, consumed: headEnd.next)
+    }
 
-        let requestLine = UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd]).trimmingCR()
+    /// The head of `requestLine` (CR included, when it ends so) and the fields read after it, or the request
+    /// line's fault, told before any of the fields'.
+    private func complete(_ requestLine: UnsafeRawBufferPointer, _ fields: consuming Result<HTTPHeaders, Failure>,
+                          consumed: Int) -> Outcome {
         // Typed throws rather than `Result`s: the parts move into the head instead of being copied out of an enum.
-        // The request line's faults are told before the fields'.
         do throws(Failure) {
-            let line = try parseRequestLine(requestLine)
+            let line = try parseRequestLine(requestLine.trimmingCR())
             return .head(try makeHead(line, fields.get()), consumed: consumed)
         } catch {
             return .failure(error.status, error.reason)

@@ -67,7 +67,7 @@ final class EventSet: Sendable {
 
     /// Waits for ready descriptors; returns how many entries of `events` were filled (0 on timeout or EINTR).
     func wait(into events: UnsafeMutableBufferPointer<epoll_event>, timeoutMilliseconds: Int32) -> Int {
-        let n = epoll_wait(fd, events.baseAddress, Int32(events.count), timeoutMilliseconds)
+        let n = clinux_epoll_wait(fd, events.baseAddress, Int32(events.count), timeoutMilliseconds)
         return n > 0 ? Int(n) : 0
     }
 

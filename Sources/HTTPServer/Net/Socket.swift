@@ -96,7 +96,7 @@ package struct Socket: Sendable, Hashable {
     /// Reads into `buffer` at most `count` bytes.
     func read(into buffer: UnsafeMutableRawPointer, count: Int) -> IOResult {
         while true {
-            let n = Glibc.recv(fd, buffer, count, 0)
+            let n = clinux_recv(fd, buffer, count)
             if n > 0 { return .done(n) }
             if n == 0 { return .closed }
             switch errno {
@@ -115,7 +115,7 @@ package struct Socket: Sendable, Hashable {
             var message = msghdr()
             message.msg_iov = vectors.baseAddress
             message.msg_iovlen = vectors.count
-            let n = Glibc.sendmsg(fd, &message, flags)
+            let n = clinux_sendmsg(fd, &message, flags)
             if n >= 0 { return .done(n) }
             switch errno {
             case EINTR: continue
