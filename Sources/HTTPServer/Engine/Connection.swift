@@ -71,6 +71,12 @@ final class Connection: @unchecked Sendable {
             return false
         }
 
+        /// Whether the current request's body is arriving.
+        var isReadingBody: Bool {
+            if case .readingBody = self { return true }
+            return false
+        }
+
         /// How far into the buffered input the parser already looked for the end of a head.
         var scanned: Int {
             if case .readingHead(_, let scanned) = self { return scanned }

@@ -151,25 +151,11 @@ extension Engine {
         var offset = 0
         while true {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            if case .readingBody(var reader) = connection.exchange {
-                connection.exchange = .idle  // taken out while it is fed, so its buffer is not copied
-                do {
-                    offset += try reader.feed(rest)
-                } catch {
-                    reader.abort()
-                    var response = pipeline.response(for: error, reader.request)
-                    pipeline.bodyFailed(reader, response)
-                    response.closeConnection = true
-                    return (offset, send(response, on: connection, head: reader.request.head, id: reader.request.requestID, worker))
-                }
-                guard reader.isComplete else {
-                    connection.exchange = .readingBody(reader)
-                    return (offset, .proceed)
-                }
-                let step = send(pipeline.complete(reader, counts: worker.requestCounts), on: connection,
-                                head: reader.request.head, id: reader.request.requestID, worker)
-                guard case .proceed = step else { return (offset, step) }
-                continue
+            if connection.exchange.isReadingBody {
+                let (used, step) = feedBody(rest, connection, worker)
+                offset += used
+                guard let step else { continue }
+                return (offset, step)
             }
             guard !rest.isEmpty else { return (offset, .proceed) }
 
@@ -178,17 +164,8 @@ extension Engine {
             let outcome = parser.parse(rest, resumeAt: connection.exchange.scanned)
             switch consume outcome {
             case .incomplete(let scanned):
-                let now = MonotonicClock.milliseconds()
-                // One deadline from the head's first byte, checked here too: a client that keeps this worker
-                // reading (never parked, so never seen by the housekeeper) must not outlive it.
-                let started: Int64
-                if case .readingHead(let since, _) = connection.exchange { started = since } else { started = now }
-                connection.exchange = .readingHead(since: started, scanned: scanned)
-                if now - started > Int64(services.limits.headerTimeoutSeconds) * 1000 {
-                    return (offset + rest.count,
-                            refuseHead(.requestTimeout, "the request took too long to arrive", connection, worker))
-                }
-                return (offset, .proceed)
+                let (refused, step) = awaitRestOfHead(scanned: scanned, connection, worker)
+                return (refused ? offset + rest.count : offset, step)
             case .failure(let status, let reason):
                 return (offset + rest.count, refuseHead(status, reason, connection, worker))
             case .head(let head, let consumed):
@@ -197,6 +174,47 @@ extension Engine {
                 guard case .proceed = step else { return (offset, step) }
             }
         }
+    }
+
+    /// Feeds `bytes` to the body being read; returns how many it used, and what comes next, or nil when the
+    /// request is answered and the next one may follow in the same bytes.
+    @inline(never)
+    private func feedBody(_ bytes: UnsafeRawBufferPointer, _ connection: Connection, _ worker: Worker) -> (Int, Step?) {
+        guard case .readingBody(var reader) = connection.exchange else { return (0, .proceed) }
+        connection.exchange = .idle  // taken out while it is fed, so its buffer is not copied
+        let used: Int
+        do {
+            used = try reader.feed(bytes)
+        } catch {
+            reader.abort()
+            var response = pipeline.response(for: error, reader.request)
+            pipeline.bodyFailed(reader, response)
+            response.closeConnection = true
+            return (0, send(response, on: connection, head: reader.request.head, id: reader.request.requestID, worker))
+        }
+        guard reader.isComplete else {
+            connection.exchange = .readingBody(reader)
+            return (used, .proceed)
+        }
+        let step = send(pipeline.complete(reader, counts: worker.requestCounts), on: connection,
+                        head: reader.request.head, id: reader.request.requestID, worker)
+        guard case .proceed = step else { return (used, step) }
+        return (used, nil)
+    }
+
+    /// A head not whole yet: remembers how far the parser looked and when its first byte came. One deadline from
+    /// that byte, checked here too: a client that keeps this worker reading (never parked, so never seen by the
+    /// housekeeper) must not outlive it. True (with the refusal's step) when the deadline passed.
+    @inline(never)
+    private func awaitRestOfHead(scanned: Int, _ connection: Connection, _ worker: Worker) -> (Bool, Step) {
+        let now = MonotonicClock.milliseconds()
+        let started: Int64
+        if case .readingHead(let since, _) = connection.exchange { started = since } else { started = now }
+        connection.exchange = .readingHead(since: started, scanned: scanned)
+        if now - started > Int64(services.limits.headerTimeoutSeconds) * 1000 {
+            return (true, refuseHead(.requestTimeout, "the request took too long to arrive", connection, worker))
+        }
+        return (false, .proceed)
     }
 
     /// Starts the exchange of a parsed head: answers it, or sets the connection reading its body. Takes the head

@@ -1,5 +1,6 @@
 /// The parts of response heads that one worker keeps rendered between responses (each worker owns one, so no
-/// lock): the status line with `Date` and `Server`, rendered again when the second or the status changes, and the
+/// lock): the status line with `Date` and `Server`, rendered again when the second or the status changes,
+/// `Connection: keep-alive` with its `Keep-Alive` up to the count of requests left, and the
 /// field lines of header sets it has seen at least twice (a cached file's `HTTPHeaders` is the same value for
 /// every response that serves it).
 ///
@@ -33,6 +34,9 @@ struct ResponseHeadParts {
     private var leadStatus: HTTPStatus?
     private var lead: [UInt8] = []
     private var slots = [Slot](repeating: Slot(), count: ResponseHeadParts.slotCount)
+    /// `Connection: keep-alive` and `Keep-Alive` up to `max=`, for `keepAliveTimeout` (which changes live).
+    private var keepAliveTimeout: Int?
+    private var keepAlive: [UInt8] = []
 
     init(server: String) {
         self.server = server
@@ -69,6 +73,22 @@ struct ResponseHeadParts {
         lead = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             var out = ByteWriter(buffer)
             ResponseSerializer.writeLead(&out, status, date: date, server: server)
+            count = out.count
+        }
+    }
+
+    /// Writes `Connection: keep-alive` and `Keep-Alive` with `timeout`, up to the `max=` that follows.
+    mutating func writeKeepAlive(timeout: Int, into out: inout ByteWriter) {
+        if timeout != keepAliveTimeout { renderKeepAlive(timeout) }
+        out.write(keepAlive)
+    }
+
+    @inline(never)
+    private mutating func renderKeepAlive(_ timeout: Int) {
+        keepAliveTimeout = timeout
+        keepAlive = [UInt8](unsafeUninitializedCapacity: 64) { buffer, count in
+            var out = ByteWriter(buffer)
+            ResponseSerializer.writeKeepAlive(&out, timeout: timeout)
             count = out.count
         }
     }

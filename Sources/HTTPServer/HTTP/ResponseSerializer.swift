@@ -20,7 +20,7 @@ enum ResponseSerializer {
             var out = ByteWriter(buffer)
             out.write(lead)
             writeFront(&out, response.status, bodyLength: bodyLength, persistence: persistence,
-                       requestID: requestID)
+                       requestID: requestID, parts: &parts)
             writeFields(&out, response.headers)
             count = out.count
         }
@@ -34,7 +34,8 @@ enum ResponseSerializer {
                       into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int? {
         var out = ByteWriter(buffer)
         parts.writeLead(for: response.status, into: &out)
-        writeFront(&out, response.status, bodyLength: bodyLength, persistence: persistence, requestID: requestID)
+        writeFront(&out, response.status, bodyLength: bodyLength, persistence: persistence, requestID: requestID,
+                   parts: &parts)
         if case .unrendered(let keep) = parts.writeFields(response.headers, into: &out) {
             let start = out.count
             writeFields(&out, response.headers)
@@ -43,6 +44,14 @@ enum ResponseSerializer {
             }
         }
         return out.overflowed ? nil : out.count
+    }
+
+    /// `Connection` and `Keep-Alive` up to the requests left: what `ResponseHeadParts.writeKeepAlive` keeps
+    /// rendered.
+    static func writeKeepAlive(_ out: inout ByteWriter, timeout: Int) {
+        out.fixed("Connection: keep-alive\r\nKeep-Alive: timeout=")
+        out.write(decimal: timeout)
+        out.fixed(", max=")
     }
 
     /// The status line, `Date`, `Server`: what `ResponseHeadParts.lead` keeps rendered.
@@ -60,7 +69,8 @@ enum ResponseSerializer {
 
     /// The fields the engine adds that change per response (they follow the lead).
     private static func writeFront(_ out: inout ByteWriter, _ status: HTTPStatus, bodyLength: Int,
-                                   persistence: Persistence, requestID: RequestID?) {
+                                   persistence: Persistence, requestID: RequestID?,
+                                   parts: inout ResponseHeadParts) {
         if status.code >= 200, status.code != 204, status.code != 304 {
             out.fixed("Content-Length: ")
             out.write(decimal: bodyLength)
@@ -70,9 +80,7 @@ enum ResponseSerializer {
         case .close:
             out.fixed("Connection: close\r\n")
         case .keepAlive(let timeout, let remaining):
-            out.fixed("Connection: keep-alive\r\nKeep-Alive: timeout=")
-            out.write(decimal: timeout)
-            out.fixed(", max=")
+            parts.writeKeepAlive(timeout: timeout, into: &out)
             out.write(decimal: remaining)
             out.fixed("\r\n")
         }
