@@ -324,12 +324,19 @@ def children_of(parent):
 
 def cpu_seconds(pids):
     """User + system CPU time of the processes (all their threads), in seconds."""
-    ticks = 0
+    user, system = cpu_split(pids)
+    return user + system
+
+
+def cpu_split(pids):
+    """User and system CPU time of the processes (all their threads), in seconds."""
+    user = system = 0
     for pid in pids:
         with contextlib.suppress(OSError):
             fields = stat_fields(pid)
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / CLOCK_TICKS
+            user += int(fields[11])  # utime
+            system += int(fields[12])  # stime
+    return user / CLOCK_TICKS, system / CLOCK_TICKS
 
 
 def memory_kib(pids, key):
@@ -399,10 +406,10 @@ def measure(settings, server, workload):
         if workload.idle:
             counts = stack.enter_context(idle_connections(settings, server, settings.idle_count))
         pids = server.pids()
-        cpu_before = cpu_seconds(pids)
+        user_before, system_before = cpu_split(pids)
         result = run_wrk(settings, server.url(workload.path), workload.connections, settings.duration,
                          workload.close)
-        cpu_after = cpu_seconds(pids)
+        user_after, system_after = cpu_split(pids)
         if workload.idle:
             extra["idle_rss_kib"] = memory_kib(pids, "VmRSS")
     if workload.idle:
@@ -410,14 +417,17 @@ def measure(settings, server, workload):
     settle(server)
     seconds = result["duration_us"] / 1e6
     requests = result["requests"]
+    user = user_after - user_before
+    cpu = user + system_after - system_before
     return {
         "rps": requests / seconds,
         "mbps": result["bytes"] / seconds / 1e6,
         "p50_ms": result["p50_us"] / 1000,
         "p99_ms": result["p99_us"] / 1000,
         "errors": {k: result[k] for k in ("connect", "read", "write", "timeout", "status")},
-        "cpu_us_per_req": (cpu_after - cpu_before) * 1e6 / requests if requests else float("nan"),
-        "cpu_share": (cpu_after - cpu_before) / seconds,
+        "cpu_us_per_req": cpu * 1e6 / requests if requests else float("nan"),
+        "user_us_per_req": user * 1e6 / requests if requests else float("nan"),
+        "cpu_share": cpu / seconds,
         **extra,
     }
 
@@ -494,14 +504,15 @@ def machine_header(settings, servers, started, started_load):
             detail += f" ({nginx_workers[server.name]} worker process(es))"
         lines.append(f"  - {server.name}: {detail}")
     lines += ["- CPU µs/req: the server's user+system time (/proc/PID/stat, all its processes) over the cell, "
-              "divided by responses; server CPU: that time over the cell's length (100% = one core)", ""]
+              "divided by responses; user µs/req: the user-space part of it (the rest is the kernel's work on the "
+              "server's system calls); server CPU: that time over the cell's length (100% = one core)", ""]
     return lines
 
 
 def results_table(cells, servers, results):
     lines = ["## Results", "",
-             "| workload | server | req/s | MB/s | p50 ms | p99 ms | errors | CPU µs/req | server CPU |",
-             "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |"]
+             "| workload | server | req/s | MB/s | p50 ms | p99 ms | errors | CPU µs/req | user µs/req | server CPU |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |"]
     for workload in cells:
         for server in servers:
             runs = results.get((workload.key, server.name), [])
@@ -512,6 +523,7 @@ def results_table(cells, servers, results):
                 f"| {spread([r['mbps'] for r in runs], 1)} | {spread([r['p50_ms'] for r in runs], 2)} "
                 f"| {spread([r['p99_ms'] for r in runs], 2)} | {error_text(runs)} "
                 f"| {spread([r['cpu_us_per_req'] for r in runs], 1)} "
+                f"| {spread([r.get('user_us_per_req', float('nan')) for r in runs], 1)} "
                 f"| {spread([r['cpu_share'] for r in runs], 0, 100)}% |")
     return lines + [""]
 
@@ -521,12 +533,14 @@ def ratio_table(cells, results, references, title):
     if not any((w.key, n) in results for w in cells for n in references):
         return []
     lines = [f"## {title}", "",
-             "ratio > 1 means httpsh is better for req/s, < 1 means better for CPU µs/req and p99.", "",
-             "| workload | req/s: httpsh / best | CPU µs/req: httpsh / best | p99: httpsh / best |",
-             "| --- | --- | --- | --- |"]
+             "ratio > 1 means httpsh is better for req/s, < 1 means better for CPU µs/req, user µs/req and p99.",
+             "",
+             "| workload | req/s: httpsh / best | CPU µs/req: httpsh / best | user µs/req: httpsh / best "
+             "| p99: httpsh / best |",
+             "| --- | --- | --- | --- | --- |"]
 
     def med(key, name, figure):
-        runs = results.get((key, name))
+        runs = [r for r in results.get((key, name), []) if figure in r]
         return statistics.median(r[figure] for r in runs) if runs else None
 
     def compare(key, figure, pick):
@@ -539,7 +553,8 @@ def ratio_table(cells, results, references, title):
 
     for workload in cells:
         lines.append(f"| {workload.title} | {compare(workload.key, 'rps', max)} "
-                     f"| {compare(workload.key, 'cpu_us_per_req', min)} | {compare(workload.key, 'p99_ms', min)} |")
+                     f"| {compare(workload.key, 'cpu_us_per_req', min)} "
+                     f"| {compare(workload.key, 'user_us_per_req', min)} | {compare(workload.key, 'p99_ms', min)} |")
     return lines + [""]
 
 
