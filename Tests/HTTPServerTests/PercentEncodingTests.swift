@@ -34,6 +34,26 @@ import Testing
         #expect(PercentEncoding.decode(text) == nil)
     }
 
+    /// A string is scanned for `%` and NUL eight bytes at a time: wherever one falls (in a word, at its edges, in
+    /// the tail), it is seen, and a string without either is its own decoding.
+    @Test func escapeOrNUL_isSeenAtEveryPosition() {
+        for length in 1...24 {
+            for position in 0..<length {
+                var bytes = Array(repeating: UInt8(ascii: "a"), count: length)
+                bytes[position] = 0
+                let withNUL = String(decoding: bytes, as: UTF8.self)
+                #expect(PercentEncoding.decode(withNUL) == nil, "NUL at \(position) of \(length)")
+                #expect(PercentEncoding.decode(Substring(withNUL)) == nil)
+                let plain = String(repeating: "a", count: position) + "/é." + String(repeating: "b", count: length)
+                #expect(PercentEncoding.decode(plain) == plain)
+                let escaped = String(repeating: "a", count: position) + "%41" + String(repeating: "b", count: length)
+                let decoded = String(repeating: "a", count: position) + "A" + String(repeating: "b", count: length)
+                #expect(PercentEncoding.decode(escaped) == decoded, "escape at \(position)")
+                #expect(PercentEncoding.decode(String(escaped.dropLast(length + 1))) == nil, "broken escape at \(position)")
+            }
+        }
+    }
+
     @Test(arguments: ["%ff", "%C3", "%C3%28", "%ED%A0%80", "%C0%AF", "%E2%82"])
     func invalidUTF8_isNil(_ text: String) {
         #expect(PercentEncoding.decode(text) == nil)

@@ -26,6 +26,10 @@ import Testing
         }
         router.get("/plain") { .text(describe($0)) }
         router.post("/upload") { .text(describe($0)) }
+        router.get("/many/:a/:b/:c/:d/:e/*f") { request in
+            .text(["a", "b", "c", "d", "e", "f"].map { request.parameters[$0] ?? "-" }.joined(separator: ",")
+                + " \(request.parameters.count)\n")
+        }
         return router
     }
 
@@ -116,5 +120,26 @@ import Testing
             #expect(client.waitForClose(), "Connection: close, from the request's own head")
         }
         #expect(kept.requests.withLock { $0.map(\.method) } == [.head, .get])
+    }
+
+    /// A request keeps where its parameters lie in its raw path, made into values when asked for: more captures
+    /// than are held inline, then fewer, then none, on one connection (one worker, so one reused storage), each
+    /// request reads its own.
+    @Test func parameters_areEachRequestsOwn_fromManyCapturesToNone() throws {
+        let server = try TestServer(router: Self.router(Kept())) { $0.workers = 1 }
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        defer { client.close() }
+        #expect(try Self.exchange(client, "GET", "/many/1/2/3/4/%35/six/%37", tag: "one") == "1,2,3,4,5,six/7 6\n")
+        #expect(try Self.exchange(client, "GET", "/keep/k%20k", tag: "two")
+            == "GET /keep/k k [\"name\": \"k k\"] query=- body=0 Host=127.0.0.1,X-Tag=two\n")
+        #expect(try Self.exchange(client, "GET", "/many/a/b/c/d/e/", tag: "three") == "a,b,c,d,e, 6\n")
+        #expect(try Self.exchange(client, "GET", "/plain", tag: "four")
+            == "GET /plain [:] query=- body=0 Host=127.0.0.1,X-Tag=four\n")
+        // No route: nothing captured is left over for the next request either.
+        try client.send(RawClient.request("GET", "/keep", headers: [("X-Tag", "five")]))
+        #expect(try client.readResponse().status == 404)
+        #expect(try Self.exchange(client, "GET", "/plain", tag: "six")
+            == "GET /plain [:] query=- body=0 Host=127.0.0.1,X-Tag=six\n")
     }
 }

@@ -57,4 +57,26 @@ import Testing
         #expect(try RawClient.fetch(port: server.port, "GET", "/a/./inside.txt").text == "inside")
         #expect(try RawClient.fetch(port: server.port, "GET", "//a//inside.txt").text == "inside")
     }
+
+    /// Every request's path is looked at eight bytes at a time for two dots in a row before any closer look: a
+    /// `..` segment is journaled wherever its dots fall (in a word, across two, in the tail), and a path whose
+    /// dots are apart, or in a longer name, is not.
+    @Test func climbingPath_isJournaled_whereverItsDotsFall() throws {
+        let server = try TestServer(files: ["a.txt": "a\n"])
+        defer { server.stop() }
+        var climbing = 0
+        for length in 0..<20 {
+            let prefix = "/" + String(repeating: "b", count: length)
+            for (target, climbs) in [(prefix + "/../a.txt", true), (prefix + "/..", true), (prefix + "\\..\\a", true),
+                                     (prefix + "/.x./a.b.c", false), (prefix + "..b/c..d", false), (prefix + ".", false)] {
+                let client = try RawClient(port: server.port)
+                defer { client.close() }
+                try client.send(RawClient.request("GET", target, headers: [("Connection", "close")]))
+                _ = try client.readResponse()
+                if climbs { climbing += 1 }
+                let journaled = server.context.securityEvents.totals().first { $0.kind == .traversal }?.count ?? 0
+                #expect(journaled == climbing, "\(target)")
+            }
+        }
+    }
 }

@@ -68,81 +68,102 @@ final class Pipeline: Sendable {
         if status.code < 400 { counters.record(request.path, through: counts) }
     }
 
-    /// Builds the request (lent `head`, see `begin`) and answers it or says how to read its body.
+    /// Builds the request (lent `head`, see `begin`) and answers it or says how to read its body. Only a routed
+    /// request without a body stays in this function; every other answer is made out of line, so that the code
+    /// each request runs is short.
     private func route(_ head: inout RequestHead, client: IPAddress, id: RequestID) -> (Request?, Start) {
         let hasBody = head.framing != .none
-        guard limits.allowsHost(head) else {
-            journal.record(.hostMismatch, client: client, requestID: id.description, detail: head.headers[.host] ?? "")
-            return (nil, .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
+        guard limits.allowsHost(head) else { return (nil, misdirected(head, client: client, id: id)) }
+        guard let request = Request(lending: &head, client: client, id: id) else {
+            return (nil, .respond(error(.badRequest, "the path is not valid percent-encoded UTF-8", head, id),
                                   bodyUnread: hasBody))
         }
-        guard let request = Request(lending: &head, client: client, id: id) else {
-            return (nil, .respond(error(.badRequest, "the path is not valid percent-encoded UTF-8", head, id), bodyUnread: hasBody))
-        }
         // From here on the head is the request's.
-        let method = request.method
-        if let kind = Self.traversal(request) {
+        if Self.mayClimb(request.path), let kind = Self.traversal(request) {
             journal.record(kind, client: client, requestID: id.description, detail: request.rawPath)
         }
-
-        guard method.isStandard, method != .connect else {
-            return (request, .respond(error(.notImplemented, "method \(method) is not supported", request, id),
-                                      bodyUnread: hasBody))
+        let method = request.method
+        let routable = method.isStandard && method != .connect && !Self.isAsterisk(request.rawPath)
+        let outcome = routable ? request.findRouteOfNewRequest(in: router) : .notFound
+        guard case .found(let route) = outcome else {
+            return (request, .respond(unrouted(request, outcome, id), bodyUnread: hasBody))
         }
-        if request.rawPath == "*" {
-            var response = Response(status: .noContent)
-            response.headers.add("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
-            return (request, .respond(response, bodyUnread: hasBody))
-        }
-
-        let route: Router.Route
-        switch router.match(method, path: request.rawPath) {
-        case .notFound:
-            return (request, .respond(error(.notFound, "nothing at \(request.path)", request, id), bodyUnread: hasBody))
-        case .methodNotAllowed(let allowed):
-            let allow = allowed.map(\.description).joined(separator: ", ")
-            if method == .options {
-                var response = Response(status: .noContent)
-                response.headers.add("Allow", allow)
-                return (request, .respond(admitted(request) ?? response, bodyUnread: hasBody))
-            }
-            let response = error(.methodNotAllowed, "\(method) is not allowed here; allowed: \(allow)", request, id,
-                                 headers: ["Allow": allow])
-            return (request, .respond(response, bodyUnread: hasBody))
-        case .found(let found, let parameters):
-            route = found
-            request.setParametersOfNewRequest(parameters)
-        }
-
         if let refusal = admitted(request) {
             return (request, .respond(refusal, bodyUnread: hasBody))
         }
         guard hasBody else {
             return (request, .respond(run(request, route: route, final: route.handler), bodyUnread: false))
         }
+        return (request, startBody(request, route, client: client, id: id))
+    }
+
+    /// 421 for a host this server does not answer for, recorded.
+    @inline(never)
+    private func misdirected(_ head: RequestHead, client: IPAddress, id: RequestID) -> Start {
+        journal.record(.hostMismatch, client: client, requestID: id.description, detail: head.headers[.host] ?? "")
+        return .respond(error(.misdirectedRequest, "this server does not answer for that host", head, id),
+                        bodyUnread: head.framing != .none)
+    }
+
+    /// True for the asterisk form (`OPTIONS *`), told by its length before any compare.
+    private static func isAsterisk(_ rawPath: String) -> Bool {
+        rawPath.utf8.count == 1 && rawPath == "*"
+    }
+
+    /// The answer to a request no route takes: 501 for a method the server does not support, 204 with `Allow`
+    /// for `OPTIONS *`, else by the router's `outcome`: 404, or 405 with `Allow` (204 for `OPTIONS`).
+    @inline(never)
+    private func unrouted(_ request: Request, _ outcome: Router.Outcome, _ id: RequestID) -> Response {
+        let method = request.method
+        guard method.isStandard, method != .connect else {
+            return error(.notImplemented, "method \(method) is not supported", request, id)
+        }
+        if Self.isAsterisk(request.rawPath) {
+            var response = Response(status: .noContent)
+            response.headers.add("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+            return response
+        }
+        guard case .methodNotAllowed(let allowed) = outcome else {
+            return error(.notFound, "nothing at \(request.path)", request, id)
+        }
+        let allow = allowed.map(\.description).joined(separator: ", ")
+        if method == .options {
+            var response = Response(status: .noContent)
+            response.headers.add("Allow", allow)
+            return admitted(request) ?? response
+        }
+        return error(.methodNotAllowed, "\(method) is not allowed here; allowed: \(allow)", request, id,
+                     headers: ["Allow": allow])
+    }
+
+    /// How to read the body of a routed request that has one: refused when its announced length is over the
+    /// route's limit, into the route's sink when it streams, else into a buffer.
+    @inline(never)
+    private func startBody(_ request: Request, _ route: Router.Route, client: IPAddress, id: RequestID) -> Start {
+        let method = request.method
         if case .length(let length) = request.head.framing, length > route.body.maxBytes {
             journal.record(.oversizedBody, client: client, requestID: id.description,
                            detail: "\(method) \(request.rawPath): \(length) bytes over \(route.body.maxBytes)")
             let response = error(.contentTooLarge, "request body of \(length) bytes is over the limit of \(route.body.maxBytes)",
                                  request, id)
-            return (request, .respond(response, bodyUnread: true))
+            return .respond(response, bodyUnread: true)
         }
         if let makeSink = route.makeSink {
             do {
                 let sink = try makeSink(request)
-                return (request, .readBody(BodyReader(request: request, route: route, destination: .sink(sink),
-                                                      maxTrailerBytes: maxTrailerBytes)))
+                return .readBody(BodyReader(request: request, route: route, destination: .sink(sink),
+                                            maxTrailerBytes: maxTrailerBytes))
             } catch {
                 let refusal = response(for: error, request)
                 if (400..<500).contains(refusal.status.code) {
                     journal.record(.malformedUpload, client: client, requestID: id.description,
                                    detail: "\(refusal.status.code) \(request.headers[.contentType] ?? "no Content-Type")")
                 }
-                return (request, .respond(refusal, bodyUnread: true))
+                return .respond(refusal, bodyUnread: true)
             }
         }
-        return (request, .readBody(BodyReader(request: request, route: route, destination: .buffer([]),
-                                              maxTrailerBytes: maxTrailerBytes)))
+        return .readBody(BodyReader(request: request, route: route, destination: .buffer([]),
+                                    maxTrailerBytes: maxTrailerBytes))
     }
 
     /// Finishes a request whose body has been read. `counts` is the calling worker's ring in `counters`.
@@ -199,17 +220,34 @@ final class Pipeline: Sendable {
         return .malformedRequest
     }
 
+    /// False when `path` has no two dots in a row, so no `..` segment: every request is checked, and only a path
+    /// that may climb is looked at further (`traversal`). Eight bytes at a time, seven apart (so that each pair of
+    /// neighbours is in one word), the last eight overlapping the ones before: the bytes that are dots are found
+    /// exactly (`(x & 0x7f…) + 0x7f…` sets the high bit of each byte of `x` but zero ones), then each is paired
+    /// with the next.
+    static func mayClimb(_ path: String) -> Bool {
+        path.withBorrowedUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            guard bytes.count >= 8 else {
+                return bytes.indices.dropFirst().contains { bytes[$0] == .dot && bytes[$0 - 1] == .dot }
+            }
+            let lows: UInt64 = 0x7f7f_7f7f_7f7f_7f7f
+            let dots: UInt64 = 0x2e2e_2e2e_2e2e_2e2e
+            let last = bytes.count - 8
+            var index = 0
+            while true {
+                let word = UnsafeRawPointer(base + min(index, last)).loadUnaligned(as: UInt64.self) ^ dots
+                let isDot = ~(((word & lows) &+ lows) | word | lows)
+                if isDot & isDot >> 8 != 0 { return true }
+                if index >= last { return false }
+                index += 7
+            }
+        }
+    }
+
     /// `.traversal` for a `..` segment in the decoded path (or a backslash one, for Windows-minded scanners),
     /// `.encodedDot` when the raw target spelled a dot or slash in percent-encoding to hide it; nil otherwise.
     static func traversal(_ request: Request) -> SecurityEvent.Kind? {
-        // Every request comes through here: only a path with two dots in a row can climb, so look no further
-        // in the others.
-        let hasTwoDots = { (bytes: UnsafeBufferPointer<UInt8>) in
-            bytes.indices.dropFirst().contains { bytes[$0] == .dot && bytes[$0 - 1] == .dot }
-        }
-        let path = request.path
-        guard path.utf8.withContiguousStorageIfAvailable(hasTwoDots) ?? Array(path.utf8).withUnsafeBufferPointer(hasTwoDots)
-        else { return nil }
         let climbs = request.path.split(whereSeparator: { $0 == "/" || $0 == "\\" }).contains("..")
         guard climbs else { return nil }
         let raw = request.head.rawPath.lowercased()

@@ -132,8 +132,11 @@ enum KnownField: UInt8, CaseIterable, Sendable {
 struct KnownFieldIndex: Sendable {
     enum Lookup: Equatable { case absent, once(at: Int), scan }
 
-    /// Per field, 0 when absent, else its first position + 1; `unrecorded` when that does not fit.
-    private var first = InlineArray<20, UInt8>(repeating: 0)
+    /// Per field (byte `rawValue`), 0 when absent, else its first position + 1; `unrecorded` when that does not
+    /// fit. Three words, not an `InlineArray<20, UInt8>`: a value generic's layout is left to the runtime, so a
+    /// header set (which holds this) was copied through value witnesses, and copied (and destroyed) again around
+    /// each closure that read its fields in place.
+    private var first: (UInt64, UInt64, UInt64) = (0, 0, 0)
     /// Bit `field.rawValue` set when the field occurs more than once.
     private var repeated: UInt32 = 0
     private static let unrecorded = UInt8.max
@@ -148,7 +151,7 @@ struct KnownFieldIndex: Sendable {
     }
 
     func lookup(_ field: KnownField) -> Lookup {
-        let slot = first[Int(field.rawValue)]
+        let slot = withUnsafeBytes(of: first) { $0[Int(field.rawValue)] }
         if slot == 0 { return .absent }
         if slot == Self.unrecorded || repeated & (1 << field.rawValue) != 0 { return .scan }
         return .once(at: Int(slot) - 1)
@@ -157,8 +160,9 @@ struct KnownFieldIndex: Sendable {
     /// Notes that `field` occurs at `position` (positions are recorded in increasing order).
     mutating func record(_ field: KnownField, at position: Int) {
         let slot = Int(field.rawValue)
-        if first[slot] == 0 {
-            first[slot] = position < Int(Self.unrecorded) - 1 ? UInt8(position + 1) : Self.unrecorded
+        if withUnsafeBytes(of: first, { $0[slot] }) == 0 {
+            let value = position < Int(Self.unrecorded) - 1 ? UInt8(position + 1) : Self.unrecorded
+            withUnsafeMutableBytes(of: &first) { $0[slot] = value }
         } else {
             repeated |= 1 << field.rawValue
         }

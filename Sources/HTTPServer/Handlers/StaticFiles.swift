@@ -40,7 +40,8 @@ public final class StaticFiles: Sendable {
         listings = ListingCache(revalidateMilliseconds: cache.isEnabled ? cache.revalidateMilliseconds : 0)
     }
 
-    /// The handler for GET (and so HEAD) on `mount` + `*path`.
+    /// The handler for GET (and so HEAD) on `mount` + `*path`. A cached file without precompressed siblings
+    /// (most) is answered here; the rest out of line (`cachedVariant`, `uncached`).
     public func handle(_ request: Request) throws -> Response {
         // The root mount (`/`, the one mount of one byte) is told by its length, with no generic prefix search.
         let underRoot = mount.utf8.count == 1 && request.path.utf8.first == .slash
@@ -50,20 +51,35 @@ public final class StaticFiles: Sendable {
         let key = FileCache.Key(root: cacheRoot, path: request.path)
         let now = MonotonicClock.coarseMilliseconds()
         if let entry = cache.lookup(key, now: now, revalidate: { revalidate($0, request) }) {
-            let variants = settings.precompressed ? entry.variants : 0
-            if let coding = try choose(variants, request) {
-                // The variant's own entry (its head says Vary already); on a miss the uncached path stores it.
-                let variantKey = FileCache.Key(root: cacheRoot, path: request.path, coding: coding.rawValue)
-                if let variant = cache.lookup(variantKey, now: now, revalidate: { _ in
-                       locateVariant(request, coding)
-                   }),
-                   let response = cached(variant, request: request, varies: false) {
-                    return response
-                }
-            } else if let response = cached(entry, request: request, varies: variants != 0) {
+            // Without siblings, neither the setting nor `Accept-Encoding` can choose one.
+            if entry.variants == 0 {
+                if let response = cached(entry, request: request, varies: false) { return response }
+            } else if let response = try cachedVariant(entry, request: request, now: now) {
                 return response
             }
         }
+        return try uncached(request, key: key)
+    }
+
+    /// The answer from the cache for a file with precompressed siblings: the sibling `Accept-Encoding` chooses
+    /// (while they are on), else the file; nil when the cache cannot answer.
+    @inline(never)
+    private func cachedVariant(_ entry: FileCache.Entry, request: Request, now: Int64) throws -> Response? {
+        let variants = settings.precompressed ? entry.variants : 0
+        guard let coding = try choose(variants, request) else {
+            return cached(entry, request: request, varies: variants != 0)
+        }
+        // The variant's own entry (its head says Vary already); on a miss the uncached path stores it.
+        let variantKey = FileCache.Key(root: cacheRoot, path: request.path, coding: coding.rawValue)
+        guard let variant = cache.lookup(variantKey, now: now, revalidate: { _ in locateVariant(request, coding) })
+        else { return nil }
+        return cached(variant, request: request, varies: false)
+    }
+
+    /// The answer from the disk: the path resolved inside the root, then the file (cached under `key`), an index
+    /// page, a listing or a redirect.
+    @inline(never)
+    private func uncached(_ request: Request, key: FileCache.Key) throws -> Response {
         let segments: [Substring]
         switch resolver.segments(of: relative(request)) {
         case .success(let found): segments = found
@@ -134,7 +150,7 @@ public final class StaticFiles: Sendable {
         if let contents = entry.contents {
             // The usual request for a hot small file: the entry's fields and contents as they are, with no closure
             // made for `respond`.
-            if !varies, Self.asksForWhole(request.headers) {
+            if !varies, Self.asksForWhole(request) {
                 return Response(status: .ok, headers: entry.headers, body: contents.isEmpty ? .empty : .bytes(contents))
             }
             return respond(validators: entry.validators, headers: entry.headers, length: contents.count,
@@ -268,10 +284,10 @@ public final class StaticFiles: Sendable {
     /// body for bytes `lower...upper`; `release` frees what the body would have used when none is sent.
     private func respond(validators: Validators, headers: HTTPHeaders, length: Int, request: Request, varies: Bool,
                          release: () -> Void = {}, body: (Int, Int) -> Response.Body) -> Response {
-        let asked = request.headers
-        if !varies, Self.asksForWhole(asked) {
+        if !varies, Self.asksForWhole(request) {
             return whole(headers: headers, length: length, release: release, body: body)
         }
+        let asked = request.headers
         var headers = headers
         // Whenever a file has variants its answer depends on Accept-Encoding, the original's too (RFC 9110 §12.5.5).
         if varies { headers.add("Vary", "Accept-Encoding") }
@@ -295,9 +311,10 @@ public final class StaticFiles: Sendable {
     }
 
     /// True when a request asks for neither a validation nor a part (most do): the conditional and range checks
-    /// of `respond` then come to the whole file with its fields as they are.
-    private static func asksForWhole(_ asked: HTTPHeaders) -> Bool {
-        !asked.contains(.ifNoneMatch) && !asked.contains(.ifModifiedSince) && !asked.contains(.range)
+    /// of `respond` then come to the whole file with its fields as they are. Asked of the request, which reads
+    /// its fields in place (`headers` is a copy of the set).
+    private static func asksForWhole(_ request: Request) -> Bool {
+        !request.hasField(.ifNoneMatch) && !request.hasField(.ifModifiedSince) && !request.hasField(.range)
     }
 
     /// 200 with the whole file (an empty one has no body to make).

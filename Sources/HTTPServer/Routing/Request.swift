@@ -13,9 +13,16 @@ public struct Request: Sendable {
         @exclusivity(unchecked) var path: String
         @exclusivity(unchecked) var client: IPAddress
         @exclusivity(unchecked) var id: RequestID
-        /// Nil until a route captures some: most requests are given theirs once, and making `.none` first cost
-        /// a copy and a destroy per request.
-        @exclusivity(unchecked) var parameters: RouteParameters?
+        /// Where the found route's parameter values lie in `head.rawPath`, and their names: `parameters` is
+        /// made of them when asked for (a static file's handler never asks). Kept as parts, not as a
+        /// `RouteParameters` (an optional of which was copied and destroyed through the runtime's generic value
+        /// witnesses, ~200 instructions a request). The names may be an earlier request's while `captures` is
+        /// empty: then there are none.
+        @exclusivity(unchecked) var parameterNames: [String] = []
+        @exclusivity(unchecked) var captures = Captures()
+        /// Parameters set through `parameters`' setter, which stand instead of the route's: boxed, so that
+        /// the usual request pays a nil check for them.
+        @exclusivity(unchecked) var setParameters: ParametersBox?
         @exclusivity(unchecked) var body: [UInt8] = []
 
         init(head: consuming RequestHead, path: consuming String, client: IPAddress, id: consuming RequestID) {
@@ -27,7 +34,9 @@ public struct Request: Sendable {
 
         func copy() -> Storage {
             let copy = Storage(head: head, path: path, client: client, id: id)
-            copy.parameters = parameters
+            copy.parameterNames = parameterNames
+            copy.captures = captures
+            copy.setParameters = setParameters
             copy.body = body
             return copy
         }
@@ -42,7 +51,8 @@ public struct Request: Sendable {
             self.path = consume path
             self.client = client
             self.id = consume id
-            parameters = nil
+            captures.removeAll()
+            if setParameters != nil { setParameters = nil }
             // `body` is empty already: `clear` emptied it before the storage became a spare.
         }
 
@@ -52,6 +62,13 @@ public struct Request: Sendable {
         func clear() {
             if !body.isEmpty { body = [] }
         }
+    }
+
+    /// Parameters set on a request: immutable, so a copied request shares them, and setting new ones replaces them.
+    private final class ParametersBox: Sendable {
+        let parameters: RouteParameters
+
+        init(_ parameters: RouteParameters) { self.parameters = parameters }
     }
 
     /// A thread's storage of a request that is over, which no one else held: its next request's storage, so a
@@ -74,8 +91,14 @@ public struct Request: Sendable {
     public var path: String { storage.path }
     /// Values captured by the route pattern (`:id`, `*rest`), percent-decoded: `parameters["id"]`.
     public internal(set) var parameters: RouteParameters {
-        get { storage.parameters ?? .none }
-        set { unique().parameters = newValue }
+        get {
+            let storage = storage
+            if let set = storage.setParameters { return set.parameters }
+            guard storage.captures.count > 0 else { return .none }
+            return RouteParameters(names: storage.parameterNames, rawPath: storage.head.rawPath,
+                                   captures: storage.captures)
+        }
+        set { unique().setParameters = ParametersBox(newValue) }
     }
     /// The body, for routes that buffer it; empty otherwise.
     public internal(set) var body: [UInt8] {
@@ -95,6 +118,9 @@ public struct Request: Sendable {
     var rawPath: String { storage.head.rawPath }
     /// The header fields as received.
     public var headers: HTTPHeaders { head.headers }
+
+    /// True when a `field` field was received: read in place, where `headers` is a copy of the set.
+    func hasField(_ field: KnownField) -> Bool { storage.head.headers.contains(field) }
 
     /// Builds a request; nil when the path does not percent-decode to valid UTF-8 without NUL.
     public init?(head: RequestHead, client: IPAddress, id: String) {
@@ -143,12 +169,19 @@ public struct Request: Sendable {
         }
     }
 
-    /// Sets the parameters of a request the pipeline has just built, before any middleware or handler sees it:
-    /// its storage is its own then (new, or the thread's spare taken for it), so it needs no uniqueness check,
-    /// and the pipeline can hold the request as a constant (a `var` was retained and released around each call
-    /// it was passed to).
-    func setParametersOfNewRequest(_ parameters: RouteParameters) {
-        storage.parameters = parameters
+    /// Finds the route of a request the pipeline has just built, before any middleware or handler sees it, and
+    /// keeps where its parameters lie: its storage is its own then (new, or the thread's spare taken for it), so
+    /// the router writes the captures in place, and the pipeline can hold the request as a constant (a `var` was
+    /// retained and released around each call it was passed to).
+    ///
+    /// The raw path has no `%` (and no NUL) when it is as long as the decoded one: each escape decodes to one
+    /// byte, and a path with a NUL made no request. So the router need not scan it again.
+    func findRouteOfNewRequest(in router: Router) -> Router.Outcome {
+        let isPlain = storage.path.utf8.count == storage.head.rawPath.utf8.count
+        let outcome = router.find(storage.head.method, path: storage.head.rawPath, isPlain: isPlain,
+                                  captures: &storage.captures)
+        if case .found(let route) = outcome, storage.captures.count > 0 { storage.parameterNames = route.parameterNames }
+        return outcome
     }
 
     /// The storage, copied first when another request shares it.

@@ -92,6 +92,12 @@ struct Captures: Sendable {
         if count >= Self.inlineCapacity { overflow.removeLast() }
     }
 
+    /// Forgets every range; the overflow's array only when it holds some (a release otherwise spent).
+    mutating func removeAll() {
+        if count > Self.inlineCapacity { overflow = [] }
+        count = 0
+    }
+
     subscript(index: Int) -> Range<Int> {
         index < Self.inlineCapacity ? inline[index] : overflow[index - Self.inlineCapacity]
     }

@@ -126,23 +126,47 @@ public struct Router: Sendable {
 
     // MARK: - Lookup
 
+    /// What `find` found: a `Match` whose parameters are left in the caller's `Captures`.
+    enum Outcome {
+        case found(Route)
+        case methodNotAllowed(allowed: [HTTPMethod])
+        case notFound
+    }
+
     /// Finds the route for `method` and the raw (percent-encoded) `path`. The path is walked on its bytes, a
     /// segment at a time; parameters are percent-decoded after the path is split, so `%2F` inside a segment is a
     /// `/` in the value, not a separator.
     public func match(_ method: HTTPMethod, path rawPath: String) -> Match {
-        rawPath.withBorrowedUTF8 { match(method, bytes: $0, rawPath: rawPath) }
-    }
-
-    /// Inlined into `match(_:path:)`: apart, its answer (a large enum) was copied once more on the way out.
-    @inline(__always)
-    private func match(_ method: HTTPMethod, bytes path: UnsafeBufferPointer<UInt8>, rawPath: String) -> Match {
-        let first = Self.firstSegment(of: path)
         var captures = Captures()
-        let lookup = Lookup(method: method, path: path)
-        if let route = root.find(path, from: first, lookup, captures: &captures) {
+        switch find(method, path: rawPath, captures: &captures) {
+        case .found(let route):
             return .found(route, parameters: RouteParameters(names: route.parameterNames, rawPath: rawPath,
                                                              captures: captures))
+        case .methodNotAllowed(let allowed):
+            return .methodNotAllowed(allowed: allowed)
+        case .notFound:
+            return .notFound
         }
+    }
+
+    /// `match` without making the parameters: where the found route's values lie in `path` go into `captures`
+    /// (empty before, and after anything but `.found`), for the request to make its parameters of when asked.
+    /// `isPlain` says whether the path has no `%` and no NUL, when the caller knows (nil: the path is scanned).
+    func find(_ method: HTTPMethod, path rawPath: String, isPlain: Bool? = nil, captures: inout Captures) -> Outcome {
+        rawPath.withBorrowedUTF8 { path in
+            let first = Self.firstSegment(of: path)
+            let lookup = Lookup(method: method, isPlain: isPlain ?? !PercentEncoding.hasEscapeOrNUL(path))
+            if let route = root.find(path, from: first, lookup, captures: &captures) {
+                return .found(route)
+            }
+            return unmatched(path, from: first)
+        }
+    }
+
+    /// A path no route for the method matches: 405 with the methods that are registered, or 404. Out of line,
+    /// so that the code of a found route stays short.
+    @inline(never)
+    private func unmatched(_ path: UnsafeBufferPointer<UInt8>, from first: Int?) -> Outcome {
         var registered: [HTTPMethod] = []
         root.collectMethods(path, from: first, into: &registered)
         guard !registered.isEmpty else { return .notFound }
@@ -167,30 +191,10 @@ public struct Router: Sendable {
         /// a look at each segment's bytes.
         let isPlain: Bool
 
-        init(method: HTTPMethod, path: UnsafeBufferPointer<UInt8>) {
+        init(method: HTTPMethod, isPlain: Bool) {
             self.method = method
             number = method.number
-            isPlain = !Self.hasEscapeOrNUL(path)
-        }
-
-        /// True when `path` holds a `%` or a NUL. Eight bytes at a time: the classic test for a zero byte,
-        /// `(x - 0x01…) & ~x & 0x80…` (exact about whether there is one), on the word and on the word xor `%`s.
-        private static func hasEscapeOrNUL(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
-            guard let base = path.baseAddress else { return false }
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            var index = 0
-            while index + 8 <= path.count {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                let percents = word ^ (ones &* UInt64(UInt8.percent))
-                if ((word &- ones) & ~word | (percents &- ones) & ~percents) & highs != 0 { return true }
-                index += 8
-            }
-            while index < path.count {
-                if base[index] == .percent || base[index] == 0 { return true }
-                index += 1
-            }
-            return false
+            self.isPlain = isPlain
         }
 
         /// Whether `route` answers this method.
