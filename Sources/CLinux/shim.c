@@ -10,9 +10,8 @@
 #include <linux/filter.h>
 #include "CLinux.h"
 
-// Defined by the ThreadSanitizer runtime; null when it is not linked in.
-void __tsan_acquire(void *address) __attribute__((weak));
-void __tsan_release(void *address) __attribute__((weak));
+// `__tsan_acquire` (declared weak in CLinux.h) is defined by the ThreadSanitizer runtime: null when it is not
+// linked in.
 
 // The per-request system calls go straight to the kernel: in a process with more than one thread, glibc's
 // wrappers for accept4, recv, sendmsg and epoll_wait (cancellation points) turn asynchronous cancellation on and
@@ -48,27 +47,6 @@ int clinux_usable_cpus(void) {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
     return CPU_COUNT(&set);
-}
-
-void clinux_handoff_release(void *object) {
-    if (__tsan_release) __tsan_release(object);
-}
-
-void clinux_handoff_acquire(void *object) {
-    if (__tsan_acquire) __tsan_acquire(object);
-}
-
-unsigned long long clinux_atomic_load(const unsigned long long *word) {
-    return __atomic_load_n(word, __ATOMIC_ACQUIRE);
-}
-
-void clinux_atomic_store(unsigned long long *word, unsigned long long value) {
-    __atomic_store_n(word, value, __ATOMIC_RELEASE);
-}
-
-int clinux_atomic_compare_exchange(unsigned long long *word, unsigned long long expected,
-                                   unsigned long long desired) {
-    return __atomic_compare_exchange_n(word, &expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 long clinux_peer_uid(int fd) {

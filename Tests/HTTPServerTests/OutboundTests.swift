@@ -102,6 +102,40 @@ import Testing
         #expect(Array(all.suffix(3)) == [1, 2, 3])
     }
 
+    /// What `writeOnce` left of a head in the worker's buffer and a byte body: the remainder must send exactly the
+    /// bytes after the first `sent`, even once the buffer holds the next response.
+    @Test func remainderAfterAPartialFirstWrite_sendsTheRestAfterTheBufferIsReused() throws {
+        let pair = try Pair()
+        defer { pair.close() }
+        let headSize = 1000
+        let original = (0..<headSize).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
+        let body = (0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: headSize)
+        defer { buffer.deallocate() }
+        _ = buffer.initialize(from: original)
+
+        let first = body.withUnsafeBytes { Outbound.writeOnce(UnsafeRawBufferPointer(buffer), $0, to: pair.server) }
+        guard case .done(let sent) = first else {
+            Issue.record("the first write sent nothing: \(first)")
+            return
+        }
+        #expect(sent < headSize + body.count, "a loopback socket takes far less than 4 MiB at once")
+        var outbound = Outbound(remainderOf: UnsafeRawBufferPointer(buffer), body: .bytes(body), sent: sent,
+                                closeAfter: false)
+        buffer.update(repeating: 0xee)  // the worker's next response
+        var all: [UInt8] = []
+        var result = Outbound.Progress.waitingForRoom
+        let deadline = Date().addingTimeInterval(10)
+        while all.count < headSize + body.count, Date() < deadline {
+            all += pair.receiveAvailable()
+            if result != .sent { result = outbound.write(to: pair.server) }
+        }
+        #expect(result == .sent)
+        #expect(all.count == headSize + body.count)
+        #expect(Array(all.prefix(headSize)) == original)
+        #expect(Array(all.dropFirst(headSize)) == body)
+    }
+
     /// One `write` sends at most a turn's share of a file, even to a socket that would take more, and says so; the
     /// following writes send the rest.
     @Test func longFile_goesATurnsShareAtATime() throws {

@@ -143,6 +143,22 @@ import Testing
         #expect(try written(response, &parts).hasPrefix("HTTP/1.1 200 Fine\r\n"))
     }
 
+    /// The keep-alive line kept rendered follows a timeout changed live, and back.
+    @Test func keepAliveTimeoutChanged_showsInTheHead() throws {
+        var parts = ResponseHeadParts(server: "httpsh")
+        parts.advance(to: 784_111_777)
+        var bytes = [UInt8](repeating: 0, count: Self.buffer)
+        for (timeout, remaining) in [(5, 9), (5, 8), (30, 7), (5, 123_456)] {
+            let count = try bytes.withUnsafeMutableBufferPointer { buffer in
+                try #require(ResponseSerializer.write(Response(status: .ok), bodyLength: 0, parts: &parts,
+                                                      persistence: .keepAlive(timeout: timeout, remaining: remaining),
+                                                      requestID: nil, into: buffer))
+            }
+            let head = String(decoding: bytes[..<count], as: UTF8.self)
+            #expect(head.contains("\r\nConnection: keep-alive\r\nKeep-Alive: timeout=\(timeout), max=\(remaining)\r\n"))
+        }
+    }
+
     @Test func madeRequestID_keepsLeadingZeros_inTheHeadAndAsText() throws {
         var parts = ResponseHeadParts(server: "httpsh")
         parts.advance(to: 784_111_777)

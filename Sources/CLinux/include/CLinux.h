@@ -24,16 +24,36 @@ int clinux_usable_cpus(void);
 /// Tell ThreadSanitizer (when the process runs under it; no-ops otherwise) that ownership of `object` passes
 /// from the thread that registers or parks a socket in epoll to the thread that epoll wakes for it: a hand-off
 /// through the kernel that TSan cannot see by itself.
-void clinux_handoff_release(void *object);
-void clinux_handoff_acquire(void *object);
+///
+/// These and the atomics below are defined here, inline: Swift then inlines them where they are used (a few
+/// times per request) instead of calling into a function of their own.
+// Defined by the ThreadSanitizer runtime; null when it is not linked in.
+void __tsan_acquire(void *address) __attribute__((weak));
+void __tsan_release(void *address) __attribute__((weak));
+
+static inline void clinux_handoff_release(void *object) {
+    if (__tsan_release) __tsan_release(object);
+}
+
+static inline void clinux_handoff_acquire(void *object) {
+    if (__tsan_acquire) __tsan_acquire(object);
+}
 
 /// Atomic operations on a 64-bit word in memory Swift allocated itself (Synchronization's `Atomic` lives inside
 /// one value, and the engine's connection slots are a table of words): load with acquire, store with release,
 /// compare-and-exchange with acquire-release ordering (C11). The exchange returns 1 when it happened.
-unsigned long long clinux_atomic_load(const unsigned long long *word);
-void clinux_atomic_store(unsigned long long *word, unsigned long long value);
-int clinux_atomic_compare_exchange(unsigned long long *word, unsigned long long expected,
-                                   unsigned long long desired);
+static inline unsigned long long clinux_atomic_load(const unsigned long long *word) {
+    return __atomic_load_n(word, __ATOMIC_ACQUIRE);
+}
+
+static inline void clinux_atomic_store(unsigned long long *word, unsigned long long value) {
+    __atomic_store_n(word, value, __ATOMIC_RELEASE);
+}
+
+static inline int clinux_atomic_compare_exchange(unsigned long long *word, unsigned long long expected,
+                                                 unsigned long long desired) {
+    return __atomic_compare_exchange_n(word, &expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
 
 /// The user id of the process at the other end of a Unix-domain socket (SO_PEERCRED, which needs _GNU_SOURCE),
 /// or -1 when it cannot be read.

@@ -64,6 +64,19 @@ final class Connection: @unchecked Sendable {
         /// for the linger limit.
         case lingering(since: Int64)
 
+        /// Whether it is `idle`: asked before setting `idle`, since replacing a value destroys the old one through
+        /// the enum's value witness (a call into the runtime) even when it holds nothing.
+        var isIdle: Bool {
+            if case .idle = self { return true }
+            return false
+        }
+
+        /// Whether the current request's body is arriving.
+        var isReadingBody: Bool {
+            if case .readingBody = self { return true }
+            return false
+        }
+
         /// How far into the buffered input the parser already looked for the end of a head.
         var scanned: Int {
             if case .readingHead(_, let scanned) = self { return scanned }

@@ -151,25 +151,11 @@ extension Engine {
         var offset = 0
         while true {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            if case .readingBody(var reader) = connection.exchange {
-                connection.exchange = .idle  // taken out while it is fed, so its buffer is not copied
-                do {
-                    offset += try reader.feed(rest)
-                } catch {
-                    reader.abort()
-                    var response = pipeline.response(for: error, reader.request)
-                    pipeline.bodyFailed(reader, response)
-                    response.closeConnection = true
-                    return (offset, send(response, on: connection, head: reader.request.head, id: reader.request.requestID, worker))
-                }
-                guard reader.isComplete else {
-                    connection.exchange = .readingBody(reader)
-                    return (offset, .proceed)
-                }
-                let step = send(pipeline.complete(reader, counts: worker.requestCounts), on: connection,
-                                head: reader.request.head, id: reader.request.requestID, worker)
-                guard case .proceed = step else { return (offset, step) }
-                continue
+            if connection.exchange.isReadingBody {
+                let (used, step) = feedBody(rest, connection, worker)
+                offset += used
+                guard let step else { continue }
+                return (offset, step)
             }
             guard !rest.isEmpty else { return (offset, .proceed) }
 
@@ -178,17 +164,8 @@ extension Engine {
             let outcome = parser.parse(rest, resumeAt: connection.exchange.scanned)
             switch consume outcome {
             case .incomplete(let scanned):
-                let now = MonotonicClock.milliseconds()
-                // One deadline from the head's first byte, checked here too: a client that keeps this worker
-                // reading (never parked, so never seen by the housekeeper) must not outlive it.
-                let started: Int64
-                if case .readingHead(let since, _) = connection.exchange { started = since } else { started = now }
-                connection.exchange = .readingHead(since: started, scanned: scanned)
-                if now - started > Int64(services.limits.headerTimeoutSeconds) * 1000 {
-                    return (offset + rest.count,
-                            refuseHead(.requestTimeout, "the request took too long to arrive", connection, worker))
-                }
-                return (offset, .proceed)
+                let (refused, step) = awaitRestOfHead(scanned: scanned, connection, worker)
+                return (refused ? offset + rest.count : offset, step)
             case .failure(let status, let reason):
                 return (offset + rest.count, refuseHead(status, reason, connection, worker))
             case .head(let head, let consumed):
@@ -199,21 +176,55 @@ extension Engine {
         }
     }
 
+    /// Feeds `bytes` to the body being read; returns how many it used, and what comes next, or nil when the
+    /// request is answered and the next one may follow in the same bytes.
+    @inline(never)
+    private func feedBody(_ bytes: UnsafeRawBufferPointer, _ connection: Connection, _ worker: Worker) -> (Int, Step?) {
+        guard case .readingBody(var reader) = connection.exchange else { return (0, .proceed) }
+        connection.exchange = .idle  // taken out while it is fed, so its buffer is not copied
+        let used: Int
+        do {
+            used = try reader.feed(bytes)
+        } catch {
+            reader.abort()
+            var response = pipeline.response(for: error, reader.request)
+            pipeline.bodyFailed(reader, response)
+            response.closeConnection = true
+            return (0, send(response, on: connection, head: reader.request.head, id: reader.request.requestID, worker))
+        }
+        guard reader.isComplete else {
+            connection.exchange = .readingBody(reader)
+            return (used, .proceed)
+        }
+        let step = send(pipeline.complete(reader, counts: worker.requestCounts), on: connection,
+                        head: reader.request.head, id: reader.request.requestID, worker)
+        guard case .proceed = step else { return (used, step) }
+        return (used, nil)
+    }
+
+    /// A head not whole yet: remembers how far the parser looked and when its first byte came. One deadline from
+    /// that byte, checked here too: a client that keeps this worker reading (never parked, so never seen by the
+    /// housekeeper) must not outlive it. True (with the refusal's step) when the deadline passed.
+    @inline(never)
+    private func awaitRestOfHead(scanned: Int, _ connection: Connection, _ worker: Worker) -> (Bool, Step) {
+        let now = MonotonicClock.milliseconds()
+        let started: Int64
+        if case .readingHead(let since, _) = connection.exchange { started = since } else { started = now }
+        connection.exchange = .readingHead(since: started, scanned: scanned)
+        if now - started > Int64(services.limits.headerTimeoutSeconds) * 1000 {
+            return (true, refuseHead(.requestTimeout, "the request took too long to arrive", connection, worker))
+        }
+        return (false, .proceed)
+    }
+
     /// Starts the exchange of a parsed head: answers it, or sets the connection reading its body. Takes the head
     /// (`consuming`) so that its last use hands it on instead of copying it.
     private func begin(_ head: consuming RequestHead, on connection: Connection, _ worker: Worker) -> Step {
-        connection.exchange = .idle
+        // Usually idle already: assigning would destroy the old value through the enum's value witness.
+        if !connection.exchange.isIdle { connection.exchange = .idle }
         connection.requestStarted = MonotonicClock.microseconds()
         let id = requestID(for: head, worker)
-        if blocklist.isBlocked(connection.client) {
-            services.securityEvents.record(.blocked, client: connection.client, requestID: id.description,
-                                          detail: "\(head.method) \(head.rawPath)")
-            // Answered, as the README promises, then closed: a reset would look like a network fault.
-            var response = pipeline.error(.forbidden, "your address is blocked", head, id)
-            response.closeConnection = true
-            worker.requests.requestStarted()
-            return send(response, on: connection, head: head, id: id, worker)
-        }
+        if blocklist.isBlocked(connection.client) { return refuseBlocked(head, id: id, connection, worker) }
         worker.requests.requestStarted()
         connection.requestClient = forwarded.client(peer: connection.client, headers: head.headers)
         connection.currentRequest.publish(head.method, head.rawPath)
@@ -223,13 +234,33 @@ extension Engine {
             if bodyUnread { response.closeConnection = true }
             return send(response, on: connection, head: head, id: id, worker)
         case .readBody(let reader):
-            connection.exchange = .readingBody(reader)
-            let request = reader.request
-            if request.head.version == .http11, request.headers.hasToken("100-continue", in: .expect) {
-                sendContinue(on: connection)
-            }
-            return .proceed
+            return startBody(reader, on: connection)
         }
+    }
+
+    /// `begin` for a client on the blocklist: answered, as the README promises, then closed (a reset would look
+    /// like a network fault).
+    @inline(never)
+    private func refuseBlocked(_ head: RequestHead, id: RequestID, _ connection: Connection,
+                               _ worker: Worker) -> Step {
+        services.securityEvents.record(.blocked, client: connection.client, requestID: id.description,
+                                      detail: "\(head.method) \(head.rawPath)")
+        var response = pipeline.error(.forbidden, "your address is blocked", head, id)
+        response.closeConnection = true
+        worker.requests.requestStarted()
+        return send(response, on: connection, head: head, id: id, worker)
+    }
+
+    /// `begin` for a request with a body: the connection reads it next, after a `100 Continue` if the client
+    /// waits for one.
+    @inline(never)
+    private func startBody(_ reader: BodyReader, on connection: Connection) -> Step {
+        connection.exchange = .readingBody(reader)
+        let request = reader.request
+        if request.head.version == .http11, request.headers.hasToken("100-continue", in: .expect) {
+            sendContinue(on: connection)
+        }
+        return .proceed
     }
 
     /// Answers a head that will never be complete (malformed, over a limit, or too slow) and closes: the one
@@ -270,12 +301,17 @@ extension Engine {
     /// Serializes a response, records the exchange, and writes as much as the socket takes. The request is
     /// counted as served before the first byte goes out, so a client never sees a count that misses its own
     /// request.
-    func send(_ response: Response, on connection: Connection, head: RequestHead?, id: RequestID,
+    ///
+    /// The usual response (a byte body, a head that fits the worker's buffer) goes out in one `writev` straight
+    /// from where its head and body lie; only one the socket does not take whole, or one with a file body, gets
+    /// an `Outbound`.
+    func send(_ response: borrowing Response, on connection: Connection, head: RequestHead?, id: RequestID,
               _ worker: Worker) -> Step {
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
-        connection.clientIsDone = head.map { !$0.keepAlive } ?? false
-        let keepAlive = (head?.keepAlive ?? false) && !response.closeConnection
+        let keepAliveAsked = head?.keepAlive ?? false
+        connection.clientIsDone = head != nil && !keepAliveAsked
+        let keepAlive = keepAliveAsked && !response.closeConnection
             && connection.requestsServed < services.limits.maxRequestsPerConnection
             && !draining.load(ordering: .relaxed)
         let persistence: ResponseSerializer.Persistence = keepAlive
@@ -283,31 +319,65 @@ extension Engine {
                          remaining: services.limits.maxRequestsPerConnection - connection.requestsServed + 1)
             : .close
         let bodyLength = response.body.count
-        // The body to send, picked out rather than cleared in a copy of the response (copying one costs more
-        // than the rest of this bookkeeping).
-        let body: Response.Body
-        if head?.method == .head || response.status.forbidsBody {
-            response.discardBody()
-            body = .empty
-        } else {
-            body = response.body
-        }
+        let sendsBody: Bool
+        if case .head? = head?.method { sendsBody = false } else { sendsBody = !response.status.forbidsBody }
+        if !sendsBody { response.discardBody() }
         worker.heads.advance(to: Int(time(nil)))
-        var outbound: Outbound
-        // The head goes into the worker's buffer (no allocation per response); `Outbound` keeps a copy only of
-        // what the socket does not take at once.
-        if let length = ResponseSerializer.write(response, bodyLength: bodyLength, parts: &worker.heads,
-                                                 persistence: persistence, requestID: id, into: worker.headBuffer) {
-            let written = UnsafeMutableBufferPointer(rebasing: worker.headBuffer[..<length])
-            outbound = Outbound(borrowing: UnsafeRawBufferPointer(written), body: body, closeAfter: !keepAlive)
-        } else {
-            outbound = Outbound(head: ResponseSerializer.head(for: response, bodyLength: bodyLength,
+        // The head goes into the worker's buffer (no allocation per response).
+        guard let headLength = ResponseSerializer.write(response, bodyLength: bodyLength, parts: &worker.heads,
+                                                        persistence: persistence, requestID: id,
+                                                        into: worker.headBuffer)
+        else {
+            return sendWithHeadOfItsOwn(response, persistence: persistence, sendsBody: sendsBody, on: connection,
+                                        head: head, id: id, worker, keepAlive: keepAlive)
+        }
+        record(response.status.code, head: head, id: id, headBytes: headLength,
+               bodyBytes: sendsBody ? bodyLength : 0, on: connection, worker)
+        let headBytes = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: worker.headBuffer[..<headLength]))
+        let written = sendsBody
+            ? response.body.withBytes { Outbound.writeOnce(headBytes, $0, to: connection.socket) }
+            : Outbound.writeOnce(headBytes, UnsafeRawBufferPointer(start: nil, count: 0), to: connection.socket)
+        guard let result = written else {
+            var outbound = Outbound(borrowing: headBytes, body: response.body, closeAfter: !keepAlive)
+            return write(&outbound, on: connection, keepAlive: keepAlive)
+        }
+        if case .done(let sent) = result, sent == headLength + (sendsBody ? bodyLength : 0) {
+            return keepAlive ? .proceed : .close
+        }
+        return sendRest(after: result, of: headBytes, body: sendsBody ? response.body : .empty, on: connection,
+                        keepAlive: keepAlive)
+    }
+
+    /// `send` for a head too long for the worker's buffer: serialized into an array of its own.
+    @inline(never)
+    private func sendWithHeadOfItsOwn(_ response: Response, persistence: ResponseSerializer.Persistence,
+                                      sendsBody: Bool, on connection: Connection, head: RequestHead?,
+                                      id: RequestID, _ worker: Worker, keepAlive: Bool) -> Step {
+        var outbound = Outbound(head: ResponseSerializer.head(for: response, bodyLength: response.body.count,
                                                               parts: &worker.heads, persistence: persistence,
                                                               requestID: id),
-                                body: body, closeAfter: !keepAlive)
-        }
+                                body: sendsBody ? response.body : .empty, closeAfter: !keepAlive)
         record(response.status.code, head: head, id: id, headBytes: outbound.headLength,
                bodyBytes: outbound.bodyLength, on: connection, worker)
+        return write(&outbound, on: connection, keepAlive: keepAlive)
+    }
+
+    /// `send` after a first `writev` that did not send the whole response: the rest goes on as an `Outbound`,
+    /// written on at once after a partial write (as `Outbound.write` does), or left for room to write.
+    @inline(never)
+    private func sendRest(after result: Socket.IOResult, of head: UnsafeRawBufferPointer, body: Response.Body,
+                          on connection: Connection, keepAlive: Bool) -> Step {
+        let sent: Int
+        switch result {
+        case .closed:
+            return .close
+        case .wouldBlock:
+            sent = 0
+        case .done(let count):
+            sent = count
+        }
+        var outbound = Outbound(remainderOf: head, body: body, sent: sent, closeAfter: !keepAlive)
+        guard sent > 0 else { return wait(outbound, on: connection, nextTurn: false) }
         return write(&outbound, on: connection, keepAlive: keepAlive)
     }
 
@@ -323,6 +393,13 @@ extension Engine {
                               bytes: bodyBytes, microseconds: microseconds, client: client,
                               nowSeconds: worker.heads.second, id: id)
         guard accessLog.isRecording else { return }
+        logAccess(code, head: head, id: id, bodyBytes: bodyBytes, client: client, microseconds: microseconds)
+    }
+
+    /// The access log's line for an answered request (when the log is on: out of the usual response's way).
+    @inline(never)
+    private func logAccess(_ code: Int, head: RequestHead?, id: RequestID, bodyBytes: Int, client: IPAddress,
+                           microseconds: Int64) {
         accessLog.record(AccessLog.Entry(client: client, head: head, status: code,
                                          bytes: bodyBytes, requestID: id.description,
                                          microseconds: microseconds))
@@ -335,15 +412,21 @@ extension Engine {
         case .sent:
             return keepAlive ? .proceed : .close
         case .waitingForRoom, .turnUsed:
-            connection.exchange = .writing(outbound)
-            // While the answer waits for the socket, even a client that said it was done has time to send bytes
-            // (a stray CRLF): closing on them unread would reset the connection under the answer's tail.
-            connection.clientIsDone = false
-            return progress == .turnUsed ? .writeNextTurn : .wouldBlockWrite
+            return wait(outbound, on: connection, nextTurn: progress == .turnUsed)
         case .closed:
             outbound.abandon()
             return .close
         }
+    }
+
+    /// Leaves the rest of a response for the socket to take later: when it has room, or (`nextTurn`) after the
+    /// connections ready now.
+    private func wait(_ outbound: Outbound, on connection: Connection, nextTurn: Bool) -> Step {
+        connection.exchange = .writing(outbound)
+        // While the answer waits for the socket, even a client that said it was done has time to send bytes
+        // (a stray CRLF): closing on them unread would reset the connection under the answer's tail.
+        connection.clientIsDone = false
+        return nextTurn ? .writeNextTurn : .wouldBlockWrite
     }
 
     /// The housekeeper found this connection too slow: answer 408 if a request was under way, then close.

@@ -46,19 +46,28 @@ struct Outbound {
     let headLength: Int
 
     init(head: [UInt8], body: Response.Body, closeAfter: Bool) {
-        self.init(head: head, borrowing: nil, body: body, closeAfter: closeAfter)
+        self.init(head: head, borrowing: nil, headLength: head.count, body: body, closeAfter: closeAfter)
     }
 
     /// A response whose head lies in a buffer the caller reuses after the first `write`.
     init(borrowing head: UnsafeRawBufferPointer, body: Response.Body, closeAfter: Bool) {
-        self.init(head: [], borrowing: head, body: body, closeAfter: closeAfter)
+        self.init(head: [], borrowing: head, headLength: head.count, body: body, closeAfter: closeAfter)
     }
 
-    private init(head: [UInt8], borrowing borrowedHead: UnsafeRawBufferPointer?, body: Response.Body,
-                 closeAfter: Bool) {
+    /// What is left of a response after `writeOnce` sent its first `sent` bytes: the rest of the head is copied
+    /// out of the caller's buffer, which the caller reuses.
+    init(remainderOf head: UnsafeRawBufferPointer, body: Response.Body, sent: Int, closeAfter: Bool) {
+        let fromHead = min(sent, head.count)
+        self.init(head: Array(head[fromHead...]), borrowing: nil, headLength: head.count, body: body,
+                  closeAfter: closeAfter)
+        bytesSent = sent - fromHead
+    }
+
+    private init(head: [UInt8], borrowing borrowedHead: UnsafeRawBufferPointer?, headLength: Int,
+                 body: Response.Body, closeAfter: Bool) {
         self.head = head
         self.borrowedHead = borrowedHead
-        headLength = borrowedHead?.count ?? head.count
+        self.headLength = headLength
         self.closeAfter = closeAfter
         bodyLength = body.count
         switch body {
@@ -90,10 +99,14 @@ struct Outbound {
             let more = file.map { $0.length <= Self.coalescedFileLimit } ?? false
             let result: Socket.IOResult
             if let borrowed = borrowedHead {
-                result = Self.writeVectors(socket, borrowed, from: headSent, bytes, from: bytesSent, more: more)
+                result = bytes.withUnsafeBytes { body in
+                    Self.writeVectors(socket, borrowed, from: headSent, body, from: bytesSent, more: more)
+                }
             } else {
                 result = head.withUnsafeBytes { owned in
-                    Self.writeVectors(socket, owned, from: headSent, bytes, from: bytesSent, more: more)
+                    bytes.withUnsafeBytes { body in
+                        Self.writeVectors(socket, owned, from: headSent, body, from: bytesSent, more: more)
+                    }
                 }
             }
             guard case .done(var n) = result else { return result == .wouldBlock ? .waitingForRoom : .closed }
@@ -124,26 +137,33 @@ struct Outbound {
         return .sent
     }
 
+    /// The first try at a response with a byte body (or none), made before any `Outbound` exists: one `writev` of
+    /// the head and the body. Most responses go out whole this way; `init(remainderOf:body:sent:closeAfter:)`
+    /// takes over the others.
+    static func writeOnce(_ head: UnsafeRawBufferPointer, _ body: UnsafeRawBufferPointer,
+                          to socket: Socket) -> Socket.IOResult {
+        writeVectors(socket, head, from: 0, body, from: 0, more: false)
+    }
+
     /// One `writev` of what is left of the head and the byte body.
     private static func writeVectors(_ socket: Socket, _ headBytes: UnsafeRawBufferPointer, from headSent: Int,
-                                     _ body: [UInt8], from bodySent: Int, more: Bool) -> Socket.IOResult {
-        body.withUnsafeBytes { bodyBytes in
-            // Two vectors on the stack: no array is allocated per write. (No nested function filling them: the
-            // count it captured cost a runtime exclusivity check per touch.)
-            var vectors = (iovec(), iovec())
-            return withUnsafeMutableBytes(of: &vectors) { raw in
-                let slots = raw.bindMemory(to: iovec.self)
-                var count = 0
-                if let vector = vector(headBytes, from: headSent) {
-                    slots[count] = vector
-                    count += 1
-                }
-                if let vector = vector(bodyBytes, from: bodySent) {
-                    slots[count] = vector
-                    count += 1
-                }
-                return socket.write(UnsafeMutableBufferPointer(rebasing: slots[0..<count]), more: more)
+                                     _ bodyBytes: UnsafeRawBufferPointer, from bodySent: Int,
+                                     more: Bool) -> Socket.IOResult {
+        // Two vectors on the stack: no array is allocated per write. (No nested function filling them: the
+        // count it captured cost a runtime exclusivity check per touch.)
+        var vectors = (iovec(), iovec())
+        return withUnsafeMutableBytes(of: &vectors) { raw in
+            let slots = raw.bindMemory(to: iovec.self)
+            var count = 0
+            if let vector = vector(headBytes, from: headSent) {
+                slots[count] = vector
+                count += 1
             }
+            if let vector = vector(bodyBytes, from: bodySent) {
+                slots[count] = vector
+                count += 1
+            }
+            return socket.write(UnsafeMutableBufferPointer(rebasing: slots[0..<count]), more: more)
         }
     }
 

@@ -1,8 +1,10 @@
-/// Copies text into a buffer sized beforehand; a write that would not fit is dropped (the serializer sizes the
-/// buffer so that none is).
+/// Copies text into a buffer sized beforehand; a write that would not fit is dropped and `overflowed` set (the
+/// serializer then writes the head into a buffer of its own).
 struct ByteWriter {
     private let buffer: UnsafeMutableBufferPointer<UInt8>
     private(set) var count = 0
+    /// Set when a write did not fit and was dropped: what is in the buffer is not the whole text.
+    private(set) var overflowed = false
 
     init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
         self.buffer = buffer
@@ -22,7 +24,10 @@ struct ByteWriter {
     }
 
     private mutating func write(byte: UInt8) {
-        guard count < buffer.count else { return }
+        guard count < buffer.count else {
+            overflowed = true
+            return
+        }
         buffer[count] = byte
         count += 1
     }
@@ -34,8 +39,11 @@ struct ByteWriter {
 
     @inline(__always)
     mutating func write(_ bytes: UnsafeRawBufferPointer) {
-        guard let source = bytes.baseAddress, let base = buffer.baseAddress, count + bytes.count <= buffer.count
-        else { return }
+        guard let source = bytes.baseAddress else { return }
+        guard let base = buffer.baseAddress, count + bytes.count <= buffer.count else {
+            overflowed = true
+            return
+        }
         UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
         count += bytes.count
     }
@@ -45,7 +53,10 @@ struct ByteWriter {
     mutating func write(decimal value: Int) {
         var rest = value.magnitude
         let length = Self.digitCount(rest) + (value < 0 ? 1 : 0)
-        guard let base = buffer.baseAddress, count + length <= buffer.count else { return }
+        guard let base = buffer.baseAddress, count + length <= buffer.count else {
+            overflowed = true
+            return
+        }
         let pairs = Self.digitPairs.utf8Start
         var index = count &+ length
         while rest >= 100 {
@@ -86,7 +97,10 @@ struct ByteWriter {
 
     /// `value` as exactly 16 lowercase hex digits (leading zeros kept), eight at a time in a register.
     mutating func write(hex value: UInt64) {
-        guard let base = buffer.baseAddress, count + 16 <= buffer.count else { return }
+        guard let base = buffer.baseAddress, count + 16 <= buffer.count else {
+            overflowed = true
+            return
+        }
         let raw = UnsafeMutableRawPointer(base + count)
         raw.storeBytes(of: Self.hexDigits(UInt32(truncatingIfNeeded: value >> 32)).bigEndian, as: UInt64.self)
         raw.storeBytes(of: Self.hexDigits(UInt32(truncatingIfNeeded: value)).bigEndian, toByteOffset: 8,

@@ -16,6 +16,16 @@ public struct Response: Sendable {
             case .file(let region): region.length
             }
         }
+
+        /// Lends the body's bytes to `body` (none for `.empty`); nil, without calling it, for a file. Lent where
+        /// they lie: no reference to the array is taken for the call.
+        func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
+            switch self {
+            case .empty: body(UnsafeRawBufferPointer(start: nil, count: 0))
+            case .bytes(let bytes): bytes.withUnsafeBytes(body)
+            case .file: nil
+            }
+        }
     }
 
     public var status: HTTPStatus

@@ -18,37 +18,40 @@ enum ResponseSerializer {
         let size = fixedBytes + lead.count + (requestID?.utf8Count ?? 0) + fieldsCapacity(response.headers)
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             var out = ByteWriter(buffer)
-            writeFront(&out, lead: lead, response.status, bodyLength: bodyLength, persistence: persistence,
-                       requestID: requestID)
+            out.write(lead)
+            writeFront(&out, response.status, bodyLength: bodyLength, persistence: persistence,
+                       requestID: requestID, parts: &parts)
             writeFields(&out, response.headers)
             count = out.count
         }
     }
 
-    /// Writes the head for `response` into `buffer`; its length, or nil when it might not fit. `bodyLength` is
+    /// Writes the head for `response` into `buffer`; its length, or nil when it does not fit. `bodyLength` is
     /// the length the body has (also for HEAD, which sends none). Numbers and fixed text are copied as bytes: no
-    /// `String` is built per response for them.
+    /// `String` is built per response for them, and the parts kept rendered are copied from where they are kept.
     static func write(_ response: Response, bodyLength: Int, parts: inout ResponseHeadParts,
                       persistence: Persistence, requestID: RequestID?,
                       into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int? {
-        let lead = parts.lead(for: response.status)
-        let front = fixedBytes + lead.count + (requestID?.utf8Count ?? 0)
         var out = ByteWriter(buffer)
-        switch parts.fields(response.headers) {
-        case .rendered(let block):
-            guard front + block.count <= buffer.count else { return nil }
-            writeFront(&out, lead: lead, response.status, bodyLength: bodyLength, persistence: persistence,
-                       requestID: requestID)
-            out.write(block)
-        case .unrendered(let keep):
-            guard front + fieldsCapacity(response.headers) <= buffer.count else { return nil }
-            writeFront(&out, lead: lead, response.status, bodyLength: bodyLength, persistence: persistence,
-                       requestID: requestID)
+        parts.writeLead(for: response.status, into: &out)
+        writeFront(&out, response.status, bodyLength: bodyLength, persistence: persistence, requestID: requestID,
+                   parts: &parts)
+        if case .unrendered(let keep) = parts.writeFields(response.headers, into: &out) {
             let start = out.count
             writeFields(&out, response.headers)
-            if keep { parts.keep(UnsafeMutableBufferPointer(rebasing: buffer[start..<out.count]), of: response.headers) }
+            if keep, !out.overflowed {
+                parts.keep(UnsafeMutableBufferPointer(rebasing: buffer[start..<out.count]), of: response.headers)
+            }
         }
-        return out.count
+        return out.overflowed ? nil : out.count
+    }
+
+    /// `Connection` and `Keep-Alive` up to the requests left: what `ResponseHeadParts.writeKeepAlive` keeps
+    /// rendered.
+    static func writeKeepAlive(_ out: inout ByteWriter, timeout: Int) {
+        out.fixed("Connection: keep-alive\r\nKeep-Alive: timeout=")
+        out.write(decimal: timeout)
+        out.fixed(", max=")
     }
 
     /// The status line, `Date`, `Server`: what `ResponseHeadParts.lead` keeps rendered.
@@ -64,10 +67,10 @@ enum ResponseSerializer {
         out.fixed("\r\n")
     }
 
-    /// The lead, then the fields the engine adds that change per response.
-    private static func writeFront(_ out: inout ByteWriter, lead: [UInt8], _ status: HTTPStatus, bodyLength: Int,
-                                   persistence: Persistence, requestID: RequestID?) {
-        out.write(lead)
+    /// The fields the engine adds that change per response (they follow the lead).
+    private static func writeFront(_ out: inout ByteWriter, _ status: HTTPStatus, bodyLength: Int,
+                                   persistence: Persistence, requestID: RequestID?,
+                                   parts: inout ResponseHeadParts) {
         if status.code >= 200, status.code != 204, status.code != 304 {
             out.fixed("Content-Length: ")
             out.write(decimal: bodyLength)
@@ -77,9 +80,7 @@ enum ResponseSerializer {
         case .close:
             out.fixed("Connection: close\r\n")
         case .keepAlive(let timeout, let remaining):
-            out.fixed("Connection: keep-alive\r\nKeep-Alive: timeout=")
-            out.write(decimal: timeout)
-            out.fixed(", max=")
+            parts.writeKeepAlive(timeout: timeout, into: &out)
             out.write(decimal: remaining)
             out.fixed("\r\n")
         }

@@ -271,7 +271,14 @@ final class WorkerMetrics: Sendable {
         ring.push(Finished(key: CountKey(method, code: code), pathKey: path.map(PathKey.bounded), bytes: bytes,
                            microseconds: microseconds, bucket: durationBucket(microseconds), client: client,
                            nowSeconds: nowSeconds, id: id)) {
-            state.withLock { fold(into: &$0) }
+            foldPublished()
         }
+    }
+
+    /// Empties a full ring into `state` (once per `ringCapacity` responses): out of line, so the usual `record`
+    /// stays small.
+    @inline(never)
+    private func foldPublished() {
+        state.withLock { fold(into: &$0) }
     }
 }
