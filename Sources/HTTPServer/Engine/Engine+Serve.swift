@@ -232,7 +232,7 @@ extension Engine {
         switch pipeline.begin(&head, client: connection.requestClient, id: id, counts: worker.requestCounts) {
         case .respond(var response, let bodyUnread):
             if bodyUnread { response.closeConnection = true }
-            return send(response, on: connection, head: head, id: id, worker)
+            return withUnsafePointer(to: &head) { send(response, on: connection, headAt: $0, id: id, worker) }
         case .readBody(let reader):
             return startBody(reader, on: connection)
         }
@@ -305,12 +305,17 @@ extension Engine {
     /// The usual response (a byte body, a head that fits the worker's buffer) goes out in one `writev` straight
     /// from where its head and body lie; only one the socket does not take whole, or one with a file body, gets
     /// an `Outbound`.
-    func send(_ response: borrowing Response, on connection: Connection, head: RequestHead?, id: RequestID,
-              _ worker: Worker) -> Step {
+    ///
+    /// `head` is the request's head (nil for one that never parsed), lent where it lies for the call: an optional
+    /// head passed by value was copied into a new optional (128 bytes and a tag) at every call, and each look into
+    /// it was an outlined call copying it again.
+    func send(_ response: borrowing Response, on connection: Connection, headAt head: UnsafePointer<RequestHead>?,
+              id: RequestID, _ worker: Worker) -> Step {
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
-        let keepAliveAsked = head?.keepAlive ?? false
-        connection.clientIsDone = head != nil && !keepAliveAsked
+        let method = head?.pointee.method
+        let keepAliveAsked = head?.pointee.keepAlive ?? false
+        connection.clientIsDone = method != nil && !keepAliveAsked
         let keepAlive = keepAliveAsked && !response.closeConnection
             && connection.requestsServed < services.limits.maxRequestsPerConnection
             && !draining.load(ordering: .relaxed)
@@ -318,9 +323,9 @@ extension Engine {
             ? .keepAlive(timeout: services.limits.idleTimeoutSeconds,
                          remaining: services.limits.maxRequestsPerConnection - connection.requestsServed + 1)
             : .close
-        let bodyLength = response.body.count
+        let bodyLength = Self.bodyLength(of: response)
         let sendsBody: Bool
-        if case .head? = head?.method { sendsBody = false } else { sendsBody = !response.status.forbidsBody }
+        if case .head? = method { sendsBody = false } else { sendsBody = !response.status.forbidsBody }
         if !sendsBody { response.discardBody() }
         worker.heads.advance(to: Int(time(nil)))
         // The head goes into the worker's buffer (no allocation per response).
@@ -331,11 +336,11 @@ extension Engine {
             return sendWithHeadOfItsOwn(response, persistence: persistence, sendsBody: sendsBody, on: connection,
                                         head: head, id: id, worker, keepAlive: keepAlive)
         }
-        record(response.status.code, head: head, id: id, headBytes: headLength,
+        record(response.status.code, head: head, method: method, id: id, headBytes: headLength,
                bodyBytes: sendsBody ? bodyLength : 0, on: connection, worker)
         let headBytes = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: worker.headBuffer[..<headLength]))
         let written = sendsBody
-            ? response.body.withBytes { Outbound.writeOnce(headBytes, $0, to: connection.socket) }
+            ? Self.writeOnce(headBytes, bodyOf: response, to: connection.socket)
             : Outbound.writeOnce(headBytes, UnsafeRawBufferPointer(start: nil, count: 0), to: connection.socket)
         guard let result = written else {
             var outbound = Outbound(borrowing: headBytes, body: response.body, closeAfter: !keepAlive)
@@ -348,16 +353,39 @@ extension Engine {
                         keepAlive: keepAlive)
     }
 
+    /// `send` for a head held as an optional value (answers to a refused or timed-out request, a body's end).
+    func send(_ response: Response, on connection: Connection, head: RequestHead?, id: RequestID,
+              _ worker: Worker) -> Step {
+        guard var head else { return send(response, on: connection, headAt: nil, id: id, worker) }
+        return withUnsafePointer(to: &head) { send(response, on: connection, headAt: $0, id: id, worker) }
+    }
+
+    /// `response.body.count`, read where the body lies: inline in `send`, the compiler copied the body to read it
+    /// (a retain and a release per response).
+    @inline(never)
+    private static func bodyLength(of response: borrowing Response) -> Int {
+        response.body.count
+    }
+
+    /// `Outbound.writeOnce` of the head and `response`'s byte body (nil for a file body), out of line for the
+    /// same reason as `bodyLength(of:)`.
+    @inline(never)
+    private static func writeOnce(_ head: UnsafeRawBufferPointer, bodyOf response: borrowing Response,
+                                  to socket: Socket) -> Socket.IOResult? {
+        response.body.withBytes { Outbound.writeOnce(head, $0, to: socket) }
+    }
+
     /// `send` for a head too long for the worker's buffer: serialized into an array of its own.
     @inline(never)
     private func sendWithHeadOfItsOwn(_ response: Response, persistence: ResponseSerializer.Persistence,
-                                      sendsBody: Bool, on connection: Connection, head: RequestHead?,
-                                      id: RequestID, _ worker: Worker, keepAlive: Bool) -> Step {
+                                      sendsBody: Bool, on connection: Connection,
+                                      head: UnsafePointer<RequestHead>?, id: RequestID, _ worker: Worker,
+                                      keepAlive: Bool) -> Step {
         var outbound = Outbound(head: ResponseSerializer.head(for: response, bodyLength: response.body.count,
                                                               parts: &worker.heads, persistence: persistence,
                                                               requestID: id),
                                 body: sendsBody ? response.body : .empty, closeAfter: !keepAlive)
-        record(response.status.code, head: head, id: id, headBytes: outbound.headLength,
+        record(response.status.code, head: head, method: head?.pointee.method, id: id, headBytes: outbound.headLength,
                bodyBytes: outbound.bodyLength, on: connection, worker)
         return write(&outbound, on: connection, keepAlive: keepAlive)
     }
@@ -382,18 +410,18 @@ extension Engine {
     }
 
     /// The bookkeeping of one answered request: the connection's activity (for `connections`), statistics,
-    /// per-worker metrics, the access log.
-    private func record(_ code: Int, head: RequestHead?, id: RequestID, headBytes: Int, bodyBytes: Int,
-                        on connection: Connection, _ worker: Worker) {
+    /// per-worker metrics, the access log. `method` is `head`'s, read out of it by the caller.
+    private func record(_ code: Int, head: UnsafePointer<RequestHead>?, method: HTTPMethod?, id: RequestID,
+                        headBytes: Int, bodyBytes: Int, on connection: Connection, _ worker: Worker) {
         connection.answered(bytes: headBytes + bodyBytes)
-        if head != nil { worker.requests.requestFinished() }
+        if method != nil { worker.requests.requestFinished() }
         let microseconds = MonotonicClock.microseconds() - connection.requestStarted
-        let client = head == nil ? connection.client : connection.requestClient
-        worker.metrics.record(method: head?.method, path: head?.rawPath, code: code,
+        let client = method == nil ? connection.client : connection.requestClient
+        worker.metrics.record(method: method, path: head?.pointee.rawPath, code: code,
                               bytes: bodyBytes, microseconds: microseconds, client: client,
                               nowSeconds: worker.heads.second, id: id)
         guard accessLog.isRecording else { return }
-        logAccess(code, head: head, id: id, bodyBytes: bodyBytes, client: client, microseconds: microseconds)
+        logAccess(code, head: head?.pointee, id: id, bodyBytes: bodyBytes, client: client, microseconds: microseconds)
     }
 
     /// The access log's line for an answered request (when the log is on: out of the usual response's way).
@@ -504,12 +532,15 @@ extension Engine {
         case .readingBody(let body):
             body.abort()
             stats.requestAbandoned()
+            connection.exchange = .idle
         case .writing(var outbound):
             outbound.abandon()
-        case .idle, .readingHead, .lingering:
-            break
+            connection.exchange = .idle
+        case .readingHead, .lingering:
+            connection.exchange = .idle
+        case .idle:
+            break  // nothing to release (assigning would still destroy the old value through a value witness)
         }
-        connection.exchange = .idle
         registry.close(connection)
     }
 }
