@@ -383,9 +383,8 @@ public struct RequestParser: Sendable {
         if hosts > 1 { throw .bad("more than one Host header") }
         if line.version == .http11, hosts == 0 { throw .bad("HTTP/1.1 request without Host") }
 
-        let keepAlive = line.version == .http11
-            ? !headers.hasToken("close", in: .connection)
-            : headers.hasToken("keep-alive", in: .connection) && !headers.hasToken("close", in: .connection)
+        let options = headers.connectionOptions
+        let keepAlive = !options.contains(.close) && (line.version == .http11 || options.contains(.keepAlive))
         // Taken out of the line rather than copied from it (the line is destroyed on return).
         let rawPath: String
         let query: String?
