@@ -14,6 +14,12 @@ public func fuzzRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(scanned <= split, "scanned past the input")
         resumeAt = scanned
     }
+    // A head that arrives whole is read in one pass, one that arrives in pieces step by step (any `resumeAt`
+    // past 0): both readings must give the same outcome.
+    if size > 1 {
+        let onePass = summary(parser.parse(bytes)), stepByStep = summary(parser.parse(bytes, resumeAt: 1))
+        precondition(onePass == stepByStep, "one pass: \(onePass); step by step: \(stepByStep)")
+    }
     switch parser.parse(bytes, resumeAt: resumeAt) {
     case .head(let head, let consumed):
         precondition(consumed > 0 && consumed <= size, "consumed \(consumed) of \(size)")
@@ -56,4 +62,15 @@ public func fuzzRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(status.code >= 400 && status.code < 600, "status \(status)")
     }
     return 0
+}
+
+/// An outcome as text, every part of a head in it (an incomplete one without how far it was scanned).
+private func summary(_ outcome: RequestParser.Outcome) -> String {
+    switch outcome {
+    case .incomplete: "incomplete"
+    case .failure(let status, let reason): "\(status.code) \(reason)"
+    case .head(let head, let consumed):
+        "\(head.method) \(head.target) \(head.rawPath) \(head.query ?? "-") \(head.version) \(head.framing) "
+            + "\(head.keepAlive) \(head.headers.fields) \(consumed)"
+    }
 }

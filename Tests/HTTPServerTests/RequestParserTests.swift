@@ -83,6 +83,28 @@ import Testing
         }
     }
 
+    /// A name is read eight bytes at a time while they are letters, digits and `-`: every byte of 0–255 must be
+    /// judged as RFC 9110 tchar wherever it falls in a word of a long name (a name or 400; `:` ends the name,
+    /// and a line feed first in the line ends the head).
+    @Test func fieldNameBytes_areJudgedTheSame_atEveryPlaceInAWord() throws {
+        let filler = Array("Abcdefgh-Ijklmn0123456789-Xyz".utf8)
+        let tchar = Set(Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&'*+-.^_`|~".utf8))
+        for place in 0..<filler.count {
+            for byte in UInt8.min...UInt8.max where byte != UInt8(ascii: ":") && !(place == 0 && byte == 0x0a) {
+                var name = filler
+                name[place] = byte
+                let bytes = Array("GET / HTTP/1.1\r\nHost: h\r\n".utf8) + name + Array(": v\r\n\r\n".utf8)
+                let outcome = parser.parse(bytes: bytes)
+                if tchar.contains(byte) {
+                    let head = try #require(outcome.head, "byte \(byte) at \(place)")
+                    #expect(head.headers.fields.last?.name == String(decoding: name, as: UTF8.self), "byte \(byte) at \(place)")
+                } else {
+                    #expect(outcome.failureCode == 400, "byte \(byte) at \(place)")
+                }
+            }
+        }
+    }
+
     @Test func absoluteFormTarget_yieldsPathAndQuery() throws {
         let head = try #require(parser.parse("GET http://example.com:8080/a/b?q=1 HTTP/1.1\r\nHost: example.com\r\n\r\n").head)
         #expect(head.rawPath == "/a/b")

@@ -309,8 +309,10 @@ extension Engine {
               _ worker: Worker) -> Step {
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
+        // Read out of the head once each: every look into an optional head is a call.
+        let method = head?.method
         let keepAliveAsked = head?.keepAlive ?? false
-        connection.clientIsDone = head != nil && !keepAliveAsked
+        connection.clientIsDone = method != nil && !keepAliveAsked
         let keepAlive = keepAliveAsked && !response.closeConnection
             && connection.requestsServed < services.limits.maxRequestsPerConnection
             && !draining.load(ordering: .relaxed)
@@ -318,9 +320,9 @@ extension Engine {
             ? .keepAlive(timeout: services.limits.idleTimeoutSeconds,
                          remaining: services.limits.maxRequestsPerConnection - connection.requestsServed + 1)
             : .close
-        let bodyLength = response.body.count
+        let bodyLength = Self.bodyLength(of: response)
         let sendsBody: Bool
-        if case .head? = head?.method { sendsBody = false } else { sendsBody = !response.status.forbidsBody }
+        if case .head? = method { sendsBody = false } else { sendsBody = !response.status.forbidsBody }
         if !sendsBody { response.discardBody() }
         worker.heads.advance(to: Int(time(nil)))
         // The head goes into the worker's buffer (no allocation per response).
@@ -331,11 +333,11 @@ extension Engine {
             return sendWithHeadOfItsOwn(response, persistence: persistence, sendsBody: sendsBody, on: connection,
                                         head: head, id: id, worker, keepAlive: keepAlive)
         }
-        record(response.status.code, head: head, id: id, headBytes: headLength,
+        record(response.status.code, head: head, method: method, id: id, headBytes: headLength,
                bodyBytes: sendsBody ? bodyLength : 0, on: connection, worker)
         let headBytes = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: worker.headBuffer[..<headLength]))
         let written = sendsBody
-            ? response.body.withBytes { Outbound.writeOnce(headBytes, $0, to: connection.socket) }
+            ? Self.writeOnce(headBytes, bodyOf: response, to: connection.socket)
             : Outbound.writeOnce(headBytes, UnsafeRawBufferPointer(start: nil, count: 0), to: connection.socket)
         guard let result = written else {
             var outbound = Outbound(borrowing: headBytes, body: response.body, closeAfter: !keepAlive)
@@ -348,6 +350,21 @@ extension Engine {
                         keepAlive: keepAlive)
     }
 
+    /// `response.body.count`, read where the body lies: inline in `send`, the compiler copied the body to read it
+    /// (a retain and a release per response).
+    @inline(never)
+    private static func bodyLength(of response: borrowing Response) -> Int {
+        response.body.count
+    }
+
+    /// `Outbound.writeOnce` of the head and `response`'s byte body (nil for a file body), out of line for the
+    /// same reason as `bodyLength(of:)`.
+    @inline(never)
+    private static func writeOnce(_ head: UnsafeRawBufferPointer, bodyOf response: borrowing Response,
+                                  to socket: Socket) -> Socket.IOResult? {
+        response.body.withBytes { Outbound.writeOnce(head, $0, to: socket) }
+    }
+
     /// `send` for a head too long for the worker's buffer: serialized into an array of its own.
     @inline(never)
     private func sendWithHeadOfItsOwn(_ response: Response, persistence: ResponseSerializer.Persistence,
@@ -357,7 +374,7 @@ extension Engine {
                                                               parts: &worker.heads, persistence: persistence,
                                                               requestID: id),
                                 body: sendsBody ? response.body : .empty, closeAfter: !keepAlive)
-        record(response.status.code, head: head, id: id, headBytes: outbound.headLength,
+        record(response.status.code, head: head, method: head?.method, id: id, headBytes: outbound.headLength,
                bodyBytes: outbound.bodyLength, on: connection, worker)
         return write(&outbound, on: connection, keepAlive: keepAlive)
     }
@@ -382,14 +399,14 @@ extension Engine {
     }
 
     /// The bookkeeping of one answered request: the connection's activity (for `connections`), statistics,
-    /// per-worker metrics, the access log.
-    private func record(_ code: Int, head: RequestHead?, id: RequestID, headBytes: Int, bodyBytes: Int,
-                        on connection: Connection, _ worker: Worker) {
+    /// per-worker metrics, the access log. `method` is `head`'s, read out of it by the caller.
+    private func record(_ code: Int, head: RequestHead?, method: HTTPMethod?, id: RequestID, headBytes: Int,
+                        bodyBytes: Int, on connection: Connection, _ worker: Worker) {
         connection.answered(bytes: headBytes + bodyBytes)
-        if head != nil { worker.requests.requestFinished() }
+        if method != nil { worker.requests.requestFinished() }
         let microseconds = MonotonicClock.microseconds() - connection.requestStarted
-        let client = head == nil ? connection.client : connection.requestClient
-        worker.metrics.record(method: head?.method, path: head?.rawPath, code: code,
+        let client = method == nil ? connection.client : connection.requestClient
+        worker.metrics.record(method: method, path: head?.rawPath, code: code,
                               bytes: bodyBytes, microseconds: microseconds, client: client,
                               nowSeconds: worker.heads.second, id: id)
         guard accessLog.isRecording else { return }
@@ -504,12 +521,15 @@ extension Engine {
         case .readingBody(let body):
             body.abort()
             stats.requestAbandoned()
+            connection.exchange = .idle
         case .writing(var outbound):
             outbound.abandon()
-        case .idle, .readingHead, .lingering:
-            break
+            connection.exchange = .idle
+        case .readingHead, .lingering:
+            connection.exchange = .idle
+        case .idle:
+            break  // nothing to release (assigning would still destroy the old value through a value witness)
         }
-        connection.exchange = .idle
         registry.close(connection)
     }
 }

@@ -99,8 +99,11 @@ public struct RequestParser: Sendable {
                           consumed: Int) -> Outcome {
         // Typed throws rather than `Result`s: the parts move into the head instead of being copied out of an enum.
         do throws(Failure) {
-            let line = try parseRequestLine(requestLine.trimmingCR())
-            return .head(try makeHead(line, fields.get()), consumed: consumed)
+            // Taken apart here, so that each part moves into the head (a struct's parts were copied out of it).
+            let (method, target, version, rawPath, query) = try parseRequestLine(requestLine.trimmingCR())
+            return .head(try makeHead(method: method, target: target, version: version, rawPath: rawPath,
+                                      query: query, headers: fields.get()),
+                         consumed: consumed)
         } catch {
             return .failure(error.status, error.reason)
         }
@@ -128,16 +131,10 @@ public struct RequestParser: Sendable {
         static func bad(_ reason: String) -> Failure { Failure(status: .badRequest, reason: reason) }
     }
 
-    private struct RequestLine {
-        var method: HTTPMethod
-        var target: String
-        var version: RequestHead.Version
-        /// The path of an origin-form target (`/path?query`, the usual form), split on its bytes; nil for the
-        /// other forms, which `makeHead` splits.
-        var rawPath: String?
-        /// The query of an origin-form target.
-        var query: String?
-    }
+    /// A request line's parts. `rawPath` and `query` are an origin-form target's (`/path?query`, the usual form),
+    /// split on its bytes; nil for the other forms, which `makeHead` splits.
+    private typealias RequestLine = (method: HTTPMethod, target: String, version: RequestHead.Version,
+                                     rawPath: String?, query: String?)
 
     private func parseRequestLine(_ line: UnsafeRawBufferPointer) throws(Failure) -> RequestLine {
         guard let spaces = Self.usualSpaces(in: line) else { throw Self.fault(ofRequestLine: line) }
@@ -157,8 +154,7 @@ public struct RequestParser: Sendable {
         let target = String(decoding: targetBytes, as: UTF8.self)
         let origin = targetBytes.first == .slash
             ? splitOrigin(targetBytes, target, pathEnd: spaces.pathEnd - spaces.first - 1) : nil
-        return RequestLine(method: HTTPMethod(token: methodBytes), target: target, version: version,
-                           rawPath: origin?.rawPath, query: origin?.query)
+        return (HTTPMethod(token: methodBytes), target, version, origin?.rawPath, origin?.query)
     }
 
     /// Why a version that is neither HTTP/1.1 nor HTTP/1.0 is refused.
@@ -323,6 +319,17 @@ public struct RequestParser: Sendable {
         -> (nameEnd: Int, valueStart: Int, valueEnd: Int, next: Int)? {
         let end = bytes.count
         var index = start
+        // The name eight bytes at a time while they are letters, digits and `-` (what names are made of), then
+        // byte by byte through any other token characters.
+        while index + 8 <= end {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let outside = Self.bytesOutsideNameLetters(word)
+            guard outside == 0 else {
+                index += outside.trailingZeroBitCount / 8
+                break
+            }
+            index += 8
+        }
         while index < end, bytes[index].isTokenCharacter { index += 1 }
         guard index > start, index < end, bytes[index] == .colon else { return nil }
         let nameEnd = index
@@ -354,6 +361,24 @@ public struct RequestParser: Sendable {
         return nil
     }
 
+    /// Marks (with its top bit) each of the eight bytes of `word` (the first in the lowest bits) that is not an ASCII
+    /// letter, digit or `-`; 0 when there is none. Each test of a range adds to the low seven bits of each byte
+    /// (below 0x80 + 0x7f), so no byte carries into the next, and a byte with its top bit set is outside every range.
+    @inline(__always)
+    static func bytesOutsideNameLetters(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let low = word & ~highs
+        /// The top bit of each byte of `x` (below 0x80) that is from `lowest` to `highest`.
+        func within(_ x: UInt64, _ lowest: UInt64, _ highest: UInt64) -> UInt64 {
+            (x &+ ones &* (0x80 - lowest)) & ~(x &+ ones &* (0x7f - highest))
+        }
+        let letters = within(low | ones &* 0x20, 0x61, 0x7a)
+        let digits = within(low, 0x30, 0x39)
+        let dashes = within(low, 0x2d, 0x2d)
+        return ~((letters | digits | dashes) & ~word) & highs
+    }
+
     /// Marks (with its top bit) each of the eight bytes of `word` (the first in the lowest bits) that is below space (a
     /// control byte, a tab, CR or LF) or is DEL: the bytes a field value's one-pass reading stops at; 0 when there
     /// is none. The classic SWAR test for a byte below `n`, `(x - n) & ~x & 0x80`, can also mark a byte above one
@@ -369,11 +394,13 @@ public struct RequestParser: Sendable {
 
     // MARK: - Framing and target
 
-    private func makeHead(_ line: consuming RequestLine, _ headers: consuming HTTPHeaders) throws(Failure) -> RequestHead {
+    private func makeHead(method: consuming HTTPMethod, target: consuming String, version: RequestHead.Version,
+                          rawPath: consuming String?, query: consuming String?,
+                          headers: consuming HTTPHeaders) throws(Failure) -> RequestHead {
         // Most requests have neither framing field: they are answered without building the value lists.
         var framing = RequestHead.Framing.none
         if headers.contains(.transferEncoding) || headers.contains(.contentLength) {
-            switch bodyFraming(headers, version: line.version) {
+            switch bodyFraming(headers, version: version) {
             case .success(let value): framing = value
             case .failure(let failure): throw failure
             }
@@ -381,21 +408,18 @@ public struct RequestParser: Sendable {
 
         let hosts = headers.count(of: .host)
         if hosts > 1 { throw .bad("more than one Host header") }
-        if line.version == .http11, hosts == 0 { throw .bad("HTTP/1.1 request without Host") }
+        if version == .http11, hosts == 0 { throw .bad("HTTP/1.1 request without Host") }
 
         let options = headers.connectionOptions
-        let keepAlive = !options.contains(.close) && (line.version == .http11 || options.contains(.keepAlive))
-        // Taken out of the line rather than copied from it (the line is destroyed on return).
-        let rawPath: String
-        let query: String?
-        if let originPath = line.rawPath.take() {
-            rawPath = originPath
-            query = line.query.take()
+        let keepAlive = !options.contains(.close) && (version == .http11 || options.contains(.keepAlive))
+        let path: String
+        if let originPath = rawPath.take() {
+            path = originPath
         } else {
-            (rawPath, query) = try Self.split(otherFormTarget: line.target, method: line.method)
+            (path, query) = try Self.split(otherFormTarget: target, method: method)
         }
-        return RequestHead(method: line.method, target: line.target, rawPath: rawPath, query: query,
-                           version: line.version, headers: headers, framing: framing, keepAlive: keepAlive)
+        return RequestHead(method: method, target: target, rawPath: path, query: query,
+                           version: version, headers: headers, framing: framing, keepAlive: keepAlive)
     }
 
     /// The path and query of a target in absolute form or asterisk form (origin form is split with the request
