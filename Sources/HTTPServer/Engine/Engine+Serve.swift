@@ -232,7 +232,7 @@ extension Engine {
         switch pipeline.begin(&head, client: connection.requestClient, id: id, counts: worker.requestCounts) {
         case .respond(var response, let bodyUnread):
             if bodyUnread { response.closeConnection = true }
-            return send(response, on: connection, head: head, id: id, worker)
+            return withUnsafePointer(to: &head) { send(response, on: connection, headAt: $0, id: id, worker) }
         case .readBody(let reader):
             return startBody(reader, on: connection)
         }
@@ -305,13 +305,16 @@ extension Engine {
     /// The usual response (a byte body, a head that fits the worker's buffer) goes out in one `writev` straight
     /// from where its head and body lie; only one the socket does not take whole, or one with a file body, gets
     /// an `Outbound`.
-    func send(_ response: borrowing Response, on connection: Connection, head: RequestHead?, id: RequestID,
-              _ worker: Worker) -> Step {
+    ///
+    /// `head` is the request's head (nil for one that never parsed), lent where it lies for the call: an optional
+    /// head passed by value was copied into a new optional (128 bytes and a tag) at every call, and each look into
+    /// it was an outlined call copying it again.
+    func send(_ response: borrowing Response, on connection: Connection, headAt head: UnsafePointer<RequestHead>?,
+              id: RequestID, _ worker: Worker) -> Step {
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
-        // Read out of the head once each: every look into an optional head is a call.
-        let method = head?.method
-        let keepAliveAsked = head?.keepAlive ?? false
+        let method = head?.pointee.method
+        let keepAliveAsked = head?.pointee.keepAlive ?? false
         connection.clientIsDone = method != nil && !keepAliveAsked
         let keepAlive = keepAliveAsked && !response.closeConnection
             && connection.requestsServed < services.limits.maxRequestsPerConnection
@@ -350,6 +353,13 @@ extension Engine {
                         keepAlive: keepAlive)
     }
 
+    /// `send` for a head held as an optional value (answers to a refused or timed-out request, a body's end).
+    func send(_ response: Response, on connection: Connection, head: RequestHead?, id: RequestID,
+              _ worker: Worker) -> Step {
+        guard var head else { return send(response, on: connection, headAt: nil, id: id, worker) }
+        return withUnsafePointer(to: &head) { send(response, on: connection, headAt: $0, id: id, worker) }
+    }
+
     /// `response.body.count`, read where the body lies: inline in `send`, the compiler copied the body to read it
     /// (a retain and a release per response).
     @inline(never)
@@ -368,13 +378,14 @@ extension Engine {
     /// `send` for a head too long for the worker's buffer: serialized into an array of its own.
     @inline(never)
     private func sendWithHeadOfItsOwn(_ response: Response, persistence: ResponseSerializer.Persistence,
-                                      sendsBody: Bool, on connection: Connection, head: RequestHead?,
-                                      id: RequestID, _ worker: Worker, keepAlive: Bool) -> Step {
+                                      sendsBody: Bool, on connection: Connection,
+                                      head: UnsafePointer<RequestHead>?, id: RequestID, _ worker: Worker,
+                                      keepAlive: Bool) -> Step {
         var outbound = Outbound(head: ResponseSerializer.head(for: response, bodyLength: response.body.count,
                                                               parts: &worker.heads, persistence: persistence,
                                                               requestID: id),
                                 body: sendsBody ? response.body : .empty, closeAfter: !keepAlive)
-        record(response.status.code, head: head, method: head?.method, id: id, headBytes: outbound.headLength,
+        record(response.status.code, head: head, method: head?.pointee.method, id: id, headBytes: outbound.headLength,
                bodyBytes: outbound.bodyLength, on: connection, worker)
         return write(&outbound, on: connection, keepAlive: keepAlive)
     }
@@ -400,17 +411,17 @@ extension Engine {
 
     /// The bookkeeping of one answered request: the connection's activity (for `connections`), statistics,
     /// per-worker metrics, the access log. `method` is `head`'s, read out of it by the caller.
-    private func record(_ code: Int, head: RequestHead?, method: HTTPMethod?, id: RequestID, headBytes: Int,
-                        bodyBytes: Int, on connection: Connection, _ worker: Worker) {
+    private func record(_ code: Int, head: UnsafePointer<RequestHead>?, method: HTTPMethod?, id: RequestID,
+                        headBytes: Int, bodyBytes: Int, on connection: Connection, _ worker: Worker) {
         connection.answered(bytes: headBytes + bodyBytes)
         if method != nil { worker.requests.requestFinished() }
         let microseconds = MonotonicClock.microseconds() - connection.requestStarted
         let client = method == nil ? connection.client : connection.requestClient
-        worker.metrics.record(method: method, path: head?.rawPath, code: code,
+        worker.metrics.record(method: method, path: head?.pointee.rawPath, code: code,
                               bytes: bodyBytes, microseconds: microseconds, client: client,
                               nowSeconds: worker.heads.second, id: id)
         guard accessLog.isRecording else { return }
-        logAccess(code, head: head, id: id, bodyBytes: bodyBytes, client: client, microseconds: microseconds)
+        logAccess(code, head: head?.pointee, id: id, bodyBytes: bodyBytes, client: client, microseconds: microseconds)
     }
 
     /// The access log's line for an answered request (when the log is on: out of the usual response's way).
