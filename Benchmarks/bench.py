@@ -369,11 +369,16 @@ def run_wrk(settings, url, connections, duration, close=False):
                "-s", str(HERE / "wrk_report.lua")]
     if close:
         command += ["-H", "Connection: close"]
+    # wrk is a child of this script: its CPU time is what the children's usage grows by while it runs.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     output = subprocess.run(pinned(settings.client_cpu, [*command, url]), capture_output=True, text=True,
                             timeout=duration + 60).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     for line in output.splitlines():
         if line.startswith("WRK_JSON "):
-            return json.loads(line[len("WRK_JSON "):])
+            result = json.loads(line[len("WRK_JSON "):])
+            result["client_cpu_s"] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            return result
     raise RuntimeError(f"wrk printed no summary:\n{output}")
 
 
@@ -427,6 +432,7 @@ def measure(settings, server, workload):
         "errors": {k: result[k] for k in ("connect", "read", "write", "timeout", "status")},
         "cpu_us_per_req": cpu * 1e6 / requests if requests else float("nan"),
         "user_us_per_req": user * 1e6 / requests if requests else float("nan"),
+        "client_us_per_req": result["client_cpu_s"] * 1e6 / requests if requests else float("nan"),
         "cpu_share": cpu / seconds,
         **extra,
     }
@@ -505,14 +511,17 @@ def machine_header(settings, servers, started, started_load):
         lines.append(f"  - {server.name}: {detail}")
     lines += ["- CPU µs/req: the server's user+system time (/proc/PID/stat, all its processes) over the cell, "
               "divided by responses; user µs/req: the user-space part of it (the rest is the kernel's work on the "
-              "server's system calls); server CPU: that time over the cell's length (100% = one core)", ""]
+              "server's system calls); server CPU: that time over the cell's length (100% = one core); wrk µs/req: "
+              "the load generator's own CPU time per response (near 1,000,000 / req/s, wrk's one thread is the "
+              "limit, and a response that costs it more to read, such as a longer head, gets a lower rate)", ""]
     return lines
 
 
 def results_table(cells, servers, results):
     lines = ["## Results", "",
-             "| workload | server | req/s | MB/s | p50 ms | p99 ms | errors | CPU µs/req | user µs/req | server CPU |",
-             "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |"]
+             "| workload | server | req/s | MB/s | p50 ms | p99 ms | errors | CPU µs/req | user µs/req | server CPU "
+             "| wrk µs/req |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
     for workload in cells:
         for server in servers:
             runs = results.get((workload.key, server.name), [])
@@ -524,7 +533,8 @@ def results_table(cells, servers, results):
                 f"| {spread([r['p99_ms'] for r in runs], 2)} | {error_text(runs)} "
                 f"| {spread([r['cpu_us_per_req'] for r in runs], 1)} "
                 f"| {spread([r.get('user_us_per_req', float('nan')) for r in runs], 1)} "
-                f"| {spread([r['cpu_share'] for r in runs], 0, 100)}% |")
+                f"| {spread([r['cpu_share'] for r in runs], 0, 100)}% "
+                f"| {spread([r.get('client_us_per_req', float('nan')) for r in runs], 1)} |")
     return lines + [""]
 
 
