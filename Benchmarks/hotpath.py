@@ -2,11 +2,12 @@
 """Machine-independent cost of one response: system calls (strace -c -f) and user-space instructions (callgrind).
 
 Usage: python3 Benchmarks/hotpath.py [BINARY] [--requests N] [--path /1k.html] [--close] [--only strace|callgrind]
-                                     [--gzip] [--accept-encoding VALUE] [--cache-sim]
+                                     [--gzip] [--accept-encoding VALUE] [--cache-sim] [--footprint]
 
-Starts BINARY (default .build/release/httpsh) on a fresh web root (the same fixture as bench.py), warms it up,
-then sends N requests on 4 keep-alive connections (or N connections with `Connection: close`) and divides what
-the server did by N. Unlike req/s these figures do not move with the load other programs put on the machine.
+Starts BINARY (default .build/release/httpsh; a path to `lighttpd` measures that peer the same way) on a fresh web
+root (the same fixture as bench.py), warms it up, then sends N requests on 4 keep-alive connections (or N
+connections with `Connection: close`) and divides what the server did by N. Unlike req/s these figures do not
+move with the load other programs put on the machine.
 """
 import argparse
 import os
@@ -91,6 +92,13 @@ def start(command, port):
 
 
 def server_command(binary, root, uploads, port):
+    if binary.name == "lighttpd":
+        # The reference peer, measured the same way: keep-alive, no access log, the same web root.
+        config = uploads.parent / "lighttpd.conf"
+        config.write_text(f'server.document-root = "{root}"\nserver.port = {port}\nserver.bind = "127.0.0.1"\n'
+                          f'server.max-keep-alive-requests = 1000\nserver.errorlog = "{uploads.parent}/lighttpd.log"\n'
+                          'mimetype.assign = (".html" => "text/html", ".bin" => "application/octet-stream")\n')
+        return [str(binary), "-D", "-f", str(config)]
     return [str(binary), "--port", str(port), "--root", str(root), "--uploads", str(uploads), "--no-shell",
             "--access-log", "off", "--log-level", "warning", "--workers", "2", "--max-requests", "1000"]
 
@@ -139,9 +147,12 @@ def instructions(binary, temp, args):
     port = free_port()
     out = temp / "callgrind.out"
     # Valgrind 3.19 cannot read the toolchain's DWARF 5: profile a copy with the symbols but no debug info.
-    stripped = temp / "httpsh-stripped"
+    stripped = temp / "stripped" / binary.name
+    stripped.parent.mkdir()
     subprocess.run(["strip", "--strip-debug", "-o", str(stripped), str(binary)], check=True)
     simulate = ["--cache-sim=yes", "--branch-sim=yes"] if args.cache_sim else []
+    if args.footprint:
+        simulate.append("--dump-instr=yes")
     command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--instr-atstart=no", *simulate,
                *server_command(stripped, temp / "root", temp / "uploads", port)]
     process = start(command, port)
@@ -165,12 +176,43 @@ def instructions(binary, temp, args):
             if args.annotate:
                 print(text[:args.annotate])
     print(f"user-space instructions per response: {totals.get('Ir', 0) / args.requests:,.0f}")
+    if args.footprint:
+        lines = set()
+        for dump in temp.glob("callgrind.out*"):
+            lines |= hot_code_lines(dump, args.requests)
+        print(f"  hot code (64-byte lines run on every response): {len(lines):,} ({len(lines) * 64 / 1024:.1f} KiB)")
     if args.cache_sim:
         # Callgrind's model of the host's caches: first-level instruction-cache misses say how much code a
         # response touches beyond what stays cached; mispredicted branches (conditional, indirect) cost cycles too.
         for event, meaning in [("I1mr", "instruction-cache misses"), ("D1mr", "data-cache read misses"),
                                ("Bcm", "mispredicted conditional branches"), ("Bim", "mispredicted indirect branches")]:
             print(f"  {meaning + ':':<36} {totals.get(event, 0) / args.requests:,.1f}")
+
+
+def hot_code_lines(dump, requests):
+    """The 64-byte lines of code (any library) holding an instruction that ran at least once per response, read
+    from a callgrind dump made with `--dump-instr=yes`: how much code a response touches, which unlike cache
+    misses does not move with the layout of the binary."""
+    counts = {}
+    address = 0
+    after_call = False
+    for line in open(dump):
+        if line.startswith("calls="):
+            after_call = True  # the next cost line is the call's inclusive cost, not an instruction's own
+            continue
+        match = re.match(r"^(0x[0-9a-f]+|[+-]\d+|\*)\s+\S+\s+(\d+)", line)
+        if not match:
+            continue
+        position = match.group(1)
+        if position.startswith("0x"):
+            address = int(position, 16)
+        elif position != "*":
+            address += int(position)
+        if after_call:
+            after_call = False
+            continue
+        counts[address] = counts.get(address, 0) + int(match.group(2))
+    return {address // 64 for address, count in counts.items() if count >= requests}
 
 
 def main():
@@ -185,6 +227,8 @@ def main():
     parser.add_argument("--only", choices=["strace", "callgrind"])
     parser.add_argument("--cache-sim", action="store_true",
                         help="also simulate the caches and branch predictor (instruction-cache misses per response)")
+    parser.add_argument("--footprint", action="store_true",
+                        help="also count the code a response runs (64-byte lines; callgrind --dump-instr=yes)")
     parser.add_argument("--inclusive", action="store_true", help="annotate with inclusive costs")
     parser.add_argument("--annotate", type=int, default=0, help="print this many characters of the profile")
     args = parser.parse_args()

@@ -54,6 +54,17 @@ import Testing
         #expect(try #require(parser.parse(http10).head).keepAlive)
     }
 
+    @Test func connectionOptions_areWholeElements_withSpacesAroundIgnored() throws {
+        let lookalikes = "GET / HTTP/1.1\r\nHost: h\r\nConnection: closed, xclose, close-ish\r\n\r\n"
+        #expect(try #require(parser.parse(lookalikes).head).keepAlive)
+        let spaced = "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade ,\t close \t, x\r\n\r\n"
+        #expect(try #require(parser.parse(spaced).head).keepAlive == false)
+        let both = "GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n"
+        #expect(try #require(parser.parse(both).head).keepAlive == false)
+        let notKeepAlive = "GET / HTTP/1.0\r\nConnection: keep-alive-ish, keep\r\n\r\n"
+        #expect(try #require(parser.parse(notKeepAlive).head).keepAlive == false)
+    }
+
     @Test func framingFields_inOddCase_areStillRefusedTogether() {
         #expect(parser.parse("POST / HTTP/1.1\r\nHost: h\r\ncontent-LENGTH: 3\r\ntransfer-ENCODING: chunked\r\n\r\n")
             .failureCode == 400)

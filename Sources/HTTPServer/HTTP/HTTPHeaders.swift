@@ -149,6 +149,18 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         }
     }
 
+    /// The persistence options every `Connection` field lists, in one pass over their values.
+    var connectionOptions: ConnectionOptions {
+        switch known.lookup(.connection) {
+        case .absent: return []
+        case .once(let position): return withValue(at: position, ConnectionOptions.init(list:))
+        case .scan:
+            return positions(scanningFor: .connection).reduce(into: []) { options, position in
+                options.formUnion(withValue(at: position, ConnectionOptions.init(list:)))
+            }
+        }
+    }
+
     /// Calls `body` with the bytes of the first value of `field`, or nil: for checks that need no `String`.
     func withValue<Result>(_ field: KnownField, _ body: (UnsafeRawBufferPointer?) -> Result) -> Result {
         let position: Int?

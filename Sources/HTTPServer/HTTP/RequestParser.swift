@@ -410,9 +410,8 @@ public struct RequestParser: Sendable {
         if hosts > 1 { throw .bad("more than one Host header") }
         if version == .http11, hosts == 0 { throw .bad("HTTP/1.1 request without Host") }
 
-        let keepAlive = version == .http11
-            ? !headers.hasToken("close", in: .connection)
-            : headers.hasToken("keep-alive", in: .connection) && !headers.hasToken("close", in: .connection)
+        let options = headers.connectionOptions
+        let keepAlive = !options.contains(.close) && (version == .http11 || options.contains(.keepAlive))
         let path: String
         if let originPath = rawPath.take() {
             path = originPath
