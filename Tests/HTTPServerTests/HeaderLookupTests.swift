@@ -108,6 +108,23 @@ import Testing
         #expect(headers.fields.map(\.value) == ["e", "bytes=0-1", "f"])
     }
 
+    /// The index keeps each known field's first position in a byte of its own (eight to a word): every field,
+    /// among all the others in any order, is found at its own place, and a repeated one by a scan.
+    @Test func everyKnownField_isFoundAtItsOwnPlace() {
+        for order in [KnownField.allCases, KnownField.allCases.reversed()] {
+            var headers = HTTPHeaders()
+            headers.add("X-Filler", "-")
+            for field in order { headers.add(field.name, "value \(field.rawValue)") }
+            for field in KnownField.allCases {
+                #expect(headers[field] == "value \(field.rawValue)", "\(field.name)")
+                #expect(headers.count(of: field) == 1)
+            }
+            headers.add(KnownField.range.name, "again")
+            #expect(headers.values(.range) == ["value \(KnownField.range.rawValue)", "again"])
+            #expect(headers[.contentSecurityPolicy] == "value \(KnownField.contentSecurityPolicy.rawValue)")
+        }
+    }
+
     @Test func knownFieldFarDown_isFoundByAScan() {
         var headers = HTTPHeaders()
         for index in 0..<300 { headers.add("X-Filler-\(index)", "\(index)") }

@@ -278,15 +278,29 @@ final class Pipeline: Sendable {
         ErrorPage.response(status, reason: reason, json: request.prefersJSON, requestID: id.description, headers: headers)
     }
 
+    /// The first refusal of a middleware that is not idle now, or nil: most requests meet idle middleware only,
+    /// and pay for a check of each (the call of one that is not idle is out of line).
     private func admitted(_ request: Request) -> Response? {
-        for link in chain {
-            let refusal = link._withUnsafeGuaranteedRef { $0.isIdle ? nil : $0.middleware.admit(request) }
-            if let refusal { return refusal }
+        // By index, as `step` walks: a `for` loop over `chain` retained and released it.
+        var index = 0
+        while index < chain.count {
+            let link = chain[index]
+            index += 1
+            if !link._withUnsafeGuaranteedRef({ $0.isIdle }), let refusal = admit(request, through: link) {
+                return refusal
+            }
         }
         return nil
     }
 
-    /// Runs the middleware chain around `final`, turning thrown errors into responses.
+    @inline(never)
+    private func admit(_ request: Request, through link: Unmanaged<Link>) -> Response? {
+        link._withUnsafeGuaranteedRef { $0.middleware.admit(request) }
+    }
+
+    /// Runs the middleware chain around `final`, turning thrown errors into responses. Inlined: called apart, the
+    /// route's handler passed to it was retained and released around the call.
+    @inline(__always)
     private func run(_ request: Request, route: Router.Route, final: (Request) throws -> Response) -> Response {
         do {
             return try step(0, request, final)
@@ -300,14 +314,19 @@ final class Pipeline: Sendable {
     private func step(_ start: Int, _ request: Request, _ final: (Request) throws -> Response) throws -> Response {
         var index = start
         while index < wrappers.count {
-            let next = index + 1
-            let response = try wrappers[index]._withUnsafeGuaranteedRef { link in
-                link.isIdle ? nil : try link.middleware.handle(request) { try step(next, $0, final) }
-            }
-            if let response { return response }
-            index = next
+            let link = wrappers[index]
+            index += 1
+            if !link._withUnsafeGuaranteedRef { $0.isIdle } { return try wrap(request, through: link, next: index, final) }
         }
         return try final(request)
+    }
+
+    /// The response of a link that is not idle, around the chain's rest from `next` on: out of line, as most
+    /// requests pass every link by.
+    @inline(never)
+    private func wrap(_ request: Request, through link: Unmanaged<Link>, next: Int,
+                      _ final: (Request) throws -> Response) throws -> Response {
+        try link._withUnsafeGuaranteedRef { try $0.middleware.handle(request) { try step(next, $0, final) } }
     }
 
     /// One middleware behind a reference whose constant can be called in place: calling a middleware straight

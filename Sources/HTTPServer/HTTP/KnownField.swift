@@ -151,18 +151,34 @@ struct KnownFieldIndex: Sendable {
     }
 
     func lookup(_ field: KnownField) -> Lookup {
-        let slot = withUnsafeBytes(of: first) { $0[Int(field.rawValue)] }
+        let slot = slot(field)
         if slot == 0 { return .absent }
         if slot == Self.unrecorded || repeated & (1 << field.rawValue) != 0 { return .scan }
         return .once(at: Int(slot) - 1)
     }
 
+    /// `field`'s byte of `first`, picked by shifts in registers (a copy of the words to index as bytes cost a
+    /// stack frame and its guard on every lookup).
+    private func slot(_ field: KnownField) -> UInt8 {
+        let word = field.rawValue < 8 ? first.0 : field.rawValue < 16 ? first.1 : first.2
+        return UInt8(truncatingIfNeeded: word >> Self.shift(field))
+    }
+
+    /// Where `field`'s byte is in its word of `first`.
+    private static func shift(_ field: KnownField) -> UInt64 {
+        UInt64(field.rawValue & 7) * 8
+    }
+
     /// Notes that `field` occurs at `position` (positions are recorded in increasing order).
     mutating func record(_ field: KnownField, at position: Int) {
-        let slot = Int(field.rawValue)
-        if withUnsafeBytes(of: first, { $0[slot] }) == 0 {
+        if slot(field) == 0 {
             let value = position < Int(Self.unrecorded) - 1 ? UInt8(position + 1) : Self.unrecorded
-            withUnsafeMutableBytes(of: &first) { $0[slot] = value }
+            let bits = UInt64(value) << Self.shift(field)
+            switch field.rawValue >> 3 {
+            case 0: first.0 |= bits
+            case 1: first.1 |= bits
+            default: first.2 |= bits
+            }
         } else {
             repeated |= 1 << field.rawValue
         }

@@ -60,6 +60,9 @@ public final class FileCache: Sendable {
         var path: String
         var coding: UInt8 = 0
 
+        /// Inlined, with `withPathBytes`: a thread's remembered key is compared in place on every request, where a
+        /// call took a copy of it (a retain and a release of its path).
+        @inline(__always)
         static func == (a: Key, b: Key) -> Bool {
             a.root == b.root && a.coding == b.coding && a.withPathBytes { mine in
                 b.withPathBytes { mine.hasSameBytes(as: $0) }
@@ -71,6 +74,7 @@ public final class FileCache: Sendable {
             withPathBytes { hasher.combine(bytes: $0) }
         }
 
+        @inline(__always)
         private func withPathBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
             path.withBorrowedUTF8 { body(UnsafeRawBufferPointer($0)) }
         }
