@@ -180,8 +180,19 @@ public struct Request: Sendable {
         let isPlain = storage.path.utf8.count == storage.head.rawPath.utf8.count
         let outcome = router.find(storage.head.method, path: storage.head.rawPath, isPlain: isPlain,
                                   captures: &storage.captures)
-        if case .found(let route) = outcome, storage.captures.count > 0 { storage.parameterNames = route.parameterNames }
+        // The names are the route's own array: kept from the request before when that matched the same route
+        // (one array's storage is never another's while it is held), which saves a retain and a release.
+        if case .found(let route) = outcome, storage.captures.count > 0,
+           !Self.shareStorage(storage.parameterNames, route.parameterNames) {
+            storage.parameterNames = route.parameterNames
+        }
         return outcome
+    }
+
+    /// True when two non-empty arrays are one array's storage.
+    private static func shareStorage(_ a: [String], _ b: [String]) -> Bool {
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+            && !a.isEmpty
     }
 
     /// The storage, copied first when another request shares it.
