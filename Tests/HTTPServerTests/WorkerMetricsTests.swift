@@ -10,7 +10,7 @@ import Testing
     static func record(_ metrics: WorkerMetrics, _ count: Int, method: HTTPMethod? = .get, code: Int = 200,
                        microseconds: Int64 = 100, nowSeconds: Int = 1_000, path: String = "/file") {
         for index in 0..<count {
-            metrics.record(method: method, path: path, code: code, bytes: 10, microseconds: microseconds,
+            metrics.record(methodNumber: method?.number, path: path, code: code, bytes: 10, microseconds: microseconds,
                            client: client, nowSeconds: nowSeconds, id: RequestID(made: UInt64(index)))
         }
     }
@@ -153,7 +153,8 @@ import Testing
         for index in 0..<100 {
             let metrics = index % 2 == 0 ? first : second
             let microseconds = Int64((index * 37) % 100 + 1) * 10
-            metrics.record(method: index % 3 == 0 ? .post : .get, path: "/p\(index)", code: 200 + index,
+            metrics.record(methodNumber: (index % 3 == 0 ? HTTPMethod.post : .get).number, path: "/p\(index)",
+                           code: 200 + index,
                            bytes: 1, microseconds: microseconds, client: Self.client, nowSeconds: 5_000 + index,
                            id: RequestID(made: UInt64(index)))
         }

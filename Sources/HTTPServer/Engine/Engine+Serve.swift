@@ -313,9 +313,10 @@ extension Engine {
               id: RequestID, _ worker: Worker) -> Step {
         connection.requestsServed += 1
         if response.closeConnection { connection.lingerOnClose = true }
-        let method = head?.pointee.method
+        // The method's number, read in place (a copy of the method is an outlined call and may retain).
+        let methodNumber = head?.pointee.method.number
         let keepAliveAsked = head?.pointee.keepAlive ?? false
-        connection.clientIsDone = method != nil && !keepAliveAsked
+        connection.clientIsDone = methodNumber != nil && !keepAliveAsked
         let keepAlive = keepAliveAsked && !response.closeConnection
             && connection.requestsServed < services.limits.maxRequestsPerConnection
             && !draining.load(ordering: .relaxed)
@@ -325,7 +326,11 @@ extension Engine {
             : .close
         let bodyLength = Self.bodyLength(of: response)
         let sendsBody: Bool
-        if case .head? = method { sendsBody = false } else { sendsBody = !response.status.forbidsBody }
+        if methodNumber == HTTPMethod.head.number {
+            sendsBody = false
+        } else {
+            sendsBody = !response.status.forbidsBody
+        }
         if !sendsBody { response.discardBody() }
         worker.heads.advance(to: Int(time(nil)))
         // The head goes into the worker's buffer (no allocation per response).
@@ -336,7 +341,7 @@ extension Engine {
             return sendWithHeadOfItsOwn(response, persistence: persistence, sendsBody: sendsBody, on: connection,
                                         head: head, id: id, worker, keepAlive: keepAlive)
         }
-        record(response.status.code, head: head, method: method, id: id, headBytes: headLength,
+        record(response.status.code, head: head, methodNumber: methodNumber, id: id, headBytes: headLength,
                bodyBytes: sendsBody ? bodyLength : 0, on: connection, worker)
         let headBytes = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: worker.headBuffer[..<headLength]))
         let written = sendsBody
@@ -385,8 +390,8 @@ extension Engine {
                                                               parts: &worker.heads, persistence: persistence,
                                                               requestID: id),
                                 body: sendsBody ? response.body : .empty, closeAfter: !keepAlive)
-        record(response.status.code, head: head, method: head?.pointee.method, id: id, headBytes: outbound.headLength,
-               bodyBytes: outbound.bodyLength, on: connection, worker)
+        record(response.status.code, head: head, methodNumber: head?.pointee.method.number, id: id,
+               headBytes: outbound.headLength, bodyBytes: outbound.bodyLength, on: connection, worker)
         return write(&outbound, on: connection, keepAlive: keepAlive)
     }
 
@@ -410,14 +415,14 @@ extension Engine {
     }
 
     /// The bookkeeping of one answered request: the connection's activity (for `connections`), statistics,
-    /// per-worker metrics, the access log. `method` is `head`'s, read out of it by the caller.
-    private func record(_ code: Int, head: UnsafePointer<RequestHead>?, method: HTTPMethod?, id: RequestID,
+    /// per-worker metrics, the access log. `methodNumber` is `head`'s method's, read out of it by the caller.
+    private func record(_ code: Int, head: UnsafePointer<RequestHead>?, methodNumber: Int?, id: RequestID,
                         headBytes: Int, bodyBytes: Int, on connection: Connection, _ worker: Worker) {
         connection.answered(bytes: headBytes + bodyBytes)
-        if method != nil { worker.requests.requestFinished() }
+        if methodNumber != nil { worker.requests.requestFinished() }
         let microseconds = MonotonicClock.microseconds() - connection.requestStarted
-        let client = method == nil ? connection.client : connection.requestClient
-        worker.metrics.record(method: method, path: head?.pointee.rawPath, code: code,
+        let client = methodNumber == nil ? connection.client : connection.requestClient
+        worker.metrics.record(methodNumber: methodNumber, path: head?.pointee.rawPath, code: code,
                               bytes: bodyBytes, microseconds: microseconds, client: client,
                               nowSeconds: worker.heads.second, id: id)
         guard accessLog.isRecording else { return }

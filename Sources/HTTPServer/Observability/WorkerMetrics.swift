@@ -194,8 +194,9 @@ final class WorkerMetrics: Sendable {
         /// `code` above the low four bits, the method's place in them.
         private let packed: Int
 
-        init(_ method: HTTPMethod?, code: Int) {
-            packed = code << 4 | (method?.number ?? HTTPMethod.otherNumber)
+        /// `methodNumber`: the method's `HTTPMethod.number`, nil for a request whose head never parsed.
+        init(methodNumber: Int?, code: Int) {
+            packed = code << 4 | (methodNumber ?? HTTPMethod.otherNumber)
         }
 
         var method: Int { packed & 0xF }
@@ -266,11 +267,13 @@ final class WorkerMetrics: Sendable {
     }
 
     /// Records one finished request. Called by this metrics' worker only (the ring has one producer).
-    func record(method: HTTPMethod?, path: String?, code: Int, bytes: Int, microseconds: Int64, client: IPAddress,
+    /// `methodNumber`: the method's `HTTPMethod.number` (the engine reads it in place, not copying the method),
+    /// nil for a request whose head never parsed.
+    func record(methodNumber: Int?, path: String?, code: Int, bytes: Int, microseconds: Int64, client: IPAddress,
                 nowSeconds: Int, id: RequestID) {
-        ring.push(Finished(key: CountKey(method, code: code), pathKey: path.map(PathKey.bounded), bytes: bytes,
-                           microseconds: microseconds, bucket: durationBucket(microseconds), client: client,
-                           nowSeconds: nowSeconds, id: id)) {
+        ring.push(Finished(key: CountKey(methodNumber: methodNumber, code: code), pathKey: path.map(PathKey.bounded),
+                           bytes: bytes, microseconds: microseconds, bucket: durationBucket(microseconds),
+                           client: client, nowSeconds: nowSeconds, id: id)) {
             foldPublished()
         }
     }
