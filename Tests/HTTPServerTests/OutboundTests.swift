@@ -51,7 +51,7 @@ import Testing
         return (try #require(FileRegion.open(path: path)), bytes, path)
     }
 
-    @Test(arguments: [1, 1024, Outbound.coalescedFileLimit, Outbound.coalescedFileLimit + 1, 1 << 20])
+    @Test(arguments: [1, 1024, 64 << 10, (64 << 10) + 1, 1 << 20, 3 << 20])
     func fileResponse_arrivesWholeWithItsHead(size: Int) throws {
         let pair = try Pair()
         defer { pair.close() }
