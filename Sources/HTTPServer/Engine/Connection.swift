@@ -104,12 +104,11 @@ final class Connection: @unchecked Sendable {
     /// Set by the housekeeper before it shuts the socket down for a slow head, so the owner answers 408.
     let timedOut = Atomic<Bool>(false)
 
-    /// A connection just accepted from `peer` (whose address is `client`) at `openedAt` (monotonic ms), idle.
-    init(socket: Socket, peer: SocketAddress, client: IPAddress, id: Int, cappedAs: IPAddress?,
-         openedAt: Int64 = MonotonicClock.milliseconds()) {
+    /// A connection just accepted from `peer` (whose address is `client`), idle.
+    init(socket: Socket, peer: SocketAddress, client: IPAddress, id: Int, cappedAs: IPAddress?) {
         self.id = id
         self.cappedAs = cappedAs
-        self.openedAt = openedAt
+        openedAt = MonotonicClock.milliseconds()
         self.socket = socket
         self.peer = peer
         self.client = client

@@ -75,10 +75,3 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         hasher.combine(port)
     }
 }
-
-extension String {
-    /// `[::1]` → `::1`, for hosts written the way URLs write them.
-    func trimmingBrackets() -> String {
-        hasPrefix("[") && hasSuffix("]") ? String(dropFirst().dropLast()) : self
-    }
-}
