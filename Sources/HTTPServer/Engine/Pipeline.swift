@@ -316,7 +316,9 @@ final class Pipeline: Sendable {
         while index < wrappers.count {
             let link = wrappers[index]
             index += 1
-            if !link._withUnsafeGuaranteedRef { $0.isIdle } { return try wrap(request, through: link, next: index, final) }
+            guard link._withUnsafeGuaranteedRef({ $0.isIdle }) else {
+                return try wrap(request, through: link, next: index, final)
+            }
         }
         return try final(request)
     }
