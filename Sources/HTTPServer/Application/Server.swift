@@ -63,9 +63,10 @@ public final class Server: Sendable {
         return "http://\(host):\(address.port)/"
     }
 
-    /// Worker threads running now and the size last asked for.
-    public var workers: (live: Int, target: Int, busy: Int) {
-        (engine.pool.liveCount, engine.pool.targetCount, engine.pool.busy)
+    /// Worker threads running now, the size last asked for, those handling an event now, and the spares among
+    /// the live ones (started because every worker was stuck; workers leaving after a shrink are not spares).
+    public var workers: (live: Int, target: Int, busy: Int, spare: Int) {
+        (engine.pool.liveCount, engine.pool.targetCount, engine.pool.busy, engine.pool.spareCount)
     }
 
     /// Open client connections.

@@ -201,7 +201,7 @@ public struct ServerControl: Sendable {
             .init("Uploads", key: "uploads", configuration.uploads),
         ] + uploadsQuotaFields() + [
             .init("Workers", key: "workers", workers.live),
-            .init("Spare workers", key: "workers_spare", max(0, workers.live - workers.target)),
+            .init("Spare workers", key: "workers_spare", workers.spare),
             .init("Workers busy", key: "workers_busy", workers.busy),
             .init("Open connections", key: "open_connections", server.openConnections),
             .init("In-flight requests", key: "in_flight_requests", stats.requestsInFlight),
