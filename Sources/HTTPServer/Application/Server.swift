@@ -75,9 +75,10 @@ public final class Server: Sendable {
     /// The most connections served at once; more get 503.
     public var maxConnections: Int { engine.maxConnections }
 
-    /// Resizes the worker pool live (within `ServerConfiguration.workerRange`); returns the new size.
+    /// Resizes the worker pool live (within `ServerConfiguration.workerRange`); returns the new size, or nil once
+    /// `shutdown` is stopping the workers: no worker starts then.
     @discardableResult
-    public func resizeWorkers(to count: Int) -> Int {
+    public func resizeWorkers(to count: Int) -> Int? {
         engine.resizeWorkers(to: count)
     }
 

@@ -49,16 +49,19 @@ final class WorkerPool: Sendable {
     /// left beyond it, which leave as soon as another worker is free.
     var spareCount: Int { members.withLock { $0.spares } }
 
-    /// Sets the number of workers (clamped to `ServerConfiguration.workerRange`); returns the new target.
+    /// Sets the number of workers (clamped to `ServerConfiguration.workerRange`); returns the new target, or nil
+    /// once `stopAll` began: a worker started then would only leave at once, so none starts.
     /// Growing starts threads at once; shrinking wakes the workers, and the surplus leave between batches.
     @discardableResult
-    func resize(to count: Int, makeWorker: () -> Worker) -> Int {
+    func resize(to count: Int, makeWorker: () -> Worker) -> Int? {
         let wanted = min(max(count, ServerConfiguration.workerRange.lowerBound), ServerConfiguration.workerRange.upperBound)
-        let shrinking = members.withLock { state in
+        let shrinking = members.withLock { state -> Bool? in
+            guard !state.stopping else { return nil }
             state.target = wanted
             for _ in state.workers.count..<max(wanted, state.workers.count) { start(makeWorker(), in: &state) }
             return updateSurplus(&state)
         }
+        guard let shrinking else { return nil }
         // After the target is set: a worker that drained the wake-up before saw the new target.
         if shrinking { wake.signal() }
         return wanted
