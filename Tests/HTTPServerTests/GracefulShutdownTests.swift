@@ -109,6 +109,23 @@ import Testing
         #expect(!String(decoding: rest, as: UTF8.self).contains("slow done"))
     }
 
+    @Test func resizeAfterTheShutdown_startsNoWorker_andTellsTheOperator() throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        #expect(server.bus.send(.shutdown(graceSeconds: 0)).ok)
+        #expect(server.server.workers.live == 0)
+
+        // What the shell and the control socket send: refused, nothing recorded as changed.
+        let refusal = Reply.failed("workers: the server is shutting down; no worker starts")
+        #expect(server.bus.send(.setWorkers(4)) == refusal)
+        #expect(server.bus.send(.configSet("workers", "4")) == refusal)
+        #expect(server.bus.send(.configGet("workers")).field("value")?.text == "2")
+        // An embedding program's call: no thread starts, the size stays.
+        #expect(server.server.resizeWorkers(to: 3) == nil)
+        #expect(server.server.workers.live == 0)
+        #expect(server.server.workers.target == 2)
+    }
+
     /// The phases of the server's open connections, as its housekeeper sees them.
     private func phases(_ server: TestServer) -> [Connection.Phase] {
         var found: [Connection.Phase] = []

@@ -71,4 +71,52 @@ import Testing
         #expect(try stalled.readResponse().text == "done")
         #expect(eventually(within: 10) { server.server.workers.live == 1 }, "live: \(server.server.workers.live)")
     }
+
+    @Test func workersLeavingAfterAShrink_areNotSpares() throws {
+        let gate = Gate()
+        let entered = Atomic<Int>(0)
+        let server = try TestServer(standardRoutes: false, configure: { $0.workers = 4 }, routes: { router in
+            router.get("/stall") { _ in
+                entered.add(1, ordering: .relaxed)
+                gate.wait()
+                return .text("done")
+            }
+        })
+        defer { server.stop() }
+
+        // Three of the four workers held: one is free, so no spare starts, and none of the three can leave. One
+        // client at a time: a worker serves the connections it accepted in one batch one after another.
+        var stalled: [RawClient] = []
+        for count in 1...3 {
+            let client = try RawClient(port: server.port)
+            try client.send("GET /stall HTTP/1.1\r\nHost: h\r\n\r\n")
+            stalled.append(client)
+            #expect(eventually(within: 10) { entered.load(ordering: .relaxed) == count })
+        }
+        // Until the housekeeper has checked (every 250 ms), a held worker still counts as free, and the free one
+        // would leave at the shrink.
+        usleep(600_000)
+        #expect(server.bus.send(.setWorkers(1)).ok)
+        // Four threads run for a target of one; the three beyond it are leaving, not spares: in the text, in
+        // JSON, and in /metrics, whose busy and idle workers add up to the threads running.
+        #expect(server.server.workers.live == 4)
+        let status = server.bus.send(.status)
+        #expect(status.field("workers_spare")?.text == "0")
+        #expect(status.field("workers_spare")?.value == .integer(0))
+        #expect(status.field("workers")?.value == .integer(4))
+        let metrics = try RawClient.fetch(port: server.port, "GET", "/metrics").text
+        #expect(metrics.contains("httpsh_workers{state=\"busy\"} "))
+        #expect(Self.workerSamples(metrics) == 4, "\(metrics)")
+
+        gate.opened.store(true, ordering: .relaxed)
+        for client in stalled { #expect(try client.readResponse().text == "done") }
+        #expect(eventually(within: 10) { server.server.workers.live == 1 }, "live: \(server.server.workers.live)")
+        #expect(server.status("workers_spare") == "0")
+    }
+
+    /// The sum of `/metrics`' worker gauges (busy and idle).
+    private static func workerSamples(_ metrics: String) -> Int {
+        metrics.split(separator: "\n").filter { $0.hasPrefix("httpsh_workers{") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +)
+    }
 }

@@ -63,9 +63,10 @@ public final class Server: Sendable {
         return "http://\(host):\(address.port)/"
     }
 
-    /// Worker threads running now and the size last asked for.
-    public var workers: (live: Int, target: Int, busy: Int) {
-        (engine.pool.liveCount, engine.pool.targetCount, engine.pool.busy)
+    /// Worker threads running now, the size last asked for, those handling an event now, and the spares among
+    /// the live ones (started because every worker was stuck; workers leaving after a shrink are not spares).
+    public var workers: (live: Int, target: Int, busy: Int, spare: Int) {
+        (engine.pool.liveCount, engine.pool.targetCount, engine.pool.busy, engine.pool.spareCount)
     }
 
     /// Open client connections.
@@ -74,9 +75,10 @@ public final class Server: Sendable {
     /// The most connections served at once; more get 503.
     public var maxConnections: Int { engine.maxConnections }
 
-    /// Resizes the worker pool live (within `ServerConfiguration.workerRange`); returns the new size.
+    /// Resizes the worker pool live (within `ServerConfiguration.workerRange`); returns the new size, or nil once
+    /// `shutdown` is stopping the workers: no worker starts then.
     @discardableResult
-    public func resizeWorkers(to count: Int) -> Int {
+    public func resizeWorkers(to count: Int) -> Int? {
         engine.resizeWorkers(to: count)
     }
 

@@ -46,6 +46,7 @@ public struct ServerControl: Sendable {
             guard range.contains(count) else {
                 return .failed("workers: \(count) is out of range; use \(range.lowerBound) to \(range.upperBound)")
             }
+            if let refusal = workersRefusal() { return refusal }
             let before = server.workers.target
             changeLive("workers") { $0.workers = count }
             return .done("workers: \(before) -> \(count)")
@@ -201,7 +202,7 @@ public struct ServerControl: Sendable {
             .init("Uploads", key: "uploads", configuration.uploads),
         ] + uploadsQuotaFields() + [
             .init("Workers", key: "workers", workers.live),
-            .init("Spare workers", key: "workers_spare", max(0, workers.live - workers.target)),
+            .init("Spare workers", key: "workers_spare", workers.spare),
             .init("Workers busy", key: "workers_busy", workers.busy),
             .init("Open connections", key: "open_connections", server.openConnections),
             .init("In-flight requests", key: "in_flight_requests", stats.requestsInFlight),
@@ -255,6 +256,7 @@ public struct ServerControl: Sendable {
             return .failed("\(name) changes only at start: put it in the settings file ('config save') "
                 + "or pass --\(name), then restart")
         }
+        if setting.name == "workers", let refusal = workersRefusal() { return refusal }
         var changed = configuration
         if let problem = setting.write(&changed, text) { return .failed("\(name): \(problem)") }
         let before = setting.read(configuration)
@@ -272,6 +274,13 @@ public struct ServerControl: Sendable {
         let blocks = context.blocklist.count
         return .done("saved \(Settings.all.count) settings and \(blocks) blocked range(s) to \(path); "
             + "start with --config \(path) to use them")
+    }
+
+    /// A worker count no longer changes once the server is shutting down: its workers are stopping, and a worker
+    /// started now would leave at once. Said so, rather than `workers: 2 -> 4` for threads that never serve.
+    private func workersRefusal() -> Reply? {
+        guard server.isDraining else { return nil }
+        return .failed("workers: the server is shutting down; no worker starts")
     }
 
     private func unknownSetting(_ name: String) -> Reply {

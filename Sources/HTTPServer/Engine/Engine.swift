@@ -66,9 +66,9 @@ final class Engine: Sendable {
         Housekeeper(engine: self).start()
     }
 
-    /// Changes the worker count; returns the new target.
+    /// Changes the worker count; returns the new target, or nil once the workers are stopping (none starts).
     @discardableResult
-    func resizeWorkers(to count: Int) -> Int {
+    func resizeWorkers(to count: Int) -> Int? {
         pool.resize(to: count) { makeWorker() }
     }
 

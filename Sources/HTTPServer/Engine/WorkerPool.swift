@@ -19,6 +19,8 @@ final class WorkerPool: Sendable {
     private struct Members {
         var target = 0
         var workers: [Worker] = []
+        /// Of the workers beyond `target`, those started as spares. The others are leaving after a shrink.
+        var spares = 0
         var stopping = false
     }
 
@@ -43,17 +45,23 @@ final class WorkerPool: Sendable {
     var busy: Int { gauges.workersBusy }
     /// The pool has more workers than asked for (a spare, or a shrink under way).
     var hasSurplus: Bool { surplus.load(ordering: .relaxed) }
+    /// Workers beyond the size asked for that were started because every worker was stuck; not those a shrink
+    /// left beyond it, which leave as soon as another worker is free.
+    var spareCount: Int { members.withLock { $0.spares } }
 
-    /// Sets the number of workers (clamped to `ServerConfiguration.workerRange`); returns the new target.
+    /// Sets the number of workers (clamped to `ServerConfiguration.workerRange`); returns the new target, or nil
+    /// once `stopAll` began: a worker started then would only leave at once, so none starts.
     /// Growing starts threads at once; shrinking wakes the workers, and the surplus leave between batches.
     @discardableResult
-    func resize(to count: Int, makeWorker: () -> Worker) -> Int {
+    func resize(to count: Int, makeWorker: () -> Worker) -> Int? {
         let wanted = min(max(count, ServerConfiguration.workerRange.lowerBound), ServerConfiguration.workerRange.upperBound)
-        let shrinking = members.withLock { state in
+        let shrinking = members.withLock { state -> Bool? in
+            guard !state.stopping else { return nil }
             state.target = wanted
             for _ in state.workers.count..<max(wanted, state.workers.count) { start(makeWorker(), in: &state) }
-            return updateSurplus(state)
+            return updateSurplus(&state)
         }
+        guard let shrinking else { return nil }
         // After the target is set: a worker that drained the wake-up before saw the new target.
         if shrinking { wake.signal() }
         return wanted
@@ -115,7 +123,8 @@ final class WorkerPool: Sendable {
     private func startSpare(_ makeWorker: () -> Worker, in state: inout Members) {
         guard state.workers.count < ServerConfiguration.workerRange.upperBound else { return }
         start(makeWorker(), in: &state)
-        _ = updateSurplus(state)
+        state.spares += 1
+        _ = updateSurplus(&state)
     }
 
     private func start(_ worker: Worker, in state: inout Members) {
@@ -135,11 +144,14 @@ final class WorkerPool: Sendable {
 
     private func remove(_ worker: Worker, from state: inout Members) {
         state.workers.removeAll { $0 === worker }
-        _ = updateSurplus(state)
+        _ = updateSurplus(&state)
     }
 
-    /// Records whether there are more workers than asked for; returns it.
-    private func updateSurplus(_ state: Members) -> Bool {
+    /// Records whether there are more workers than asked for; returns it. Spares count only while beyond the
+    /// target: a spare the target grew to take in is an ordinary worker, and as workers leave, those a shrink
+    /// left over are counted out first.
+    private func updateSurplus(_ state: inout Members) -> Bool {
+        state.spares = min(state.spares, max(0, state.workers.count - state.target))
         let more = state.workers.count > state.target
         surplus.store(more, ordering: .relaxed)
         return more
