@@ -92,7 +92,9 @@ final class Pipeline: Sendable {
             return (request, .respond(refusal, bodyUnread: hasBody))
         }
         guard hasBody else {
-            return (request, .respond(run(request, route: route, final: route.handler), bodyUnread: false))
+            // The handler called through the route, not taken out of it: taken, it was retained and released
+            // around the chain's idle checks and the call.
+            return (request, .respond(run(request, route: route) { try route.handler($0) }, bodyUnread: false))
         }
         return (request, startBody(request, route, client: client, id: id))
     }
