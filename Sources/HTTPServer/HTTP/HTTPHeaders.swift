@@ -128,9 +128,10 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         return positions.contains { isNamed($0, name) }
     }
 
-    /// True when `field` exists.
+    /// True when `field` exists. Inlined (see `KnownFieldIndex.contains`).
+    @inline(__always)
     func contains(_ field: KnownField) -> Bool {
-        known.lookup(field) != .absent
+        known.contains(field)
     }
 
     /// True when any comma-separated element of any `name` field equals `token`, ignoring case

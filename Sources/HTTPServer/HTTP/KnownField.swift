@@ -157,8 +157,16 @@ struct KnownFieldIndex: Sendable {
         return .once(at: Int(slot) - 1)
     }
 
+    /// True when `field` occurs at all: its byte of `first` is set. Inlined, with `slot`: for a field known where
+    /// it is asked (`.range`), a load, a shift and a test, less code than the call to `lookup` it replaces.
+    @inline(__always)
+    func contains(_ field: KnownField) -> Bool {
+        slot(field) != 0
+    }
+
     /// `field`'s byte of `first`, picked by shifts in registers (a copy of the words to index as bytes cost a
     /// stack frame and its guard on every lookup).
+    @inline(__always)
     private func slot(_ field: KnownField) -> UInt8 {
         let word = field.rawValue < 8 ? first.0 : field.rawValue < 16 ? first.1 : first.2
         return UInt8(truncatingIfNeeded: word >> Self.shift(field))

@@ -119,7 +119,9 @@ public struct Request: Sendable {
     /// The header fields as received.
     public var headers: HTTPHeaders { head.headers }
 
-    /// True when a `field` field was received: read in place, where `headers` is a copy of the set.
+    /// True when a `field` field was received: read in place, where `headers` is a copy of the set. Inlined
+    /// (see `KnownFieldIndex.contains`).
+    @inline(__always)
     func hasField(_ field: KnownField) -> Bool { storage.head.headers.contains(field) }
 
     /// Builds a request; nil when the path does not percent-decode to valid UTF-8 without NUL.
