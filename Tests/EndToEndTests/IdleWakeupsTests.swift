@@ -39,6 +39,25 @@ import Testing
         })
     }
 
+    @Test func idleShellReadingAScript_wakesNoThread_andStillEndsAtOnceOnSIGTERM() throws {
+        let site = try ScratchSite()
+        // Standard input stays open and silent: the shell waits for the next line (it looked at the server's
+        // state every 200 ms while it waited).
+        let process = try HTTPSHProcess(site.scriptFlags + ["--control", site.path + "/control.sock"])
+        process.send("status\n")
+        let port = try #require(process.announcedPort(in: \.stdout))
+        #expect(RawClient.status(port: port, "/hello.txt") == 200)
+        usleep(1_000_000)
+        let before = try #require(Self.wakeUps(process.pid))
+        usleep(3_000_000)
+        let after = try #require(Self.wakeUps(process.pid))
+        #expect(after - before <= 1, "httpsh's threads woke \(after - before) times in 3 s of idleness")
+
+        // The shutdown wakes the shell from its wait for input: the process ends without its input closing.
+        process.signal(SIGTERM)
+        #expect(process.waitForExit()?.status == 0)
+    }
+
     /// Voluntary context switches so far of `pid`'s own threads (named httpsh…; a sanitizer's are not): each is
     /// a wake-up from a sleep.
     static func wakeUps(_ pid: Int32) -> Int? {
