@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 import HTTPServer
 import Synchronization
@@ -9,8 +10,6 @@ import Synchronization
 public final class ControlServer: Sendable {
     /// Sessions open at once at most: operators and scripts together; each costs a thread and a descriptor.
     public static let maximumSessions = 32
-    /// How often the accepting thread checks whether the server stopped.
-    static let acceptWaitMilliseconds: Int32 = 250
     /// How long a refused peer may take to read its one line.
     static let refusalSendMilliseconds = 1_000
 
@@ -20,6 +19,8 @@ public final class ControlServer: Sendable {
     /// The socket file's device and inode: on exit only our own file is removed, not a successor's.
     private let identity: (device: UInt, inode: UInt)
     private let running = Atomic<Bool>(true)
+    /// An eventfd `stop` makes readable, to wake the accepting thread.
+    private let stopEvent: Int32
     private let sessions = Atomic<Int>(0)
 
     /// Binds the socket at `path` (a stale file left by a server that died is replaced; a live one is an error)
@@ -33,12 +34,23 @@ public final class ControlServer: Sendable {
         } catch {
             throw ControlPath.Failure(description: "control socket \(path): \(error)")
         }
+        let stopEvent = eventfd(0, Int32(EFD_CLOEXEC))
+        guard stopEvent >= 0 else {
+            listener.close()
+            unlink(path)
+            throw ControlPath.Failure(description: "control socket \(path): eventfd: \(String(cString: strerror(errno)))")
+        }
         chmod(path, 0o600)
         var info = stat()
         stat(path, &info)
         self.path = path
         self.listener = listener
+        self.stopEvent = stopEvent
         identity = (UInt(info.st_dev), UInt(info.st_ino))
+    }
+
+    deinit {
+        Glibc.close(stopEvent)
     }
 
     /// A socket file nobody answers on is what a killed server leaves: remove it. One that answers belongs to a
@@ -75,7 +87,7 @@ public final class ControlServer: Sendable {
                                 onShutdown: @escaping @Sendable () -> Void) {
         let ownUID = geteuid()
         while running.load(ordering: .relaxed) {
-            guard let client = listener.accept(waitingMilliseconds: Self.acceptWaitMilliseconds) else { continue }
+            guard let client = listener.accept(unlessReadable: stopEvent) else { continue }
             guard let uid = client.peerUID(), uid == ownUID || uid == 0 else {
                 logger.warning("control socket: refused a peer with uid \(client.peerUID().map(String.init) ?? "?")")
                 refuse(client, "permission denied: only uid \(ownUID) and root may control this httpsh")
@@ -106,10 +118,13 @@ public final class ControlServer: Sendable {
         client.close()
     }
 
-    /// Stops accepting (within `acceptWaitMilliseconds`) and removes the socket file when it is still ours. Open
-    /// sessions end with the process.
+    /// Stops accepting and removes the socket file when it is still ours. Open sessions end with the process.
     public func stop() {
         guard running.exchange(false, ordering: .relaxed) else { return }
+        // The descriptor stays readable: the accepting thread wakes, sees `running` false and leaves. It is
+        // closed only by `deinit`, once that thread let go of this object, so no other file gets this write.
+        var one: UInt64 = 1
+        _ = Glibc.write(stopEvent, &one, 8)
         var info = stat()
         if stat(path, &info) == 0, UInt(info.st_dev) == identity.device, UInt(info.st_ino) == identity.inode {
             unlink(path)

@@ -31,6 +31,10 @@ final class Engine: Sendable {
     let stopped = Atomic<Bool>(false)
     /// Set while accepting is paused after EMFILE/ENFILE; the housekeeper resumes it.
     let acceptPaused = Atomic<Bool>(false)
+    /// Wakes the housekeeper from its sleep while there was nothing to watch (`needsWatching`): rung once a
+    /// connection is counted open, accepting paused or the workers stopped (each written sequentially
+    /// consistent, as `Doorbell` requires).
+    let housekeeping = Doorbell()
     private let lastAcceptErrorLog = Atomic<Int64>(0)
     /// The last connection id handed out.
     private let connectionIDs = Atomic<Int>(0)
@@ -104,7 +108,8 @@ final class Engine: Sendable {
         } catch {
             // Out of descriptors: accepting again at once would spin a core at 100%. Pause; the
             // housekeeper resumes shortly, and we log at most once per second.
-            acceptPaused.store(true, ordering: .relaxed)
+            acceptPaused.store(true, ordering: .sequentiallyConsistent)
+            housekeeping.ring()
             emptied = true
             let now = MonotonicClock.milliseconds()
             if now - lastAcceptErrorLog.load(ordering: .relaxed) > 1000 {
@@ -144,6 +149,7 @@ final class Engine: Sendable {
             refuse(socket, "too many connections from your address; retry shortly")
             return nil
         }
+        housekeeping.ring()
         clinux_handoff_release(Unmanaged.passUnretained(connection).toOpaque())
         return connection
     }
@@ -180,6 +186,12 @@ final class Engine: Sendable {
             _ = vector.withUnsafeMutableBufferPointer { socket.write($0) }
         }
         socket.close()
+    }
+
+    /// True while the housekeeper has something to check every `Housekeeper.intervalMilliseconds`: open
+    /// connections (their time limits; a stuck worker is always serving one) or accepting paused.
+    var needsWatching: Bool {
+        registry.count > 0 || acceptPaused.load(ordering: .sequentiallyConsistent)
     }
 
     /// Accepts again after a pause for descriptor exhaustion: re-registering the listener raises an event for
@@ -247,7 +259,8 @@ final class Engine: Sendable {
         let settle = MonotonicClock.milliseconds() + 1000
         while registry.count > 0, MonotonicClock.milliseconds() < settle { usleep(2_000) }
         pool.stopAll()
-        stopped.store(true, ordering: .relaxed)
+        stopped.store(true, ordering: .sequentiallyConsistent)
+        housekeeping.ring()
         let finished = max(0, min(inFlightBefore, stats.requestsServed - servedBefore))
         return DrainReport(finishedRequests: finished, closedIdle: closedIdle, forced: forced,
                            milliseconds: Int(MonotonicClock.milliseconds() - started))

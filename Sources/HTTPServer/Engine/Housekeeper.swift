@@ -5,6 +5,11 @@ import Glibc
 /// spare worker when every worker is stuck in one batch of events; keeps
 /// the uploads in progress visibly alive to other servers sharing the uploads folder, and the uploads quota's
 /// count of the folder fresh; closes the files the file cache keeps open that no request wants any more.
+///
+/// It checks every `intervalMilliseconds` only while there is something to watch: open connections (every stuck
+/// worker is serving one), or accepting paused. Otherwise it sleeps until the engine rings `Engine.housekeeping`
+/// (a connection opened, accepting paused, the workers stopped), waking on its own only when a file is still
+/// open or an upload or quota needs refreshing: an idle server does not wake up.
 struct Housekeeper {
     /// How often limits are checked: fine enough for second-granular timeouts, cheap with 10,000 connections.
     static let intervalMilliseconds: Int64 = 250
@@ -21,7 +26,17 @@ struct Housekeeper {
             var nextRefresh: Int64 = 0
             var nextFileCheck: Int64 = 0
             while !engine.stopped.load(ordering: .relaxed) {
-                usleep(UInt32(Self.intervalMilliseconds * 1000))
+                if engine.needsWatching {
+                    usleep(UInt32(Self.intervalMilliseconds * 1000))
+                } else {
+                    let now = MonotonicClock.milliseconds()
+                    let fileCheck = engine.services.fileCache.usage.openFiles > 0 ? nextFileCheck : nil
+                    let refresh = uploads.needsRefreshing ? nextRefresh : nil
+                    let wakeAt = [fileCheck, refresh].compactMap { $0 }.min()
+                    engine.housekeeping.sleep(timeoutMilliseconds: wakeAt.map { Int(max(0, $0 - now)) }) {
+                        engine.needsWatching || engine.stopped.load(ordering: .sequentiallyConsistent)
+                    }
+                }
                 let now = MonotonicClock.milliseconds()
                 Housekeeper(engine: engine).sweep(now: now)
                 engine.resumeAcceptingIfPaused()

@@ -224,7 +224,9 @@ final class Pipeline: Sendable {
     /// that may climb is looked at further (`traversal`). Eight bytes at a time, seven apart (so that each pair of
     /// neighbours is in one word), the last eight overlapping the ones before: the bytes that are dots are found
     /// exactly (`(x & 0x7f…) + 0x7f…` sets the high bit of each byte of `x` but zero ones), then each is paired
-    /// with the next.
+    /// with the next. Inlined into `route`: called, it had the request's path copied around it (a retain and a
+    /// release) and its bytes' closure made a function of its own, 70 instructions against about 25.
+    @inline(__always)
     static func mayClimb(_ path: String) -> Bool {
         path.withBorrowedUTF8 { bytes in
             guard let base = bytes.baseAddress else { return false }

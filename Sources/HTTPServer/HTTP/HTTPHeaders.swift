@@ -205,15 +205,19 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         }
     }
 
-    /// Calls `body` with the bytes of the value at `position`.
+    /// Calls `body` with the bytes of the value at `position`. A request's are found first and `body` called
+    /// after, out of the scope of the received fields taken from `stored`: called inside it, `body` (opaque to
+    /// the optimizer) kept a copy of them alive around itself, a retain and release per read.
     private func withValue<Result>(at position: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        switch stored {
-        case .list(let list):
-            var value = list[position].value  // a copy of the reference, not of the bytes
-            return value.withUTF8 { body(UnsafeRawBufferPointer($0)) }
-        case .received(let received):
-            return received.withValue(at: position, body)
-        }
+        if let bytes = receivedValueBytes(at: position) { return body(bytes) }
+        var value = value(at: position)  // a copy of the reference, not of the bytes
+        return value.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The bytes of a request's value at `position`, valid while this set lives; nil for a list's.
+    private func receivedValueBytes(at position: Int) -> UnsafeRawBufferPointer? {
+        guard case .received(let received) = stored else { return nil }
+        return received.valueBytes(at: position)
     }
 
     /// True when the field at `position` is named `name`, ignoring case.

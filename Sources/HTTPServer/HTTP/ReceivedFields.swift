@@ -97,11 +97,14 @@ struct ReceivedFields: @unchecked Sendable {
         }
     }
 
-    /// Calls `body` with the bytes of field `index`'s value (`index` below `count`).
-    func withValue<Result>(at index: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+    /// The bytes of field `index`'s value (`index` below `count`), valid while this buffer lives: while a copy
+    /// of these fields (a header set holding them) does. Returned rather than lent to a closure: a caller that
+    /// reads them from a borrowed header set then needs no copy of the set (a retain and release) around its
+    /// closure, as it did while the closure ran inside the scope of the copy it had made of these fields.
+    func valueBytes(at index: Int) -> UnsafeRawBufferPointer {
         withBytes(at: index) { bytes, position in
-            body(UnsafeRawBufferPointer(start: bytes + Int(position.valueStart),
-                                        count: Int(position.valueEnd - position.valueStart)))
+            UnsafeRawBufferPointer(start: bytes + Int(position.valueStart),
+                                   count: Int(position.valueEnd - position.valueStart))
         }
     }
 
@@ -112,7 +115,7 @@ struct ReceivedFields: @unchecked Sendable {
 
     /// Field `index`'s value; bytes that are not UTF-8 (obs-text) become U+FFFD, as they always have.
     func value(at index: Int) -> String {
-        withValue(at: index) { String(decoding: $0, as: UTF8.self) }
+        String(decoding: valueBytes(at: index), as: UTF8.self)
     }
 
     /// Calls `body` with the start of the field lines and field `index`'s position in them.

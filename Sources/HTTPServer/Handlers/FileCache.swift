@@ -228,9 +228,7 @@ public final class FileCache: Sendable {
     /// follows all the same.
     private func remembered(_ key: Key) -> Entry? {
         let current = generation.load(ordering: .acquiring)
-        return Self.lastFound.withObject { last in
-            last.generation == current && last.key == key ? last.entry : nil
-        }
+        return lastFound.withObject { $0.entry(under: key, generation: current) }
     }
 
     /// The entry under `key`, looked up under the lock, and remembered by the calling thread.
@@ -242,7 +240,7 @@ public final class FileCache: Sendable {
         }
         guard let entry else { return nil }
         // Not an open file's entry: a thread's last found would keep its descriptor open after the cache let it go.
-        if entry.descriptor == nil { Self.lastFound.object { LastFound(key, entry, seen) }.remember(key, entry, seen) }
+        if entry.descriptor == nil { lastFound.object { LastFound(key, entry, seen) }.remember(key, entry, seen) }
         return entry
     }
 
@@ -255,18 +253,32 @@ public final class FileCache: Sendable {
     private static let generations = Atomic<Int>(0)
     /// The entry each thread found last, with its key and the cache's generation then (one for every cache in the
     /// process: a generation is never another cache's).
-    private static let lastFound = ThreadLocal<LastFound>()
+    private static let lastFoundByThread = ThreadLocal<LastFound>()
+    /// `lastFoundByThread`, reached without the lazy global's check on every request.
+    private let lastFound = FileCache.lastFoundByThread
 
     /// One thread's last found entry. Only that thread touches it, so it needs no runtime exclusivity check.
     private final class LastFound {
-        @exclusivity(unchecked) private(set) var key: Key
-        @exclusivity(unchecked) private(set) var entry: Entry
-        @exclusivity(unchecked) private(set) var generation: Int
+        @exclusivity(unchecked) private var key: Key
+        @exclusivity(unchecked) private var entry: Entry
+        @exclusivity(unchecked) private var generation: Int
 
         init(_ key: Key, _ entry: Entry, _ generation: Int) {
             self.key = key
             self.entry = entry
             self.generation = generation
+        }
+
+        /// `entry` when it is under `key` and was found in `generation` of the cache.
+        func entry(under key: Key, generation current: Int) -> Entry? {
+            generation == current && Self.holds(&self.key, key) ? entry : nil
+        }
+
+        /// `remembered == key`, with the remembered key lent in place: `inout` is an exclusive access, so the
+        /// compare (a call to `memcmp`) cannot change it, where a read of the property copied it around the
+        /// compare (a retain and a release of its path).
+        private static func holds(_ remembered: inout Key, _ key: Key) -> Bool {
+            remembered == key
         }
 
         func remember(_ key: Key, _ entry: Entry, _ generation: Int) {

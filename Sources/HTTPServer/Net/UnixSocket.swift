@@ -62,9 +62,15 @@ public struct UnixSocket: Sendable {
         }
     }
 
-    /// Waits up to `milliseconds` for a connection and accepts it; nil when none came (or on a transient error).
-    public func accept(waitingMilliseconds milliseconds: Int32) -> UnixSocket? {
-        guard wait(for: POLLIN, milliseconds: milliseconds) else { return nil }
+    /// Waits for a connection and accepts it; nil when `stopDescriptor` is readable (or on a transient error).
+    /// The thread sleeps until one of the two: no timer wakes it to look at a flag.
+    public func accept(unlessReadable stopDescriptor: Int32) -> UnixSocket? {
+        var entries = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: stopDescriptor, events: Int16(POLLIN), revents: 0)]
+        while poll(&entries, 2, -1) < 0 {
+            guard errno == EINTR else { return nil }
+        }
+        guard entries[1].revents == 0, entries[0].revents != 0 else { return nil }
         let fd = Glibc.accept(fd, nil, nil)
         guard fd >= 0 else { return nil }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)

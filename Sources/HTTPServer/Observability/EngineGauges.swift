@@ -9,14 +9,15 @@ public final class EngineGauges: Sendable {
 
     init() {}
 
-    /// Client connections open now.
-    public var openConnections: Int { open.load(ordering: .relaxed) }
+    /// Client connections open now. Sequentially consistent, as the housekeeper's `Doorbell` needs (a plain
+    /// load on x86, as relaxed).
+    public var openConnections: Int { open.load(ordering: .sequentiallyConsistent) }
     /// Worker threads running now.
     public var workersLive: Int { live.load(ordering: .relaxed) }
     /// Workers handling an event right now.
     public var workersBusy: Int { busy.load(ordering: .relaxed) }
 
-    func connectionOpened() { open.add(1, ordering: .relaxed) }
+    func connectionOpened() { open.add(1, ordering: .sequentiallyConsistent) }
     func connectionClosed() { open.subtract(1, ordering: .relaxed) }
     func workerStarted() { live.add(1, ordering: .relaxed) }
     func workerExited() { live.subtract(1, ordering: .relaxed) }

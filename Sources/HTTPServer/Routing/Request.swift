@@ -178,8 +178,7 @@ public struct Request: Sendable {
     /// byte, and a path with a NUL made no request. So the router need not scan it again.
     func findRouteOfNewRequest(in router: Router) -> Router.Outcome {
         let isPlain = storage.path.utf8.count == storage.head.rawPath.utf8.count
-        let outcome = router.find(storage.head.method, path: storage.head.rawPath, isPlain: isPlain,
-                                  captures: &storage.captures)
+        let outcome = Self.find(in: router, &storage.head, isPlain: isPlain, captures: &storage.captures)
         // The names are the route's own array: kept from the request before when that matched the same route
         // (one array's storage is never another's while it is held), which saves a retain and a release.
         if case .found(let route) = outcome, storage.captures.count > 0,
@@ -187,6 +186,14 @@ public struct Request: Sendable {
             storage.parameterNames = route.parameterNames
         }
         return outcome
+    }
+
+    /// `router.find` for `head`'s method and path, with the head lent in place: `inout` is an exclusive access,
+    /// so its method and path are passed as they are, where reading them from the storage copied them around the
+    /// call (a retain and a release of the path, and of the method's name).
+    private static func find(in router: Router, _ head: inout RequestHead, isPlain: Bool,
+                             captures: inout Captures) -> Router.Outcome {
+        router.find(head.method, path: head.rawPath, isPlain: isPlain, captures: &captures)
     }
 
     /// True when two non-empty arrays are one array's storage.

@@ -39,8 +39,13 @@ final class Condition: @unchecked Sendable {
     private var generation = 0
 
     init() {
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        // Deadlines on the monotonic clock: setting the wall clock neither cuts a wait short nor stretches it.
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
         pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
     }
 
     deinit {
@@ -58,8 +63,9 @@ final class Condition: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
-    /// Blocks until `poll` returns a value, re-checking after each `signal` (and at least every second);
-    /// with `timeoutMilliseconds`, returns nil once the time is up.
+    /// Blocks until `poll` returns a value, re-checking after each `signal`; with `timeoutMilliseconds`, returns
+    /// nil once the time is up. The thread sleeps in between (an idle server must not wake on a timer), so
+    /// whatever makes `poll` return a value must `signal` afterwards.
     func wait<Value>(timeoutMilliseconds: Int? = nil, _ poll: () -> Value?) -> Value? {
         let deadline = timeoutMilliseconds.map { MonotonicClock.milliseconds() + Int64($0) }
         while true {
@@ -69,14 +75,14 @@ final class Condition: @unchecked Sendable {
             if let value = poll() { return value }
             if let deadline, MonotonicClock.milliseconds() >= deadline { return nil }
             pthread_mutex_lock(mutex)
+            // A signal since `seen` means another look at once; checked under the mutex, so none is missed.
             if generation == seen {
-                var until = timespec()
-                clock_gettime(CLOCK_REALTIME, &until)
-                let step = deadline.map { max(1, min(100, $0 - MonotonicClock.milliseconds())) } ?? 1000
-                until.tv_nsec += Int(step) * 1_000_000
-                until.tv_sec += until.tv_nsec / 1_000_000_000
-                until.tv_nsec %= 1_000_000_000
-                pthread_cond_timedwait(condition, mutex, &until)
+                if let deadline {
+                    var until = timespec(tv_sec: Int(deadline / 1000), tv_nsec: Int(deadline % 1000) * 1_000_000)
+                    pthread_cond_timedwait(condition, mutex, &until)
+                } else {
+                    pthread_cond_wait(condition, mutex)
+                }
             }
             pthread_mutex_unlock(mutex)
         }

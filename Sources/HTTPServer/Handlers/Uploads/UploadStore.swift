@@ -149,6 +149,12 @@ public final class UploadStore: Sendable {
         }
     }
 
+    /// Whether the housekeeper's refresh has anything to do: temporary files to keep fresh, or a quota to keep
+    /// counted (`UploadQuota.refreshIfStale`).
+    var needsRefreshing: Bool {
+        quota.bytes != nil || !liveTemporaries.withLock { $0.isEmpty }
+    }
+
     /// Sets the modification time of every live temporary file to now, so that a server starting on the same
     /// folder sees them in use. Called by the housekeeper every `refreshIntervalSeconds`.
     public func refreshTemporaryFiles() {

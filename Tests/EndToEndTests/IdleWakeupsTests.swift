@@ -1,0 +1,56 @@
+import Foundation
+import Glibc
+import HTTPServer
+import Testing
+
+/// An idle httpsh sleeps: with no connection and no request, none of its threads wakes on a timer to look for
+/// work (the housekeeper, the control socket's listener, the log writer did, 9 times a second together), and
+/// what they watch still happens on time once a client comes.
+@Suite struct IdleWakeupsTests {
+    @Test func idleServer_wakesNoThread_andStillTimesOutAConnectionAndWritesTheLog() throws {
+        let site = try ScratchSite()
+        let log = site.path + "/access.log"
+        let process = try HTTPSHProcess(site.servingFlags + ["--no-shell", "--access-log", log, "--idle-timeout", "1",
+                                                             "--control", site.path + "/control.sock"])
+        defer {
+            process.signal(SIGTERM)
+            _ = process.waitForExit()
+        }
+        let port = try #require(process.announcedPort(in: \.stderr))
+        // One request first: the housekeeper watches its connection, then goes back to sleep.
+        #expect(RawClient.status(port: port, "/hello.txt") == 200)
+        usleep(1_000_000)
+        let before = try #require(Self.wakeUps(process.pid))
+        usleep(3_000_000)
+        let after = try #require(Self.wakeUps(process.pid))
+        #expect(after - before <= 1, "httpsh's threads woke \(after - before) times in 3 s of idleness")
+
+        // A keep-alive connection opened while everything slept is closed at its idle timeout, not later.
+        let client = try RawClient(port: port, timeout: 10)
+        try client.send("GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        let answered = MonotonicClock.milliseconds()
+        #expect(client.readToEnd().isEmpty)
+        let idle = MonotonicClock.milliseconds() - answered
+        #expect(idle >= 900 && idle < 2500, "closed after \(idle) ms of a 1 s idle timeout")
+        // The access-log writer, asleep meanwhile, writes both requests' lines.
+        #expect(eventually(within: 5) {
+            (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").count == 2
+        })
+    }
+
+    /// Voluntary context switches so far of `pid`'s own threads (named httpsh…; a sanitizer's are not): each is
+    /// a wake-up from a sleep.
+    static func wakeUps(_ pid: Int32) -> Int? {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
+        return tasks.reduce(0) { total, task in
+            let folder = "/proc/\(pid)/task/\(task)"
+            guard let name = try? String(contentsOfFile: folder + "/comm", encoding: .utf8), name.hasPrefix("httpsh"),
+                  let status = try? String(contentsOfFile: folder + "/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("voluntary_ctxt_switches") }),
+                  let count = line.split(separator: "\t").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
+            else { return total }
+            return total + count
+        }
+    }
+}
