@@ -23,7 +23,8 @@ final class LineEditor {
         case stopped
     }
 
-    /// How often the prompt checks `shouldStop` while no key arrives: a signal-driven shutdown shows within this.
+    /// How often the prompt checks `shouldStop` while no key arrives, when no `stopDescriptors` tell it: a
+    /// signal-driven shutdown shows within this.
     static let stopCheckMilliseconds: Int32 = 200
     /// History entries kept in memory and in the file.
     static let historySize: Int32 = 1_000
@@ -35,6 +36,9 @@ final class LineEditor {
     private let completer: Completer
     private let logs: LineMailbox?
     private let shouldStop: () -> Bool
+    /// Descriptors that turn readable when `shouldStop` turns true: with them, the prompt sleeps until a key, a
+    /// log line, a resize or one of them, instead of checking every `stopCheckMilliseconds`.
+    private let stopDescriptors: [Int32]
     private let historyPath: String?
     /// Ends the wait for a key when the window changes size.
     private let resizes: WindowResizes?
@@ -55,7 +59,8 @@ final class LineEditor {
 
     /// Takes over the terminal on descriptors 0 and 1; nil when libedit cannot start. The history is loaded from
     /// `historyPath` and saved there after each line.
-    init?(completer: Completer, logs: LineMailbox?, historyPath: String?, shouldStop: @escaping () -> Bool) {
+    init?(completer: Completer, logs: LineMailbox?, historyPath: String?, stopDescriptors: [Int32] = [],
+          shouldStop: @escaping () -> Bool) {
         // libedit decodes keys with the C library's locale: without a UTF-8 one, non-ASCII input is dropped.
         setlocale(LC_CTYPE, "")
         if String(cString: nl_langinfo(Int32(CODESET))) != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
@@ -83,6 +88,7 @@ final class LineEditor {
         self.logs = logs
         self.historyPath = historyPath
         self.shouldStop = shouldStop
+        self.stopDescriptors = stopDescriptors
         decorations = getenv("TERM").map { String(cString: $0) } != "dumb"
         resizes = WindowResizes()
         configure()
@@ -217,7 +223,7 @@ final class LineEditor {
                     return 0
                 }
                 drawHint()
-                guard keyWaiting(milliseconds: Self.stopCheckMilliseconds) else { continue }
+                guard keyWaiting(milliseconds: stopDescriptors.isEmpty ? Self.stopCheckMilliseconds : -1) else { continue }
             }
             guard let lead = nextByte() else {
                 terminalGone = true
@@ -230,13 +236,14 @@ final class LineEditor {
         }
     }
 
-    /// Waits up to `milliseconds` for a key (or the end of the terminal); log lines cut the wait short, and a
-    /// change of the window's size is handled on the way.
+    /// Waits up to `milliseconds` (-1: no limit) for a key (or the end of the terminal); log lines and the stop
+    /// descriptors cut the wait short, and a change of the window's size is handled on the way.
     private func keyWaiting(milliseconds: Int32) -> Bool {
         var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: logs?.wakeDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: resizes?.descriptor ?? -1, events: Int16(POLLIN), revents: 0)]
-        guard poll(&fds, 3, milliseconds) > 0 else { return false }
+            + stopDescriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        guard poll(&fds, nfds_t(fds.count), milliseconds) > 0 else { return false }
         if fds[2].revents != 0 { windowResized() }
         return fds[0].revents != 0
     }

@@ -26,6 +26,10 @@ public final class ShellSession {
     public var attachCommand = "httpsh attach"
     /// True once the launching terminal hung up (SIGHUP): the prompt then detaches and the server serves on.
     public var terminalHungUp: @Sendable () -> Bool = { false }
+    /// A descriptor that turns readable when `terminalHungUp` turns true. With it, the prompt sleeps until a key,
+    /// a log line, the hang-up or the server's shutdown (`Server.shutdownDescriptor`); without it, the prompt
+    /// looks at both every `LineEditor.stopCheckMilliseconds`.
+    public var terminalHangUpDescriptor: Int32?
     /// The width `help` fits: the terminal's, read at each `help` (the window may have been resized), else 80.
     var helpWidth: () -> Int = { Terminal.columns(1) ?? 80 }
 
@@ -56,7 +60,7 @@ public final class ShellSession {
                 waitForSignal()
             }
         } else {
-            let reader = LineReader(fd: 0) { [server] in server.isDraining }
+            let reader = LineReader(fd: 0, stopDescriptors: [server.shutdownDescriptor]) { [server] in server.isDraining }
             var lines = 0
             while !stopped, let line = reader.next() {
                 lines += 1
@@ -183,12 +187,14 @@ public final class ShellSession {
         }
         let completer = Completer { [bus] source in Self.serverWords(source, bus: bus) }
         let historyPath = getenv("HOME").map { String(cString: $0) + "/.httpsh_history" }
+        let stopDescriptors = terminalHangUpDescriptor.map { [server.shutdownDescriptor, $0] } ?? []
         guard let editor = LineEditor(completer: completer, logs: promptSink, historyPath: historyPath,
+                                      stopDescriptors: stopDescriptors,
                                       shouldStop: { [server, terminalHungUp] in
                                           server.isDraining || terminalHungUp()
                                       }) else {
             emit("httpsh: cannot start line editing; reading commands line by line")
-            let reader = LineReader(fd: 0) { [server] in server.isDraining }
+            let reader = LineReader(fd: 0, stopDescriptors: [server.shutdownDescriptor]) { [server] in server.isDraining }
             while !stopped, let line = reader.next() { execute(line, interactive: false) }
             return
         }

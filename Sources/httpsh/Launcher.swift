@@ -41,9 +41,12 @@ struct Launcher {
                                                     controlSocket: control?.path))
         let stopped = StopSignal()
         let hungUp = Atomic<Bool>(false)
+        // Readable once `hungUp` is set: the prompt sleeps on it rather than looking at the flag on a timer.
+        let hangUpNotice = StopSignal()
         let interactive = options.mode == .shell && options.commands == nil && isatty(0) == 1 && isatty(1) == 1
         Signals.start(bus: bus, onHangUp: {
             hungUp.store(true, ordering: .relaxed)
+            hangUpNotice.signal()
             if !interactive { logger.info("SIGHUP: no terminal to leave; serving on (SIGUSR1 reopens the logs)") }
         }, onShutdown: { reply in
             // Through the log sink: while the prompt is open, a line written straight to the terminal garbles it.
@@ -66,6 +69,7 @@ struct Launcher {
             let shell = ShellSession(bus: bus, server: server, logger: logger)
             shell.attachCommand = attachCommand(port: server.address.port, control: control)
             shell.terminalHungUp = { hungUp.load(ordering: .relaxed) }
+            shell.terminalHangUpDescriptor = hangUpNotice.descriptor
             status = shell.run(commands: options.commands, serveAfterScript: options.serveAfterScript) {
                 stopped.wait()
             }
@@ -111,6 +115,9 @@ final class StopSignal: Sendable {
         var byte: UInt8 = 1
         _ = Glibc.write(pipe.write, &byte, 1)
     }
+
+    /// Readable once `signal` was called (until `wait` reads it).
+    var descriptor: Int32 { pipe.read }
 
     func wait() {
         var byte: UInt8 = 0

@@ -10,7 +10,9 @@ import Testing
     @Test func idleServer_wakesNoThread_andStillTimesOutAConnectionAndWritesTheLog() throws {
         let site = try ScratchSite()
         let log = site.path + "/access.log"
+        // With a quota too: the folder is counted again every 30 s, which must not wake the server more often.
         let process = try HTTPSHProcess(site.servingFlags + ["--no-shell", "--access-log", log, "--idle-timeout", "1",
+                                                             "--uploads-quota", "1G",
                                                              "--control", site.path + "/control.sock"])
         defer {
             process.signal(SIGTERM)
@@ -21,9 +23,9 @@ import Testing
         #expect(RawClient.status(port: port, "/hello.txt") == 200)
         usleep(1_000_000)
         let before = try #require(Self.wakeUps(process.pid))
-        usleep(3_000_000)
+        usleep(5_000_000)
         let after = try #require(Self.wakeUps(process.pid))
-        #expect(after - before <= 1, "httpsh's threads woke \(after - before) times in 3 s of idleness")
+        #expect(after - before <= 1, "httpsh's threads woke \(after - before) times in 5 s of idleness")
 
         // A keep-alive connection opened while everything slept is closed at its idle timeout, not later.
         let client = try RawClient(port: port, timeout: 10)
@@ -37,6 +39,25 @@ import Testing
         #expect(eventually(within: 5) {
             (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").count == 2
         })
+    }
+
+    @Test func idleShellReadingAScript_wakesNoThread_andStillEndsAtOnceOnSIGTERM() throws {
+        let site = try ScratchSite()
+        // Standard input stays open and silent: the shell waits for the next line (it looked at the server's
+        // state every 200 ms while it waited).
+        let process = try HTTPSHProcess(site.scriptFlags + ["--control", site.path + "/control.sock"])
+        process.send("status\n")
+        let port = try #require(process.announcedPort(in: \.stdout))
+        #expect(RawClient.status(port: port, "/hello.txt") == 200)
+        usleep(1_000_000)
+        let before = try #require(Self.wakeUps(process.pid))
+        usleep(3_000_000)
+        let after = try #require(Self.wakeUps(process.pid))
+        #expect(after - before <= 1, "httpsh's threads woke \(after - before) times in 3 s of idleness")
+
+        // The shutdown wakes the shell from its wait for input: the process ends without its input closing.
+        process.signal(SIGTERM)
+        #expect(process.waitForExit()?.status == 0)
     }
 
     /// Voluntary context switches so far of `pid`'s own threads (named httpsh…; a sanitizer's are not): each is

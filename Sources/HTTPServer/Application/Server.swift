@@ -113,6 +113,11 @@ public final class Server: Sendable {
     /// True once `shutdown` has begun.
     public var isDraining: Bool { engine.draining.load(ordering: .relaxed) }
 
+    /// A descriptor that turns readable once `shutdown` has begun (`isDraining`) and stays so: a thread waiting
+    /// in `poll` for something else (a shell's input) adds it, to hear of the shutdown at once rather than by
+    /// asking `isDraining` on a timer. Neither read nor close it.
+    public var shutdownDescriptor: Int32 { engine.drainBegun.fd }
+
     private static func explain(_ error: SocketError, _ configuration: ServerConfiguration) -> String {
         switch error.code {
         case EADDRINUSE: "port \(configuration.port) on \(configuration.host) is already in use"

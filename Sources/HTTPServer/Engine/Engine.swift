@@ -25,6 +25,8 @@ final class Engine: Sendable {
 
     /// Set when a graceful shutdown begins: no new connections, no keep-alive.
     let draining = Atomic<Bool>(false)
+    /// Turns readable (for good) once `draining` is set: `Server.shutdownDescriptor`.
+    let drainBegun: WakeEvent
     /// When the grace period of a shutdown ends (monotonic milliseconds); 0 before a shutdown.
     let drainDeadline = Atomic<Int64>(0)
     /// Set once the workers are stopped, to end the housekeeper.
@@ -53,6 +55,7 @@ final class Engine: Sendable {
         parser = RequestParser(limits: configuration.parserLimits)
         events = try EventSet()
         wake = try WakeEvent()
+        drainBegun = try WakeEvent()
         pool = WorkerPool(wake: wake, gauges: services.gauges)
         listener = try Socket.listen(on: bindAddress, backlog: max(configuration.backlog, 511),
                                      reusePort: configuration.reusePort)
@@ -227,6 +230,7 @@ final class Engine: Sendable {
         guard !draining.exchange(true, ordering: .relaxed) else {
             return DrainReport(finishedRequests: 0, closedIdle: 0, forced: 0, milliseconds: 0)
         }
+        drainBegun.signal()
         closeListener()
 
         // An idle connection whose next request has already arrived is left for its worker to answer. The others

@@ -31,7 +31,7 @@ struct Housekeeper {
                 } else {
                     let now = MonotonicClock.milliseconds()
                     let fileCheck = engine.services.fileCache.usage.openFiles > 0 ? nextFileCheck : nil
-                    let refresh = uploads.needsRefreshing ? nextRefresh : nil
+                    let refresh = uploads.refreshDue(nextRound: nextRefresh)
                     let wakeAt = [fileCheck, refresh].compactMap { $0 }.min()
                     engine.housekeeping.sleep(timeoutMilliseconds: wakeAt.map { Int(max(0, $0 - now)) }) {
                         engine.needsWatching || engine.stopped.load(ordering: .sequentiallyConsistent)

@@ -71,6 +71,13 @@ final class UploadQuota: Sendable {
         }
     }
 
+    /// When `refreshIfStale` next sums the folder (monotonic milliseconds; at once before a first sum), nil
+    /// while no quota is set.
+    var rescanDue: Int64? {
+        guard bytes != nil else { return nil }
+        return usage.withLock { $0.summedAt.map { $0 + Self.rescanSeconds * 1000 } ?? 0 }
+    }
+
     /// Sums the folder again when a quota is set and the last sum is older than `rescanSeconds` (the housekeeper).
     /// The scan runs outside the lock, so uploads arriving meanwhile are not held up by it; one published during
     /// the scan may be counted twice until the next sum, which errs on the side of the quota.

@@ -149,10 +149,11 @@ public final class UploadStore: Sendable {
         }
     }
 
-    /// Whether the housekeeper's refresh has anything to do: temporary files to keep fresh, or a quota to keep
-    /// counted (`UploadQuota.refreshIfStale`).
-    var needsRefreshing: Bool {
-        quota.bytes != nil || !liveTemporaries.withLock { $0.isEmpty }
+    /// When the housekeeper's refresh next has something to do (monotonic milliseconds; nil: nothing to come):
+    /// at its `nextRound` while temporary files are to be kept fresh, else when the quota's count turns stale.
+    func refreshDue(nextRound: Int64) -> Int64? {
+        if !liveTemporaries.withLock({ $0.isEmpty }) { return nextRound }
+        return quota.rescanDue.map { max($0, nextRound) }
     }
 
     /// Sets the modification time of every live temporary file to now, so that a server starting on the same
