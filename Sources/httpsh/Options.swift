@@ -61,7 +61,7 @@ struct Options {
           --host ADDRESS          address to bind: 127.0.0.1, 0.0.0.0, ::, ::1 (default 127.0.0.1; env SERVER_HOST)
       -d, --root DIR              folder to serve (default ./public)
           --uploads DIR           folder for uploads (default ./uploads)
-          --workers N             worker threads, \(ServerConfiguration.workerRange.lowerBound)-\(ServerConfiguration.workerRange.upperBound) (default: one per CPU, at least 2; env MAX_WORKERS)
+          --workers N             worker threads, \(ServerConfiguration.workerRange.lowerBound)-\(ServerConfiguration.workerRange.upperBound) (default: one per CPU; env MAX_WORKERS)
           --dir-listing on|off    list folders without index.html (default on; also enabled|disabled)
           --precompressed on|off  serve x.br, x.zst, x.gz beside x to clients that accept them (default on)
           --cors off|*|ORIGINS    origins (comma-separated) whose scripts may read responses (default off;

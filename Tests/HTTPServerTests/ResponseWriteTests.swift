@@ -51,7 +51,7 @@ import Testing
             let expected = Self.body(seed, count: target.hasPrefix("/large") ? Self.large : 100)
             #expect(response.status == 200)
             #expect(response["Content-Length"] == String(expected.count))
-            #expect(response.body == expected, "\(target)")
+            #expect(firstDifference(response.body, expected) == nil, "\(target)")
         }
     }
 
