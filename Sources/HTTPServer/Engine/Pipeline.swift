@@ -9,9 +9,10 @@ final class Pipeline: Sendable {
         /// Read the body with this reader, then call `complete`.
         case readBody(BodyReader)
 
-        /// The status of an answer given now; read without copying the response out.
-        var status: HTTPStatus? {
-            if case .respond(let response, _) = self { return response.status }
+        /// The status code of an answer given now; read without copying the response out. The code, not the
+        /// `HTTPStatus`: a copy of that (its reason's string) was retained and released around the counting.
+        var statusCode: Int? {
+            if case .respond(let response, _) = self { return response.status.code }
             return nil
         }
     }
@@ -56,16 +57,16 @@ final class Pipeline: Sendable {
         let (routed, start) = route(&head, client: client, id: id)
         // Moved out, so that the request below is the only one holding its storage.
         guard let request = consume routed else { return start }
-        guard let status = start.status else { return start }
-        countIfServed(request, status, counts)
+        guard let code = start.statusCode else { return start }
+        countIfServed(request, code, counts)
         request.recycle(returning: &head)
         return start
     }
 
     /// Counts the path of a request that was served (below 400), before the response goes out. A refused
     /// request's path is a client's choice (escape codes, scanners' guesses), not something the server served.
-    private func countIfServed(_ request: Request, _ status: HTTPStatus, _ counts: RequestCounters.WorkerRing) {
-        if status.code < 400 { counters.record(request.path, through: counts) }
+    private func countIfServed(_ request: Request, _ code: Int, _ counts: RequestCounters.WorkerRing) {
+        if code < 400 { counters.record(request.path, through: counts) }
     }
 
     /// Builds the request (lent `head`, see `begin`) and answers it or says how to read its body. Only a routed
@@ -183,7 +184,7 @@ final class Pipeline: Sendable {
                                detail: "\(response.status.code) at the end of the body")
             }
         }
-        countIfServed(request, response.status, counts)
+        countIfServed(request, response.status.code, counts)
         return response
     }
 
