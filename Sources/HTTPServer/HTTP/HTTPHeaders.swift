@@ -83,8 +83,15 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         return positions.first { isNamed($0, name) }.map(value(at:))
     }
 
-    /// The first value of `field`, or nil.
+    /// The first value of `field`, or nil. Whether it occurs is tested inline (`KnownFieldIndex.contains`): most
+    /// fields asked of a request (`X-Request-ID` on each) are absent, and then cost no call.
+    @inline(__always)
     subscript(field: KnownField) -> String? {
+        known.contains(field) ? firstValue(of: field) : nil
+    }
+
+    /// The first value of `field`, which occurs.
+    private func firstValue(of field: KnownField) -> String? {
         switch known.lookup(field) {
         case .absent: return nil
         case .once(let position): return value(at: position)
@@ -150,8 +157,15 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         }
     }
 
-    /// The persistence options every `Connection` field lists, in one pass over their values.
+    /// The persistence options every `Connection` field lists, in one pass over their values. Without the field
+    /// (HTTP/1.1 clients need not send it), told inline, with no call.
+    @inline(__always)
     var connectionOptions: ConnectionOptions {
+        known.contains(.connection) ? listedConnectionOptions : []
+    }
+
+    /// `connectionOptions` of a set with a `Connection` field.
+    private var listedConnectionOptions: ConnectionOptions {
         switch known.lookup(.connection) {
         case .absent: return []
         case .once(let position): return withValue(at: position, ConnectionOptions.init(list:))
