@@ -43,8 +43,9 @@ public final class StaticFiles: Sendable {
     /// The handler for GET (and so HEAD) on `mount` + `*path`. A cached file without precompressed siblings
     /// (most) is answered here; the rest out of line (`cachedVariant`, `uncached`).
     public func handle(_ request: Request) throws -> Response {
-        // The root mount (`/`, the one mount of one byte) is told by its length, with no generic prefix search.
-        let underRoot = mount.utf8.count == 1 && request.path.utf8.first == .slash
+        // The root mount (`/`, the one mount of one byte) is told by its length, with no generic prefix search,
+        // and the path's first byte read in place (`utf8.first` is a generic call).
+        let underRoot = mount.utf8.count == 1 && request.path.withBorrowedUTF8({ $0.first }) == .slash
         guard underRoot || request.path.hasUTF8Prefix(mount) || request.path + "/" == mount else {
             throw HTTPError(.notFound, "nothing at \(request.path)")
         }
