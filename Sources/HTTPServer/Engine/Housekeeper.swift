@@ -30,11 +30,16 @@ struct Housekeeper {
                     usleep(UInt32(Self.intervalMilliseconds * 1000))
                 } else {
                     let now = MonotonicClock.milliseconds()
-                    let fileCheck = engine.services.fileCache.usage.openFiles > 0 ? nextFileCheck : nil
+                    let filesOpen = engine.services.fileCache.usage.openFiles > 0
+                    let fileCheck = filesOpen ? nextFileCheck : nil
                     let refresh = uploads.refreshDue(nextRound: nextRefresh)
                     let wakeAt = [fileCheck, refresh].compactMap { $0 }.min()
+                    // Also awake once a file is open that was not when `wakeAt` was set: a connection that rang
+                    // may have opened one and closed before this thread looked, and with no file check due it
+                    // would sleep on, the file left open until the next connection.
                     engine.housekeeping.sleep(timeoutMilliseconds: wakeAt.map { Int(max(0, $0 - now)) }) {
                         engine.needsWatching || engine.stopped.load(ordering: .sequentiallyConsistent)
+                            || (!filesOpen && engine.services.fileCache.usage.openFiles > 0)
                     }
                 }
                 let now = MonotonicClock.milliseconds()
