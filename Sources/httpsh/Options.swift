@@ -72,7 +72,7 @@ struct Options {
           --body-timeout SECONDS  abandon a request body that makes no progress this long (default 30)
           --idle-timeout SECONDS  close idle keep-alive connections after this long (default 30)
           --header-timeout SECONDS  answer 408 when a request head takes longer (default 10; env CLIENT_TIMEOUT)
-          --max-requests N        requests per keep-alive connection (default 100)
+          --max-requests N        requests per keep-alive connection (default 1000)
           --max-connections N     open connections before new ones get 503 (default: half the fd limit)
           --max-connections-per-ip N|off  open connections of one client before new ones get 503 (default 256;
                                   trusted proxies are not capped)

@@ -121,7 +121,7 @@ import Testing
             }
         }
         roundOfRequests(0)
-        let changes = ["workers 1", "max-requests 1000", "idle-timeout 120", "header-timeout 20", "body-timeout 20",
+        let changes = ["workers 1", "max-requests 500", "idle-timeout 120", "header-timeout 20", "body-timeout 20",
                        "max-connections 5000", "max-upload 128M", "allowed-hosts *", "log-format json",
                        "shutdown-grace 5", "rate-limit off", "dir-listing off", "log-level warning", "workers 6"]
         for (round, change) in changes.enumerated() {

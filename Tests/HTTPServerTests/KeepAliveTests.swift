@@ -17,13 +17,13 @@ import Testing
         let first = try client.readResponse()
         #expect(first.text == "alpha\n")
         #expect(first["Connection"] == "keep-alive")
-        #expect(first["Keep-Alive"] == "timeout=30, max=100")
+        #expect(first["Keep-Alive"] == "timeout=30, max=1000")
         expectStandardHeaders(first)
 
         try client.send(RawClient.request("GET", "/b.txt"))
         let second = try client.readResponse()
         #expect(second.text == "bravo!\n")
-        #expect(second["Keep-Alive"] == "timeout=30, max=99")
+        #expect(second["Keep-Alive"] == "timeout=30, max=999")
         #expect(server.server.context.stats.connectionsAccepted == 1)
     }
 

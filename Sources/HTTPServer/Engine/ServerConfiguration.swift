@@ -39,8 +39,11 @@ public struct ServerConfiguration: Sendable {
     /// A keep-alive connection idle this long is closed: long enough for a browser's next click, short enough
     /// that idle sockets do not pile up.
     public var idleTimeoutSeconds = 30
-    /// Requests served on one connection before it is closed, so long-lived clients get rebalanced.
-    public var maxRequestsPerConnection = 100
+    /// Requests served on one connection before it is closed, so long-lived clients get rebalanced. 1000, as
+    /// nginx and lighttpd: with 100, a client busy on one connection opened a new one every 100 responses, a TCP
+    /// handshake and teardown that cost wrk 0.8 µs and httpsh 0.2 µs per 1 KiB response (measured: 6.8 and 5.5
+    /// µs per response with 100, 6.0 and 5.3 with 1000).
+    public var maxRequestsPerConnection = 1000
     /// A client that has not sent a complete header section this long after starting gets 408 (slowloris).
     public var headerTimeoutSeconds = 10
     /// A request body that makes no progress this long is abandoned.
