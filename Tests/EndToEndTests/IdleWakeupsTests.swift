@@ -60,13 +60,15 @@ import Testing
         #expect(process.waitForExit()?.status == 0)
     }
 
-    /// Voluntary context switches so far of `pid`'s own threads (named httpsh…; a sanitizer's are not): each is
-    /// a wake-up from a sleep.
+    /// Voluntary context switches so far of `pid`'s own threads: the main thread and those it named `httpsh-…`.
+    /// Each is a wake-up from a sleep. A sanitizer's background thread is left out: it bears the process's name,
+    /// `httpsh`, and ThreadSanitizer's wakes ten times a second.
     static func wakeUps(_ pid: Int32) -> Int? {
         guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
         return tasks.reduce(0) { total, task in
             let folder = "/proc/\(pid)/task/\(task)"
-            guard let name = try? String(contentsOfFile: folder + "/comm", encoding: .utf8), name.hasPrefix("httpsh"),
+            guard let name = try? String(contentsOfFile: folder + "/comm", encoding: .utf8),
+                  task == String(pid) || name.hasPrefix("httpsh-"),
                   let status = try? String(contentsOfFile: folder + "/status", encoding: .utf8),
                   let line = status.split(separator: "\n").first(where: { $0.hasPrefix("voluntary_ctxt_switches") }),
                   let count = line.split(separator: "\t").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
