@@ -256,4 +256,28 @@ import Testing
         #expect(try store.contents(of: "new.txt", limit: 7) == Array("new.txt".utf8))
         #expect(throws: UploadStore.ReadError.invalidName) { try store.contents(of: ".upload-x.tmp", limit: 100) }
     }
+
+    /// With a limit, the list keeps only the newest while it reads the folder (cutting back each time it holds
+    /// twice the limit, or 64): what it returns is the head of the whole list, ties ordered by name, whatever the
+    /// directory order and however many cuts it took.
+    @Test func storeList_withALimit_isTheHeadOfTheWholeList() throws {
+        let temporary = try TemporaryDirectory(prefix: "httpsh-upload-unit")
+        defer { temporary.remove() }
+        let folder = temporary.path
+        let store = UploadStore(folder: folder)
+        // 500 files over 37 distinct times: many ties, in no particular order of names.
+        for index in 0..<500 {
+            let name = "f\((index &* 7919) % 1000).txt"
+            _ = FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(name.utf8))
+            let seconds = 1_000 + (index &* 31) % 37
+            var times = [timeval(tv_sec: seconds, tv_usec: 0), timeval(tv_sec: seconds, tv_usec: 0)]
+            utimes(folder + "/" + name, &times)
+        }
+
+        let whole = try store.list()
+        #expect(whole.count == 500)
+        for limit in [1, 5, 50, 63, 64, 65, 200, 499, 500, 600] {
+            #expect(try store.list(limit: limit) == Array(whole.prefix(limit)), "limit \(limit)")
+        }
+    }
 }

@@ -369,7 +369,7 @@ public struct ServerControl: Sendable {
 
     private func uploads(limit: Int?) -> Reply {
         do throws(UploadStore.ReadError) {
-            let files = try context.uploads.list().prefix(limit ?? Int.max)
+            let files = try context.uploads.list(limit: limit)
             let columns: [Reply.Column] = [.init("NAME", key: "name"), .init("SIZE", key: "size_bytes"),
                                            .init("UPLOADED", key: "uploaded")]
             return .table(columns, files.map { [.string($0.name), .integer($0.size), Self.timeCell($0.modified)] })
