@@ -160,6 +160,11 @@ package struct Socket: Sendable, Hashable {
         setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
     }
 
+    /// Holds back partial segments (`TCP_CORK`) until `false` sends what is held.
+    func setCorked(_ corked: Bool) {
+        setOption(Int32(IPPROTO_TCP), TCP_CORK, corked ? 1 : 0)
+    }
+
     /// Which directions `shutdown` closes.
     enum Direction: Int32 {
         // The values of SHUT_RD and SHUT_RDWR, which Glibc's module does not import by name.
