@@ -21,11 +21,8 @@ import Testing
         let port = try #require(process.announcedPort(in: \.stderr))
         // One request first: the housekeeper watches its connection, then goes back to sleep.
         #expect(RawClient.status(port: port, "/hello.txt") == 200)
-        usleep(1_000_000)
-        let before = try #require(Self.wakeUps(process.pid))
-        usleep(5_000_000)
-        let after = try #require(Self.wakeUps(process.pid))
-        #expect(after - before <= 1, "httpsh's threads woke \(after - before) times in 5 s of idleness")
+        let woke = try #require(Self.wakeUps(process.pid, inIdleSeconds: 5))
+        #expect(woke <= 1, "httpsh's threads woke \(woke) times in 5 s of idleness")
 
         // A keep-alive connection opened while everything slept is closed at its idle timeout, not later.
         let client = try RawClient(port: port, timeout: 10)
@@ -49,15 +46,21 @@ import Testing
         process.send("status\n")
         let port = try #require(process.announcedPort(in: \.stdout))
         #expect(RawClient.status(port: port, "/hello.txt") == 200)
-        usleep(1_000_000)
-        let before = try #require(Self.wakeUps(process.pid))
-        usleep(3_000_000)
-        let after = try #require(Self.wakeUps(process.pid))
-        #expect(after - before <= 1, "httpsh's threads woke \(after - before) times in 3 s of idleness")
+        let woke = try #require(Self.wakeUps(process.pid, inIdleSeconds: 3))
+        #expect(woke <= 1, "httpsh's threads woke \(woke) times in 3 s of idleness")
 
         // The shutdown wakes the shell from its wait for input: the process ends without its input closing.
         process.signal(SIGTERM)
         #expect(process.waitForExit()?.status == 0)
+    }
+
+    /// The wake-ups of `pid`'s own threads over `seconds`, counted after a second for the last request's work to
+    /// settle.
+    static func wakeUps(_ pid: Int32, inIdleSeconds seconds: UInt32) -> Int? {
+        usleep(1_000_000)
+        guard let before = wakeUps(pid) else { return nil }
+        usleep(seconds * 1_000_000)
+        return wakeUps(pid).map { $0 - before }
     }
 
     /// Voluntary context switches so far of `pid`'s own threads: the main thread and those it named `httpsh-…`.
